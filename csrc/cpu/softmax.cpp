@@ -1,0 +1,68 @@
+// Row-wise log-softmax and fused cross-entropy; rows run in parallel, each row in one pass
+// for the max, one for the sum of exponentials, one for the write.
+#include "cpu/softmax.h"
+
+#include <cmath>
+
+namespace dlcore::cpu {
+namespace {
+
+template <typename T>
+T row_logsumexp(const T* x, int64_t c) {
+  T mx = x[0];
+  for (int64_t j = 1; j < c; ++j) mx = x[j] > mx ? x[j] : mx;
+  if (std::isinf(mx)) return mx;
+  T s = 0;
+  for (int64_t j = 0; j < c; ++j) s += std::exp(x[j] - mx);
+  return mx + std::log(s);
+}
+
+}  // namespace
+
+template <typename T>
+void log_softmax_forward(T* out, const T* x, int64_t n, int64_t c) {
+#pragma omp parallel for schedule(static) if (n * c > (1 << 15))
+  for (int64_t i = 0; i < n; ++i) {
+    const T lse = row_logsumexp(x + i * c, c);
+    for (int64_t j = 0; j < c; ++j) out[i * c + j] = x[i * c + j] - lse;
+  }
+}
+
+template <typename T>
+void log_softmax_backward(T* dx, const T* dy, const T* y, int64_t n, int64_t c) {
+#pragma omp parallel for schedule(static) if (n * c > (1 << 15))
+  for (int64_t i = 0; i < n; ++i) {
+    T s = 0;
+    for (int64_t j = 0; j < c; ++j) s += dy[i * c + j];
+    for (int64_t j = 0; j < c; ++j) dx[i * c + j] = dy[i * c + j] - std::exp(y[i * c + j]) * s;
+  }
+}
+
+template <typename T>
+void cross_entropy_forward(T* loss, T* log_probs, const T* logits, const int64_t* targets,
+                           int64_t n, int64_t c) {
+  log_softmax_forward(log_probs, logits, n, c);
+  for (int64_t i = 0; i < n; ++i) loss[i] = -log_probs[i * c + targets[i]];
+}
+
+template <typename T>
+void cross_entropy_backward(T* dlogits, const T* log_probs, const int64_t* targets,
+                            const T* dloss, int64_t n, int64_t c) {
+#pragma omp parallel for schedule(static) if (n * c > (1 << 15))
+  for (int64_t i = 0; i < n; ++i) {
+    const T g = dloss[i];
+    for (int64_t j = 0; j < c; ++j) dlogits[i * c + j] = g * std::exp(log_probs[i * c + j]);
+    dlogits[i * c + targets[i]] -= g;
+  }
+}
+
+#define DLCORE_INSTANTIATE(T)                                                                 \
+  template void log_softmax_forward<T>(T*, const T*, int64_t, int64_t);                       \
+  template void log_softmax_backward<T>(T*, const T*, const T*, int64_t, int64_t);            \
+  template void cross_entropy_forward<T>(T*, T*, const T*, const int64_t*, int64_t, int64_t); \
+  template void cross_entropy_backward<T>(T*, const T*, const int64_t*, const T*, int64_t, int64_t);
+DLCORE_INSTANTIATE(float)
+DLCORE_INSTANTIATE(double)
+#undef DLCORE_INSTANTIATE
+
+}  // namespace dlcore::cpu

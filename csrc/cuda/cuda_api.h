@@ -1,0 +1,20 @@
+// The CUDA kernels' plain C++ API (device pointers in, no CUDA headers here), so that
+// csrc/bindings.cpp can call them without including cuda_runtime.h.
+// Every launcher runs on the current device's default stream and throws std::runtime_error
+// on a CUDA error; none of them synchronises.
+#pragma once
+#include <cstdint>
+
+#include "cpu/optim.h"
+
+namespace dlcore::cuda {
+
+int device_count();                 // 0 when there is no driver or no device (never throws)
+int runtime_version();              // CUDART_VERSION this module was built with
+void synchronize();
+
+// Same contract as dlcore::cpu::sgd_step, float32 device pointers.
+void sgd_step(float* param, float* momentum_buf, const float* grad, int64_t n,
+              const cpu::SgdHyper& h, bool first_step);
+
+}  // namespace dlcore::cuda

@@ -1,0 +1,20 @@
+// Device discovery for the CUDA build; safe on machines with no driver.
+#include "cuda/cuda_api.h"
+#include "cuda/cuda_common.cuh"
+
+namespace dlcore::cuda {
+
+int device_count() {
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky "no driver" error
+    return 0;
+  }
+  return n;
+}
+
+int runtime_version() { return CUDART_VERSION; }
+
+void synchronize() { CUDA_CHECK(cudaDeviceSynchronize()); }
+
+}  // namespace dlcore::cuda
