@@ -11,9 +11,11 @@
 #include <stdexcept>
 #include <string>
 
+#include "cpu/cache_info.h"
 #include "cpu/gemm.h"
 #include "cpu/isa.h"
 #include "cpu/optim.h"
+#include "cpu/probe.h"
 #include "cpu/softmax.h"
 #if defined(DLCORE_WITH_CUDA)
 #include "cuda/cuda_api.h"
@@ -86,6 +88,7 @@ struct MatRef {
 
 MatRef mat_ref(int64_t rows, int64_t cols, int64_t s0, int64_t s1, const char* op,
                const char* name) {
+  if (rows == 0 || cols == 0) return {false, std::max<int64_t>(cols, 1)};  // never read
   const bool unit_col = cols == 1 || s1 == 1;
   const bool unit_row = rows == 1 || s0 == 1;
   if (unit_col && (rows == 1 || s0 >= cols)) return {false, rows == 1 ? std::max<int64_t>(cols, 1) : s0};
@@ -165,6 +168,48 @@ void gemm(const py::array& a, const py::array& b, py::array out, double alpha, d
   if (overlaps(out, a) || overlaps(out, b)) fail(op, "out must not overlap a or b");
   if (dt == DType::f32) gemm_typed<float>(a, b, out, alpha, beta);
   else gemm_typed<double>(a, b, out, alpha, beta);
+}
+
+// The gemm blocking in use and the measurement overrides (see csrc/cpu/gemm.h).
+py::dict gemm_info() {
+  py::dict d;
+  auto put = [](py::dict& out, const cpu::GemmBlocking& b) {
+    out["kernel"] = b.kernel;
+    out["mr"] = b.mr;
+    out["nr"] = b.nr;
+    out["mc"] = b.mc;
+    out["kc"] = b.kc;
+    out["nc"] = b.nc;
+  };
+  py::dict f32, f64;
+  put(f32, cpu::gemm_blocking<float>());
+  put(f64, cpu::gemm_blocking<double>());
+  d["float32"] = f32;
+  d["float64"] = f64;
+  const cpu::CacheInfo& ci = cpu::cache_info();
+  d["l1d"] = ci.l1d;
+  d["l2"] = ci.l2;
+  d["l3"] = ci.l3;
+  d["cache_source"] = ci.source;
+  return d;
+}
+
+void gemm_tune(py::kwargs kw) {
+  cpu::GemmTuning t;  // keys left out return to automatic
+  for (auto item : kw) {
+    const std::string key = py::str(item.first);
+    const py::handle v = item.second;
+    if (key == "mc") t.mc = v.cast<int64_t>();
+    else if (key == "kc") t.kc = v.cast<int64_t>();
+    else if (key == "nc") t.nc = v.cast<int64_t>();
+    else if (key == "pack_a") t.pack_a = v.cast<int>();
+    else if (key == "pack_b") t.pack_b = v.cast<int>();
+    else if (key == "small_flops") t.small_flops = v.cast<double>();
+    else if (key == "thread_flops") t.thread_flops = v.cast<double>();
+    else fail("gemm_tune", "unknown key '" + key + "'");
+  }
+  if (t.mc < 0 || t.kc < 0 || t.nc < 0) fail("gemm_tune", "block sizes must be >= 0");
+  cpu::gemm_tuning() = t;
 }
 
 // ---- softmax and cross-entropy -------------------------------------------------------------
@@ -389,6 +434,23 @@ PYBIND11_MODULE(_C, m) {
 
   cpu_m.def("gemm", &gemm, py::arg("a"), py::arg("b"), py::arg("out"), py::arg("alpha") = 1.0,
             py::arg("beta") = 0.0, "out = alpha * a @ b + beta * out (2-D or batched 3-D)");
+  cpu_m.def("gemm_info", &gemm_info, "Blocking (mr, nr, mc, kc, nc) and cache sizes in use");
+  cpu_m.def("gemm_tune", &gemm_tune,
+            "Override gemm blocking for measurement: mc, kc, nc, pack_a, pack_b, small_flops, "
+            "thread_flops (no arguments = automatic)");
+  cpu_m.def("gemm_threads", &cpu::gemm_threads, py::arg("m"), py::arg("n"), py::arg("k"),
+            "Threads gemm would use for an (m, n, k) product");
+
+  // ---- FMA peak probe
+  cpu_m.def(
+      "fma_probe",
+      [](double seconds, int threads) {
+        if (!(seconds > 0)) fail("fma_probe", "seconds must be > 0");
+        py::gil_scoped_release release;
+        return threads <= 1 ? cpu::fma_probe(seconds) : cpu::fma_probe_threads(seconds, threads);
+      },
+      py::arg("seconds") = 0.2, py::arg("threads") = 1,
+      "Peak GFLOP/s of a register-only FMA loop in the active ISA (summed over threads)");
 
   cpu_m.def("log_softmax_forward", &log_softmax_forward, py::arg("out"), py::arg("x"));
   cpu_m.def("log_softmax_backward", &log_softmax_backward, py::arg("dx"), py::arg("dy"),

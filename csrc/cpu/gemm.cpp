@@ -1,11 +1,300 @@
-// First gemm: a cache-blocked loop nest over row blocks, threaded with OpenMP, relying on the
-// compiler to vectorise the inner loop. Correct for every transpose/stride; not yet fast.
+// Goto/BLIS gemm driver: C = alpha * op(A) op(B) + beta * C, row-major.
+// Loops (outer to inner): jc over NC columns -> pc over KC depth (pack B: kc x nc as nr-column
+// slivers, shared) -> work items (ic chunk of <= MC rows x a range of B slivers; pack A: mc x kc
+// as mr-row slivers, per thread) -> jr sliver -> ir sliver -> micro-kernel (gemm_kernel_*.cpp).
+// OpenMP threads split the work items; every C element is computed by the same sequence of
+// operations whatever the thread count, so results are bit-identical across runs and threads.
 #include "cpu/gemm.h"
 
 #include <algorithm>
-#include <vector>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "common.h"
+#include "cpu/cache_info.h"
+#include "cpu/gemm_kernels.h"
+#include "cpu/isa.h"
+#if defined(DLCORE_OPENMP)
+#include <omp.h>
+#endif
 
 namespace dlcore::cpu {
+namespace {
+
+using gemm_detail::MicroArgs;
+using gemm_detail::MicroKernel;
+
+// Below this 2mnk the small path skips packing (measured crossover, see docs/gemm.md).
+constexpr double kSmallFlops = 2.0 * 96 * 96 * 96;
+// Work (2mnk) each thread must have before it is started (thread wake-up is ~10-50 us).
+constexpr double kThreadFlops = 3.0e6;
+
+// A 64-byte aligned scratch buffer that only grows (one per thread, reused across calls).
+struct Scratch {
+  void* p = nullptr;
+  size_t bytes = 0;
+  ~Scratch() { std::free(p); }
+  template <typename T>
+  T* get(int64_t count) {
+    const size_t want = round_up(count * int64_t(sizeof(T)), 64);
+    if (want > bytes) {
+      std::free(p);
+      p = std::aligned_alloc(64, want);
+      if (!p) {
+        bytes = 0;
+        throw std::bad_alloc();
+      }
+      bytes = want;
+    }
+    return static_cast<T*>(p);
+  }
+};
+
+Scratch& a_scratch() {
+  thread_local Scratch s;
+  return s;
+}
+Scratch& b_scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+template <typename T>
+struct Problem {
+  bool ta, tb;
+  int64_t m, n, k;
+  T alpha;
+  const T* a;
+  int64_t lda;
+  const T* b;
+  int64_t ldb;
+  T beta;
+  T* c;
+  int64_t ldc;
+};
+
+int64_t clamp64(int64_t x, int64_t lo, int64_t hi) { return std::max(lo, std::min(hi, x)); }
+
+template <typename T>
+GemmBlocking blocking_for(const MicroKernel<T>& K) {
+  const CacheInfo& ci = cache_info();
+  const GemmTuning& tu = gemm_tuning();
+  const int64_t s = sizeof(T), mr = K.mr, nr = K.nr;
+  // a kc x nr B sliver takes half of L1 (the A sliver and C tile stream through the rest)
+  int64_t kc = tu.kc > 0 ? tu.kc : clamp64(ci.l1d / 2 / (nr * s), 64, 1024) / 8 * 8;
+  // the mc x kc A block takes half of L2
+  int64_t mc = tu.mc > 0 ? tu.mc : ci.l2 / 2 / (kc * s);
+  mc = std::max(mr, mc / mr * mr);
+  // the kc x nc B panel takes a quarter of L3, at most 4080 columns
+  int64_t nc = tu.nc > 0 ? tu.nc : clamp64(ci.l3 / 4 / (kc * s), nr, 4080);
+  nc = std::max(nr, nc / nr * nr);
+  return {mr, nr, mc, kc, nc, K.name};
+}
+
+// dst = mr-row slivers of op(A)[i0 : i0 + mc, p0 : p0 + kc]; rows past m are zero.
+// Sliver s holds element (i0 + s*mr + r, p0 + q) at s*mr*kc + q*mr + r.
+template <typename T>
+void pack_a(T* dst, const Problem<T>& P, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
+            int64_t mr) {
+  for (int64_t s0 = 0; s0 < mc; s0 += mr) {
+    T* d = dst + s0 * kc;
+    const int64_t rows = std::min(mr, P.m - i0 - s0);
+    if (P.ta) {  // A stored (k, m): a sliver row q is contiguous
+      for (int64_t q = 0; q < kc; ++q) {
+        const T* src = P.a + (p0 + q) * P.lda + i0 + s0;
+        T* dq = d + q * mr;
+        int64_t r = 0;
+        for (; r < rows; ++r) dq[r] = src[r];
+        for (; r < mr; ++r) dq[r] = T(0);
+      }
+    } else {  // A stored (m, k): gather mr rows
+      int64_t r = 0;
+      for (; r < rows; ++r) {
+        const T* src = P.a + (i0 + s0 + r) * P.lda + p0;
+        for (int64_t q = 0; q < kc; ++q) d[q * mr + r] = src[q];
+      }
+      for (; r < mr; ++r)
+        for (int64_t q = 0; q < kc; ++q) d[q * mr + r] = T(0);
+    }
+  }
+}
+
+// dst sliver s (of nr columns starting at j0 + s*nr) = op(B)[p0 : p0 + kc, cols], zero-padded;
+// element (p0 + q, j0 + s*nr + c) at s*nr*kc + q*nr + c. Packs slivers [s_begin, s_end).
+template <typename T>
+void pack_b(T* dst, const Problem<T>& P, int64_t p0, int64_t kc, int64_t j0, int64_t s_begin,
+            int64_t s_end, int64_t nr) {
+  for (int64_t s = s_begin; s < s_end; ++s) {
+    T* d = dst + s * nr * kc;
+    const int64_t j = j0 + s * nr, cols = std::min(nr, P.n - j);
+    if (!P.tb) {  // B stored (k, n): rows contiguous
+      for (int64_t q = 0; q < kc; ++q) {
+        const T* src = P.b + (p0 + q) * P.ldb + j;
+        T* dq = d + q * nr;
+        int64_t cc = 0;
+        for (; cc < cols; ++cc) dq[cc] = src[cc];
+        for (; cc < nr; ++cc) dq[cc] = T(0);
+      }
+    } else {  // B stored (n, k): gather nr rows of storage
+      int64_t cc = 0;
+      for (; cc < cols; ++cc) {
+        const T* src = P.b + (j + cc) * P.ldb + p0;
+        for (int64_t q = 0; q < kc; ++q) d[q * nr + cc] = src[q];
+      }
+      for (; cc < nr; ++cc)
+        for (int64_t q = 0; q < kc; ++q) d[q * nr + cc] = T(0);
+    }
+  }
+}
+
+// One (jc, pc) step's partition into work items: n_ic row chunks x n_jr sliver ranges.
+struct Plan {
+  int64_t n_ic, mc, n_jr;
+};
+
+// The loop nest of one thread. With nt > 1 it runs inside an OpenMP team of nt threads and the
+// packing of B and the work items are shared out (each `omp for` ends with a barrier).
+template <typename T>
+void run_worker(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking& bl,
+                bool packed_a, bool packed_b, T* bbuf, int nt) {
+  const int64_t mr = bl.mr, nr = bl.nr;
+  // row chunks: ceil(m / MC), rounded up to a multiple of the thread count, equal sizes
+  int64_t n_ic = ceil_div(P.m, bl.mc);
+  if (nt > 1) n_ic = std::min(round_up(n_ic, nt), ceil_div(P.m, mr));
+  const int64_t mc = round_up(ceil_div(P.m, n_ic), mr);
+  n_ic = ceil_div(P.m, mc);
+  T* abuf = packed_a ? a_scratch().get<T>(mc * std::min(bl.kc, P.k)) : nullptr;
+
+  for (int64_t jc = 0; jc < P.n; jc += bl.nc) {
+    const int64_t nc = std::min(bl.nc, P.n - jc), n_sl = ceil_div(nc, nr);
+    // with few row chunks, split the slivers too so every thread has >= 2 items
+    int64_t n_jr = 1;
+    if (nt > 1 && n_ic < 2 * nt) n_jr = std::min(n_sl, ceil_div(2 * nt, n_ic));
+    const int64_t n_items = n_ic * n_jr;
+    for (int64_t pc = 0; pc < P.k; pc += bl.kc) {
+      const int64_t kc = std::min(bl.kc, P.k - pc);
+      const T beta = pc == 0 ? P.beta : T(1);
+      if (packed_b) {
+        if (nt > 1) {
+#pragma omp for schedule(static)
+          for (int64_t s = 0; s < n_sl; ++s) pack_b(bbuf, P, pc, kc, jc, s, s + 1, nr);
+        } else {
+          pack_b(bbuf, P, pc, kc, jc, 0, n_sl, nr);
+        }
+      }
+      int64_t last_ic = -1;
+      auto do_item = [&](int64_t item) {
+        const int64_t ic = item / n_jr, jr = item % n_jr;
+        const int64_t i0 = ic * mc, rows = std::min(mc, P.m - i0);
+        if (packed_a && ic != last_ic) pack_a(abuf, P, i0, rows, pc, kc, mr);
+        last_ic = ic;
+        const int64_t s_begin = n_sl * jr / n_jr, s_end = n_sl * (jr + 1) / n_jr;
+        MicroArgs<T> args{};
+        args.k = kc;
+        args.ldc = P.ldc;
+        args.alpha = P.alpha;
+        args.beta = beta;
+        for (int64_t s = s_begin; s < s_end; ++s) {
+          const int64_t j = jc + s * nr;
+          args.n = std::min(nr, P.n - j);
+          if (packed_b) {
+            args.b = bbuf + s * nr * kc;
+            args.rs_b = nr;
+            args.nb = nr;
+          } else {
+            args.b = P.b + pc * P.ldb + j;
+            args.rs_b = P.ldb;
+            args.nb = args.n;
+          }
+          for (int64_t ir = 0; ir < rows; ir += mr) {
+            const int64_t i = i0 + ir;
+            args.m = std::min(mr, P.m - i);
+            args.c = P.c + i * P.ldc + j;
+            if (packed_a) {
+              args.a = abuf + ir * kc;
+              args.rs_a = 1;
+              args.cs_a = mr;
+              K.packed_a(args);
+            } else {
+              args.a = P.ta ? P.a + pc * P.lda + i : P.a + i * P.lda + pc;
+              args.rs_a = P.ta ? 1 : P.lda;
+              args.cs_a = P.ta ? P.lda : 1;
+              K.strided_a(args);
+            }
+          }
+        }
+      };
+      if (nt > 1) {
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t item = 0; item < n_items; ++item) do_item(item);
+      } else {
+        for (int64_t item = 0; item < n_items; ++item) do_item(item);
+      }
+    }
+  }
+}
+
+template <typename T>
+void scale_c(const Problem<T>& P) {
+  for (int64_t i = 0; i < P.m; ++i) {
+    T* row = P.c + i * P.ldc;
+    if (P.beta == T(0))
+      std::fill(row, row + P.n, T(0));
+    else if (P.beta != T(1))
+      for (int64_t j = 0; j < P.n; ++j) row[j] *= P.beta;
+  }
+}
+
+template <typename T>
+void gemm_impl(const Problem<T>& P, int nt) {
+  if (P.m <= 0 || P.n <= 0) return;
+  if (P.k <= 0 || P.alpha == T(0)) {
+    scale_c(P);
+    return;
+  }
+  const MicroKernel<T>& K = gemm_detail::kernel_for<T>(active_isa());
+  const GemmBlocking bl = blocking_for(K);
+  const GemmTuning& tu = gemm_tuning();
+  const double flops = 2.0 * double(P.m) * double(P.n) * double(P.k);
+  const bool small = flops <= (tu.small_flops >= 0 ? tu.small_flops : kSmallFlops);
+  const bool packed_b = P.tb || (tu.pack_b >= 0 ? tu.pack_b == 1 : !small);
+  const bool packed_a = tu.pack_a >= 0 ? tu.pack_a == 1 : !small;
+  T* bbuf = nullptr;
+  if (packed_b)
+    bbuf = b_scratch().get<T>(std::min(bl.kc, P.k) * round_up(std::min(bl.nc, P.n), bl.nr));
+  if (nt <= 1) {
+    run_worker(P, K, bl, packed_a, packed_b, bbuf, 1);
+    return;
+  }
+#if defined(DLCORE_OPENMP)
+#pragma omp parallel num_threads(nt)
+  run_worker(P, K, bl, packed_a, packed_b, bbuf, omp_get_num_threads());
+#else
+  run_worker(P, K, bl, packed_a, packed_b, bbuf, 1);
+#endif
+}
+
+}  // namespace
+
+GemmTuning& gemm_tuning() {
+  static GemmTuning t;
+  return t;
+}
+
+int gemm_threads(int64_t m, int64_t n, int64_t k) {
+  const int budget = max_threads();
+  if (budget <= 1) return 1;
+  const double per = gemm_tuning().thread_flops >= 0 ? gemm_tuning().thread_flops : kThreadFlops;
+  const double flops = 2.0 * double(m) * double(n) * double(k);
+  const double by_work = per > 0 ? flops / per : double(budget);
+  return int(std::max(1.0, std::min(double(budget), by_work)));
+}
+
+template <typename T>
+GemmBlocking gemm_blocking() {
+  return blocking_for(gemm_detail::kernel_for<T>(active_isa()));
+}
 
 template <typename T>
 void gemm_naive(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
@@ -26,46 +315,30 @@ void gemm_naive(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T a
 template <typename T>
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
           int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-  if (m <= 0 || n <= 0) return;
-  constexpr int64_t MB = 32;
-  const int64_t nblocks = (m + MB - 1) / MB;
-#pragma omp parallel for schedule(static) if (m * n * k > 200000)
-  for (int64_t blk = 0; blk < nblocks; ++blk) {
-    std::vector<T> arow(k), acc(n);
-    const int64_t i0 = blk * MB, i1 = std::min(m, i0 + MB);
-    for (int64_t i = i0; i < i1; ++i) {
-      for (int64_t p = 0; p < k; ++p) arow[p] = trans_a ? a[p * lda + i] : a[i * lda + p];
-      std::fill(acc.begin(), acc.end(), T(0));
-      if (!trans_b) {
-        for (int64_t p = 0; p < k; ++p) {
-          const T x = arow[p];
-          const T* brow = b + p * ldb;
-          for (int64_t j = 0; j < n; ++j) acc[j] += x * brow[j];
-        }
-      } else {
-        for (int64_t j = 0; j < n; ++j) {
-          const T* bcol = b + j * ldb;
-          T s = 0;
-          for (int64_t p = 0; p < k; ++p) s += arow[p] * bcol[p];
-          acc[j] = s;
-        }
-      }
-      T* crow = c + i * ldc;
-      if (beta == T(0))
-        for (int64_t j = 0; j < n; ++j) crow[j] = alpha * acc[j];
-      else
-        for (int64_t j = 0; j < n; ++j) crow[j] = alpha * acc[j] + beta * crow[j];
-    }
-  }
+  const Problem<T> P{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc};
+  gemm_impl(P, gemm_threads(m, n, k));
 }
 
+// Threads go to the products when each is big enough; otherwise to the batch (one thread per
+// product), which keeps every product single-threaded and so bit-identical either way.
 template <typename T>
 void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                   T alpha, const T* a, int64_t lda, int64_t stride_a, const T* b, int64_t ldb,
                   int64_t stride_b, T beta, T* c, int64_t ldc, int64_t stride_c) {
-  for (int64_t i = 0; i < batch; ++i)
-    gemm(trans_a, trans_b, m, n, k, alpha, a + i * stride_a, lda, b + i * stride_b, ldb, beta,
-         c + i * stride_c, ldc);
+  if (batch <= 0) return;
+  const int per = gemm_threads(m, n, k);
+  const int over_batch = int(std::min<int64_t>(batch, gemm_threads(batch * m, n, k)));
+  auto one = [&](int64_t i, int nt) {
+    const Problem<T> P{trans_a, trans_b, m, n, k, alpha, a + i * stride_a, lda,
+                       b + i * stride_b, ldb, beta, c + i * stride_c, ldc};
+    gemm_impl(P, nt);
+  };
+  if (per > 1 || over_batch <= 1) {
+    for (int64_t i = 0; i < batch; ++i) one(i, per);
+    return;
+  }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(over_batch)
+  for (int64_t i = 0; i < batch; ++i) one(i, 1);
 }
 
 #define DLCORE_INSTANTIATE(T)                                                                  \
@@ -75,7 +348,8 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t 
                               const T*, int64_t, T, T*, int64_t);                              \
   template void gemm_batched<T>(int64_t, bool, bool, int64_t, int64_t, int64_t, T, const T*,   \
                                 int64_t, int64_t, const T*, int64_t, int64_t, T, T*, int64_t,  \
-                                int64_t);
+                                int64_t);                                                      \
+  template GemmBlocking gemm_blocking<T>();
 DLCORE_INSTANTIATE(float)
 DLCORE_INSTANTIATE(double)
 #undef DLCORE_INSTANTIATE

@@ -24,4 +24,26 @@ template <typename T>
 void gemm_naive(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
                 int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
 
+// The blocking the fast path uses for T on the active ISA: register block mr x nr, cache blocks
+// mc (rows of packed A, sized for L2), kc (depth, sized so a kc x nr B sliver fits half of L1),
+// nc (columns of packed B, sized for a share of L3).
+struct GemmBlocking {
+  int64_t mr, nr, mc, kc, nc;
+  const char* kernel;
+};
+template <typename T>
+GemmBlocking gemm_blocking();
+
+// Overrides for measurement (0 / -1 = automatic). Not thread-safe; set before calling gemm.
+struct GemmTuning {
+  int64_t mc = 0, kc = 0, nc = 0;
+  int pack_a = -1, pack_b = -1;      // force packing on (1) or off (0); B is packed when trans_b
+  double small_flops = -1;           // at or below this 2mnk, skip packing (see gemm.cpp)
+  double thread_flops = -1;          // 2mnk of work per extra thread before it is started
+};
+GemmTuning& gemm_tuning();
+
+// The number of threads gemm uses for an (m, n, k) product given the OpenMP budget.
+int gemm_threads(int64_t m, int64_t n, int64_t k);
+
 }  // namespace dlcore::cpu

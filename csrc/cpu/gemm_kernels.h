@@ -1,0 +1,93 @@
+// Private to the gemm family: the micro-kernel contract and the per-ISA kernel table.
+// A micro-kernel computes one MR x NR tile of C from an A sliver and a B sliver of depth k;
+// csrc/cpu/gemm.cpp (the Goto/BLIS driver) packs, blocks and threads around it.
+#pragma once
+#include <cstdint>
+
+#include "cpu/isa.h"
+
+namespace dlcore::cpu::gemm_detail {
+
+// One micro-tile: C[i, j] = alpha * sum_q A(i, q) * B(q, j) + beta * C[i, j] for i < m, j < n.
+//   A(i, q) = a[i * rs_a + q * cs_a]; rows i >= m are never read (kernels reuse row 0).
+//   B(q, j) = b[q * rs_b + j], unit stride along j; columns j >= nb are never read, and
+//   nb >= n (a zero-padded packed sliver passes nb = NR even on the edge).
+//   C is row-major with leading dimension ldc; beta == 0 writes C without reading it.
+//   k >= 1, 1 <= m <= MR, 1 <= n <= nb <= NR.
+template <typename T>
+struct MicroArgs {
+  int64_t k;
+  const T* a;
+  int64_t rs_a, cs_a;
+  const T* b;
+  int64_t rs_b, nb;
+  T* c;
+  int64_t ldc, m, n;
+  T alpha, beta;
+};
+
+template <typename T>
+using MicroKernelFn = void (*)(const MicroArgs<T>& args);
+
+// A kernel and its register block. packed_a is the variant for A packed as MR-row slivers
+// (rs_a == 1, cs_a == MR); strided_a accepts any rs_a/cs_a (the unpacked small-matrix path).
+template <typename T>
+struct MicroKernel {
+  int mr, nr;
+  MicroKernelFn<T> packed_a;
+  MicroKernelFn<T> strided_a;
+  const char* name;
+};
+
+// The table of one ISA (each lives in gemm_kernel_<isa>.cpp; avx2/avx512 only on x86).
+template <typename T>
+const MicroKernel<T>& kernel_generic();
+template <>
+const MicroKernel<float>& kernel_generic<float>();
+template <>
+const MicroKernel<double>& kernel_generic<double>();
+#if defined(DLCORE_X86)
+template <typename T>
+const MicroKernel<T>& kernel_avx2();
+template <>
+const MicroKernel<float>& kernel_avx2<float>();
+template <>
+const MicroKernel<double>& kernel_avx2<double>();
+template <typename T>
+const MicroKernel<T>& kernel_avx512();
+template <>
+const MicroKernel<float>& kernel_avx512<float>();
+template <>
+const MicroKernel<double>& kernel_avx512<double>();
+#endif
+
+// The kernel for the active ISA.
+template <typename T>
+inline const MicroKernel<T>& kernel_for(Isa isa) {
+#if defined(DLCORE_X86)
+  if (isa == Isa::avx512) return kernel_avx512<T>();
+  if (isa == Isa::avx2) return kernel_avx2<T>();
+#endif
+  (void)isa;
+  return kernel_generic<T>();
+}
+
+// Internal linkage on purpose: every kernel file is compiled with its own ISA flags, so each
+// gets a private copy (a shared inline instantiation could be taken from the AVX-512 object).
+namespace {
+
+// Writes an MR x NR accumulator tile (row-major, stride NR) into the m x n corner of C.
+template <typename T, int NR>
+inline void store_tile(const T* acc, const MicroArgs<T>& p) {
+  for (int64_t i = 0; i < p.m; ++i) {
+    T* crow = p.c + i * p.ldc;
+    const T* arow = acc + i * NR;
+    if (p.beta == T(0))
+      for (int64_t j = 0; j < p.n; ++j) crow[j] = p.alpha * arow[j];
+    else
+      for (int64_t j = 0; j < p.n; ++j) crow[j] = p.alpha * arow[j] + p.beta * crow[j];
+  }
+}
+
+}  // namespace
+}  // namespace dlcore::cpu::gemm_detail

@@ -1,0 +1,228 @@
+"""_C.cpu.gemm against a float64 numpy reference: awkward shapes, all transposes, strided
+leading dimensions, alpha/beta, batched, float32/float64, on every ISA; determinism; errors."""
+import contextlib
+
+import numpy as np
+import pytest
+
+from dlcore import _C
+
+ISAS = [i for i in ("generic", "avx2", "avx512")
+        if ["generic", "avx2", "avx512"].index(i) <= ["generic", "avx2", "avx512"].index(_C.cpu.detected_isa())]
+TOL = {np.float32: 2e-5, np.float64: 1e-12}
+
+
+@contextlib.contextmanager
+def isa(name):
+    old = _C.cpu.active_isa()
+    _C.cpu.set_isa(name)
+    try:
+        yield
+    finally:
+        _C.cpu.set_isa(old)
+
+
+@contextlib.contextmanager
+def threads(n):
+    old = _C.cpu.max_threads()
+    _C.cpu.set_num_threads(n)
+    try:
+        yield
+    finally:
+        _C.cpu.set_num_threads(old)
+
+
+@contextlib.contextmanager
+def tuned(**kw):
+    _C.cpu.gemm_tune(**kw)
+    try:
+        yield
+    finally:
+        _C.cpu.gemm_tune()
+
+
+def operand(rng, rows, cols, dtype, trans, pad):
+    """A (rows, cols) view: transposed storage when trans, leading dimension padded by pad."""
+    if trans:
+        base = rng.standard_normal((cols, rows + pad)).astype(dtype)
+        return base[:, :rows].T
+    base = rng.standard_normal((rows, cols + pad)).astype(dtype)
+    return base[:, :cols]
+
+
+def check(rng, m, n, k, dtype, ta=False, tb=False, pad=0, alpha=1.0, beta=0.0):
+    a = operand(rng, m, k, dtype, ta, pad)
+    b = operand(rng, k, n, dtype, tb, pad)
+    cbase = rng.standard_normal((m, n + pad)).astype(dtype)
+    c = cbase[:, :n]
+    c0 = c.astype(np.float64)
+    pad_before = cbase[:, n:].copy()
+    ref = alpha * (a.astype(np.float64) @ b.astype(np.float64)) + beta * c0
+    _C.cpu.gemm(a, b, c, alpha, beta)
+    scale = np.sqrt(k) * (abs(alpha) + 1) + abs(beta) * np.abs(c0).max(initial=0)
+    err = np.abs(c - ref).max(initial=0) / scale
+    assert err < TOL[dtype], (m, n, k, dtype, ta, tb, pad, alpha, beta, err)
+    if pad:  # the padding columns of out are untouched
+        assert np.array_equal(cbase[:, n:], pad_before)
+
+
+SHAPES = [(1, 1, 1), (1, 7, 1), (7, 1, 31), (7, 31, 33), (31, 33, 7), (33, 257, 31),
+          (257, 33, 65), (6, 16, 256), (12, 32, 257), (97, 101, 103), (1000, 7, 33),
+          (2, 1000, 13), (131, 67, 1000), (300, 263, 300)]
+
+
+@pytest.mark.parametrize("isa_name", ISAS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("ta,tb", [(False, False), (True, False), (False, True), (True, True)])
+def test_gemm_shapes_transposes(isa_name, dtype, ta, tb):
+    rng = np.random.default_rng(0)
+    with isa(isa_name):
+        for m, n, k in SHAPES:
+            check(rng, m, n, k, dtype, ta, tb)
+
+
+@pytest.mark.parametrize("isa_name", ISAS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gemm_strided_alpha_beta(isa_name, dtype):
+    rng = np.random.default_rng(1)
+    with isa(isa_name):
+        for (m, n, k), pad, alpha, beta in [((33, 47, 29), 3, 0.5, 1.0), ((7, 257, 31), 17, -2.0, 0.25),
+                                            ((257, 7, 300), 1, 1.0, -1.0), ((64, 64, 64), 64, 3.0, 0.0),
+                                            ((301, 401, 263), 5, 0.7, 1.3)]:
+            for ta in (False, True):
+                for tb in (False, True):
+                    check(rng, m, n, k, dtype, ta, tb, pad, alpha, beta)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gemm_small_and_packed_paths_agree(dtype):
+    """Force packing on/off and tiny/odd cache blocks so every driver branch runs."""
+    rng = np.random.default_rng(2)
+    configs = [dict(pack_a=0, pack_b=0), dict(pack_a=1, pack_b=1), dict(pack_a=0, pack_b=1),
+               dict(pack_a=1, pack_b=0), dict(mc=12, kc=16, nc=32), dict(mc=7, kc=5, nc=17)]
+    for cfg in configs:
+        with tuned(**cfg):
+            for ta in (False, True):
+                for tb in (False, True):
+                    check(rng, 37, 53, 41, dtype, ta, tb, pad=2, alpha=0.5, beta=0.5)
+                    check(rng, 1, 29, 70, dtype, ta, tb)
+
+
+def test_gemm_large_prime_float32():
+    rng = np.random.default_rng(3)
+    check(rng, 521, 523, 541, np.float32, False, False)
+    check(rng, 521, 523, 541, np.float32, True, True, pad=3, alpha=2.0, beta=1.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gemm_batched(dtype):
+    rng = np.random.default_rng(4)
+    for bsz, m, n, k in [(1, 7, 9, 5), (5, 33, 17, 31), (13, 6, 16, 7), (3, 130, 70, 257)]:
+        a = rng.standard_normal((bsz, m, k)).astype(dtype)
+        b = rng.standard_normal((bsz, n, k)).astype(dtype).transpose(0, 2, 1)  # transposed views
+        c = rng.standard_normal((bsz, m, n)).astype(dtype)
+        ref = 0.5 * np.einsum("bmk,bkn->bmn", a.astype(np.float64), b.astype(np.float64)) + 2.0 * c
+        _C.cpu.gemm(a, b, c, 0.5, 2.0)
+        np.testing.assert_allclose(c, ref, rtol=TOL[dtype] * 50, atol=TOL[dtype] * 50 * np.sqrt(k))
+    # batch stride 0 on b: one weight shared by every batch item
+    a = rng.standard_normal((4, 9, 11)).astype(dtype)
+    w = rng.standard_normal((11, 5)).astype(dtype)
+    b = np.broadcast_to(w, (4, 11, 5))
+    c = np.empty((4, 9, 5), dtype)
+    _C.cpu.gemm(a, b, c)
+    np.testing.assert_allclose(c, a.astype(np.float64) @ w, rtol=1e-4, atol=1e-4)
+
+
+def test_gemm_beta_zero_ignores_nan_and_k_zero():
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((9, 13)).astype(np.float32)
+    b = rng.standard_normal((13, 17)).astype(np.float32)
+    c = np.full((9, 17), np.nan, np.float32)
+    _C.cpu.gemm(a, b, c, 1.0, 0.0)
+    assert np.isfinite(c).all()
+    c2 = rng.standard_normal((9, 17)).astype(np.float32)
+    expect = c2 * 3
+    _C.cpu.gemm(np.empty((9, 0), np.float32), np.empty((0, 17), np.float32), c2, 1.0, 3.0)
+    np.testing.assert_allclose(c2, expect, rtol=1e-6)
+    _C.cpu.gemm(a, b, c2, 0.0, 0.0)
+    assert (c2 == 0).all()
+
+
+def test_gemm_deterministic_and_thread_independent():
+    rng = np.random.default_rng(6)
+    if _C.cpu.max_threads() < 2:
+        pytest.skip("one thread only")
+    for m, n, k in [(500, 300, 700), (64, 2048, 512), (1000, 100, 37)]:
+        a = rng.standard_normal((m, k)).astype(np.float32)
+        b = rng.standard_normal((n, k)).astype(np.float32).T
+        outs = {}
+        for t in (1, 2):
+            with threads(t):
+                assert _C.cpu.gemm_threads(m, n, k) <= t
+                c1 = np.empty((m, n), np.float32)
+                c2 = np.empty((m, n), np.float32)
+                _C.cpu.gemm(a, b, c1)
+                _C.cpu.gemm(a, b, c2)
+                assert np.array_equal(c1, c2)
+                outs[t] = c1
+        assert np.array_equal(outs[1], outs[2])
+
+
+def test_gemm_threads_from_work_size():
+    with threads(2):
+        assert _C.cpu.gemm_threads(8, 8, 8) == 1
+        assert _C.cpu.gemm_threads(1024, 1024, 1024) == 2
+
+
+@pytest.mark.torch
+def test_gemm_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((129, 77)).astype(np.float32)
+    b = rng.standard_normal((77, 95)).astype(np.float32)
+    c = np.empty((129, 95), np.float32)
+    _C.cpu.gemm(a, b, c)
+    np.testing.assert_allclose(c, (torch.from_numpy(a) @ torch.from_numpy(b)).numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_gemm_errors():
+    f = np.ones((3, 4), np.float32)
+    g = np.ones((4, 5), np.float32)
+    out = np.empty((3, 5), np.float32)
+    with pytest.raises(ValueError, match=r"\[gemm\].*do not match"):
+        _C.cpu.gemm(f, np.ones((5, 5), np.float32), out)
+    with pytest.raises(ValueError, match=r"\[gemm\].*do not match"):
+        _C.cpu.gemm(f, g, np.empty((3, 6), np.float32))
+    with pytest.raises(ValueError, match=r"\[gemm\]"):
+        _C.cpu.gemm(np.ones(4, np.float32), g, out)
+    with pytest.raises(ValueError, match=r"\[gemm\].*batch"):
+        _C.cpu.gemm(np.ones((2, 3, 4), np.float32), np.ones((3, 4, 5), np.float32), np.empty((2, 3, 5), np.float32))
+    with pytest.raises(TypeError, match=r"\[gemm\]"):
+        _C.cpu.gemm(f.astype(np.float64), g, out)
+    with pytest.raises(TypeError, match=r"\[gemm\]"):
+        _C.cpu.gemm(f.astype(np.int32), g.astype(np.int32), np.zeros((3, 5), np.int32))
+    with pytest.raises(ValueError, match=r"\[gemm\].*unit stride"):
+        _C.cpu.gemm(np.ones((6, 8), np.float32)[::2, ::2], g, out)
+    with pytest.raises(ValueError, match=r"\[gemm\].*out"):
+        _C.cpu.gemm(f, g, np.empty((5, 3), np.float32).T)
+    with pytest.raises(ValueError, match=r"\[gemm\].*writeable"):
+        ro = np.empty((3, 5), np.float32)
+        ro.setflags(write=False)
+        _C.cpu.gemm(f, g, ro)
+    with pytest.raises(ValueError, match=r"\[gemm\].*overlap"):
+        buf = np.ones((4, 4), np.float32)
+        _C.cpu.gemm(buf, buf, buf)
+    before = out.copy()
+    with pytest.raises(ValueError):
+        _C.cpu.gemm(f, np.ones((5, 5), np.float32), out)
+    assert np.array_equal(out, before, equal_nan=True)
+
+
+def test_gemm_info_and_probe():
+    info = _C.cpu.gemm_info()
+    for dt in ("float32", "float64"):
+        blk = info[dt]
+        assert blk["mc"] % blk["mr"] == 0 and blk["nc"] % blk["nr"] == 0 and blk["kc"] >= 64
+    assert _C.cpu.fma_probe(0.01) > 0
+    with pytest.raises(ValueError, match="gemm_tune"):
+        _C.cpu.gemm_tune(bogus=1)
