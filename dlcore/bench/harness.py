@@ -1,0 +1,297 @@
+"""Shared benchmark machinery: interleaved timing, baseline libraries in their own processes,
+machine description, markdown and JSON output.
+
+Timing: each library's callable is calibrated to a sample of >= `target_s` seconds, warmed up,
+then sampled `repeats` times in rotation (dlcore, numpy, torch, dlcore, ...); the median
+per-call time is reported. numpy and torch run in separate worker processes (one per library
+and thread count, started with *_NUM_THREADS set and limited again inside), so their thread
+pools never coexist with dlcore's; dlcore runs in this process with _C.cpu.set_num_threads.
+
+Suites provide, for a case dict: `make_call(lib, case, threads) -> (fn, check)` where fn() runs
+the timed operation and check() returns its max relative error against a float64 reference.
+"""
+import importlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+BASELINE_LIBS = ("numpy", "torch")
+
+
+# ---- machine ---------------------------------------------------------------------------------
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def blas_info():
+    """numpy's BLAS as threadpoolctl sees it (library, version, kernel architecture)."""
+    try:
+        import numpy  # noqa: F401
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return {}
+    for lib in threadpool_info():
+        if lib.get("user_api") == "blas":
+            return {k: lib.get(k) for k in ("internal_api", "version", "architecture", "threading_layer", "num_threads")}
+    return {}
+
+
+def machine_info():
+    from dlcore import _C
+
+    info = {
+        "cpu": cpu_model(),
+        "logical_cpus": os.cpu_count(),
+        "isa_detected": _C.cpu.detected_isa(),
+        "isa_active": _C.cpu.active_isa(),
+        "max_threads": _C.cpu.max_threads(),
+        "build": dict(_C.build_info()),
+        "python": platform.python_version(),
+        "numpy_blas": blas_info(),
+        "env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS", "DLCORE_ISA")
+                if k in os.environ},
+        "date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+    try:
+        import numpy
+        info["numpy"] = numpy.__version__
+    except ImportError:
+        pass
+    try:
+        with open("/proc/loadavg") as f:
+            info["loadavg"] = f.read().split()[:3]
+    except OSError:
+        pass
+    return info
+
+
+def machine_line(info):
+    blas = info.get("numpy_blas") or {}
+    return (f"{info['cpu']} ({info['logical_cpus']} logical CPUs), dlcore ISA {info['isa_active']}, "
+            f"{info['build'].get('compiler', '?')}; numpy {info.get('numpy', '?')} with "
+            f"{blas.get('internal_api', '?')} {blas.get('version', '')} kernel {blas.get('architecture', '?')}; "
+            f"load average at start {' '.join(info.get('loadavg', []))}")
+
+
+def fma_probe(threads, seconds=0.25, tries=3):
+    """Best of `tries` FMA-probe runs on `threads` threads, GFLOP/s."""
+    from dlcore import _C
+
+    return max(_C.cpu.fma_probe(seconds, threads) for _ in range(tries))
+
+
+# ---- timing ----------------------------------------------------------------------------------
+
+def calibrate(fn, target_s):
+    """Number of back-to-back calls that make one sample last about target_s (fn is warmed)."""
+    fn()
+    t0 = time.perf_counter()
+    fn()
+    one = max(time.perf_counter() - t0, 1e-7)
+    return max(1, int(target_s / one))
+
+
+def sample(fn, inner):
+    """Seconds per call over `inner` back-to-back calls."""
+    t0 = time.perf_counter()
+    for _ in range(inner):
+        fn()
+    return (time.perf_counter() - t0) / inner
+
+
+def timeit(fn, repeats=5, target_s=0.02):
+    """Median seconds per call of fn (warm-up, then >= 5 samples)."""
+    inner = calibrate(fn, target_s)
+    return statistics.median(sample(fn, inner) for _ in range(max(5, repeats)))
+
+
+# ---- baseline worker processes ---------------------------------------------------------------
+
+class Worker:
+    """A child process that times one baseline library at a fixed thread count.
+
+    Protocol: one JSON object per line. {"op": "setup", "suite", "case"} -> {"inner", "err"};
+    {"op": "sample"} -> {"s"}; {"op": "quit"}.
+    """
+
+    def __init__(self, lib, threads):
+        self.lib, self.threads = lib, threads
+        env = dict(os.environ)
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = str(threads)
+        pkg_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env["PYTHONPATH"] = pkg_root + os.pathsep + env.get("PYTHONPATH", "")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "dlcore.bench.harness", "--worker", lib, str(threads)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, bufsize=1)
+        hello = self._read()
+        self.version = hello.get("version")
+        self.available = hello.get("ok", False)
+        self.note = hello.get("error")
+
+    def _read(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"benchmark worker for {self.lib} exited")
+        return json.loads(line)
+
+    def request(self, **msg):
+        self.proc.stdin.write(json.dumps(msg) + "\n")
+        self.proc.stdin.flush()
+        reply = self._read()
+        if "error" in reply:
+            raise RuntimeError(f"{self.lib} worker: {reply['error']}")
+        return reply
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(json.dumps({"op": "quit"}) + "\n")
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+
+
+def _worker_main(lib, threads):
+    threads = int(threads)
+    out = sys.stdout
+    try:
+        from threadpoolctl import threadpool_limits
+        limiter = threadpool_limits(threads)  # noqa: F841  (kept for the process lifetime)
+    except ImportError:
+        pass
+    try:
+        if lib == "torch":
+            import torch
+            torch.set_num_threads(threads)
+            version = torch.__version__
+        else:
+            import numpy
+            version = numpy.__version__
+        out.write(json.dumps({"ok": True, "version": version}) + "\n")
+    except Exception as e:  # library not installed: the suite reports it as missing
+        out.write(json.dumps({"ok": False, "error": f"{type(e).__name__}: {e}"}) + "\n")
+        out.flush()
+        return
+    out.flush()
+    fn = inner = None
+    for line in sys.stdin:
+        msg = json.loads(line)
+        try:
+            if msg["op"] == "quit":
+                break
+            if msg["op"] == "setup":
+                suite = importlib.import_module(msg["suite"])
+                fn, check = suite.make_call(lib, msg["case"], threads)
+                inner = calibrate(fn, msg["target_s"])
+                for _ in range(msg.get("warmup", 1)):
+                    sample(fn, inner)
+                reply = {"inner": inner, "err": float(check())}
+            elif msg["op"] == "sample":
+                reply = {"s": sample(fn, inner)}
+            else:
+                reply = {"error": f"unknown op {msg['op']}"}
+        except Exception as e:
+            reply = {"error": f"{type(e).__name__}: {e}"}
+        out.write(json.dumps(reply) + "\n")
+        out.flush()
+
+
+class Baselines:
+    """The worker processes of one thread count, started lazily and closed together."""
+
+    def __init__(self, threads, libs=BASELINE_LIBS):
+        self.threads = threads
+        self.workers = {}
+        for lib in libs:
+            w = Worker(lib, threads)
+            if w.available:
+                self.workers[lib] = w
+            else:
+                print(f"# {lib} not available: {w.note}", file=sys.stderr)
+                w.close()
+
+    def versions(self):
+        return {lib: w.version for lib, w in self.workers.items()}
+
+    def close(self):
+        for w in self.workers.values():
+            w.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, warmup=1):
+    """Time dlcore (here) and each baseline (in its worker) on `case`, alternating samples.
+
+    Returns {lib: {"s": median seconds per call, "err": max rel error, "samples": [...]}}.
+    """
+    from dlcore import _C
+
+    _C.cpu.set_num_threads(threads)
+    mod = importlib.import_module(suite_module)
+    fn, check = mod.make_call("dlcore", case, threads)
+    inner = calibrate(fn, target_s)
+    for _ in range(warmup):
+        sample(fn, inner)
+    results = {"dlcore": {"err": float(check()), "samples": []}}
+    live = {}
+    for lib, w in (baselines.workers.items() if baselines else []):
+        try:
+            reply = w.request(op="setup", suite=suite_module, case=case, target_s=target_s, warmup=warmup)
+            results[lib] = {"err": reply["err"], "samples": []}
+            live[lib] = w
+        except RuntimeError as e:
+            print(f"# {lib}: {e}", file=sys.stderr)
+    order = ["dlcore"] + list(live)
+    for r in range(max(5, repeats)):
+        rot = order[r % len(order):] + order[:r % len(order)]
+        for lib in rot:
+            s = sample(fn, inner) if lib == "dlcore" else live[lib].request(op="sample")["s"]
+            results[lib]["samples"].append(s)
+    for res in results.values():
+        res["s"] = statistics.median(res["samples"])
+    return results
+
+
+# ---- output ----------------------------------------------------------------------------------
+
+def markdown_table(rows, columns):
+    """rows: list of dicts; columns: list of (key, header, format) -> markdown string."""
+    head = "| " + " | ".join(h for _, h, _ in columns) + " |"
+    sep = "|" + "|".join("---:" if f else ":---" for _, _, f in columns) + "|"
+    lines = [head, sep]
+    for row in rows:
+        cells = []
+        for key, _, fmt in columns:
+            v = row.get(key)
+            cells.append("-" if v is None else (format(v, fmt) if fmt else str(v)))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_json(path, obj):
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=1, default=str)
+        f.write("\n")
+
+
+if __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "--worker":
+    _worker_main(sys.argv[2], sys.argv[3])
