@@ -92,31 +92,72 @@ GemmBlocking blocking_for(const MicroKernel<T>& K) {
   return {mr, nr, mc, kc, nc, K.name};
 }
 
+// Packing primitives over one sliver of width W (W = 0: use the run-time width w). Element
+// (q, x) of the sliver goes to dst[q * W + x] for q < kc, x < W; x >= valid is zero.
+// copy: the source row q is contiguous, src[q * ld + x]. gather: src[x * ld + q].
+template <typename T, int W>
+void copy_sliver(T* dst, const T* src, int64_t ld, int64_t valid, int64_t kc, int64_t w) {
+  const int64_t width = W > 0 ? W : w;
+  if (valid == width) {
+    for (int64_t q = 0; q < kc; ++q)
+      for (int64_t x = 0; x < width; ++x) dst[q * width + x] = src[q * ld + x];
+    return;
+  }
+  for (int64_t q = 0; q < kc; ++q) {
+    int64_t x = 0;
+    for (; x < valid; ++x) dst[q * width + x] = src[q * ld + x];
+    for (; x < width; ++x) dst[q * width + x] = T(0);
+  }
+}
+
+template <typename T, int W>
+void gather_sliver(T* dst, const T* src, int64_t ld, int64_t valid, int64_t kc, int64_t w) {
+  const int64_t width = W > 0 ? W : w;
+  if (valid == width) {
+    for (int64_t q = 0; q < kc; ++q)
+      for (int64_t x = 0; x < width; ++x) dst[q * width + x] = src[x * ld + q];
+    return;
+  }
+  for (int64_t q = 0; q < kc; ++q) {
+    int64_t x = 0;
+    for (; x < valid; ++x) dst[q * width + x] = src[x * ld + q];
+    for (; x < width; ++x) dst[q * width + x] = T(0);
+  }
+}
+
+// One sliver, with the width made a compile-time constant for the kernels' mr / nr.
+template <typename T>
+void pack_sliver(bool gather, T* dst, const T* src, int64_t ld, int64_t valid, int64_t kc,
+                 int64_t w) {
+#define DLCORE_PACK_CASE(W)                                   \
+  case W:                                                     \
+    if (gather) gather_sliver<T, W>(dst, src, ld, valid, kc, w); \
+    else copy_sliver<T, W>(dst, src, ld, valid, kc, w);       \
+    return;
+  switch (w) {
+    DLCORE_PACK_CASE(4)
+    DLCORE_PACK_CASE(6)
+    DLCORE_PACK_CASE(8)
+    DLCORE_PACK_CASE(14)
+    DLCORE_PACK_CASE(16)
+    DLCORE_PACK_CASE(32)
+    default:
+      if (gather) gather_sliver<T, 0>(dst, src, ld, valid, kc, w);
+      else copy_sliver<T, 0>(dst, src, ld, valid, kc, w);
+  }
+#undef DLCORE_PACK_CASE
+}
+
 // dst = mr-row slivers of op(A)[i0 : i0 + mc, p0 : p0 + kc]; rows past m are zero.
 // Sliver s holds element (i0 + s*mr + r, p0 + q) at s*mr*kc + q*mr + r.
 template <typename T>
 void pack_a(T* dst, const Problem<T>& P, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
             int64_t mr) {
   for (int64_t s0 = 0; s0 < mc; s0 += mr) {
-    T* d = dst + s0 * kc;
-    const int64_t rows = std::min(mr, P.m - i0 - s0);
-    if (P.ta) {  // A stored (k, m): a sliver row q is contiguous
-      for (int64_t q = 0; q < kc; ++q) {
-        const T* src = P.a + (p0 + q) * P.lda + i0 + s0;
-        T* dq = d + q * mr;
-        int64_t r = 0;
-        for (; r < rows; ++r) dq[r] = src[r];
-        for (; r < mr; ++r) dq[r] = T(0);
-      }
-    } else {  // A stored (m, k): gather mr rows
-      int64_t r = 0;
-      for (; r < rows; ++r) {
-        const T* src = P.a + (i0 + s0 + r) * P.lda + p0;
-        for (int64_t q = 0; q < kc; ++q) d[q * mr + r] = src[q];
-      }
-      for (; r < mr; ++r)
-        for (int64_t q = 0; q < kc; ++q) d[q * mr + r] = T(0);
-    }
+    const int64_t i = i0 + s0, rows = std::min(mr, P.m - i);
+    // A stored (k, m): sliver rows are contiguous; stored (m, k): gather mr rows
+    const T* src = P.ta ? P.a + p0 * P.lda + i : P.a + i * P.lda + p0;
+    pack_sliver(!P.ta, dst + s0 * kc, src, P.lda, rows, kc, mr);
   }
 }
 
@@ -126,25 +167,10 @@ template <typename T>
 void pack_b(T* dst, const Problem<T>& P, int64_t p0, int64_t kc, int64_t j0, int64_t s_begin,
             int64_t s_end, int64_t nr) {
   for (int64_t s = s_begin; s < s_end; ++s) {
-    T* d = dst + s * nr * kc;
     const int64_t j = j0 + s * nr, cols = std::min(nr, P.n - j);
-    if (!P.tb) {  // B stored (k, n): rows contiguous
-      for (int64_t q = 0; q < kc; ++q) {
-        const T* src = P.b + (p0 + q) * P.ldb + j;
-        T* dq = d + q * nr;
-        int64_t cc = 0;
-        for (; cc < cols; ++cc) dq[cc] = src[cc];
-        for (; cc < nr; ++cc) dq[cc] = T(0);
-      }
-    } else {  // B stored (n, k): gather nr rows of storage
-      int64_t cc = 0;
-      for (; cc < cols; ++cc) {
-        const T* src = P.b + (j + cc) * P.ldb + p0;
-        for (int64_t q = 0; q < kc; ++q) d[q * nr + cc] = src[q];
-      }
-      for (; cc < nr; ++cc)
-        for (int64_t q = 0; q < kc; ++q) d[q * nr + cc] = T(0);
-    }
+    // B stored (k, n): sliver rows are contiguous; stored (n, k): gather nr rows
+    const T* src = P.tb ? P.b + j * P.ldb + p0 : P.b + p0 * P.ldb + j;
+    pack_sliver(P.tb, dst + s * nr * kc, src, P.ldb, cols, kc, nr);
   }
 }
 
@@ -178,7 +204,8 @@ void run_worker(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
       if (packed_b) {
         if (nt > 1) {
 #pragma omp for schedule(static)
-          for (int64_t s = 0; s < n_sl; ++s) pack_b(bbuf, P, pc, kc, jc, s, s + 1, nr);
+          for (int64_t t = 0; t < nt; ++t)
+            pack_b(bbuf, P, pc, kc, jc, n_sl * t / nt, n_sl * (t + 1) / nt, nr);
         } else {
           pack_b(bbuf, P, pc, kc, jc, 0, n_sl, nr);
         }

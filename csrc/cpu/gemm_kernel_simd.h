@@ -38,6 +38,7 @@ inline void micro_tile(const MicroArgs<typename V::T>& p) {
   const T* a = p.a;
   const T* b = p.b;
   const int64_t cs_a = PACKED_A ? MR : p.cs_a, rs_b = p.rs_b, k = p.k;
+#pragma GCC unroll 4
   for (int64_t q = 0; q < k; ++q) {
     Vec bv[NV];
 #pragma GCC unroll 8

@@ -1,7 +1,7 @@
 // FMA peak probe (csrc/cpu/probe.h): the portable burst, ISA dispatch and timing.
 #include "cpu/probe.h"
 
-#include <chrono>
+#include <time.h>
 
 #include "cpu/isa.h"
 #if defined(DLCORE_OPENMP)
@@ -42,16 +42,23 @@ double burst(Isa isa, int64_t iters) {
 
 }  // namespace
 
+// CPU time of the calling thread: time the thread spends descheduled (other processes on a
+// shared machine) does not count, so the probe measures the core, not the load.
+static double thread_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
 double fma_probe(double seconds) {
-  using clock = std::chrono::steady_clock;
   const Isa isa = active_isa();
   burst(isa, 1 << 16);  // warm up (clock ramp, page-in)
   double flops = 0;
-  const auto t0 = clock::now();
+  const double t0 = thread_seconds();
   double elapsed = 0;
   do {
     flops += burst(isa, 1 << 18);
-    elapsed = std::chrono::duration<double>(clock::now() - t0).count();
+    elapsed = thread_seconds() - t0;
   } while (elapsed < seconds);
   return flops / elapsed * 1e-9;
 }

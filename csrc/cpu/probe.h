@@ -5,7 +5,8 @@
 
 namespace dlcore::cpu {
 
-// GFLOP/s of the calling thread, timed over about `seconds`.
+// GFLOP/s of the calling thread, over about `seconds` of its CPU time (clock_gettime
+// CLOCK_THREAD_CPUTIME_ID: time descheduled by other processes does not count).
 double fma_probe(double seconds);
 
 // Sum of the GFLOP/s of `threads` OpenMP threads probing at the same time.
