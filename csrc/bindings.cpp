@@ -206,6 +206,7 @@ void gemm_tune(py::kwargs kw) {
     else if (key == "pack_b") t.pack_b = v.cast<int>();
     else if (key == "small_flops") t.small_flops = v.cast<double>();
     else if (key == "thread_flops") t.thread_flops = v.cast<double>();
+    else if (key == "fused_rows") t.fused_rows = v.cast<int64_t>();
     else fail("gemm_tune", "unknown key '" + key + "'");
   }
   if (t.mc < 0 || t.kc < 0 || t.nc < 0) fail("gemm_tune", "block sizes must be >= 0");
@@ -437,7 +438,7 @@ PYBIND11_MODULE(_C, m) {
   cpu_m.def("gemm_info", &gemm_info, "Blocking (mr, nr, mc, kc, nc) and cache sizes in use");
   cpu_m.def("gemm_tune", &gemm_tune,
             "Override gemm blocking for measurement: mc, kc, nc, pack_a, pack_b, small_flops, "
-            "thread_flops (no arguments = automatic)");
+            "thread_flops, fused_rows (no arguments = automatic)");
   cpu_m.def("gemm_threads", &cpu::gemm_threads, py::arg("m"), py::arg("n"), py::arg("k"),
             "Threads gemm would use for an (m, n, k) product");
 

@@ -99,9 +99,11 @@ def test_gemm_small_and_packed_paths_agree(dtype):
     """Force packing on/off and tiny/odd cache blocks so every driver branch runs."""
     rng = np.random.default_rng(2)
     configs = [dict(pack_a=0, pack_b=0), dict(pack_a=1, pack_b=1), dict(pack_a=0, pack_b=1),
-               dict(pack_a=1, pack_b=0), dict(mc=12, kc=16, nc=32), dict(mc=7, kc=5, nc=17)]
+               dict(pack_a=1, pack_b=0), dict(mc=12, kc=16, nc=32), dict(mc=7, kc=5, nc=17),
+               dict(fused_rows=0), dict(fused_rows=0, mc=12, kc=16, nc=32),
+               dict(fused_rows=10**6, kc=16), dict(fused_rows=10**6, pack_a=0)]
     for cfg in configs:
-        with tuned(**cfg):
+        with tuned(**cfg), threads(2):
             for ta in (False, True):
                 for tb in (False, True):
                     check(rng, 37, 53, 41, dtype, ta, tb, pad=2, alpha=0.5, beta=0.5)

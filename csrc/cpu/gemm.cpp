@@ -96,11 +96,11 @@ GemmBlocking blocking_for(const MicroKernel<T>& K) {
 // (q, x) of the sliver goes to dst[q * W + x] for q < kc, x < W; x >= valid is zero.
 // copy: the source row q is contiguous, src[q * ld + x]. gather: src[x * ld + q].
 template <typename T, int W>
-void copy_sliver(T* dst, const T* src, int64_t ld, int64_t valid, int64_t kc, int64_t w) {
+void copy_sliver(T* __restrict dst, const T* __restrict src, int64_t ld, int64_t valid,
+                 int64_t kc, int64_t w) {
   const int64_t width = W > 0 ? W : w;
   if (valid == width) {
-    for (int64_t q = 0; q < kc; ++q)
-      for (int64_t x = 0; x < width; ++x) dst[q * width + x] = src[q * ld + x];
+    for (int64_t q = 0; q < kc; ++q) std::memcpy(dst + q * width, src + q * ld, width * sizeof(T));
     return;
   }
   for (int64_t q = 0; q < kc; ++q) {
@@ -111,7 +111,7 @@ void copy_sliver(T* dst, const T* src, int64_t ld, int64_t valid, int64_t kc, in
 }
 
 template <typename T, int W>
-void gather_sliver(T* dst, const T* src, int64_t ld, int64_t valid, int64_t kc, int64_t w) {
+void gather_sliver(T* __restrict dst, const T* __restrict src, int64_t ld, int64_t valid, int64_t kc, int64_t w) {
   const int64_t width = W > 0 ? W : w;
   if (valid == width) {
     for (int64_t q = 0; q < kc; ++q)
@@ -148,6 +148,14 @@ void pack_sliver(bool gather, T* dst, const T* src, int64_t ld, int64_t valid, i
 #undef DLCORE_PACK_CASE
 }
 
+// Up to this many rows of A, the packed A block (rows x kc) takes at most 5/8 of L2 and the
+// driver uses the fused mode (no shared B panel).
+int64_t fused_rows(const GemmBlocking& bl, int64_t elem) {
+  const GemmTuning& tu = gemm_tuning();
+  if (tu.fused_rows >= 0) return tu.fused_rows;
+  return std::max(bl.mr, cache_info().l2 * 5 / 8 / (bl.kc * elem) / bl.mr * bl.mr);
+}
+
 // dst = mr-row slivers of op(A)[i0 : i0 + mc, p0 : p0 + kc]; rows past m are zero.
 // Sliver s holds element (i0 + s*mr + r, p0 + q) at s*mr*kc + q*mr + r.
 template <typename T>
@@ -166,7 +174,20 @@ void pack_a(T* dst, const Problem<T>& P, int64_t i0, int64_t mc, int64_t p0, int
 template <typename T>
 void pack_b(T* dst, const Problem<T>& P, int64_t p0, int64_t kc, int64_t j0, int64_t s_begin,
             int64_t s_end, int64_t nr) {
-  for (int64_t s = s_begin; s < s_end; ++s) {
+  // B stored (k, n): the full slivers are packed row by row, so the source is read in long
+  // contiguous runs (one sliver at a time would stride ldb per row, a new page each time).
+  int64_t s = s_begin;
+  if (!P.tb) {
+    const int64_t full_end = std::min(s_end, (P.n - j0) / nr);
+    if (full_end > s) {
+      const T* src = P.b + p0 * P.ldb + j0;
+      for (int64_t q = 0; q < kc; ++q)
+        for (int64_t t = s; t < full_end; ++t)
+          std::memcpy(dst + t * nr * kc + q * nr, src + q * P.ldb + t * nr, nr * sizeof(T));
+      s = full_end;
+    }
+  }
+  for (; s < s_end; ++s) {
     const int64_t j = j0 + s * nr, cols = std::min(nr, P.n - j);
     // B stored (k, n): sliver rows are contiguous; stored (n, k): gather nr rows
     const T* src = P.tb ? P.b + j * P.ldb + p0 : P.b + p0 * P.ldb + j;
@@ -174,15 +195,52 @@ void pack_b(T* dst, const Problem<T>& P, int64_t p0, int64_t kc, int64_t j0, int
   }
 }
 
-// One (jc, pc) step's partition into work items: n_ic row chunks x n_jr sliver ranges.
-struct Plan {
-  int64_t n_ic, mc, n_jr;
+// The micro-kernel calls for one B sliver (columns j .. j + nr of C) against rows
+// [i0, i0 + rows) of A. b/rs_b/nb describe the sliver (packed or not); abuf is the packed A
+// block starting at row i0 (nullptr: read A in place). prefetch(part, parts) is called before
+// each kernel call so the caller can spread prefetches of its next sliver over the compute.
+template <typename T, typename Prefetch>
+void sliver_step(const Problem<T>& P, const MicroKernel<T>& K, int64_t mr, int64_t pc,
+                 int64_t kc, T beta, const T* abuf, int64_t i0, int64_t rows, int64_t j,
+                 const T* b, int64_t rs_b, int64_t nb, Prefetch&& prefetch) {
+  MicroArgs<T> args{};
+  args.k = kc;
+  args.ldc = P.ldc;
+  args.alpha = P.alpha;
+  args.beta = beta;
+  args.n = std::min(nb, P.n - j);
+  args.b = b;
+  args.rs_b = rs_b;
+  args.nb = nb;
+  const int64_t parts = ceil_div(rows, mr);
+  for (int64_t ir = 0; ir < rows; ir += mr) {
+    const int64_t i = i0 + ir;
+    prefetch(ir / mr, parts);
+    args.m = std::min(mr, P.m - i);
+    args.c = P.c + i * P.ldc + j;
+    if (abuf) {
+      args.a = abuf + ir * kc;
+      args.rs_a = 1;
+      args.cs_a = mr;
+      K.packed_a(args);
+    } else {
+      args.a = P.ta ? P.a + pc * P.lda + i : P.a + i * P.lda + pc;
+      args.rs_a = P.ta ? 1 : P.lda;
+      args.cs_a = P.ta ? P.lda : 1;
+      K.strided_a(args);
+    }
+  }
+}
+
+struct NoPrefetch {
+  void operator()(int64_t, int64_t) const {}
 };
 
-// The loop nest of one thread. With nt > 1 it runs inside an OpenMP team of nt threads and the
-// packing of B and the work items are shared out (each `omp for` ends with a barrier).
+// Shared-panel mode (m > fused_rows), the loop nest of one thread. With nt > 1 it runs inside
+// an OpenMP team of nt threads; the packing of the kc x nc B panel and the work items (row
+// chunk x sliver range) are shared out, and each `omp for` ends with a barrier.
 template <typename T>
-void run_worker(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking& bl,
+void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking& bl,
                 bool packed_a, bool packed_b, T* bbuf, int nt) {
   const int64_t mr = bl.mr, nr = bl.nr;
   // row chunks: ceil(m / MC), rounded up to a multiple of the thread count, equal sizes
@@ -217,39 +275,14 @@ void run_worker(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
         if (packed_a && ic != last_ic) pack_a(abuf, P, i0, rows, pc, kc, mr);
         last_ic = ic;
         const int64_t s_begin = n_sl * jr / n_jr, s_end = n_sl * (jr + 1) / n_jr;
-        MicroArgs<T> args{};
-        args.k = kc;
-        args.ldc = P.ldc;
-        args.alpha = P.alpha;
-        args.beta = beta;
         for (int64_t s = s_begin; s < s_end; ++s) {
           const int64_t j = jc + s * nr;
-          args.n = std::min(nr, P.n - j);
-          if (packed_b) {
-            args.b = bbuf + s * nr * kc;
-            args.rs_b = nr;
-            args.nb = nr;
-          } else {
-            args.b = P.b + pc * P.ldb + j;
-            args.rs_b = P.ldb;
-            args.nb = args.n;
-          }
-          for (int64_t ir = 0; ir < rows; ir += mr) {
-            const int64_t i = i0 + ir;
-            args.m = std::min(mr, P.m - i);
-            args.c = P.c + i * P.ldc + j;
-            if (packed_a) {
-              args.a = abuf + ir * kc;
-              args.rs_a = 1;
-              args.cs_a = mr;
-              K.packed_a(args);
-            } else {
-              args.a = P.ta ? P.a + pc * P.lda + i : P.a + i * P.lda + pc;
-              args.rs_a = P.ta ? 1 : P.lda;
-              args.cs_a = P.ta ? P.lda : 1;
-              K.strided_a(args);
-            }
-          }
+          if (packed_b)
+            sliver_step(P, K, mr, pc, kc, beta, abuf, i0, rows, j, bbuf + s * nr * kc, nr, nr,
+                        NoPrefetch{});
+          else
+            sliver_step(P, K, mr, pc, kc, beta, abuf, i0, rows, j, P.b + pc * P.ldb + j,
+                        P.ldb, std::min(nr, P.n - j), NoPrefetch{});
         }
       };
       if (nt > 1) {
@@ -258,6 +291,56 @@ void run_worker(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
       } else {
         for (int64_t item = 0; item < n_items; ++item) do_item(item);
       }
+    }
+  }
+}
+
+// Fused mode (m <= fused_rows: the whole packed A block fits L2, so a B panel would never be
+// reused by another row chunk). Slivers [s_begin, s_end) of C's columns belong to this thread:
+// per kc step it packs all of A, then packs each B sliver just before its kernel calls into
+// an L1-sized buffer, prefetching the next sliver's source into L2 during those calls. No
+// barriers; the tiling is the one of the shared mode, so results do not depend on threads.
+template <typename T>
+void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking& bl,
+               bool packed_a, bool packed_b, int64_t s_begin, int64_t s_end) {
+  if (s_begin >= s_end) return;
+  const int64_t mr = bl.mr, nr = bl.nr, kc_max = std::min(bl.kc, P.k);
+  T* abuf = packed_a ? a_scratch().get<T>(round_up(P.m, mr) * kc_max) : nullptr;
+  T* bsl = packed_b ? b_scratch().get<T>(nr * kc_max) : nullptr;
+  constexpr int64_t kLine = 64 / sizeof(T);
+  for (int64_t pc = 0; pc < P.k; pc += bl.kc) {
+    const int64_t kc = std::min(bl.kc, P.k - pc);
+    const T beta = pc == 0 ? P.beta : T(1);
+    if (packed_a) pack_a(abuf, P, 0, P.m, pc, kc, mr);
+    for (int64_t s = s_begin; s < s_end; ++s) {
+      const int64_t j = s * nr;
+      if (!packed_b) {
+        sliver_step(P, K, mr, pc, kc, beta, abuf, 0, P.m, j, P.b + pc * P.ldb + j, P.ldb,
+                    std::min(nr, P.n - j), NoPrefetch{});
+        continue;
+      }
+      const T* src = P.tb ? P.b + j * P.ldb + pc : P.b + pc * P.ldb + j;
+      pack_sliver(P.tb, bsl, src, P.ldb, std::min(nr, P.n - j), kc, nr);
+      const int64_t jn = j + nr, cols_n = s + 1 < s_end ? std::min(nr, P.n - jn) : 0;
+      auto prefetch_next = [&](int64_t part, int64_t parts) {
+        if (cols_n <= 0) return;
+        if (!P.tb) {  // next sliver: kc rows of cols_n contiguous elements
+          const int64_t q0 = kc * part / parts, q1 = kc * (part + 1) / parts;
+          for (int64_t q = q0; q < q1; ++q) {
+            const T* row = P.b + (pc + q) * P.ldb + jn;
+            __builtin_prefetch(row, 0, 2);
+            __builtin_prefetch(row + cols_n - 1, 0, 2);
+          }
+        } else {  // next sliver: cols_n storage rows of kc contiguous elements
+          const int64_t c0 = cols_n * part / parts, c1 = cols_n * (part + 1) / parts;
+          for (int64_t c = c0; c < c1; ++c) {
+            const T* row = P.b + (jn + c) * P.ldb + pc;
+            for (int64_t q = 0; q < kc; q += kLine) __builtin_prefetch(row + q, 0, 2);
+            __builtin_prefetch(row + kc - 1, 0, 2);
+          }
+        }
+      };
+      sliver_step(P, K, mr, pc, kc, beta, abuf, 0, P.m, j, bsl, nr, nr, prefetch_next);
     }
   }
 }
@@ -287,18 +370,33 @@ void gemm_impl(const Problem<T>& P, int nt) {
   const bool small = flops <= (tu.small_flops >= 0 ? tu.small_flops : kSmallFlops);
   const bool packed_b = P.tb || (tu.pack_b >= 0 ? tu.pack_b == 1 : !small);
   const bool packed_a = tu.pack_a >= 0 ? tu.pack_a == 1 : !small;
-  T* bbuf = nullptr;
-  if (packed_b)
-    bbuf = b_scratch().get<T>(std::min(bl.kc, P.k) * round_up(std::min(bl.nc, P.n), bl.nr));
+  const int64_t n_sl = ceil_div(P.n, bl.nr);
+  if (P.m <= fused_rows(bl, sizeof(T)) || !packed_b) {
+    if (nt <= 1) {
+      run_fused(P, K, bl, packed_a, packed_b, 0, n_sl);
+      return;
+    }
+#if defined(DLCORE_OPENMP)
+#pragma omp parallel num_threads(nt)
+    {
+      const int64_t t = omp_get_thread_num(), team = omp_get_num_threads();
+      run_fused(P, K, bl, packed_a, packed_b, n_sl * t / team, n_sl * (t + 1) / team);
+    }
+#else
+    run_fused(P, K, bl, packed_a, packed_b, 0, n_sl);
+#endif
+    return;
+  }
+  T* bbuf = b_scratch().get<T>(std::min(bl.kc, P.k) * round_up(std::min(bl.nc, P.n), bl.nr));
   if (nt <= 1) {
-    run_worker(P, K, bl, packed_a, packed_b, bbuf, 1);
+    run_shared(P, K, bl, packed_a, packed_b, bbuf, 1);
     return;
   }
 #if defined(DLCORE_OPENMP)
 #pragma omp parallel num_threads(nt)
-  run_worker(P, K, bl, packed_a, packed_b, bbuf, omp_get_num_threads());
+  run_shared(P, K, bl, packed_a, packed_b, bbuf, omp_get_num_threads());
 #else
-  run_worker(P, K, bl, packed_a, packed_b, bbuf, 1);
+  run_shared(P, K, bl, packed_a, packed_b, bbuf, 1);
 #endif
 }
 

@@ -25,6 +25,8 @@ def build_parser(suite_name=None):
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     p.add_argument("--quick", action="store_true", help="fewer shapes and repeats (smoke test)")
     p.add_argument("--repeats", type=int, default=None, help="timed samples per library (>= 5)")
+    p.add_argument("--clock", choices=("auto", "wall", "cpu"), default="auto",
+                   help="auto: thread CPU time at 1 thread (robust to other processes), wall otherwise")
     p.add_argument("--no-baselines", action="store_true", help="time dlcore only")
     if suite_name is not None:
         mod = load_suite(suite_name)

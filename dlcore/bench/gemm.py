@@ -111,7 +111,8 @@ def run(args):
             results.setdefault("versions", {}).update(bl.versions())
             rows = []
             for case in todo:
-                r = harness.compare("dlcore.bench.gemm", case, t, bl, repeats=repeats, target_s=target_s)
+                r = harness.compare("dlcore.bench.gemm", case, t, bl, repeats=repeats, target_s=target_s,
+                                    clock=args.clock)
                 f = flops(case)
                 row = dict(shape=case["name"], op=case["op"], kind=case["kind"], threads=t,
                            dlcore=f / r["dlcore"]["s"] / 1e9, err=r["dlcore"]["err"],
@@ -133,7 +134,9 @@ def run(args):
                       + f"  {row['pct_probe']:5.1f}% probe  err {row['err']:.1e}", file=sys.stderr, flush=True)
             results["rows"].extend(rows)
         print()
-        print(f"### gemm float32, {t} thread{'s' if t > 1 else ''} (FMA probe {probe:.1f} GFLOP/s)")
+        clock = harness.pick_clock(args.clock, t)
+        print(f"### gemm float32, {t} thread{'s' if t > 1 else ''} (FMA probe {probe:.1f} GFLOP/s, "
+              f"{'thread CPU time' if clock == 'cpu' else 'wall time'}, median of {repeats})")
         print()
         print(harness.markdown_table(rows, table_columns(t)), flush=True)
     if args.json:

@@ -103,18 +103,33 @@ def calibrate(fn, target_s):
     return max(1, int(target_s / one))
 
 
-def sample(fn, inner):
+# "wall": elapsed time. "cpu": CPU time of the calling thread, which excludes time the thread
+# spends descheduled by other processes; valid only for single-threaded calls (all three
+# libraries at 1 thread compute in the calling thread).
+CLOCKS = {"wall": time.perf_counter, "cpu": time.thread_time}
+
+
+def pick_clock(clock, threads):
+    if clock == "auto":
+        return "cpu" if threads == 1 else "wall"
+    if clock == "cpu" and threads != 1:
+        raise ValueError("the cpu clock only measures single-threaded calls")
+    return clock
+
+
+def sample(fn, inner, clock="wall"):
     """Seconds per call over `inner` back-to-back calls."""
-    t0 = time.perf_counter()
+    now = CLOCKS[clock]
+    t0 = now()
     for _ in range(inner):
         fn()
-    return (time.perf_counter() - t0) / inner
+    return (now() - t0) / inner
 
 
-def timeit(fn, repeats=5, target_s=0.02):
+def timeit(fn, repeats=5, target_s=0.02, clock="wall"):
     """Median seconds per call of fn (warm-up, then >= 5 samples)."""
     inner = calibrate(fn, target_s)
-    return statistics.median(sample(fn, inner) for _ in range(max(5, repeats)))
+    return statistics.median(sample(fn, inner, clock) for _ in range(max(5, repeats)))
 
 
 # ---- baseline worker processes ---------------------------------------------------------------
@@ -188,6 +203,7 @@ def _worker_main(lib, threads):
         return
     out.flush()
     fn = inner = None
+    clock = "wall"
     for line in sys.stdin:
         msg = json.loads(line)
         try:
@@ -197,11 +213,12 @@ def _worker_main(lib, threads):
                 suite = importlib.import_module(msg["suite"])
                 fn, check = suite.make_call(lib, msg["case"], threads)
                 inner = calibrate(fn, msg["target_s"])
+                clock = msg.get("clock", "wall")
                 for _ in range(msg.get("warmup", 1)):
-                    sample(fn, inner)
+                    sample(fn, inner, clock)
                 reply = {"inner": inner, "err": float(check())}
             elif msg["op"] == "sample":
-                reply = {"s": sample(fn, inner)}
+                reply = {"s": sample(fn, inner, clock)}
             else:
                 reply = {"error": f"unknown op {msg['op']}"}
         except Exception as e:
@@ -238,24 +255,26 @@ class Baselines:
         self.close()
 
 
-def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, warmup=1):
+def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, warmup=1, clock="auto"):
     """Time dlcore (here) and each baseline (in its worker) on `case`, alternating samples.
 
     Returns {lib: {"s": median seconds per call, "err": max rel error, "samples": [...]}}.
     """
     from dlcore import _C
 
+    clock = pick_clock(clock, threads)
     _C.cpu.set_num_threads(threads)
     mod = importlib.import_module(suite_module)
     fn, check = mod.make_call("dlcore", case, threads)
     inner = calibrate(fn, target_s)
     for _ in range(warmup):
-        sample(fn, inner)
+        sample(fn, inner, clock)
     results = {"dlcore": {"err": float(check()), "samples": []}}
     live = {}
     for lib, w in (baselines.workers.items() if baselines else []):
         try:
-            reply = w.request(op="setup", suite=suite_module, case=case, target_s=target_s, warmup=warmup)
+            reply = w.request(op="setup", suite=suite_module, case=case, target_s=target_s, warmup=warmup,
+                              clock=clock)
             results[lib] = {"err": reply["err"], "samples": []}
             live[lib] = w
         except RuntimeError as e:
@@ -264,10 +283,11 @@ def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, wa
     for r in range(max(5, repeats)):
         rot = order[r % len(order):] + order[:r % len(order)]
         for lib in rot:
-            s = sample(fn, inner) if lib == "dlcore" else live[lib].request(op="sample")["s"]
+            s = sample(fn, inner, clock) if lib == "dlcore" else live[lib].request(op="sample")["s"]
             results[lib]["samples"].append(s)
     for res in results.values():
         res["s"] = statistics.median(res["samples"])
+        res["clock"] = clock
     return results
 
 
