@@ -207,6 +207,8 @@ void gemm_tune(py::kwargs kw) {
     else if (key == "small_flops") t.small_flops = v.cast<double>();
     else if (key == "thread_flops") t.thread_flops = v.cast<double>();
     else if (key == "fused_rows") t.fused_rows = v.cast<int64_t>();
+    else if (key == "fuse_group") t.fuse_group = v.cast<int64_t>();
+    else if (key == "prefetch") t.prefetch = v.cast<int>();
     else fail("gemm_tune", "unknown key '" + key + "'");
   }
   if (t.mc < 0 || t.kc < 0 || t.nc < 0) fail("gemm_tune", "block sizes must be >= 0");
@@ -438,7 +440,7 @@ PYBIND11_MODULE(_C, m) {
   cpu_m.def("gemm_info", &gemm_info, "Blocking (mr, nr, mc, kc, nc) and cache sizes in use");
   cpu_m.def("gemm_tune", &gemm_tune,
             "Override gemm blocking for measurement: mc, kc, nc, pack_a, pack_b, small_flops, "
-            "thread_flops, fused_rows (no arguments = automatic)");
+            "thread_flops, fused_rows, fuse_group, prefetch (no arguments = automatic)");
   cpu_m.def("gemm_threads", &cpu::gemm_threads, py::arg("m"), py::arg("n"), py::arg("k"),
             "Threads gemm would use for an (m, n, k) product");
 

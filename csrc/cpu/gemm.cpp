@@ -169,6 +169,20 @@ void pack_a(T* dst, const Problem<T>& P, int64_t i0, int64_t mc, int64_t p0, int
   }
 }
 
+// Full slivers [s, s_end) of a row-major B block, packed row by row: sliver t, row q gets
+// src[q * ld + t * NR .. + NR] (NR = 0: the run-time nr).
+template <typename T, int NR>
+void copy_rows(T* __restrict dst, const T* __restrict src, int64_t ld, int64_t kc, int64_t s,
+               int64_t s_end, int64_t nr) {
+  const int64_t w = NR > 0 ? NR : nr;
+  for (int64_t q = 0; q < kc; ++q)
+    for (int64_t t = s; t < s_end; ++t) {
+      T* d = dst + t * w * kc + q * w;
+      const T* x = src + q * ld + t * w;
+      for (int64_t c = 0; c < w; ++c) d[c] = x[c];
+    }
+}
+
 // dst sliver s (of nr columns starting at j0 + s*nr) = op(B)[p0 : p0 + kc, cols], zero-padded;
 // element (p0 + q, j0 + s*nr + c) at s*nr*kc + q*nr + c. Packs slivers [s_begin, s_end).
 template <typename T>
@@ -181,9 +195,12 @@ void pack_b(T* dst, const Problem<T>& P, int64_t p0, int64_t kc, int64_t j0, int
     const int64_t full_end = std::min(s_end, (P.n - j0) / nr);
     if (full_end > s) {
       const T* src = P.b + p0 * P.ldb + j0;
-      for (int64_t q = 0; q < kc; ++q)
-        for (int64_t t = s; t < full_end; ++t)
-          std::memcpy(dst + t * nr * kc + q * nr, src + q * P.ldb + t * nr, nr * sizeof(T));
+      switch (nr) {
+        case 8: copy_rows<T, 8>(dst, src, P.ldb, kc, s, full_end, nr); break;
+        case 16: copy_rows<T, 16>(dst, src, P.ldb, kc, s, full_end, nr); break;
+        case 32: copy_rows<T, 32>(dst, src, P.ldb, kc, s, full_end, nr); break;
+        default: copy_rows<T, 0>(dst, src, P.ldb, kc, s, full_end, nr);
+      }
       s = full_end;
     }
   }
@@ -297,50 +314,60 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
 
 // Fused mode (m <= fused_rows: the whole packed A block fits L2, so a B panel would never be
 // reused by another row chunk). Slivers [s_begin, s_end) of C's columns belong to this thread:
-// per kc step it packs all of A, then packs each B sliver just before its kernel calls into
-// an L1-sized buffer, prefetching the next sliver's source into L2 during those calls. No
-// barriers; the tiling is the one of the shared mode, so results do not depend on threads.
+// per kc step it packs all of A, then packs B a group of kFuseGroup slivers at a time (an
+// L2-resident buffer; row by row, so the source is read in runs of kFuseGroup * nr elements)
+// and runs their kernel calls. No barriers; the tiling is the one of the shared mode, so
+// results do not depend on the thread count.
+constexpr int64_t kFuseGroup = 4;
+
 template <typename T>
 void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking& bl,
                bool packed_a, bool packed_b, int64_t s_begin, int64_t s_end) {
   if (s_begin >= s_end) return;
   const int64_t mr = bl.mr, nr = bl.nr, kc_max = std::min(bl.kc, P.k);
   T* abuf = packed_a ? a_scratch().get<T>(round_up(P.m, mr) * kc_max) : nullptr;
-  T* bsl = packed_b ? b_scratch().get<T>(nr * kc_max) : nullptr;
+  const int64_t G = gemm_tuning().fuse_group > 0 ? gemm_tuning().fuse_group : kFuseGroup;
+  const bool prefetch = gemm_tuning().prefetch != 0;
   constexpr int64_t kLine = 64 / sizeof(T);
+  T* bgrp = packed_b ? b_scratch().get<T>(G * nr * kc_max) : nullptr;
   for (int64_t pc = 0; pc < P.k; pc += bl.kc) {
     const int64_t kc = std::min(bl.kc, P.k - pc);
     const T beta = pc == 0 ? P.beta : T(1);
     if (packed_a) pack_a(abuf, P, 0, P.m, pc, kc, mr);
-    for (int64_t s = s_begin; s < s_end; ++s) {
-      const int64_t j = s * nr;
-      if (!packed_b) {
-        sliver_step(P, K, mr, pc, kc, beta, abuf, 0, P.m, j, P.b + pc * P.ldb + j, P.ldb,
-                    std::min(nr, P.n - j), NoPrefetch{});
-        continue;
-      }
-      const T* src = P.tb ? P.b + j * P.ldb + pc : P.b + pc * P.ldb + j;
-      pack_sliver(P.tb, bsl, src, P.ldb, std::min(nr, P.n - j), kc, nr);
-      const int64_t jn = j + nr, cols_n = s + 1 < s_end ? std::min(nr, P.n - jn) : 0;
-      auto prefetch_next = [&](int64_t part, int64_t parts) {
-        if (cols_n <= 0) return;
-        if (!P.tb) {  // next sliver: kc rows of cols_n contiguous elements
-          const int64_t q0 = kc * part / parts, q1 = kc * (part + 1) / parts;
-          for (int64_t q = q0; q < q1; ++q) {
+    for (int64_t g = s_begin; g < s_end; g += G) {
+      const int64_t g_end = std::min(s_end, g + G);
+      if (packed_b) pack_b(bgrp, P, pc, kc, g * nr, 0, g_end - g, nr);
+      // prefetch (into L2) the source of the next group during this group's kernel calls
+      const int64_t jn = g_end * nr;
+      const int64_t cols_n = g_end < s_end ? std::min((std::min(s_end, g_end + G) - g_end) * nr, P.n - jn) : 0;
+      const int64_t calls = (g_end - g) * ceil_div(P.m, mr);
+      int64_t call = 0;
+      auto prefetch_next = [&](int64_t, int64_t) {
+        if (cols_n <= 0 || !prefetch) return;
+        const int64_t part = call++;
+        if (!P.tb) {  // kc rows of cols_n contiguous elements
+          for (int64_t q = kc * part / calls, q1 = kc * (part + 1) / calls; q < q1; ++q) {
             const T* row = P.b + (pc + q) * P.ldb + jn;
-            __builtin_prefetch(row, 0, 2);
+            for (int64_t x = 0; x < cols_n; x += kLine) __builtin_prefetch(row + x, 0, 2);
             __builtin_prefetch(row + cols_n - 1, 0, 2);
           }
-        } else {  // next sliver: cols_n storage rows of kc contiguous elements
-          const int64_t c0 = cols_n * part / parts, c1 = cols_n * (part + 1) / parts;
-          for (int64_t c = c0; c < c1; ++c) {
+        } else {  // cols_n storage rows of kc contiguous elements
+          for (int64_t c = cols_n * part / calls, c1 = cols_n * (part + 1) / calls; c < c1; ++c) {
             const T* row = P.b + (jn + c) * P.ldb + pc;
             for (int64_t q = 0; q < kc; q += kLine) __builtin_prefetch(row + q, 0, 2);
             __builtin_prefetch(row + kc - 1, 0, 2);
           }
         }
       };
-      sliver_step(P, K, mr, pc, kc, beta, abuf, 0, P.m, j, bsl, nr, nr, prefetch_next);
+      for (int64_t s = g; s < g_end; ++s) {
+        const int64_t j = s * nr;
+        if (packed_b)
+          sliver_step(P, K, mr, pc, kc, beta, abuf, 0, P.m, j, bgrp + (s - g) * nr * kc, nr, nr,
+                      prefetch_next);
+        else
+          sliver_step(P, K, mr, pc, kc, beta, abuf, 0, P.m, j, P.b + pc * P.ldb + j, P.ldb,
+                      std::min(nr, P.n - j), NoPrefetch{});
+      }
     }
   }
 }

@@ -41,6 +41,8 @@ struct GemmTuning {
   double small_flops = -1;           // at or below this 2mnk, skip packing (see gemm.cpp)
   double thread_flops = -1;          // 2mnk of work per extra thread before it is started
   int64_t fused_rows = -1;           // up to this m, no shared B panel (see gemm.cpp)
+  int64_t fuse_group = 0;            // B slivers packed at a time in the fused mode
+  int prefetch = -1;                 // 0: no software prefetch of the next B group
 };
 GemmTuning& gemm_tuning();
 
