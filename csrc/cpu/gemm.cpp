@@ -7,6 +7,8 @@
 #include "cpu/gemm.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -58,6 +60,37 @@ Scratch& a_scratch() {
 Scratch& b_scratch() {
   thread_local Scratch s;
   return s;
+}
+
+double seconds_now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Falls back to one thread while the machine is oversubscribed. A threaded call in which the
+// first thread waited for the second (it started late, or finished late at the join) for more
+// than 200 us and a fifth of the call, i.e. it was not scheduled, closes the gate for a
+// back-off period, doubled on each late call from 10 ms up to 1 s (so an oversubscribed
+// machine costs at most one slow call a second; on a quiet machine the gate stays open).
+// Results do not depend on the thread count, so this changes speed only.
+class ThreadGate {
+ public:
+  bool closed() const { return seconds_now() < reopen_.load(std::memory_order_relaxed); }
+  void record(double waited, double elapsed) {
+    if (waited > 200e-6 && waited > 0.2 * elapsed) {
+      const double p = period_.load(std::memory_order_relaxed);
+      reopen_.store(seconds_now() + p, std::memory_order_relaxed);
+      period_.store(std::min(1.0, 2 * p), std::memory_order_relaxed);
+    }
+  }
+
+ private:
+  std::atomic<double> reopen_{0.0};
+  std::atomic<double> period_{0.01};
+};
+
+ThreadGate& thread_gate() {
+  static ThreadGate g;
+  return g;
 }
 
 template <typename T>
@@ -312,63 +345,91 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
   }
 }
 
-// Fused mode (m <= fused_rows: the whole packed A block fits L2, so a B panel would never be
-// reused by another row chunk). Slivers [s_begin, s_end) of C's columns belong to this thread:
-// per kc step it packs all of A, then packs B a group of kFuseGroup slivers at a time (an
-// L2-resident buffer; row by row, so the source is read in runs of kFuseGroup * nr elements)
-// and runs their kernel calls. No barriers; the tiling is the one of the shared mode, so
-// results do not depend on the thread count.
+// Fused mode (m <= fused_rows: a packed A block fits L2, so a B panel would never be reused by
+// another row chunk). C's columns are cut into chunks of slivers; with a team, threads claim
+// chunks dynamically (a thread that starts late finds the work done instead of holding up the
+// others). Per chunk and kc step, B is packed kFuseGroup slivers at a time into an L2-resident
+// buffer (row by row: the source is read in runs of kFuseGroup * nr elements) while the next
+// group's source is prefetched into L2 during the current group's kernel calls. A is packed
+// once per thread for all of k (when that is at most kFusedAMax bytes; else per chunk and kc
+// step). No barriers; the micro-tiles are the shared mode's, so results do not depend on the
+// thread count.
 constexpr int64_t kFuseGroup = 4;
+constexpr int64_t kFusedAMax = int64_t(16) << 20;
 
 template <typename T>
 void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking& bl,
-               bool packed_a, bool packed_b, int64_t s_begin, int64_t s_end) {
-  if (s_begin >= s_end) return;
+               bool packed_a, bool packed_b, int nt) {
   const int64_t mr = bl.mr, nr = bl.nr, kc_max = std::min(bl.kc, P.k);
-  T* abuf = packed_a ? a_scratch().get<T>(round_up(P.m, mr) * kc_max) : nullptr;
   const int64_t G = gemm_tuning().fuse_group > 0 ? gemm_tuning().fuse_group : kFuseGroup;
   const bool prefetch = gemm_tuning().prefetch != 0;
   constexpr int64_t kLine = 64 / sizeof(T);
-  T* bgrp = packed_b ? b_scratch().get<T>(G * nr * kc_max) : nullptr;
-  for (int64_t pc = 0; pc < P.k; pc += bl.kc) {
-    const int64_t kc = std::min(bl.kc, P.k - pc);
-    const T beta = pc == 0 ? P.beta : T(1);
-    if (packed_a) pack_a(abuf, P, 0, P.m, pc, kc, mr);
-    for (int64_t g = s_begin; g < s_end; g += G) {
-      const int64_t g_end = std::min(s_end, g + G);
-      if (packed_b) pack_b(bgrp, P, pc, kc, g * nr, 0, g_end - g, nr);
-      // prefetch (into L2) the source of the next group during this group's kernel calls
-      const int64_t jn = g_end * nr;
-      const int64_t cols_n = g_end < s_end ? std::min((std::min(s_end, g_end + G) - g_end) * nr, P.n - jn) : 0;
-      const int64_t calls = (g_end - g) * ceil_div(P.m, mr);
-      int64_t call = 0;
-      auto prefetch_next = [&](int64_t, int64_t) {
-        if (cols_n <= 0 || !prefetch) return;
-        const int64_t part = call++;
-        if (!P.tb) {  // kc rows of cols_n contiguous elements
-          for (int64_t q = kc * part / calls, q1 = kc * (part + 1) / calls; q < q1; ++q) {
-            const T* row = P.b + (pc + q) * P.ldb + jn;
-            for (int64_t x = 0; x < cols_n; x += kLine) __builtin_prefetch(row + x, 0, 2);
-            __builtin_prefetch(row + cols_n - 1, 0, 2);
-          }
-        } else {  // cols_n storage rows of kc contiguous elements
-          for (int64_t c = cols_n * part / calls, c1 = cols_n * (part + 1) / calls; c < c1; ++c) {
-            const T* row = P.b + (jn + c) * P.ldb + pc;
-            for (int64_t q = 0; q < kc; q += kLine) __builtin_prefetch(row + q, 0, 2);
-            __builtin_prefetch(row + kc - 1, 0, 2);
-          }
+  const int64_t n_sl = ceil_div(P.n, nr), m_pad = round_up(P.m, mr);
+  const int64_t n_chunks = nt > 1 ? std::max<int64_t>(1, std::min<int64_t>(ceil_div(n_sl, G), 4 * int64_t(nt))) : 1;
+  const bool a_whole = packed_a && m_pad * P.k * int64_t(sizeof(T)) <= kFusedAMax;
+  T* abuf = nullptr;
+  bool a_ready = false;
+  T* bgrp = nullptr;
+
+  auto do_chunk = [&](int64_t ch) {
+    const int64_t s_begin = n_sl * ch / n_chunks, s_end = n_sl * (ch + 1) / n_chunks;
+    if (s_begin >= s_end) return;
+    if (packed_a && !abuf) abuf = a_scratch().get<T>(m_pad * (a_whole ? P.k : kc_max));
+    if (packed_b && !bgrp) bgrp = b_scratch().get<T>(G * nr * kc_max);
+    if (a_whole && !a_ready) {
+      for (int64_t pc = 0; pc < P.k; pc += bl.kc)
+        pack_a(abuf + m_pad * pc, P, 0, P.m, pc, std::min(bl.kc, P.k - pc), mr);
+      a_ready = true;
+    }
+    for (int64_t pc = 0; pc < P.k; pc += bl.kc) {
+      const int64_t kc = std::min(bl.kc, P.k - pc);
+      const T beta = pc == 0 ? P.beta : T(1);
+      const T* ablk = abuf;
+      if (a_whole) ablk = abuf + m_pad * pc;
+      else if (packed_a) pack_a(abuf, P, 0, P.m, pc, kc, mr);
+      for (int64_t g = s_begin; g < s_end; g += G) {
+        const int64_t g_end = std::min(s_end, g + G);
+        if (!packed_b) {
+          for (int64_t s = g; s < g_end; ++s)
+            sliver_step(P, K, mr, pc, kc, beta, ablk, 0, P.m, s * nr, P.b + pc * P.ldb + s * nr,
+                        P.ldb, std::min(nr, P.n - s * nr), NoPrefetch{});
+          continue;
         }
-      };
-      for (int64_t s = g; s < g_end; ++s) {
-        const int64_t j = s * nr;
-        if (packed_b)
-          sliver_step(P, K, mr, pc, kc, beta, abuf, 0, P.m, j, bgrp + (s - g) * nr * kc, nr, nr,
-                      prefetch_next);
-        else
-          sliver_step(P, K, mr, pc, kc, beta, abuf, 0, P.m, j, P.b + pc * P.ldb + j, P.ldb,
-                      std::min(nr, P.n - j), NoPrefetch{});
+        pack_b(bgrp, P, pc, kc, g * nr, 0, g_end - g, nr);
+        // prefetch (into L2) the source of the next group during this group's kernel calls
+        const int64_t jn = g_end * nr;
+        const int64_t cols_n =
+            g_end < s_end ? std::min((std::min(s_end, g_end + G) - g_end) * nr, P.n - jn) : 0;
+        const int64_t calls = (g_end - g) * ceil_div(P.m, mr);
+        int64_t call = 0;
+        auto prefetch_next = [&](int64_t, int64_t) {
+          if (cols_n <= 0 || !prefetch) return;
+          const int64_t part = call++;
+          if (!P.tb) {  // kc rows of cols_n contiguous elements
+            for (int64_t q = kc * part / calls, q1 = kc * (part + 1) / calls; q < q1; ++q) {
+              const T* row = P.b + (pc + q) * P.ldb + jn;
+              for (int64_t x = 0; x < cols_n; x += kLine) __builtin_prefetch(row + x, 0, 2);
+              __builtin_prefetch(row + cols_n - 1, 0, 2);
+            }
+          } else {  // cols_n storage rows of kc contiguous elements
+            for (int64_t c = cols_n * part / calls, c1 = cols_n * (part + 1) / calls; c < c1; ++c) {
+              const T* row = P.b + (jn + c) * P.ldb + pc;
+              for (int64_t q = 0; q < kc; q += kLine) __builtin_prefetch(row + q, 0, 2);
+              __builtin_prefetch(row + kc - 1, 0, 2);
+            }
+          }
+        };
+        for (int64_t s = g; s < g_end; ++s)
+          sliver_step(P, K, mr, pc, kc, beta, ablk, 0, P.m, s * nr, bgrp + (s - g) * nr * kc, nr,
+                      nr, prefetch_next);
       }
     }
+  };
+  if (nt > 1) {
+#pragma omp for schedule(dynamic, 1) nowait
+    for (int64_t ch = 0; ch < n_chunks; ++ch) do_chunk(ch);
+  } else {
+    for (int64_t ch = 0; ch < n_chunks; ++ch) do_chunk(ch);
   }
 }
 
@@ -397,33 +458,32 @@ void gemm_impl(const Problem<T>& P, int nt) {
   const bool small = flops <= (tu.small_flops >= 0 ? tu.small_flops : kSmallFlops);
   const bool packed_b = P.tb || (tu.pack_b >= 0 ? tu.pack_b == 1 : !small);
   const bool packed_a = tu.pack_a >= 0 ? tu.pack_a == 1 : !small;
-  const int64_t n_sl = ceil_div(P.n, bl.nr);
-  if (P.m <= fused_rows(bl, sizeof(T)) || !packed_b) {
-    if (nt <= 1) {
-      run_fused(P, K, bl, packed_a, packed_b, 0, n_sl);
-      return;
-    }
-#if defined(DLCORE_OPENMP)
-#pragma omp parallel num_threads(nt)
-    {
-      const int64_t t = omp_get_thread_num(), team = omp_get_num_threads();
-      run_fused(P, K, bl, packed_a, packed_b, n_sl * t / team, n_sl * (t + 1) / team);
-    }
-#else
-    run_fused(P, K, bl, packed_a, packed_b, 0, n_sl);
-#endif
-    return;
-  }
-  T* bbuf = b_scratch().get<T>(std::min(bl.kc, P.k) * round_up(std::min(bl.nc, P.n), bl.nr));
+  const bool fused = P.m <= fused_rows(bl, sizeof(T)) || !packed_b;
+  T* bbuf = fused ? nullptr
+                  : b_scratch().get<T>(std::min(bl.kc, P.k) *
+                                       round_up(std::min(bl.nc, P.n), bl.nr));
+  if (nt > 1 && thread_gate().closed()) nt = 1;
   if (nt <= 1) {
-    run_shared(P, K, bl, packed_a, packed_b, bbuf, 1);
+    if (fused) run_fused(P, K, bl, packed_a, packed_b, 1);
+    else run_shared(P, K, bl, packed_a, packed_b, bbuf, 1);
     return;
   }
 #if defined(DLCORE_OPENMP)
+  const double t0 = seconds_now();
+  double helper_start = t0, master_done = t0;
 #pragma omp parallel num_threads(nt)
-  run_shared(P, K, bl, packed_a, packed_b, bbuf, omp_get_num_threads());
+  {
+    const int me = omp_get_thread_num();
+    if (me == 1) helper_start = seconds_now();  // one writer each
+    if (fused) run_fused(P, K, bl, packed_a, packed_b, omp_get_num_threads());
+    else run_shared(P, K, bl, packed_a, packed_b, bbuf, omp_get_num_threads());
+    if (me == 0) master_done = seconds_now();
+  }
+  const double end = seconds_now();
+  thread_gate().record(std::max(helper_start - t0, end - master_done), end - t0);
 #else
-  run_shared(P, K, bl, packed_a, packed_b, bbuf, 1);
+  if (fused) run_fused(P, K, bl, packed_a, packed_b, 1);
+  else run_shared(P, K, bl, packed_a, packed_b, bbuf, 1);
 #endif
 }
 
