@@ -204,7 +204,6 @@ void gemm_tune(py::kwargs kw) {
     else if (key == "nc") t.nc = v.cast<int64_t>();
     else if (key == "pack_a") t.pack_a = v.cast<int>();
     else if (key == "pack_b") t.pack_b = v.cast<int>();
-    else if (key == "small_flops") t.small_flops = v.cast<double>();
     else if (key == "thread_flops") t.thread_flops = v.cast<double>();
     else if (key == "fused_rows") t.fused_rows = v.cast<int64_t>();
     else if (key == "fuse_group") t.fuse_group = v.cast<int64_t>();
@@ -439,7 +438,7 @@ PYBIND11_MODULE(_C, m) {
             py::arg("beta") = 0.0, "out = alpha * a @ b + beta * out (2-D or batched 3-D)");
   cpu_m.def("gemm_info", &gemm_info, "Blocking (mr, nr, mc, kc, nc) and cache sizes in use");
   cpu_m.def("gemm_tune", &gemm_tune,
-            "Override gemm blocking for measurement: mc, kc, nc, pack_a, pack_b, small_flops, "
+            "Override gemm blocking for measurement: mc, kc, nc, pack_a, pack_b, "
             "thread_flops, fused_rows, fuse_group, prefetch (no arguments = automatic)");
   cpu_m.def("gemm_threads", &cpu::gemm_threads, py::arg("m"), py::arg("n"), py::arg("k"),
             "Threads gemm would use for an (m, n, k) product");

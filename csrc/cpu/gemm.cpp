@@ -27,8 +27,9 @@ namespace {
 using gemm_detail::MicroArgs;
 using gemm_detail::MicroKernel;
 
-// Below this 2mnk the small path skips packing (measured crossover, see docs/gemm.md).
-constexpr double kSmallFlops = 2.0 * 96 * 96 * 96;
+// Small-matrix path bounds (measured crossovers, see docs/gemm.md and gemm_impl).
+constexpr int64_t kSmallN = 256;
+constexpr int64_t kSmallM = 128;
 // Work (2mnk) each thread must have before it is started (thread wake-up is ~10-50 us).
 constexpr double kThreadFlops = 3.0e6;
 
@@ -454,11 +455,17 @@ void gemm_impl(const Problem<T>& P, int nt) {
   const MicroKernel<T>& K = gemm_detail::kernel_for<T>(active_isa());
   const GemmBlocking bl = blocking_for(K);
   const GemmTuning& tu = gemm_tuning();
-  const double flops = 2.0 * double(P.m) * double(P.n) * double(P.k);
-  const bool small = flops <= (tu.small_flops >= 0 ? tu.small_flops : kSmallFlops);
-  const bool packed_b = P.tb || (tu.pack_b >= 0 ? tu.pack_b == 1 : !small);
-  const bool packed_a = tu.pack_a >= 0 ? tu.pack_a == 1 : !small;
-  const bool fused = P.m <= fused_rows(bl, sizeof(T)) || !packed_b;
+  // Small-matrix path (crossovers measured, docs/gemm.md): read A in place when it is used
+  // by few B slivers (n <= kSmallN) and fits the fused mode; read B in place when few row
+  // slivers use it (m <= kSmallM) and it fits L2. Transposed operands are always packed (the
+  // kernels need unit stride along B's row and read A's rows with a stride).
+  const bool in_fused = P.m <= fused_rows(bl, sizeof(T));
+  const bool small_a = !P.ta && in_fused && P.n <= kSmallN;
+  const bool small_b = !P.tb && P.m <= kSmallM &&
+                       P.k * P.n * int64_t(sizeof(T)) <= cache_info().l2;
+  const bool packed_a = tu.pack_a >= 0 ? tu.pack_a == 1 : !small_a;
+  const bool packed_b = P.tb || (tu.pack_b >= 0 ? tu.pack_b == 1 : !small_b);
+  const bool fused = in_fused || !packed_b;
   T* bbuf = fused ? nullptr
                   : b_scratch().get<T>(std::min(bl.kc, P.k) *
                                        round_up(std::min(bl.nc, P.n), bl.nr));

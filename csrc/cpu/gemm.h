@@ -38,7 +38,6 @@ GemmBlocking gemm_blocking();
 struct GemmTuning {
   int64_t mc = 0, kc = 0, nc = 0;
   int pack_a = -1, pack_b = -1;      // force packing on (1) or off (0); B is packed when trans_b
-  double small_flops = -1;           // at or below this 2mnk, skip packing (see gemm.cpp)
   double thread_flops = -1;          // 2mnk of work per extra thread before it is started
   int64_t fused_rows = -1;           // up to this m, no shared B panel (see gemm.cpp)
   int64_t fuse_group = 0;            // B slivers packed at a time in the fused mode
