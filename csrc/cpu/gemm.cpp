@@ -222,21 +222,25 @@ void copy_rows(T* __restrict dst, const T* __restrict src, int64_t ld, int64_t k
 template <typename T>
 void pack_b(T* dst, const Problem<T>& P, int64_t p0, int64_t kc, int64_t j0, int64_t s_begin,
             int64_t s_end, int64_t nr) {
-  // B stored (k, n): the full slivers are packed row by row, so the source is read in long
+  // B stored (k, n): the full slivers are packed row by row, so the source is read in
   // contiguous runs (one sliver at a time would stride ldb per row, a new page each time).
   int64_t s = s_begin;
   if (!P.tb) {
     const int64_t full_end = std::min(s_end, (P.n - j0) / nr);
-    if (full_end > s) {
-      const T* src = P.b + p0 * P.ldb + j0;
+    const T* src = P.b + p0 * P.ldb + j0;
+    // groups of kPackGroup slivers: runs of kPackGroup * nr elements per source row, and few
+    // enough destination streams (slivers are nr * kc apart) for the caches and TLB
+    constexpr int64_t kPackGroup = 8;
+    for (; s < full_end; s += kPackGroup) {
+      const int64_t e = std::min(full_end, s + kPackGroup);
       switch (nr) {
-        case 8: copy_rows<T, 8>(dst, src, P.ldb, kc, s, full_end, nr); break;
-        case 16: copy_rows<T, 16>(dst, src, P.ldb, kc, s, full_end, nr); break;
-        case 32: copy_rows<T, 32>(dst, src, P.ldb, kc, s, full_end, nr); break;
-        default: copy_rows<T, 0>(dst, src, P.ldb, kc, s, full_end, nr);
+        case 8: copy_rows<T, 8>(dst, src, P.ldb, kc, s, e, nr); break;
+        case 16: copy_rows<T, 16>(dst, src, P.ldb, kc, s, e, nr); break;
+        case 32: copy_rows<T, 32>(dst, src, P.ldb, kc, s, e, nr); break;
+        default: copy_rows<T, 0>(dst, src, P.ldb, kc, s, e, nr);
       }
-      s = full_end;
     }
+    s = std::max(s_begin, full_end);  // the partial last sliver, if any, is left
   }
   for (; s < s_end; ++s) {
     const int64_t j = j0 + s * nr, cols = std::min(nr, P.n - j);
