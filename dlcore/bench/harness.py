@@ -255,9 +255,12 @@ class Baselines:
         self.close()
 
 
-def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, warmup=1, clock="auto"):
+def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, warmup=1, clock="auto",
+            dlcore_1t=True):
     """Time dlcore (here) and each baseline (in its worker) on `case`, alternating samples.
 
+    With threads > 1 and dlcore_1t, dlcore at 1 thread is timed too ("dlcore_1t"), in the same
+    rotation and with the same clock, for the "2 threads never slower than 1" comparison.
     Returns {lib: {"s": median seconds per call, "err": max rel error, "samples": [...]}}.
     """
     from dlcore import _C
@@ -280,10 +283,24 @@ def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, wa
         except RuntimeError as e:
             print(f"# {lib}: {e}", file=sys.stderr)
     order = ["dlcore"] + list(live)
+    local = {"dlcore": (fn, inner)}
+    if threads > 1 and dlcore_1t:
+        def fn_1t():
+            _C.cpu.set_num_threads(1)
+            try:
+                fn()
+            finally:
+                _C.cpu.set_num_threads(threads)
+        local["dlcore_1t"] = (fn_1t, calibrate(fn_1t, target_s))
+        results["dlcore_1t"] = {"err": results["dlcore"]["err"], "samples": []}
+        order.insert(1, "dlcore_1t")
     for r in range(max(5, repeats)):
         rot = order[r % len(order):] + order[:r % len(order)]
         for lib in rot:
-            s = sample(fn, inner, clock) if lib == "dlcore" else live[lib].request(op="sample")["s"]
+            if lib in local:
+                s = sample(local[lib][0], local[lib][1], clock)
+            else:
+                s = live[lib].request(op="sample")["s"]
             results[lib]["samples"].append(s)
     for res in results.values():
         res["s"] = statistics.median(res["samples"])

@@ -1,0 +1,37 @@
+"""Smoke test of the benchmark harness and the gemm suite (dlcore only, tiny run)."""
+import json
+
+import numpy as np
+
+from dlcore import bench
+from dlcore.bench import gemm as gemm_suite
+from dlcore.bench import harness
+
+
+def test_gemm_suite_runs_and_writes_json(tmp_path, capsys):
+    out = tmp_path / "gemm.json"
+    rc = bench.main(["gemm", "--quick", "--threads", "1", "--no-baselines", "--shapes", "model",
+                     "--repeats", "5", "--json", str(out)])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "| M x K x N |" in text and "64x784x128" in text
+    data = json.loads(out.read_text())
+    assert data["machine"]["cpu"] and data["probe_gflops"]
+    rows = data["rows"]
+    assert len(rows) == len(gemm_suite.MODEL)
+    for row in rows:
+        assert row["dlcore"] > 0 and row["err"] < 1e-5
+
+
+def test_make_call_check_detects_wrong_result():
+    case = dict(m=9, k=7, n=5, ta=True, tb=False)
+    fn, check = gemm_suite.make_call("numpy", case, 1)
+    assert check() < 1e-6
+    a, b, out = gemm_suite.operands(case)
+    assert a.shape == (9, 7) and not a.flags.c_contiguous  # a transposed view, not a copy
+
+
+def test_markdown_table_and_timeit():
+    table = harness.markdown_table([{"x": "a", "y": 1.234}], [("x", "X", None), ("y", "Y", ".1f")])
+    assert table.splitlines()[2] == "| a | 1.2 |"
+    assert harness.timeit(lambda: np.zeros(10), repeats=5, target_s=0.001) > 0
