@@ -68,11 +68,11 @@ double seconds_now() {
 }
 
 // Falls back to one thread while the machine is oversubscribed. A threaded call in which the
-// first thread waited for the second (it started late, or finished late at the join) for more
-// than 200 us and a fifth of the call, i.e. it was not scheduled, closes the gate for a
-// back-off period, doubled on each late call from 10 ms up to 1 s (so an oversubscribed
-// machine costs at most one slow call a second; on a quiet machine the gate stays open).
-// Results do not depend on the thread count, so this changes speed only.
+// first thread spent more than 200 us and a fifth of the call not working (waiting at a
+// barrier or the join for a thread that was not scheduled) closes the gate for a back-off
+// period, doubled on each such call from 10 ms up to 1 s (so an oversubscribed machine costs
+// at most one slow call a second; on a quiet machine the gate stays open). Results do not
+// depend on the thread count, so this changes speed only.
 class ThreadGate {
  public:
   bool closed() const { return seconds_now() < reopen_.load(std::memory_order_relaxed); }
@@ -93,6 +93,16 @@ ThreadGate& thread_gate() {
   static ThreadGate g;
   return g;
 }
+
+// Adds the seconds of its scope to *sum (when sum is not null): a thread's busy time.
+struct BusyTimer {
+  double* sum;
+  double t0;
+  explicit BusyTimer(double* s) : sum(s), t0(s ? seconds_now() : 0.0) {}
+  ~BusyTimer() {
+    if (sum) *sum += seconds_now() - t0;
+  }
+};
 
 template <typename T>
 struct Problem {
@@ -145,7 +155,8 @@ void copy_sliver(T* __restrict dst, const T* __restrict src, int64_t ld, int64_t
 }
 
 template <typename T, int W>
-void gather_sliver(T* __restrict dst, const T* __restrict src, int64_t ld, int64_t valid, int64_t kc, int64_t w) {
+void gather_sliver(T* __restrict dst, const T* __restrict src, int64_t ld, int64_t valid,
+                   int64_t kc, int64_t w) {
   const int64_t width = W > 0 ? W : w;
   if (valid == width) {
     for (int64_t q = 0; q < kc; ++q)
@@ -296,7 +307,7 @@ struct NoPrefetch {
 // chunk x sliver range) are shared out, and each `omp for` ends with a barrier.
 template <typename T>
 void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking& bl,
-                bool packed_a, bool packed_b, T* bbuf, int nt) {
+                bool packed_a, bool packed_b, T* bbuf, int nt, double* busy = nullptr) {
   const int64_t mr = bl.mr, nr = bl.nr;
   // row chunks: ceil(m / MC), rounded up to a multiple of the thread count, equal sizes
   int64_t n_ic = ceil_div(P.m, bl.mc);
@@ -317,8 +328,10 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
       if (packed_b) {
         if (nt > 1) {
 #pragma omp for schedule(static)
-          for (int64_t t = 0; t < nt; ++t)
+          for (int64_t t = 0; t < nt; ++t) {
+            BusyTimer timer(busy);
             pack_b(bbuf, P, pc, kc, jc, n_sl * t / nt, n_sl * (t + 1) / nt, nr);
+          }
         } else {
           pack_b(bbuf, P, pc, kc, jc, 0, n_sl, nr);
         }
@@ -342,7 +355,10 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
       };
       if (nt > 1) {
 #pragma omp for schedule(dynamic, 1)
-        for (int64_t item = 0; item < n_items; ++item) do_item(item);
+        for (int64_t item = 0; item < n_items; ++item) {
+          BusyTimer timer(busy);
+          do_item(item);
+        }
       } else {
         for (int64_t item = 0; item < n_items; ++item) do_item(item);
       }
@@ -364,13 +380,14 @@ constexpr int64_t kFusedAMax = int64_t(16) << 20;
 
 template <typename T>
 void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking& bl,
-               bool packed_a, bool packed_b, int nt) {
+               bool packed_a, bool packed_b, int nt, double* busy = nullptr) {
   const int64_t mr = bl.mr, nr = bl.nr, kc_max = std::min(bl.kc, P.k);
   const int64_t G = gemm_tuning().fuse_group > 0 ? gemm_tuning().fuse_group : kFuseGroup;
   const bool prefetch = gemm_tuning().prefetch != 0;
   constexpr int64_t kLine = 64 / sizeof(T);
   const int64_t n_sl = ceil_div(P.n, nr), m_pad = round_up(P.m, mr);
-  const int64_t n_chunks = nt > 1 ? std::max<int64_t>(1, std::min<int64_t>(ceil_div(n_sl, G), 4 * int64_t(nt))) : 1;
+  const int64_t n_chunks =
+      nt > 1 ? std::max<int64_t>(1, std::min<int64_t>(ceil_div(n_sl, G), 4 * int64_t(nt))) : 1;
   const bool a_whole = packed_a && m_pad * P.k * int64_t(sizeof(T)) <= kFusedAMax;
   T* abuf = nullptr;
   bool a_ready = false;
@@ -432,7 +449,10 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
   };
   if (nt > 1) {
 #pragma omp for schedule(dynamic, 1) nowait
-    for (int64_t ch = 0; ch < n_chunks; ++ch) do_chunk(ch);
+    for (int64_t ch = 0; ch < n_chunks; ++ch) {
+      BusyTimer timer(busy);
+      do_chunk(ch);
+    }
   } else {
     for (int64_t ch = 0; ch < n_chunks; ++ch) do_chunk(ch);
   }
@@ -481,17 +501,15 @@ void gemm_impl(const Problem<T>& P, int nt) {
   }
 #if defined(DLCORE_OPENMP)
   const double t0 = seconds_now();
-  double helper_start = t0, master_done = t0;
+  double master_busy = 0;
 #pragma omp parallel num_threads(nt)
   {
-    const int me = omp_get_thread_num();
-    if (me == 1) helper_start = seconds_now();  // one writer each
-    if (fused) run_fused(P, K, bl, packed_a, packed_b, omp_get_num_threads());
-    else run_shared(P, K, bl, packed_a, packed_b, bbuf, omp_get_num_threads());
-    if (me == 0) master_done = seconds_now();
+    double* busy = omp_get_thread_num() == 0 ? &master_busy : nullptr;
+    if (fused) run_fused(P, K, bl, packed_a, packed_b, omp_get_num_threads(), busy);
+    else run_shared(P, K, bl, packed_a, packed_b, bbuf, omp_get_num_threads(), busy);
   }
-  const double end = seconds_now();
-  thread_gate().record(std::max(helper_start - t0, end - master_done), end - t0);
+  const double elapsed = seconds_now() - t0;
+  thread_gate().record(elapsed - master_busy, elapsed);
 #else
   if (fused) run_fused(P, K, bl, packed_a, packed_b, 1);
   else run_shared(P, K, bl, packed_a, packed_b, bbuf, 1);

@@ -33,7 +33,8 @@ inline void micro_tile(const MicroArgs<typename V::T>& p) {
     const int64_t left = p.nb - int64_t(v) * W;
     nlanes[v] = int(left < 0 ? 0 : (left > W ? W : left));
   }
-  for (int i = 0; i < MR; ++i) _mm_prefetch(reinterpret_cast<const char*>(p.c + (i < p.m ? i : 0) * p.ldc), _MM_HINT_T0);
+  for (int i = 0; i < MR; ++i)  // the C tile, needed at the end
+    _mm_prefetch(reinterpret_cast<const char*>(p.c + (i < p.m ? i : 0) * p.ldc), _MM_HINT_T0);
 
   const T* a = p.a;
   const T* b = p.b;
