@@ -89,6 +89,16 @@ def add_arguments(p):
 def run(args):
     from dlcore import _C
 
+    budget = _C.cpu.max_threads()
+    try:
+        return _run(args)
+    finally:
+        _C.cpu.set_num_threads(budget)
+
+
+def _run(args):
+    from dlcore import _C
+
     try:
         from threadpoolctl import threadpool_limits
         threadpool_limits(1)  # numpy's own pool in this process stays idle and small
