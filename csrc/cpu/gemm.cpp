@@ -70,9 +70,9 @@ double seconds_now() {
 // Falls back to one thread while the machine is oversubscribed. A threaded call in which the
 // first thread spent more than 200 us and a fifth of the call not working (waiting at a
 // barrier or the join for a thread that was not scheduled) closes the gate for a back-off
-// period, doubled on each such call from 10 ms up to 1 s (so an oversubscribed machine costs
-// at most one slow call a second; on a quiet machine the gate stays open). Results do not
-// depend on the thread count, so this changes speed only.
+// period: doubled by each such call up to 1 s, halved by each threaded call without such a
+// wait down to 10 ms. On a quiet machine the gate stays open; on a saturated one few calls pay
+// the wait. Results do not depend on the thread count, so this changes speed only.
 class ThreadGate {
  public:
   bool closed() const { return seconds_now() < reopen_.load(std::memory_order_relaxed); }
@@ -81,6 +81,9 @@ class ThreadGate {
       const double p = period_.load(std::memory_order_relaxed);
       reopen_.store(seconds_now() + p, std::memory_order_relaxed);
       period_.store(std::min(1.0, 2 * p), std::memory_order_relaxed);
+    } else {
+      period_.store(std::max(0.01, 0.5 * period_.load(std::memory_order_relaxed)),
+                    std::memory_order_relaxed);
     }
   }
 
