@@ -84,6 +84,8 @@ def make_call(lib, case, threads):
 def add_arguments(p):
     p.add_argument("--shapes", choices=("all", "square", "model", "transposed"), default="all",
                    help="which group of shapes to run")
+    p.add_argument("--settle", type=float, default=0.05,
+                   help="seconds idle before each multi-threaded sample (other pools go to sleep)")
 
 
 def run(args):
@@ -121,7 +123,7 @@ def _run(args):
             rows = []
             for case in todo:
                 r = harness.compare("dlcore.bench.gemm", case, t, bl, repeats=repeats, target_s=target_s,
-                                    clock=args.clock)
+                                    clock=args.clock, settle_s=args.settle if t > 1 else 0.0)
                 f = flops(case)
                 row = dict(shape=case["name"], op=case["op"], kind=case["kind"], threads=t,
                            dlcore=f / r["dlcore"]["s"] / 1e9, err=r["dlcore"]["err"],

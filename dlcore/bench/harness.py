@@ -256,11 +256,13 @@ class Baselines:
 
 
 def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, warmup=1, clock="auto",
-            dlcore_1t=True):
+            dlcore_1t=True, settle_s=0.0):
     """Time dlcore (here) and each baseline (in its worker) on `case`, alternating samples.
 
     With threads > 1 and dlcore_1t, dlcore at 1 thread is timed too ("dlcore_1t"), in the same
     rotation and with the same clock, for the "2 threads never slower than 1" comparison.
+    settle_s: idle time before each sample, so the previous library's spinning pool threads
+    (OpenMP, OpenBLAS) have gone to sleep and do not occupy the cores being measured.
     Returns {lib: {"s": median seconds per call, "err": max rel error, "samples": [...]}}.
     """
     from dlcore import _C
@@ -297,6 +299,8 @@ def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, wa
     for r in range(max(5, repeats)):
         rot = order[r % len(order):] + order[:r % len(order)]
         for lib in rot:
+            if settle_s > 0:
+                time.sleep(settle_s)
             if lib in local:
                 s = sample(local[lib][0], local[lib][1], clock)
             else:
