@@ -7,34 +7,36 @@
 namespace dlcore::cpu::gemm_detail {
 namespace {
 
-template <typename T, int MR, int NR, bool PACKED_A>
+// One body for packed and strided A (the packed sliver is rs_a == 1, cs_a == MR): a
+// compile-time packed variant vectorised worse with GCC 12 (3.8 vs 11.8 GFLOP/s at n = 512).
+template <typename T, int MR, int NR>
 void generic_kernel(const MicroArgs<T>& p) {
   T acc[MR * NR] = {};
   int64_t row_off[MR];
   for (int i = 0; i < MR; ++i) row_off[i] = (i < p.m ? i : 0) * p.rs_a;
-  const int64_t cs_a = PACKED_A ? MR : p.cs_a;
+  const int64_t cs_a = p.cs_a;
   const T* a = p.a;
   const T* b = p.b;
   if (p.nb == NR) {
     for (int64_t q = 0; q < p.k; ++q, a += cs_a, b += p.rs_b)
       for (int i = 0; i < MR; ++i) {
-        const T ai = PACKED_A ? a[i] : a[row_off[i]];
+        const T ai = a[row_off[i]];
         for (int j = 0; j < NR; ++j) acc[i * NR + j] += ai * b[j];
       }
   } else {
     for (int64_t q = 0; q < p.k; ++q, a += cs_a, b += p.rs_b)
       for (int i = 0; i < MR; ++i) {
-        const T ai = PACKED_A ? a[i] : a[row_off[i]];
+        const T ai = a[row_off[i]];
         for (int64_t j = 0; j < p.nb; ++j) acc[i * NR + j] += ai * b[j];
       }
   }
   store_tile<T, NR>(acc, p);
 }
 
-const MicroKernel<float> k_f32{4, 16, &generic_kernel<float, 4, 16, true>,
-                               &generic_kernel<float, 4, 16, false>, "generic 4x16"};
-const MicroKernel<double> k_f64{4, 8, &generic_kernel<double, 4, 8, true>,
-                                &generic_kernel<double, 4, 8, false>, "generic 4x8"};
+const MicroKernel<float> k_f32{4, 16, &generic_kernel<float, 4, 16>,
+                               &generic_kernel<float, 4, 16>, "generic 4x16"};
+const MicroKernel<double> k_f64{4, 8, &generic_kernel<double, 4, 8>, &generic_kernel<double, 4, 8>,
+                                "generic 4x8"};
 
 }  // namespace
 
