@@ -68,7 +68,7 @@ class Optimizer:
             raise TypeError(f"{type(self).__name__}: a param group must be a dict with 'params'")
         ps = param_group["params"]
         ps = [ps] if isinstance(ps, Tensor) else list(ps)
-        unknown = set(param_group) - set(self.defaults) - {"params"}
+        unknown = set(param_group) - set(self.defaults) - {"params", "initial_lr"}
         if unknown:
             raise ValueError(f"{type(self).__name__}: unknown hyperparameter(s) {sorted(unknown)}")
         group = {**copy.deepcopy(self.defaults), **param_group, "params": ps}
@@ -269,14 +269,15 @@ class Optimizer:
             if "param_shapes" in g and [list(s) for s in g["param_shapes"]] != shapes:
                 raise ValueError(f"{name}.load_state_dict: group {i} parameter shapes "
                                  f"{g['param_shapes']} do not match {shapes}")
-            unknown = set(g) - set(self.defaults) - {"params", "param_shapes", "dtype"}
+            unknown = set(g) - set(self.defaults) - {"params", "param_shapes", "dtype",
+                                                     "initial_lr"}
             if unknown:
                 raise ValueError(f"{name}.load_state_dict: group {i} has unknown "
                                  f"hyperparameters {sorted(unknown)} (another optimizer's state?)")
             ng = dict(own)
             for k, v in g.items():
-                if k in self.defaults:
-                    ng[k] = tuple(v) if isinstance(self.defaults[k], tuple) else v
+                if k in self.defaults or k == "initial_lr":
+                    ng[k] = tuple(v) if isinstance(self.defaults.get(k), tuple) else v
             self._validate(ng)
             st = raw_state.get(i, raw_state.get(str(i), {}))
             nst = {}
