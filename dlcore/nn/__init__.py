@@ -1,5 +1,5 @@
 """dlcore.nn: Module, Parameter, layers and losses (PyTorch names and layouts)."""
-from . import functional  # noqa: F401
+from . import functional, init, utils  # noqa: F401
 from .layers import (  # noqa: F401
     Dropout, Flatten, Identity, Linear, LogSoftmax, ModuleList, ReLU, Sequential, Sigmoid, Softmax, Tanh,
 )
