@@ -14,8 +14,8 @@ from .functional import (
 from .random import get_rng_state, manual_seed, set_rng_state
 from .serialization import load, save
 from .tensor import (
-    Tensor, arange, bool_, empty, enable_grad, float32, float64, from_numpy, full, int32, int64,
-    is_grad_enabled, no_grad, ones, ones_like, rand, randint, randn, tensor, zeros, zeros_like,
+    Tensor, arange, bool_, empty, enable_grad, float32, float64, from_dlpack, from_numpy, full,
+    int32, int64, is_grad_enabled, no_grad, ones, ones_like, rand, randint, randn, tensor, zeros, zeros_like,
 )
 from . import autograd, cuda, nn, optim  # noqa: E402  (need the names above)
 
@@ -29,7 +29,7 @@ __all__ = [
     "Tensor", "tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
     "arange", "rand", "randn", "randint", "no_grad", "enable_grad", "is_grad_enabled",
     "manual_seed", "get_rng_state", "set_rng_state", "set_num_threads", "get_num_threads",
-    "save", "load",
+    "save", "load", "from_dlpack",
     "float32", "float64", "int32", "int64", "bool_", "nn", "optim", "autograd", "cuda", "info",
     "add", "sub", "mul", "div", "matmul", "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu",
     "softmax", "clamp", "maximum", "minimum", "where", "mean", "reshape", "cat", "stack",

@@ -312,6 +312,13 @@ class Tensor:
     def __int__(self):
         return int(self.item())
 
+    def __dlpack__(self, *args, **kwargs):
+        """DLPack export (zero copy) of the underlying numpy/CuPy array."""
+        return self.data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self.data.__dlpack_device__()
+
     def __array__(self, dtype=None, copy=None):
         arr = self.numpy()
         return arr if dtype is None else arr.astype(dtype, copy=False)
@@ -374,6 +381,22 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     if not isinstance(arr, np.ndarray):
         raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(arr).__name__}")
     return Tensor(arr)
+
+
+def from_dlpack(ext) -> Tensor:
+    """A tensor sharing memory with any DLPack exporter (numpy, torch, CuPy, ...): CPU objects
+    become numpy-backed tensors, CUDA objects CuPy-backed ones (needs CuPy)."""
+    if isinstance(ext, Tensor):
+        return ext
+    if not hasattr(ext, "__dlpack__") or not hasattr(ext, "__dlpack_device__"):
+        raise TypeError(f"from_dlpack expects an object with __dlpack__ and __dlpack_device__, "
+                        f"got {type(ext).__name__}")
+    dev_type = int(ext.__dlpack_device__()[0])
+    if dev_type == 1:  # kDLCPU
+        return Tensor(np.from_dlpack(ext))
+    if dev_type == 2:  # kDLCUDA
+        return Tensor(backend.cupy().from_dlpack(ext))
+    raise ValueError(f"from_dlpack: unsupported DLPack device type {dev_type} (CPU=1, CUDA=2)")
 
 
 def _shape_args(shape) -> tuple:
