@@ -130,7 +130,7 @@ void adam_loop(T* __restrict param, T* __restrict exp_avg, T* __restrict exp_avg
   const double bc2 = 1.0 - std::pow(h.beta2, double(h.step));
   const double lr = h.lr / h.lr_divisor;
   const T step_size = T(lr / bc1);
-  const T bc2_sqrt = T(std::sqrt(bc2));
+  const T inv_bc2_sqrt = T(1.0 / std::sqrt(bc2));  // a multiply, not a divide, per element
   const T omb1 = T(1.0 - h.beta1), b2 = T(h.beta2), omb2 = T(1.0 - h.beta2), eps = T(h.eps);
   const T l2 = h.decoupled_weight_decay ? T(0) : T(h.weight_decay);
   const T decay = h.decoupled_weight_decay ? T(1.0 - lr * h.weight_decay) : T(1);
@@ -154,7 +154,7 @@ void adam_loop(T* __restrict param, T* __restrict exp_avg, T* __restrict exp_avg
         vm = mx[i] > v ? mx[i] : v;
         mx[i] = vm;
       }
-      const T denom = std::sqrt(vm) / bc2_sqrt + eps;
+      const T denom = std::sqrt(vm) * inv_bc2_sqrt + eps;
       p[i] = pv - step_size * (m / denom);
     }
   });

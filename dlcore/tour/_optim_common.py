@@ -88,7 +88,9 @@ def _ref_step(name, p, g, st, cfg):
         a = cfg.get("alpha", 0.99)
         st["s"] = a * st.get("s", 0.0) + (1 - a) * g * g
         p -= lr * g / (np.sqrt(st["s"]) + cfg.get("eps", 1e-8))
-    elif name == "Adam":
+    elif name in ("Adam", "AdamW"):
+        if name == "AdamW":
+            p *= 1 - lr * cfg.get("weight_decay", 1e-2)
         b1, b2 = cfg.get("betas", (0.9, 0.999))
         st["m"] = b1 * st.get("m", 0.0) + (1 - b1) * g
         st["v"] = b2 * st.get("v", 0.0) + (1 - b2) * g * g
