@@ -42,6 +42,15 @@ class Adam(Optimizer):
 
     def _update(self, group, flat, state, lr_divisor: float = 1.0):
         b1, b2 = group["betas"][:2]
+        if self._on_cuda(flat):
+            from .. import backend
+            backend.cuda.adam_step(
+                self._ptr(flat["data"]), self._ptr(flat["grad"]), self._ptr(state["exp_avg"]),
+                self._ptr(state["exp_avg_sq"]), self._ptr(state.get("max_exp_avg_sq")),
+                flat["data"].size, state["step"], group["lr"], b1, b2, group["eps"],
+                group["weight_decay"], self._decoupled, group["amsgrad"], group["maximize"],
+                lr_divisor)
+            return
         self._kernels(flat).adam_step(
             flat["data"], flat["grad"], state["exp_avg"], state["exp_avg_sq"],
             state.get("max_exp_avg_sq"), state["step"], group["lr"], b1, b2, group["eps"],

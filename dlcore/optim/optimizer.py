@@ -212,10 +212,24 @@ class Optimizer:
         raise NotImplementedError
 
     @staticmethod
-    def _kernels(flat: dict):
+    def _kernels(flat: dict, name: str = ""):
         if backend.device_of(flat["data"]) != "cpu":
-            raise NotImplementedError("this optimizer's fused step runs on the CPU only for now")
+            raise NotImplementedError(f"{name or 'this optimizer'}: the fused step on CUDA exists "
+                                      "for SGD and Adam/AdamW/Eve only (float32)")
         return backend.cpu
+
+    @staticmethod
+    def _on_cuda(flat: dict) -> bool:
+        return backend.device_of(flat["data"]) == "cuda"
+
+    @staticmethod
+    def _ptr(a) -> int:
+        """Device address of a CuPy array (0 for None)."""
+        if a is None:
+            return 0
+        if a.dtype != np.float32:
+            raise TypeError(f"CUDA optimizer kernels take float32, got {a.dtype}")
+        return int(a.data.ptr)
 
     # ---- state_dict --------------------------------------------------------------------------
     def state_dict(self) -> dict:

@@ -29,10 +29,18 @@ class SGD(Optimizer):
         return ["momentum_buffer"] if group["momentum"] != 0 else []
 
     def _update(self, group, flat, state):
-        k = self._kernels(flat)
-        k.sgd_step(flat["data"], flat["grad"], state.get("momentum_buffer"), group["lr"],
-                   group["momentum"], group["dampening"], group["weight_decay"],
-                   group["nesterov"], group["maximize"],
-                   state.get("momentum_started", False) is False)
+        first = state.get("momentum_started", False) is False
+        if self._on_cuda(flat):
+            from .. import backend
+            backend.cuda.sgd_step(self._ptr(flat["data"]), self._ptr(flat["grad"]),
+                                  self._ptr(state.get("momentum_buffer")), flat["data"].size,
+                                  group["lr"], group["momentum"], group["dampening"],
+                                  group["weight_decay"], group["nesterov"], group["maximize"],
+                                  first)
+        else:
+            self._kernels(flat).sgd_step(
+                flat["data"], flat["grad"], state.get("momentum_buffer"), group["lr"],
+                group["momentum"], group["dampening"], group["weight_decay"], group["nesterov"],
+                group["maximize"], first)
         if group["momentum"] != 0:
             state["momentum_started"] = True
