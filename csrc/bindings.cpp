@@ -530,5 +530,32 @@ PYBIND11_MODULE(_C, m) {
       py::arg("momentum") = 0.0, py::arg("dampening") = 0.0, py::arg("weight_decay") = 0.0,
       py::arg("nesterov") = false, py::arg("maximize") = false, py::arg("first_step") = false,
       "Fused SGD over float32 device buffers (pointers as ints)");
+  cu.def(
+      "adam_step",
+      [](uintptr_t param, uintptr_t grad, uintptr_t exp_avg, uintptr_t exp_avg_sq,
+         uintptr_t max_exp_avg_sq, int64_t n, int64_t step, double lr, double beta1,
+         double beta2, double eps, double weight_decay, bool decoupled_weight_decay,
+         bool amsgrad, bool maximize, double lr_divisor) {
+        const char* op = "cuda.adam_step";
+        if (step < 1) fail(op, "step must be >= 1, got " + std::to_string(step));
+        if (!(lr_divisor > 0.0)) fail(op, "lr_divisor must be > 0");
+        if (amsgrad && max_exp_avg_sq == 0) fail(op, "amsgrad needs max_exp_avg_sq");
+        if (n > 0 && (param == 0 || grad == 0 || exp_avg == 0 || exp_avg_sq == 0))
+          fail(op, "null device pointer");
+        const cpu::AdamHyper h{lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay,
+                               amsgrad, maximize, step, lr_divisor};
+        py::gil_scoped_release release;
+        dlcore::cuda::adam_step(reinterpret_cast<float*>(param),
+                                reinterpret_cast<float*>(exp_avg),
+                                reinterpret_cast<float*>(exp_avg_sq),
+                                reinterpret_cast<float*>(max_exp_avg_sq),
+                                reinterpret_cast<const float*>(grad), n, h);
+      },
+      py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"),
+      py::arg("max_exp_avg_sq"), py::arg("n"), py::arg("step"), py::arg("lr"),
+      py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay") = 0.0,
+      py::arg("decoupled_weight_decay") = false, py::arg("amsgrad") = false,
+      py::arg("maximize") = false, py::arg("lr_divisor") = 1.0,
+      "Fused Adam/AdamW/AMSGrad (Eve via lr_divisor) over float32 device buffers");
 #endif
 }

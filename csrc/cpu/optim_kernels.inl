@@ -10,7 +10,9 @@
 template <typename F>
 inline void for_chunks(int64_t n, F&& f) {
 #if defined(DLCORE_OPENMP)
-  if (n >= (int64_t(1) << 16) && omp_get_max_threads() > 1) {
+  // Threads only for >= 1M elements: below that the fork/join (and, on a busy machine, a
+  // descheduled thread at the barrier) costs more than the pass over memory.
+  if (n >= (int64_t(1) << 20) && omp_get_max_threads() > 1) {
 #pragma omp parallel
     {
       const int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
