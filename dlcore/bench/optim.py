@@ -9,8 +9,9 @@ the ratio to it, and torch fused / foreach time over dlcore time.
 Table 2, 100 tensors of 1024: time per step of dlcore (one kernel call over the flat buffer)
 vs torch fused, foreach and the for-loop default.
 
-Timing: torch runs in worker processes (one per implementation, thread pools limited to the
-same count), dlcore in this process; samples alternate dlcore, floor, fused, foreach, for-loop,
+Timing: at 1 thread torch runs in this process (torch.set_num_threads(1): no pool can fight
+dlcore's, and page placement is the same for both); at 2 threads in worker processes (one per
+implementation, thread pools limited to the same count); samples alternate dlcore, floor, fused, foreach, for-loop,
 and the median of >= 5 samples is reported. At 1 thread the clock is the calling thread's CPU
 time (robust to other processes on a shared machine), at 2 threads wall time. Every row also
 checks dlcore's result against a float64 numpy reference (max relative error, 3 steps).
@@ -166,6 +167,33 @@ class Worker:
             self.proc.wait(timeout=30)
 
 
+class InProcess:
+    """The Worker protocol served in this process: at 1 thread torch's pool is limited to one
+    thread and cannot fight dlcore's, and both libraries' buffers come from the same process
+    (page placement differs between processes on this machine by up to 1.4x)."""
+
+    def __init__(self, variant, threads):
+        self.variant, self.fn, self.inner, self.clock = variant, None, 0, "cpu"
+        try:
+            import torch
+            torch.set_num_threads(threads)
+            self.ok, self.version = True, torch.__version__
+        except ImportError:
+            self.ok, self.version = False, None
+
+    def request(self, op, **msg):
+        if op == "setup":
+            self.fn = None
+            self.fn = torch_step(self.variant, msg["opt"], msg["n"], msg["count"])
+            self.clock = msg["clock"]
+            self.inner = _inner(self.fn, msg["target_s"]) if self.fn is not None else 0
+            return {"available": self.fn is not None, "inner": self.inner}
+        return {"s": _sample(self.fn, self.inner, self.clock)}
+
+    def close(self):
+        self.fn = None
+
+
 def _worker_main(variant, threads):
     threads = int(threads)
     try:
@@ -252,7 +280,8 @@ def run(args) -> int:
     results = {"machine": machine(), "large": [], "many": []}
     print(f"# dlcore bench optim\n\nMachine: {results['machine']}\n")
     for t in threads:
-        workers = {} if args.no_baselines else {v: Worker(v, t) for v in TORCH_VARIANTS}
+        kind = InProcess if t == 1 else Worker
+        workers = {} if args.no_baselines else {v: kind(v, t) for v in TORCH_VARIANTS}
         try:
             lines = [f"## One tensor, {t} thread{'s' if t > 1 else ''}\n",
                      "| optimizer | params | dlcore ms | GB/s | floor ms | dlcore/floor | "
