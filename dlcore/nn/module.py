@@ -1,0 +1,216 @@
+"""Module: the base class of layers and models (parameters, buffers, children, state_dict).
+
+Follows torch.nn.Module: attributes that are Parameters, Modules or registered buffers are
+collected automatically; state_dict keys are dotted paths ("0.weight", "encoder.bias").
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Iterator
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Tensor
+from .parameter import Parameter
+
+
+class Module:
+    """Base class: subclasses set Parameters / sub-Modules as attributes and define forward()."""
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ---- registration ----------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise RuntimeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
+        for store in (self._parameters, self._buffers, self._modules):
+            store.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        else:
+            object.__setattr__(self, name, value)
+            return
+        self.__dict__.pop(name, None)
+
+    def __getattr__(self, name):
+        d = self.__dict__
+        for store in ("_parameters", "_buffers", "_modules"):
+            if store in d and name in d[store]:
+                return d[store][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        for store in (self._parameters, self._buffers, self._modules):
+            if name in store:
+                del store[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, tensor: Tensor | None) -> None:
+        """A non-trainable tensor saved in state_dict (running statistics, masks)."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: expected a Tensor or None for '{name}', got {type(tensor).__name__}")
+        self.__dict__.pop(name, None)
+        self._buffers[name] = tensor
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        if param is None:
+            self._parameters[name] = None
+        else:
+            setattr(self, name, param)
+
+    def add_module(self, name: str, module: "Module") -> None:
+        if not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module")
+        self._modules[name] = module
+
+    # ---- calling ---------------------------------------------------------------------------
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # ---- traversal -------------------------------------------------------------------------
+    def named_modules(self, prefix: str = "", memo=None) -> Iterator[tuple[str, "Module"]]:
+        memo = set() if memo is None else memo
+        if id(self) in memo:
+            return
+        memo.add(id(self))
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+
+    def modules(self):
+        return (m for _, m in self.named_modules())
+
+    def named_children(self):
+        return ((n, m) for n, m in self._modules.items() if m is not None)
+
+    def children(self):
+        return (m for _, m in self.named_children())
+
+    def _named(self, attr: str, prefix: str, recurse: bool):
+        seen = set()
+        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mod_prefix, mod in mods:
+            for name, t in getattr(mod, attr).items():
+                if t is None or id(t) in seen:
+                    continue
+                seen.add(id(t))
+                yield (f"{mod_prefix}.{name}" if mod_prefix else name), t
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True):
+        return self._named("_parameters", prefix, recurse)
+
+    def parameters(self, recurse: bool = True):
+        return (p for _, p in self.named_parameters(recurse=recurse))
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True):
+        return self._named("_buffers", prefix, recurse)
+
+    def buffers(self, recurse: bool = True):
+        return (b for _, b in self.named_buffers(recurse=recurse))
+
+    # ---- modes and gradients ---------------------------------------------------------------
+    def train(self, mode: bool = True) -> "Module":
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self) -> "Module":
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.parameters():
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad.data[...] = 0
+
+    # ---- state -----------------------------------------------------------------------------
+    def state_dict(self) -> "OrderedDict[str, Tensor]":
+        """Parameters and buffers by dotted name, as tensors sharing this module's storage."""
+        out = OrderedDict()
+        for mod_prefix, mod in self.named_modules():
+            for store in (mod._parameters, mod._buffers):
+                for name, t in store.items():
+                    if t is not None:
+                        out[f"{mod_prefix}.{name}" if mod_prefix else name] = Tensor(t.data)
+        return out
+
+    def load_state_dict(self, state_dict, strict: bool = True):
+        """Copy values in place (views held by optimizers stay valid). All checks happen before
+        any copy, so a failed load leaves the module unchanged. Returns (missing, unexpected)."""
+        own = self.state_dict()
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        errors = []
+        if strict and (missing or unexpected):
+            errors.append(f"missing keys {missing}, unexpected keys {unexpected}")
+        for k, dst in own.items():
+            if k not in state_dict:
+                continue
+            src = state_dict[k]
+            shape = tuple(np.shape(src.data if isinstance(src, Tensor) else src))
+            if shape != dst.shape:
+                errors.append(f"'{k}': checkpoint shape {shape} != model shape {dst.shape}")
+        if errors:
+            raise ValueError(f"load_state_dict for {type(self).__name__}: " + "; ".join(errors))
+        for k, dst in own.items():
+            if k in state_dict:
+                src = state_dict[k]
+                src = src.data if isinstance(src, Tensor) else src
+                dst.data[...] = backend.to_device(src, dst.device) if dst.device != "cpu" else np.asarray(src)
+        return missing, unexpected
+
+    def to(self, device=None, dtype=None) -> "Module":
+        """Move/cast every parameter and buffer in place (create optimizers afterwards)."""
+        if dtype is None and device is not None and not isinstance(device, str):
+            device, dtype = None, device
+        for t in list(self.parameters()) + list(self.buffers()):
+            data = t.data
+            if dtype is not None and data.dtype.kind == "f":
+                data = data.astype(np.dtype(dtype), copy=False)
+            if device is not None:
+                data = backend.to_device(data, device)
+            t.data = data
+            if t.grad is not None:
+                t.grad = Tensor(backend.to_device(t.grad.data, backend.device_of(data)).astype(data.dtype))
+        return self
+
+    def float(self) -> "Module":
+        return self.to(dtype=np.float32)
+
+    def double(self) -> "Module":
+        return self.to(dtype=np.float64)
+
+    def apply(self, fn) -> "Module":
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # ---- printing --------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self.named_children()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
