@@ -12,8 +12,6 @@ import math
 import os
 from typing import Any, Sequence
 
-import numpy as np
-
 
 class Callback:
     """Base class: override any hook; `logs` maps metric names to floats."""
@@ -85,16 +83,9 @@ class _Monitor:
         return v > self.best + self.min_delta
 
 
-def _snapshot(model: Any) -> list:
-    return [np.array(p.numpy(), copy=True) for p in model.parameters()]
-
-
-def _restore(model: Any, snapshot: list) -> None:
-    from . import no_grad
-
-    with no_grad():
-        for p, a in zip(model.parameters(), snapshot):
-            p.numpy()[...] = a
+def _snapshot(model: Any) -> dict:
+    """Copies of the model's parameters and buffers (on their device), by state_dict key."""
+    return {k: t.data.copy() for k, t in model.state_dict().items()}
 
 
 class EarlyStopping(Callback):
@@ -137,7 +128,7 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, logs: dict) -> None:
         if self.restore_best_weights and self._best_weights is not None:
-            _restore(self.model, self._best_weights)
+            self.model.load_state_dict(self._best_weights)
 
     @property
     def best(self) -> float:

@@ -51,10 +51,7 @@ def _to(t: Any, device: Any) -> Any:
 
 
 def _np(t: Any) -> np.ndarray:
-    from . import backend
-
-    a = t.detach().numpy() if hasattr(t, "detach") else t.numpy()
-    return backend.to_numpy(a) if hasattr(backend, "to_numpy") else np.asarray(a)
+    return np.asarray(t.detach().numpy() if hasattr(t, "detach") else t)
 
 
 class _Meter:
