@@ -37,8 +37,19 @@ def _split_indices(y: np.ndarray, test_fraction: float, seed: int) -> tuple[np.n
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
 
 
+def _fold_indices(y: np.ndarray, fold: int, n_folds: int, seed: int):
+    """Stratified k-fold: per class a seeded permutation dealt round-robin into n_folds folds."""
+    rng = np.random.default_rng(seed)
+    fold_of = np.empty(len(y), dtype=np.int64)
+    for c in np.unique(y):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        fold_of[idx] = np.arange(len(idx)) % n_folds
+    return np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)
+
+
 def digits(split: str = "train", test_fraction: float = 0.2, seed: int = 0,
-           images: bool = False) -> tuple[np.ndarray, np.ndarray]:
+           images: bool = False, fold: int | None = None,
+           n_folds: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """The 1,797 bundled 8x8 handwritten digits (scikit-learn `load_digits`).
 
     Args:
@@ -47,6 +58,9 @@ def digits(split: str = "train", test_fraction: float = 0.2, seed: int = 0,
         seed: seeds the split; the same seed always gives the same split, independent of
             `dlcore.manual_seed`.
         images: return x as (N, 1, 8, 8) (NCHW) instead of (N, 64).
+        fold: for k-fold cross-validation: "test" is fold `fold` of `n_folds` stratified
+            folds (seeded by `seed`) and "train" the other folds; test_fraction is then unused.
+        n_folds: number of folds when `fold` is given.
     Returns:
         (x, y): x float32 in [0, 1], y int64 class labels 0..9 (fresh, writeable copies).
     """
@@ -54,9 +68,12 @@ def digits(split: str = "train", test_fraction: float = 0.2, seed: int = 0,
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    if fold is not None and not 0 <= fold < n_folds:
+        raise ValueError(f"fold must be in [0, {n_folds}), got {fold}")
     x, y = _load_digits()
     if split != "all":
-        tr, te = _split_indices(y, test_fraction, seed)
+        tr, te = (_split_indices(y, test_fraction, seed) if fold is None
+                  else _fold_indices(y, fold, n_folds, seed))
         idx = tr if split == "train" else te
         x, y = x[idx], y[idx]
     x = np.array(x, dtype=np.float32)
