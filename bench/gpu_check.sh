@@ -6,4 +6,4 @@ python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .
 export PYTHONPATH=/tmp/site PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 python3 -c "import dlcore; print(dlcore.info()); print('cuda available:', dlcore.cuda.is_available())"
-python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py 2>&1 | tee "${OUT:-/tmp}/cuda_tests.log" | tail -15
+repo=$(pwd); cd /tmp && python3 -m pytest -q -p no:cacheprovider "$repo/tests/test_cuda.py" 2>&1 | tee "${OUT:-/tmp}/cuda_tests.log" | tail -15
