@@ -62,10 +62,11 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **kwargs) -> "Tensor":
         fn = cls()
-        tensors = tuple(_as_tensor_like(x, inputs) for x in inputs)
-        fn.needs_input_grad = tuple(t.requires_grad for t in tensors)
-        out = fn.forward(*(t.data for t in tensors), **kwargs)
-        requires = is_grad_enabled() and any(fn.needs_input_grad)
+        tensors = inputs if all(isinstance(x, Tensor) for x in inputs) else \
+            tuple(_as_tensor_like(x, inputs) for x in inputs)
+        fn.needs_input_grad = needs = tuple(t.requires_grad for t in tensors)
+        out = fn.forward(*[t.data for t in tensors], **kwargs)
+        requires = True in needs and is_grad_enabled()
         result = Tensor(out, requires_grad=requires)
         if requires:
             fn.parents = tensors
