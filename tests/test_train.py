@@ -316,3 +316,11 @@ def test_summary_counts_and_shapes():
     text = str(s)
     assert "Total params: 1,350" in text and "2.1 (Tanh)" in text
     assert model.training is True and "forward" not in model._modules["0"].__dict__
+
+
+def test_module_summary_method(capsys):
+    model = nn.Sequential(nn.Linear(64, 512), nn.ReLU(), nn.Linear(512, 10))
+    s = model.summary((2, 64))
+    out = capsys.readouterr().out
+    assert s.total_params == 64 * 512 + 512 + 512 * 10 + 10 and "Total params: 38,410" in out
+    assert "(2, 512)" in out and model.summary(print_fn=None).rows[0][2] == "?"

@@ -205,6 +205,19 @@ class Module:
         return self
 
     # ---- printing --------------------------------------------------------------------------
+    def summary(self, input_size=None, example_input=None, print_fn=print):
+        """Keras-style summary: per-layer output shapes for an input, parameter counts.
+
+        input_size is the full input shape with the batch dimension, e.g. (1, 64); see
+        dlcore.summary.summary. Prints the table with print_fn (None: no print); returns it.
+        """
+        from ..summary import summary
+
+        s = summary(self, input_size=input_size, example_input=example_input)
+        if print_fn is not None:
+            print_fn(str(s))
+        return s
+
     def extra_repr(self) -> str:
         return ""
 
