@@ -88,7 +88,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     from .. import nn
     from ..random import generator
 
-    hidden, epochs, folds = (512, 8, 2) if quick else (512, 15, 5)
+    hidden, epochs, folds = (512, 8, 2) if quick else (512, 10, 5)
     hists = [train_fold(k, hidden, epochs)[1] for k in range(folds)]
     fold_acc = [h["val_accuracy"][-1] for h in hists]
     acc = float(np.mean(fold_acc))
