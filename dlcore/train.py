@@ -126,7 +126,8 @@ def train_epoch(model: Any, loss_fn: Any, optimizer: Any, loader: Iterable, metr
 def fit(model: Any, loss_fn: Any, optimizer: Any, train_loader: Iterable, epochs: int = 1,
         val_loader: Iterable | None = None, metrics: Sequence = (),
         callbacks: Sequence[Callback] = (), verbose: int = 1, scheduler: Any = None,
-        device: Any = None, initial_epoch: int = 0) -> History:
+        device: Any = None, initial_epoch: int = 0,
+        early_stopping: int | None = None) -> History:
     """Train `model` for `epochs` passes over `train_loader`.
 
     Args:
@@ -144,12 +145,19 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_loader: Iterable, epochs
         scheduler: an LR scheduler stepped once per epoch (step(metric) when it takes one).
         device: when set, batches are moved with `.to(device)`.
         initial_epoch: index of the first epoch (for resumed runs).
+        early_stopping: shorthand for EarlyStopping(patience=early_stopping) on "val_loss"
+            (on "loss" without a val_loader), added after `callbacks`.
     Returns:
         History with "loss", metric names, and "val_loss"/"val_<metric>" lists, one per epoch.
     """
     if int(epochs) != epochs or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs}")
     history = History()
+    if early_stopping is not None:
+        from .callbacks import EarlyStopping
+
+        monitor = "val_loss" if val_loader is not None else "loss"
+        callbacks = [*callbacks, EarlyStopping(monitor, patience=early_stopping)]
     cbs = CallbackList(callbacks, model=model, optimizer=optimizer, scheduler=scheduler,
                        history=history)
     was_training = getattr(model, "training", True)

@@ -159,6 +159,13 @@ def test_early_stopping_in_fit_on_a_plateau():
     assert len(h["loss"]) == 3 and h.stopped_epoch == 2 == es.stopped_epoch
 
 
+def test_fit_early_stopping_shorthand():
+    model, (tr, va) = _model(), _loaders()
+    h = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.0), tr, epochs=50,
+            val_loader=va, early_stopping=1, verbose=0)
+    assert len(h["val_loss"]) == 2 and h.stopped_epoch == 1  # val loss is exactly flat
+
+
 def test_early_stopping_restores_best_weights():
     model = _model()
     es = EarlyStopping(monitor="val_loss", patience=1, restore_best_weights=True)
