@@ -41,8 +41,9 @@ class History(dict):
 def _split_batch(batch: Any) -> tuple[tuple, Any]:
     """(inputs, target) from a loader batch: (x, y) or (x1, ..., xk, y)."""
     if not isinstance(batch, (tuple, list)) or len(batch) < 2:
+        n = len(batch) if hasattr(batch, "__len__") else "?"
         raise ValueError("fit/evaluate need batches of (inputs..., target); got "
-                         f"{type(batch).__name__} of length {len(batch) if hasattr(batch, '__len__') else '?'}")
+                         f"{type(batch).__name__} of length {n}")
     return tuple(batch[:-1]), batch[-1]
 
 

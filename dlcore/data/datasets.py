@@ -16,7 +16,8 @@ def _load_digits() -> tuple[np.ndarray, np.ndarray]:
     try:
         from sklearn.datasets import load_digits
     except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError("dlcore.data.digits needs scikit-learn: pip install 'dlcore[tour]'") from e
+        raise ImportError("dlcore.data.digits needs scikit-learn: "
+                          "pip install 'dlcore[tour]'") from e
     d = load_digits()
     x = (d.data / 16.0).astype(np.float32)  # pixel values 0..16 -> [0, 1]
     y = d.target.astype(np.int64)
