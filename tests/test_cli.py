@@ -29,9 +29,12 @@ def test_info_follows_set_num_threads():
         dlcore.set_num_threads(old)
 
 
-def test_omp_num_threads_respected():
+def test_omp_num_threads_respected(tmp_path):
+    # run outside the source tree (`-m` puts the cwd first on sys.path) but import the same
+    # dlcore as this process
     root = os.path.dirname(os.path.dirname(os.path.abspath(dlcore.__file__)))
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": root}
-    out = subprocess.run([sys.executable, "-m", "dlcore.cli", "info"], env=env, check=True,
-                         capture_output=True, text=True).stdout
-    assert "threads: 1 (OMP_NUM_THREADS=1)" in out
+    r = subprocess.run([sys.executable, "-m", "dlcore.cli", "info"], env=env, cwd=tmp_path,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "threads: 1 (OMP_NUM_THREADS=1)" in r.stdout
