@@ -331,3 +331,20 @@ def test_module_summary_method(capsys):
     out = capsys.readouterr().out
     assert s.total_params == 64 * 512 + 512 + 512 * 10 + 10 and "Total params: 38,410" in out
     assert "(2, 512)" in out and model.summary(print_fn=None).rows[0][2] == "?"
+
+
+def test_model_checkpoint_round_trip(tmp_path):
+    """With the real dlcore.checkpoint (optim layer): the best epoch's weights come back."""
+    ckpt = pytest.importorskip("dlcore.checkpoint")
+    dlcore.manual_seed(0)
+    model, (tr, va) = _model(), _loaders()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    ck = ModelCheckpoint(tmp_path / "best.ckpt", monitor="val_loss", save_best_only=True)
+    h = fit(model, nn.CrossEntropyLoss(), opt, tr, epochs=3, val_loader=va, callbacks=[ck],
+            verbose=0)
+    fresh = _model()
+    d = ckpt.load_checkpoint(ck.saved[-1], model=fresh)
+    assert h["val_loss"][2] < h["val_loss"][1] < h["val_loss"][0]  # the last epoch is best
+    assert d["epoch"] == 2 and d["extra"]["logs"]["val_loss"] == h["val_loss"][2]
+    for p, q in zip(model.parameters(), fresh.parameters()):
+        np.testing.assert_array_equal(p.numpy(), q.numpy())
