@@ -74,9 +74,16 @@ def normalize_device(device) -> str:
 
 
 def _gemm_operand(x):
-    """A view gemm accepts (unit stride on one of the last two axes), copying only if needed."""
-    if x.ndim >= 2 and (x.strides[-1] == x.itemsize or x.strides[-2] == x.itemsize):
-        return x
+    """x itself when gemm can read it (as csrc/bindings.cpp mat_ref: a unit stride on one of the last
+    two axes and a leading dimension covering the other), else a C-contiguous copy. Broadcast views
+    (stride 0, e.g. the gradient of a sum) and negative strides are copied."""
+    if x.ndim >= 2 and all(s >= 0 and s % x.itemsize == 0 for s in x.strides[-2:]):
+        r, c = x.shape[-2:]
+        s0, s1 = x.strides[-2] // x.itemsize, x.strides[-1] // x.itemsize
+        if (c == 1 or s1 == 1) and (r == 1 or s0 >= c):
+            return x
+        if (r == 1 or s0 == 1) and (c == 1 or s1 >= r):
+            return x
     return np.ascontiguousarray(x)
 
 
