@@ -59,14 +59,21 @@ class Function:
     def backward(self, grad):
         raise NotImplementedError
 
+    def _release(self) -> None:
+        """Drop saved arrays and parents after a backward without retain_graph; a second
+        backward through this node then raises instead of silently stopping here."""
+        self.__dict__.clear()
+        self.parents, self.needs_input_grad, self.released = (), (), True
+
     @classmethod
     def apply(cls, *inputs, **kwargs) -> "Tensor":
         fn = cls()
         tensors = tuple(_as_tensor_like(x, inputs) for x in inputs)
         fn.needs_input_grad = tuple(t.requires_grad for t in tensors)
         out = fn.forward(*(t.data for t in tensors), **kwargs)
-        requires = is_grad_enabled() and any(fn.needs_input_grad)
-        result = Tensor(out, requires_grad=requires)
+        result = Tensor(out)
+        requires = is_grad_enabled() and any(fn.needs_input_grad) and result.dtype.kind in "fc"
+        result.requires_grad = requires
         if requires:
             fn.parents = tensors
             result._ctx = fn
@@ -102,6 +109,10 @@ class Tensor:
     def __init__(self, data, requires_grad: bool = False):
         if isinstance(data, Tensor):
             data = data.data
+        elif isinstance(data, np.generic):
+            data = np.asarray(data)  # 0-d array, so that in-place writes work
+        elif not isinstance(data, np.ndarray) and not hasattr(data, "__cuda_array_interface__"):
+            data = _default_dtype(np.asarray(data))  # Python lists / scalars, as dlcore.tensor
         self.data = data
         self.grad: Tensor | None = None
         self._ctx: Function | None = None
@@ -262,7 +273,7 @@ class Tensor:
                 prev = grads.get(id(parent))
                 grads[id(parent)] = pg if prev is None else prev + pg
             if not retain_graph:
-                node._ctx = None
+                fn._release()
 
     def _accumulate(self, g) -> None:
         if g.dtype != self.data.dtype:
@@ -346,6 +357,11 @@ def _topological_order(root: Tensor) -> list:
         visited.add(id(node))
         stack.append((node, True))
         if node._ctx is not None:
+            if getattr(node._ctx, "released", False):
+                raise RuntimeError(
+                    f"backward(): trying to backward through the graph a second time (through "
+                    f"{type(node._ctx).__name__}); its saved values were freed by the first backward(). "
+                    f"Pass retain_graph=True to the first call to keep them")
             for p in node._ctx.parents:
                 if p.requires_grad and id(p) not in visited:
                     stack.append((p, False))
