@@ -90,6 +90,12 @@ def reshape(x: Tensor, *shape) -> Tensor:
     return ops.Reshape.apply(x, shape=shape)
 
 
+def view(x: Tensor, *shape) -> Tensor:
+    """reshape that never copies (torch.Tensor.view): the result shares x's storage, else ValueError."""
+    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    return ops.Reshape.apply(x, shape=shape, view=True)
+
+
 def permute(x: Tensor, *dims) -> Tensor:
     dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
     return ops.Permute.apply(x, dims=dims)
@@ -97,25 +103,29 @@ def permute(x: Tensor, *dims) -> Tensor:
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     dims = list(range(x.ndim))
-    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    i, j = ops._check_axis("transpose", dim0, x.ndim), ops._check_axis("transpose", dim1, x.ndim)
+    dims[i], dims[j] = dims[j], dims[i]
     return permute(x, dims)
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    nd = x.ndim
-    s, e = start_dim % nd if nd else 0, end_dim % nd if nd else 0
-    return reshape(x, x.shape[:s] + (-1,) + x.shape[e + 1:])
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    s, e = ops._check_axis("flatten", start_dim, x.ndim), ops._check_axis("flatten", end_dim, x.ndim)
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {x.shape}")
+    return reshape(x, x.shape[:s] + (int(np.prod(x.shape[s:e + 1])),) + x.shape[e + 1:])
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
-    dim = dim % (x.ndim + 1)
+    dim = ops._check_axis("unsqueeze", dim, x.ndim + 1)
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
 
 def squeeze(x: Tensor, dim=None) -> Tensor:
     if dim is None:
         return reshape(x, tuple(s for s in x.shape if s != 1))
-    dim = dim % x.ndim
+    dim = ops._check_axis("squeeze", dim, x.ndim)
     return reshape(x, x.shape[:dim] + x.shape[dim + 1:]) if x.shape[dim] == 1 else x
 
 
@@ -230,7 +240,7 @@ def _argmax(x: Tensor, dim=None, keepdim=False) -> Tensor:
 
 
 _METHODS = {
-    "sum": sum, "mean": mean, "max": max, "reshape": reshape, "view": reshape,
+    "sum": sum, "mean": mean, "max": max, "reshape": reshape, "view": view,
     "permute": permute, "transpose": transpose, "flatten": flatten, "unsqueeze": unsqueeze,
     "squeeze": squeeze, "exp": exp, "log": log, "sqrt": sqrt, "abs": abs, "tanh": tanh,
     "sigmoid": sigmoid, "relu": relu, "clamp": clamp, "log_softmax": log_softmax,
