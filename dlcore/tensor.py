@@ -163,7 +163,8 @@ class Tensor:
     def __repr__(self) -> str:
         extra = ", requires_grad=True" if self.requires_grad else ""
         dev = "" if self.device == "cpu" else ", device='cuda'"
-        return f"tensor({np.array2string(self.numpy(), separator=', ')}, dtype={self.dtype}{dev}{extra})"
+        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+        return f"tensor({body}, dtype={self.dtype}{dev}{extra})"
 
     # ---- conversion ------------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
@@ -239,7 +240,10 @@ class Tensor:
         src = src.data if isinstance(src, Tensor) else src
         if hasattr(src, "__cuda_array_interface__") or self.device != "cpu":
             src = backend.to_device(src if hasattr(src, "shape") else np.asarray(src), self.device)
-        self.data[...] = src
+        try:
+            self.data[...] = src
+        except ValueError:
+            raise ValueError(f"copy_: source of shape {np.shape(src)} does not broadcast to {self.shape}") from None
         return self
 
     # ---- autograd --------------------------------------------------------------------------
@@ -416,6 +420,11 @@ def empty(*shape, dtype=None, requires_grad=False, device="cpu") -> Tensor:
 
 
 def full(shape, value, dtype=None, requires_grad=False, device="cpu") -> Tensor:
+    """Filled with value; dtype defaults from the value as torch.full (bool, int64, else float32)."""
+    if dtype is None and isinstance(value, (bool, np.bool_)):
+        dtype = bool_
+    elif dtype is None and isinstance(value, (int, np.integer)):
+        dtype = int64
     return _make(lambda s, dtype: np.full(s, value, dtype=dtype), (shape,), dtype, requires_grad, device)
 
 
