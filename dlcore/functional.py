@@ -63,7 +63,8 @@ def maximum(a, b) -> Tensor:
 
 
 def minimum(a, b) -> Tensor:
-    return -maximum(-_as_tensor_like(a, (a, b)), -_as_tensor_like(b, (a, b)))
+    a, b = _pair(a, b)
+    return -ops.Maximum.apply(-a, -b, op="minimum")
 
 
 def where(cond, a, b) -> Tensor:

@@ -148,12 +148,12 @@ class PowScalar(Function):
 class Maximum(Function):
     """Elementwise max; where a == b the gradient is split evenly (as torch.maximum)."""
 
-    def forward(self, a, b):
+    def forward(self, a, b, op="maximum"):
         self.a, self.b = a, b
         try:
             return _xp(a).maximum(a, b)
         except ValueError:
-            raise _bcast_error("maximum", a, b) from None
+            raise _bcast_error(op, a, b) from None
 
     def backward(self, g):
         wa = (self.a > self.b) + 0.5 * (self.a == self.b)
