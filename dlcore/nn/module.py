@@ -79,15 +79,19 @@ class Module:
         return self.forward(*args, **kwargs)
 
     # ---- traversal -------------------------------------------------------------------------
-    def named_modules(self, prefix: str = "", memo=None) -> Iterator[tuple[str, "Module"]]:
+    def named_modules(self, prefix: str = "", memo=None, remove_duplicate: bool = True
+                      ) -> Iterator[tuple[str, "Module"]]:
+        """Pre-order (self first); a module reachable by several paths is listed once unless
+        remove_duplicate=False (state_dict lists it under every path, as torch)."""
         memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        memo.add(id(self))
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo, remove_duplicate)
 
     def modules(self):
         return (m for _, m in self.named_modules())
@@ -145,7 +149,7 @@ class Module:
     def state_dict(self) -> "OrderedDict[str, Tensor]":
         """Parameters and buffers by dotted name, as tensors sharing this module's storage."""
         out = OrderedDict()
-        for mod_prefix, mod in self.named_modules():
+        for mod_prefix, mod in self.named_modules(remove_duplicate=False):
             for store in (mod._parameters, mod._buffers):
                 for name, t in store.items():
                     if t is not None:
