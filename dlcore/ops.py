@@ -128,7 +128,11 @@ class Pow(Function):
 
     def backward(self, g):
         xp = _xp(g)
-        ga = _unbroadcast(g * self.b * self.a ** (self.b - 1), self.a.shape) if self.needs_input_grad[0] else None
+        ga = None
+        if self.needs_input_grad[0]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                da = xp.where(self.b == 0, 0, self.b * self.a ** (self.b - 1))  # b == 0: 0, also at a == 0
+            ga = _unbroadcast(g * da, self.a.shape)
         gb = None
         if self.needs_input_grad[1]:
             log_a = xp.log(xp.where(self.a > 0, self.a, 1))
@@ -142,6 +146,8 @@ class PowScalar(Function):
         return x ** p
 
     def backward(self, g):
+        if self.p == 0:  # d/dx x**0 = 0, also at x = 0 (0 * 0**-1 would be nan)
+            return (_xp(g).zeros_like(g),)
         return (g * (self.p * self.x ** (self.p - 1)),)
 
 
@@ -480,9 +486,10 @@ class MatMul(Function):
         self.a = a[None, :] if a.ndim == 1 else a
         self.b = b[:, None] if b.ndim == 1 else b
         try:
-            out = _matmul_arrays(self.a, self.b)
+            np.broadcast_shapes(self.a.shape[:-2], self.b.shape[:-2])
         except ValueError:
             raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast") from None
+        out = _matmul_arrays(self.a, self.b)
         if a.ndim == 1:
             out = out[..., 0, :]
         if b.ndim == 1:
@@ -547,7 +554,8 @@ class Linear(Function):
 def _rows(x, axis):
     """x with `axis` moved last and flattened to C-contiguous (rows, classes)."""
     moved = _xp(x).moveaxis(x, axis, -1)
-    return _xp(x).ascontiguousarray(moved.reshape(-1, x.shape[axis])), moved.shape
+    rows = int(np.prod(moved.shape[:-1]))  # explicit: reshape(-1, 0) is ambiguous
+    return _xp(x).ascontiguousarray(moved.reshape(rows, x.shape[axis])), moved.shape
 
 
 class LogSoftmax(Function):
