@@ -227,6 +227,11 @@ def nll_loss(log_probs: Tensor, target, reduction: str = "mean") -> Tensor:
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if log_probs.ndim != 2 or t.shape != (log_probs.shape[0],):
         raise ValueError(f"nll_loss: expected input (N, C) and target (N,), got {log_probs.shape} and {t.shape}")
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss: target must be integer class indices, got {t.dtype}")
+    if t.size and (int(t.min()) < 0 or int(t.max()) >= log_probs.shape[1]):
+        raise ValueError(f"nll_loss: targets must lie in [0, {log_probs.shape[1]}), got values "
+                         f"in [{int(t.min())}, {int(t.max())}]")
     picked = log_probs[np.arange(log_probs.shape[0]), t]
     return _reduce(-picked, reduction, "nll_loss")
 
