@@ -522,3 +522,30 @@ def test_gradcheck_argument_errors():
         gradcheck(lambda x: x * 2, [Tensor(np.ones(2, np.float32), requires_grad=True)])
     with pytest.raises(ValueError, match="no input requires grad"):
         gradcheck(lambda x: x * 2, [Tensor(np.ones(2))])
+
+
+def test_pow_zero_exponent_has_zero_gradient_at_zero():
+    x = Tensor(np.array([0.0, 2.0]), requires_grad=True)
+    (x ** 0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+    b = Tensor(np.array([0.0, 1.0]), requires_grad=True)
+    x.grad = None
+    (x ** b).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0])  # as torch.pow
+
+
+@pytest.mark.parametrize("sa,sb", [((0, 3), (3, 5)), ((4, 0), (0, 5)), ((4, 3), (3, 0)), ((2, 0, 3), (3, 4))])
+def test_matmul_with_empty_dimensions(sa, sb):
+    a = Tensor(np.ones(sa), requires_grad=True)
+    b = Tensor(np.ones(sb), requires_grad=True)
+    y = a @ b
+    np.testing.assert_array_equal(y.numpy(), np.ones(sa) @ np.ones(sb))
+    y.sum().backward()
+    assert a.grad.shape == sa and b.grad.shape == sb and not a.grad.numpy().any() and not b.grad.numpy().any()
+    lin = dlcore.nn.Linear(3, 2)
+    assert lin(dlcore.ones(0, 3)).shape == (0, 2)
+
+
+def test_softmax_family_with_empty_axes():
+    assert F.log_softmax(Tensor(np.ones((2, 0))), 1).shape == (2, 0)
+    assert F.log_softmax(Tensor(np.ones((0, 3))), 1).shape == (0, 3)

@@ -212,6 +212,8 @@ def test_bad_shapes_raise_value_error_naming_op_and_both_shapes(name):
     (lambda: F.cross_entropy(dlcore.ones(2, 3), dlcore.tensor([0, 3])), r"target 3 at row 1 is out of range \[0, 3\)"),
     (lambda: F.cross_entropy(dlcore.ones(2, 3), dlcore.tensor([0, 1]), reduction="avg"), r"reduction must be one of"),
     (lambda: F.nll_loss(dlcore.ones(4, 3), dlcore.tensor([0, 1])), r"nll_loss: .*\(4, 3\) and \(2,\)"),
+    (lambda: F.nll_loss(dlcore.ones(2, 3), dlcore.tensor([0, -1])), r"nll_loss: targets must lie in \[0, 3\)"),
+    (lambda: F.nll_loss(dlcore.ones(2, 3), dlcore.tensor([0, 3])), r"nll_loss: targets must lie in \[0, 3\)"),
     (lambda: F.mse_loss(dlcore.ones(2), dlcore.ones(2), reduction="bad"), r"mse_loss: reduction"),
     (lambda: dlcore.ones(2, 3).reshape(7), r"reshape: cannot reshape a tensor of shape \(2, 3\) into \(7,\)"),
     (lambda: dlcore.ones(2, 3).T.view(6), r"view: .*\(3, 2\).*cannot be viewed as \(6,\) without a copy"),
@@ -246,6 +248,7 @@ def test_bad_arguments_raise_value_error(call, pattern):
     (lambda: F.linear(dlcore.tensor([[1, 2, 3]]), dlcore.ones(4, 3)), r"linear: .*int64, float32"),
     (lambda: F.cross_entropy(dlcore.ones(2, 3), dlcore.tensor([0.0, 1.0])), r"cross_entropy: targets must be integer class indices, got float32"),
     (lambda: F.cross_entropy(dlcore.tensor([[1, 2], [3, 4]]), dlcore.tensor([0, 1])), r"cross_entropy: logits must be floating point, got int64"),
+    (lambda: F.nll_loss(dlcore.ones(2, 3), dlcore.tensor([0.0, 1.0])), r"nll_loss: target must be integer class indices, got float32"),
 ])
 def test_wrong_dtypes_raise_type_error(call, pattern):
     with pytest.raises(TypeError, match=pattern):
