@@ -15,6 +15,14 @@ from ..tensor import Tensor
 from .parameter import Parameter
 
 
+def _host_array(value) -> np.ndarray:
+    """A checkpoint value (Tensor, numpy/CuPy array, torch tensor, nested list) as a numpy array."""
+    value = value.data if isinstance(value, Tensor) else value
+    if hasattr(value, "__cuda_array_interface__") and hasattr(value, "get"):
+        return value.get()  # CuPy
+    return np.asarray(value)
+
+
 class Module:
     """Base class: subclasses set Parameters / sub-Modules as attributes and define forward()."""
 
@@ -162,23 +170,24 @@ class Module:
         own = self.state_dict()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        errors = []
+        errors, staged = [], {}
         if strict and (missing or unexpected):
             errors.append(f"missing keys {missing}, unexpected keys {unexpected}")
         for k, dst in own.items():
             if k not in state_dict:
                 continue
-            src = state_dict[k]
-            shape = tuple(np.shape(src.data if isinstance(src, Tensor) else src))
-            if shape != dst.shape:
-                errors.append(f"'{k}': checkpoint shape {shape} != model shape {dst.shape}")
+            try:  # convert and cast everything first: the copy loop below cannot fail half-way
+                staged[k] = _host_array(state_dict[k]).astype(dst.dtype, copy=False)
+            except Exception as e:  # noqa: BLE001  (any unconvertible value is reported by key)
+                errors.append(f"'{k}': cannot convert {type(state_dict[k]).__name__} to a {dst.dtype} array ({e})")
+                continue
+            if staged[k].shape != dst.shape:
+                errors.append(f"'{k}': checkpoint shape {staged[k].shape} != model shape {dst.shape}")
         if errors:
             raise ValueError(f"load_state_dict for {type(self).__name__}: " + "; ".join(errors))
-        for k, dst in own.items():
-            if k in state_dict:
-                src = state_dict[k]
-                src = src.data if isinstance(src, Tensor) else src
-                dst.data[...] = backend.to_device(src, dst.device) if dst.device != "cpu" else np.asarray(src)
+        for k, src in staged.items():
+            dst = own[k]
+            dst.data[...] = backend.to_device(src, dst.device) if dst.device != "cpu" else src
         return missing, unexpected
 
     def to(self, device=None, dtype=None) -> "Module":
