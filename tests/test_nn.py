@@ -146,6 +146,16 @@ def test_load_state_dict_errors_leave_the_model_unchanged(mutate, pattern):
     assert _same(net, before)
 
 
+def test_load_state_dict_unconvertible_value_leaves_the_model_unchanged():
+    net = Net()
+    before = _snapshot(net)
+    sd = {k: v.numpy() + 1.0 for k, v in Net().state_dict().items()}
+    sd["head.2.weight"] = "not an array"  # fails on the last key: nothing before it may be written
+    with pytest.raises(ValueError, match=r"'head.2.weight': cannot convert str"):
+        net.load_state_dict(sd)
+    assert _same(net, before)
+
+
 def test_load_state_dict_non_strict():
     net = Net()
     sd = {k: v.numpy() + 1.0 for k, v in net.state_dict().items()}
@@ -257,6 +267,7 @@ def test_sequential_indexing():
     assert len(seq) == 3 and seq[0] is layers[0] and seq[-1] is layers[2] and list(seq) == layers
     tail = seq[1:]
     assert isinstance(tail, nn.Sequential) and list(tail) == layers[1:]
+    assert list(tail.state_dict()) == ["2.weight", "2.bias"]  # original names, as torch
     with pytest.raises(IndexError):
         seq[3]
     seq.append(nn.Sigmoid())
@@ -317,6 +328,12 @@ def test_named_parameters_and_state_dict_keys_match_torch(torch):
     assert [n for n, _ in t.named_modules()] == [n for n, _ in d.named_modules()]
     d.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
     np.testing.assert_array_equal(d.block.proj.weight.numpy(), t.block.proj.weight.detach().numpy())
+    d.load_state_dict(t.state_dict())  # torch tensors load directly
+    np.testing.assert_array_equal(d.embed.numpy(), t.embed.detach().numpy())
+    before = _snapshot(d)
+    with pytest.raises(ValueError, match="'embed': cannot convert Parameter"):  # requires grad: no numpy()
+        d.load_state_dict(dict(t.named_parameters(), **{"block.running": t.block.running}))
+    assert _same(d, before)
     tl = tnn.Sequential(tnn.Linear(2, 3), tnn.ReLU(), tnn.Sequential(tnn.Linear(3, 1, bias=False), tnn.Tanh()))
     dl = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 1, bias=False), nn.Tanh()))
     assert repr(tl) == repr(dl)
