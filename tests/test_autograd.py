@@ -549,3 +549,28 @@ def test_matmul_with_empty_dimensions(sa, sb):
 def test_softmax_family_with_empty_axes():
     assert F.log_softmax(Tensor(np.ones((2, 0))), 1).shape == (2, 0)
     assert F.log_softmax(Tensor(np.ones((0, 3))), 1).shape == (0, 3)
+
+
+def test_backward_frees_the_graph():
+    import gc
+    import weakref
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = x * 2
+    z = (y.exp() * 3).sum()
+    ref = weakref.ref(y)
+    del y
+    gc.collect()
+    assert ref() is not None  # still held by z's graph
+    z.backward()
+    gc.collect()
+    assert ref() is None      # freed once backward ran without retain_graph
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_nn_linear_module_gradcheck(bias):
+    lin = dlcore.nn.Linear(3, 4, bias=bias, dtype=np.float64)
+    x = Tensor(np.random.default_rng(11).standard_normal((2, 5, 3)), requires_grad=True)
+    assert gradcheck(lambda x, *ps: lin(x), [x, *lin.parameters()], atol=ATOL, rtol=RTOL)
+    model = dlcore.nn.Sequential(dlcore.nn.Flatten(), dlcore.nn.Linear(15, 4, dtype=np.float64),
+                                 dlcore.nn.LogSoftmax(1))
+    assert gradcheck(lambda x, *ps: model(x), [x, *model.parameters()], atol=ATOL, rtol=RTOL)
