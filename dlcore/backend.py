@@ -93,7 +93,7 @@ def matmul_into(a, b, out=None, alpha=1.0, beta=0.0):
     CPU float32/float64 arrays go through dlcore's gemm (transposed views without copies);
     anything else (CuPy arrays) goes through the array module.
     """
-    if is_numpy(a) and a.dtype in (np.float32, np.float64) and a.dtype == b.dtype:
+    if type(a) is np.ndarray and a.dtype.char in "fd" and a.dtype == b.dtype:
         if out is None:
             shape = a.shape[:-1] + b.shape[-1:]
             out = np.empty(shape, dtype=a.dtype)

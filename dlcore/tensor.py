@@ -68,11 +68,13 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **kwargs) -> "Tensor":
         fn = cls()
-        tensors = tuple(_as_tensor_like(x, inputs) for x in inputs)
-        fn.needs_input_grad = tuple(t.requires_grad for t in tensors)
-        out = fn.forward(*(t.data for t in tensors), **kwargs)
+        tensors = inputs if all(isinstance(x, Tensor) for x in inputs) else \
+            tuple(_as_tensor_like(x, inputs) for x in inputs)
+        fn.needs_input_grad = needs = tuple(t.requires_grad for t in tensors)
+        out = fn.forward(*[t.data for t in tensors], **kwargs)
         result = Tensor(out)
-        requires = is_grad_enabled() and any(fn.needs_input_grad) and result.dtype.kind in "fc"
+        # integer / boolean results (x.long(), argmax-like ops) never join the graph
+        requires = True in needs and is_grad_enabled() and result.data.dtype.kind in "fc"
         result.requires_grad = requires
         if requires:
             fn.parents = tensors
@@ -107,7 +109,9 @@ class Tensor:
     __array_priority__ = 100  # numpy defers `ndarray @ Tensor` etc. to Tensor's reflected ops
 
     def __init__(self, data, requires_grad: bool = False):
-        if isinstance(data, Tensor):
+        if type(data) is np.ndarray:
+            pass
+        elif isinstance(data, Tensor):
             data = data.data
         elif isinstance(data, np.generic):
             data = np.asarray(data)  # 0-d array, so that in-place writes work
