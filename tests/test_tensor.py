@@ -262,3 +262,17 @@ def test_failed_ops_leave_no_graph_and_no_grad():
     with pytest.raises(ValueError):
         F.cross_entropy(x, dlcore.tensor([0, 7]))
     assert x.grad is None and x.is_leaf
+
+
+def test_public_functions_exist_and_match_methods():
+    x = dlcore.tensor(np.random.default_rng(0).standard_normal((2, 3, 4)))
+    pairs = [
+        (dlcore.neg(x), -x), (dlcore.pow(x, 2), x ** 2), (dlcore.sum(x, 1), x.sum(1)), (dlcore.max(x, -1), x.max(-1)),
+        (dlcore.permute(x, (2, 0, 1)), x.permute(2, 0, 1)), (dlcore.transpose(x, 0, 1), x.transpose(0, 1)),
+        (dlcore.log_softmax(x, 1), x.log_softmax(1)), (dlcore.flatten(x, 1), x.flatten(1)),
+        (dlcore.squeeze(dlcore.unsqueeze(x, 0), 0), x), (dlcore.mean(x), x.mean()), (dlcore.exp(x), x.exp()),
+    ]
+    for a, b in pairs:
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    for name in dlcore.__all__:
+        assert hasattr(dlcore, name), name
