@@ -49,6 +49,8 @@ def enable_grad():
 class Function:
     """One differentiable primitive. Subclasses define forward(*arrays, **kw) and backward(g)."""
 
+    released = False  # set by _release() once a backward without retain_graph has run
+
     def __init__(self):
         self.parents: tuple = ()
         self.needs_input_grad: tuple = ()
@@ -365,7 +367,7 @@ def _topological_order(root: Tensor) -> list:
         visited.add(id(node))
         stack.append((node, True))
         if node._ctx is not None:
-            if getattr(node._ctx, "released", False):
+            if node._ctx.released:
                 raise RuntimeError(
                     f"backward(): trying to backward through the graph a second time (through "
                     f"{type(node._ctx).__name__}); its saved values were freed by the first backward(). "
