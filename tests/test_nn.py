@@ -337,3 +337,20 @@ def test_named_parameters_and_state_dict_keys_match_torch(torch):
     tl = tnn.Sequential(tnn.Linear(2, 3), tnn.ReLU(), tnn.Sequential(tnn.Linear(3, 1, bias=False), tnn.Tanh()))
     dl = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 1, bias=False), nn.Tanh()))
     assert repr(tl) == repr(dl)
+
+    class TWithExtra(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = tnn.Linear(2, 2)
+
+        def extra_repr(self):
+            return "k=3"
+
+    class DWithExtra(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+
+        def extra_repr(self):
+            return "k=3"
+    assert repr(TWithExtra()) == repr(DWithExtra())

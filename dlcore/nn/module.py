@@ -222,8 +222,11 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self.named_children()]
-        head = f"{type(self).__name__}({self.extra_repr()}"
-        if not lines:
-            return head + ")"
-        return head + "\n  " + "\n  ".join(lines) + "\n)"
+        """torch's layout: extra_repr inline when it is one line and there are no children."""
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self.named_children()]
+        name = type(self).__name__
+        if not child_lines and len(extra_lines) <= 1:
+            return f"{name}({extra})"
+        return f"{name}(\n  " + "\n  ".join(extra_lines + child_lines) + "\n)"
