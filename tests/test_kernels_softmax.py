@@ -183,3 +183,36 @@ def test_cross_entropy_bad_arguments():
     with pytest.raises(ValueError, match="dloss must have 3 elements"):
         K.cross_entropy_backward(d, x, np.array([0, 1, 2], np.int64), np.ones(4, np.float32))
     assert (d == 7).all()
+
+
+# ---- the same kernels through the Python ops (float32, axis moved, (N, C, d) targets) ------------
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_log_softmax_op_float32(rng, dim):
+    import dlcore
+    import dlcore.nn.functional as F
+    x = (rng.standard_normal((7, 33, 10)) * 3).astype(np.float32)
+    t = dlcore.tensor(x, requires_grad=True)
+    y = F.log_softmax(t, dim)
+    assert y.dtype == np.float32
+    assert ref.rel_err(y.numpy(), ref.log_softmax(x, dim)) <= 1e-5
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    y.backward(g)
+    gm, ym = np.moveaxis(g, dim, -1), np.moveaxis(ref.log_softmax(x, dim), dim, -1)
+    expect = np.moveaxis(ref.log_softmax_backward(gm, ym), -1, dim)
+    assert ref.rel_err(t.grad.numpy(), expect, np.abs(gm).sum(-1, keepdims=True).max()) <= 1e-5
+
+
+def test_cross_entropy_op_float32(rng):
+    import dlcore
+    import dlcore.nn.functional as F
+    x = (rng.standard_normal((33, 10, 7)) * 3).astype(np.float32)
+    tg = rng.integers(0, 10, size=(33, 7))
+    t = dlcore.tensor(x, requires_grad=True)
+    loss = F.cross_entropy(t, dlcore.tensor(tg), reduction="sum")
+    x2 = np.moveaxis(x, 1, -1).reshape(-1, 10)
+    rl, rlp = ref.cross_entropy(x2, tg.reshape(-1))
+    assert loss.dtype == np.float32 and ref.rel_err(loss.item(), rl.sum()) <= 1e-5
+    loss.backward()
+    d = ref.cross_entropy_backward(rlp, tg.reshape(-1), np.ones(x2.shape[0]))
+    assert ref.rel_err(t.grad.numpy(), np.moveaxis(d.reshape(33, 7, 10), -1, 1)) <= 1e-5
