@@ -90,7 +90,7 @@ def _as_tensor_like(x, inputs) -> "Tensor":
         return x
     ref = next((t for t in inputs if isinstance(t, Tensor)), None)
     if ref is None:
-        return Tensor(np.asarray(x))
+        return Tensor(x)  # Python numbers get the default dtypes (float32 / int64), arrays keep theirs
     xp = backend.array_module(ref.data)
     dtype = ref.dtype if ref.dtype.kind == "f" or np.asarray(x).dtype.kind != "f" else float32
     return Tensor(xp.asarray(x, dtype=dtype))

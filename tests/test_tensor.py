@@ -276,3 +276,9 @@ def test_public_functions_exist_and_match_methods():
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     for name in dlcore.__all__:
         assert hasattr(dlcore, name), name
+
+
+def test_functions_on_python_numbers_use_default_dtypes():
+    assert dlcore.add(1.5, 2).dtype == np.float32 and dlcore.mul(2, 3).dtype == np.int64
+    assert dlcore.where(dlcore.tensor([True, False]), 1.0, 0.0).dtype == np.float32
+    assert dlcore.add(np.ones(2), 1.0).dtype == np.float64  # numpy arrays keep their dtype
