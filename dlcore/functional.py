@@ -11,7 +11,15 @@ from .tensor import Tensor, _as_tensor_like
 
 
 def _pair(a, b):
-    return _as_tensor_like(a, (a, b)), _as_tensor_like(b, (a, b))
+    """Both operands as tensors; an integer/bool tensor meeting a float one takes the float's dtype
+    (torch's promotion: int64 + float32 -> float32, where numpy would give float64)."""
+    a, b = _as_tensor_like(a, (a, b)), _as_tensor_like(b, (a, b))
+    ka, kb = a.data.dtype.kind, b.data.dtype.kind
+    if ka == "f" and kb in "iub":
+        b = Tensor(b.data.astype(a.data.dtype))
+    elif kb == "f" and ka in "iub":
+        a = Tensor(a.data.astype(b.data.dtype))
+    return a, b
 
 
 def add(a, b) -> Tensor:
@@ -27,7 +35,10 @@ def mul(a, b) -> Tensor:
 
 
 def div(a, b) -> Tensor:
-    return ops.Div.apply(*_pair(a, b))
+    a, b = _pair(a, b)
+    if a.data.dtype.kind in "iub" and b.data.dtype.kind in "iub":  # true division: float32, as torch
+        a, b = Tensor(a.data.astype(np.float32)), Tensor(b.data.astype(np.float32))
+    return ops.Div.apply(a, b)
 
 
 def pow(a, b) -> Tensor:

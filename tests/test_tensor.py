@@ -282,3 +282,6 @@ def test_functions_on_python_numbers_use_default_dtypes():
     assert dlcore.add(1.5, 2).dtype == np.float32 and dlcore.mul(2, 3).dtype == np.int64
     assert dlcore.where(dlcore.tensor([True, False]), 1.0, 0.0).dtype == np.float32
     assert dlcore.add(np.ones(2), 1.0).dtype == np.float64  # numpy arrays keep their dtype
+    assert (dlcore.tensor([1.0, 2.0]) + dlcore.tensor([1, 2])).dtype == np.float32  # as torch
+    assert (dlcore.tensor([1, 2]) * dlcore.tensor([0.5], dtype=dlcore.float64)).dtype == np.float64
+    assert (dlcore.tensor([1, 2]) / 2).dtype == np.float32  # true division of ints, as torch
