@@ -250,6 +250,7 @@ def test_matmul_with_one_constant_operand():
     w = Tensor(np.random.default_rng(2).standard_normal((3, 5)))
     check(lambda a: a @ w, (2, 4, 3))
     check(lambda b: w.T @ b, (3, 2))
+    check(lambda b: w.numpy().T @ b, (3, 2))  # ndarray @ Tensor -> Tensor.__rmatmul__
 
 
 @pytest.mark.parametrize("xshape", [(4, 3), (2, 4, 3), (3,), (1, 3)])

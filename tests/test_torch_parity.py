@@ -151,3 +151,19 @@ def test_shape_program(torch, rng):
              lambda a, b: dlcore.cat([a.permute(2, 0, 1), dlcore.stack([b, a], 1).reshape(4, 4, 3)[:, :2]], 1).transpose(0, 2),
              lambda a, b: torch.cat([a.permute(2, 0, 1), torch.stack([b, a], 1).reshape(4, 4, 3)[:, :2]], 1).transpose(0, 2),
              x, y)
+
+
+def test_random_broadcasting_programs(torch):
+    """Random broadcast-compatible shape pairs through every binary op, values and gradients."""
+    rng = np.random.default_rng(123)
+    for trial in range(25):
+        nd = int(rng.integers(0, 4))
+        full = tuple(int(s) for s in rng.integers(1, 5, size=nd))
+        sa = tuple(1 if rng.random() < 0.4 else s for s in full)[int(rng.integers(0, nd + 1)):]
+        sb = tuple(1 if rng.random() < 0.4 else s for s in full)[int(rng.integers(0, nd + 1)):]
+        a = rng.standard_normal(sa)
+        b = np.abs(rng.standard_normal(sb)) + 0.5
+
+        def prog(lib):
+            return lambda x, y: (x + y) * (x - y) / y + x ** 2 * y.sqrt() + lib.maximum(x, y * 0.1) + (x * x + 1) ** y
+        run_both(torch, prog(dlcore), prog(torch), a, b, seed=trial)
