@@ -630,7 +630,9 @@ class CrossEntropy(Function):
         if reduction == "none":
             return losses
         total = losses.sum()
-        return total / max(self.n, 1) if reduction == "mean" else total
+        if reduction == "sum":
+            return total
+        return total / self.n if self.n else _xp(total).full((), np.nan, dtype=total.dtype)  # empty mean: nan, as torch
 
     def backward(self, g):
         xp = _xp(g)

@@ -584,3 +584,13 @@ def test_matmul_into_with_empty_k_overwrites_out():
     out[...] = 2.0
     dlcore.backend.matmul_into(np.ones((4, 0)), np.ones((0, 5)), out, beta=0.5)
     assert (out == 1.0).all()
+
+
+def test_cross_entropy_on_an_empty_batch():
+    x = Tensor(np.ones((0, 3)), requires_grad=True)
+    t = dlcore.tensor(np.zeros(0, np.int64))
+    assert np.isnan(F.cross_entropy(x, t).item())  # mean over nothing, as torch
+    s = F.cross_entropy(x, t, reduction="sum")
+    assert s.item() == 0.0
+    s.backward()
+    assert x.grad.shape == (0, 3)
