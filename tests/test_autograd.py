@@ -594,3 +594,15 @@ def test_cross_entropy_on_an_empty_batch():
     assert s.item() == 0.0
     s.backward()
     assert x.grad.shape == (0, 3)
+
+
+def test_no_grad_as_a_decorator():
+    @dlcore.no_grad()
+    def infer(x):
+        return x * 2
+
+    x = Tensor(np.ones(2), requires_grad=True)
+    for _ in range(2):  # reusable
+        y = infer(x)
+        assert y._ctx is None and not y.requires_grad
+    assert dlcore.is_grad_enabled() and (x * 2).requires_grad
