@@ -206,9 +206,11 @@ def test_bad_shapes_raise_value_error_naming_op_and_both_shapes(name):
 @pytest.mark.parametrize("call,pattern", [
     (lambda: dlcore.ones(2, 3, 4) @ dlcore.ones(5, 4, 2), r"matmul: batch dimensions of \(2, 3, 4\) and \(5, 4, 2\)"),
     (lambda: dlcore.ones(3) @ dlcore.tensor(2.0), r"matmul: operands must be at least 1-D"),
-    (lambda: F.linear(dlcore.ones(2, 3), dlcore.ones(4, 3), dlcore.ones(3)), r"linear: bias of shape \(3,\) does not match weight \(4, 3\)"),
+    (lambda: F.linear(dlcore.ones(2, 3), dlcore.ones(4, 3), dlcore.ones(3)),
+     r"linear: bias of shape \(3,\) does not match weight \(4, 3\)"),
     (lambda: F.cross_entropy(dlcore.ones(4, 3), dlcore.tensor([0, 1])), r"cross_entropy: .*\(4, 3\) and \(2,\)"),
-    (lambda: F.cross_entropy(dlcore.ones(2, 3, 5), dlcore.tensor(np.zeros((2, 4), int))), r"cross_entropy: target shape \(2, 4\) does not match input \(2, 3, 5\)"),
+    (lambda: F.cross_entropy(dlcore.ones(2, 3, 5), dlcore.tensor(np.zeros((2, 4), int))),
+     r"cross_entropy: target shape \(2, 4\) does not match input \(2, 3, 5\)"),
     (lambda: F.cross_entropy(dlcore.ones(2, 3), dlcore.tensor([0, 3])), r"target 3 at row 1 is out of range \[0, 3\)"),
     (lambda: F.cross_entropy(dlcore.ones(2, 3), dlcore.tensor([0, 1]), reduction="avg"), r"reduction must be one of"),
     (lambda: F.nll_loss(dlcore.ones(4, 3), dlcore.tensor([0, 1])), r"nll_loss: .*\(4, 3\) and \(2,\)"),
@@ -243,12 +245,17 @@ def test_bad_arguments_raise_value_error(call, pattern):
 
 
 @pytest.mark.parametrize("call,pattern", [
-    (lambda: dlcore.ones(2, 3) @ dlcore.ones(3, 2, dtype=dlcore.float64), r"matmul: operands must have the same dtype, got float32 and float64"),
-    (lambda: F.linear(dlcore.ones(2, 3, dtype=dlcore.float64), dlcore.ones(4, 3)), r"linear: input, weight and bias must have the same dtype"),
+    (lambda: dlcore.ones(2, 3) @ dlcore.ones(3, 2, dtype=dlcore.float64),
+     r"matmul: operands must have the same dtype, got float32 and float64"),
+    (lambda: F.linear(dlcore.ones(2, 3, dtype=dlcore.float64), dlcore.ones(4, 3)),
+     r"linear: input, weight and bias must have the same dtype"),
     (lambda: F.linear(dlcore.tensor([[1, 2, 3]]), dlcore.ones(4, 3)), r"linear: .*int64, float32"),
-    (lambda: F.cross_entropy(dlcore.ones(2, 3), dlcore.tensor([0.0, 1.0])), r"cross_entropy: targets must be integer class indices, got float32"),
-    (lambda: F.cross_entropy(dlcore.tensor([[1, 2], [3, 4]]), dlcore.tensor([0, 1])), r"cross_entropy: logits must be floating point, got int64"),
-    (lambda: F.nll_loss(dlcore.ones(2, 3), dlcore.tensor([0.0, 1.0])), r"nll_loss: target must be integer class indices, got float32"),
+    (lambda: F.cross_entropy(dlcore.ones(2, 3), dlcore.tensor([0.0, 1.0])),
+     r"cross_entropy: targets must be integer class indices, got float32"),
+    (lambda: F.cross_entropy(dlcore.tensor([[1, 2], [3, 4]]), dlcore.tensor([0, 1])),
+     r"cross_entropy: logits must be floating point, got int64"),
+    (lambda: F.nll_loss(dlcore.ones(2, 3), dlcore.tensor([0.0, 1.0])),
+     r"nll_loss: target must be integer class indices, got float32"),
 ])
 def test_wrong_dtypes_raise_type_error(call, pattern):
     with pytest.raises(TypeError, match=pattern):

@@ -148,8 +148,10 @@ def test_max_with_ties_matches_torch_amax(torch):
 def test_shape_program(torch, rng):
     x, y = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3, 4))
     run_both(torch,
-             lambda a, b: dlcore.cat([a.permute(2, 0, 1), dlcore.stack([b, a], 1).reshape(4, 4, 3)[:, :2]], 1).transpose(0, 2),
-             lambda a, b: torch.cat([a.permute(2, 0, 1), torch.stack([b, a], 1).reshape(4, 4, 3)[:, :2]], 1).transpose(0, 2),
+             lambda a, b: dlcore.cat([a.permute(2, 0, 1), dlcore.stack([b, a], 1).reshape(4, 4, 3)[:, :2]], 1)
+             .transpose(0, 2),
+             lambda a, b: torch.cat([a.permute(2, 0, 1), torch.stack([b, a], 1).reshape(4, 4, 3)[:, :2]], 1)
+             .transpose(0, 2),
              x, y)
 
 
