@@ -67,8 +67,22 @@ def test_reassigning_and_deleting_attributes():
     net = Net()
     net.block = nn.Identity()          # a module replaced by another module
     assert "block.proj.weight" not in dict(net.named_parameters())
-    net.embed = dlcore.zeros(2)        # a parameter replaced by a plain tensor: no longer trained
-    assert "embed" not in dict(net.named_parameters()) and isinstance(net.embed, Tensor)
+    with pytest.raises(TypeError, match="cannot assign Tensor as parameter 'embed' \\(Parameter or None expected\\)"):
+        net.embed = dlcore.zeros(2)    # as torch: a plain tensor there would silently stop training
+    assert "embed" in dict(net.named_parameters())
+    with pytest.raises(TypeError, match="cannot assign int as child module 'head'"):
+        net.head = 3
+    net.embed = None                   # None keeps the slot, as torch
+    assert net.embed is None and "embed" not in dict(net.named_parameters()) and "embed" not in net.state_dict()
+    net.embed = nn.Parameter(dlcore.ones(2))
+    assert list(dict(net.named_parameters()))[0] == "embed"
+    net.block2 = Block()
+    net.block2.running = dlcore.ones(6)  # a buffer takes a new tensor
+    assert net.state_dict()["block2.running"].numpy().sum() == 6
+    with pytest.raises(TypeError, match="buffer 'running'"):
+        net.block2.running = np.ones(6)
+    with pytest.raises(TypeError, match="register_parameter: expected a Parameter or None"):
+        net.register_parameter("w", dlcore.ones(2))
     net.extra = nn.Parameter(dlcore.ones(1))
     del net.extra
     assert "extra" not in dict(net.named_parameters())

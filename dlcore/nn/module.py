@@ -34,18 +34,29 @@ class Module:
 
     # ---- registration ----------------------------------------------------------------------
     def __setattr__(self, name, value):
+        """As torch: a Parameter / Module registers itself; a registered parameter or child slot
+        only takes a Parameter / Module or None (a plain Tensor there would silently stop training)."""
         if "_parameters" not in self.__dict__:
             raise RuntimeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
-        for store in (self._parameters, self._buffers, self._modules):
-            store.pop(name, None)
-        if isinstance(value, Parameter):
-            self._parameters[name] = value
-        elif isinstance(value, Module):
-            self._modules[name] = value
+        params, buffers, modules = self._parameters, self._buffers, self._modules
+        if isinstance(value, (Parameter, Module)):
+            for store in (params, buffers, modules):
+                store.pop(name, None)
+            self.__dict__.pop(name, None)
+            (params if isinstance(value, Parameter) else modules)[name] = value
+        elif name in params or name in modules:
+            kind = "parameter" if name in params else "child module"
+            if value is not None:
+                raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} as {kind} '{name}' "
+                                f"({'Parameter' if name in params else 'Module'} or None expected)")
+            (params if name in params else modules)[name] = None
+        elif name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} as buffer '{name}' "
+                                f"(Tensor or None expected)")
+            buffers[name] = value
         else:
             object.__setattr__(self, name, value)
-            return
-        self.__dict__.pop(name, None)
 
     def __getattr__(self, name):
         d = self.__dict__
@@ -69,7 +80,10 @@ class Module:
         self._buffers[name] = tensor
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: expected a Parameter or None for '{name}', got {type(param).__name__}")
         if param is None:
+            self.__dict__.pop(name, None)
             self._parameters[name] = None
         else:
             setattr(self, name, param)
