@@ -8,8 +8,9 @@ from . import backend
 from ._version import __version__
 from .backend import get_num_threads, set_num_threads
 from .functional import (
-    abs, add, cat, clamp, div, exp, log, matmul, maximum, mean, minimum, mul, relu, reshape,
-    sigmoid, softmax, sqrt, stack, sub, tanh, where,
+    abs, add, cat, clamp, div, exp, flatten, log, log_softmax, matmul, max, maximum, mean, minimum,
+    mul, neg, permute, pow, relu, reshape, sigmoid, softmax, sqrt, squeeze, stack, sub, sum, tanh,
+    transpose, unsqueeze, where,
 )
 from .random import get_rng_state, manual_seed, set_rng_state
 from .serialization import load, save
@@ -33,5 +34,7 @@ __all__ = [
     "float32", "float64", "int32", "int64", "bool_", "nn", "optim", "autograd", "cuda", "info",
     "add", "sub", "mul", "div", "matmul", "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu",
     "softmax", "clamp", "maximum", "minimum", "where", "mean", "reshape", "cat", "stack",
+    "neg", "pow", "sum", "max", "permute", "transpose", "log_softmax", "flatten", "squeeze",
+    "unsqueeze",
     "__version__",
 ]

@@ -74,9 +74,19 @@ def normalize_device(device) -> str:
 
 
 def _gemm_operand(x):
-    """A view gemm accepts (unit stride on one of the last two axes), copying only if needed."""
-    if x.ndim >= 2 and (x.strides[-1] == x.itemsize or x.strides[-2] == x.itemsize):
-        return x
+    """x itself when gemm can read it (as csrc/bindings.cpp mat_ref: a unit stride on one of the last
+    two axes and a leading dimension covering the other), else a C-contiguous copy. Broadcast views
+    (stride 0, e.g. the gradient of a sum) and negative strides are copied."""
+    flags = x.flags
+    if x.size and (flags.c_contiguous or (flags.f_contiguous and x.ndim == 2)):
+        return x  # the common cases: row-major, or the transpose of a row-major matrix
+    if x.ndim >= 2 and all(s >= 0 and s % x.itemsize == 0 for s in x.strides[-2:]):
+        r, c = x.shape[-2:]
+        s0, s1 = x.strides[-2] // x.itemsize, x.strides[-1] // x.itemsize
+        if (c == 1 or s1 == 1) and (r == 1 or s0 >= c):
+            return x
+        if (r == 1 or s0 == 1) and (c == 1 or s1 >= r):
+            return x
     return np.ascontiguousarray(x)
 
 
@@ -86,10 +96,18 @@ def matmul_into(a, b, out=None, alpha=1.0, beta=0.0):
     CPU float32/float64 arrays go through dlcore's gemm (transposed views without copies);
     anything else (CuPy arrays) goes through the array module.
     """
-    if is_numpy(a) and a.dtype in (np.float32, np.float64) and a.dtype == b.dtype:
+    if type(a) is np.ndarray and a.dtype.char in "fd" and a.dtype == b.dtype:
         if out is None:
             shape = a.shape[:-1] + b.shape[-1:]
             out = np.empty(shape, dtype=a.dtype)
+        if out.size == 0:  # numpy 2 gives empty arrays zero strides, which gemm rejects
+            return out
+        if a.shape[-1] == 0:  # empty sum: alpha * 0 + beta * out
+            if beta == 0.0:
+                out[...] = 0  # not out *= 0: np.empty may hold NaN
+            else:
+                out *= beta
+            return out
         cpu.gemm(_gemm_operand(a), _gemm_operand(b), out, alpha, beta)
         return out
     xp = array_module(a)

@@ -11,7 +11,15 @@ from .tensor import Tensor, _as_tensor_like
 
 
 def _pair(a, b):
-    return _as_tensor_like(a, (a, b)), _as_tensor_like(b, (a, b))
+    """Both operands as tensors; an integer/bool tensor meeting a float one takes the float's dtype
+    (torch's promotion: int64 + float32 -> float32, where numpy would give float64)."""
+    a, b = _as_tensor_like(a, (a, b)), _as_tensor_like(b, (a, b))
+    ka, kb = a.data.dtype.kind, b.data.dtype.kind
+    if ka == "f" and kb in "iub":
+        b = Tensor(b.data.astype(a.data.dtype))
+    elif kb == "f" and ka in "iub":
+        a = Tensor(a.data.astype(b.data.dtype))
+    return a, b
 
 
 def add(a, b) -> Tensor:
@@ -27,7 +35,10 @@ def mul(a, b) -> Tensor:
 
 
 def div(a, b) -> Tensor:
-    return ops.Div.apply(*_pair(a, b))
+    a, b = _pair(a, b)
+    if a.data.dtype.kind in "iub" and b.data.dtype.kind in "iub":  # true division: float32, as torch
+        a, b = Tensor(a.data.astype(np.float32)), Tensor(b.data.astype(np.float32))
+    return ops.Div.apply(a, b)
 
 
 def pow(a, b) -> Tensor:
@@ -63,7 +74,8 @@ def maximum(a, b) -> Tensor:
 
 
 def minimum(a, b) -> Tensor:
-    return -maximum(-_as_tensor_like(a, (a, b)), -_as_tensor_like(b, (a, b)))
+    a, b = _pair(a, b)
+    return -ops.Maximum.apply(-a, -b, op="minimum")
 
 
 def where(cond, a, b) -> Tensor:
@@ -90,6 +102,12 @@ def reshape(x: Tensor, *shape) -> Tensor:
     return ops.Reshape.apply(x, shape=shape)
 
 
+def view(x: Tensor, *shape) -> Tensor:
+    """reshape that never copies (torch.Tensor.view): the result shares x's storage, else ValueError."""
+    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    return ops.Reshape.apply(x, shape=shape, view=True)
+
+
 def permute(x: Tensor, *dims) -> Tensor:
     dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
     return ops.Permute.apply(x, dims=dims)
@@ -97,25 +115,29 @@ def permute(x: Tensor, *dims) -> Tensor:
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     dims = list(range(x.ndim))
-    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    i, j = ops._check_axis("transpose", dim0, x.ndim), ops._check_axis("transpose", dim1, x.ndim)
+    dims[i], dims[j] = dims[j], dims[i]
     return permute(x, dims)
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    nd = x.ndim
-    s, e = start_dim % nd if nd else 0, end_dim % nd if nd else 0
-    return reshape(x, x.shape[:s] + (-1,) + x.shape[e + 1:])
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    s, e = ops._check_axis("flatten", start_dim, x.ndim), ops._check_axis("flatten", end_dim, x.ndim)
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {x.shape}")
+    return reshape(x, x.shape[:s] + (int(np.prod(x.shape[s:e + 1])),) + x.shape[e + 1:])
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
-    dim = dim % (x.ndim + 1)
+    dim = ops._check_axis("unsqueeze", dim, x.ndim + 1)
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
 
 def squeeze(x: Tensor, dim=None) -> Tensor:
     if dim is None:
         return reshape(x, tuple(s for s in x.shape if s != 1))
-    dim = dim % x.ndim
+    dim = ops._check_axis("squeeze", dim, x.ndim)
     return reshape(x, x.shape[:dim] + x.shape[dim + 1:]) if x.shape[dim] == 1 else x
 
 
@@ -216,6 +238,11 @@ def nll_loss(log_probs: Tensor, target, reduction: str = "mean") -> Tensor:
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if log_probs.ndim != 2 or t.shape != (log_probs.shape[0],):
         raise ValueError(f"nll_loss: expected input (N, C) and target (N,), got {log_probs.shape} and {t.shape}")
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss: target must be integer class indices, got {t.dtype}")
+    if t.size and (int(t.min()) < 0 or int(t.max()) >= log_probs.shape[1]):
+        raise ValueError(f"nll_loss: targets must lie in [0, {log_probs.shape[1]}), got values "
+                         f"in [{int(t.min())}, {int(t.max())}]")
     picked = log_probs[np.arange(log_probs.shape[0]), t]
     return _reduce(-picked, reduction, "nll_loss")
 
@@ -230,7 +257,7 @@ def _argmax(x: Tensor, dim=None, keepdim=False) -> Tensor:
 
 
 _METHODS = {
-    "sum": sum, "mean": mean, "max": max, "reshape": reshape, "view": reshape,
+    "sum": sum, "mean": mean, "max": max, "reshape": reshape, "view": view,
     "permute": permute, "transpose": transpose, "flatten": flatten, "unsqueeze": unsqueeze,
     "squeeze": squeeze, "exp": exp, "log": log, "sqrt": sqrt, "abs": abs, "tanh": tanh,
     "sigmoid": sigmoid, "relu": relu, "clamp": clamp, "log_softmax": log_softmax,

@@ -31,7 +31,7 @@ def _unbroadcast(g, shape: tuple):
     return g
 
 
-def _norm_axis(axis, ndim: int):
+def _norm_axis(axis, ndim: int, op: str = "reduce"):
     """None, an int or a sequence of ints -> None or a sorted tuple of non-negative axes."""
     if axis is None:
         return None
@@ -39,9 +39,22 @@ def _norm_axis(axis, ndim: int):
     out = []
     for a in axes:
         if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"axis {a} is out of range for a tensor of {ndim} dimensions")
+            raise ValueError(f"{op}: dim {a} is out of range for a tensor of {ndim} dimensions")
         out.append(int(a) % max(ndim, 1))
     return tuple(sorted(set(out)))
+
+
+def _bcast_error(op: str, *arrays) -> ValueError:
+    shapes = " and ".join(str(tuple(x.shape)) for x in arrays)
+    return ValueError(f"{op}: shapes {shapes} do not broadcast")
+
+
+def _check_axis(op: str, axis, ndim: int) -> int:
+    """One axis in [-ndim, ndim) -> its non-negative value, or a ValueError naming op."""
+    if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+        raise ValueError(f"{op}: dim {axis!r} is out of range for a tensor of {ndim} dimensions "
+                         f"(expected an int in [{-ndim}, {ndim - 1}])")
+    return int(axis) % ndim
 
 
 def _is_cpu_float(x) -> bool:
@@ -54,7 +67,10 @@ def _is_cpu_float(x) -> bool:
 class Add(Function):
     def forward(self, a, b):
         self.shapes = (a.shape, b.shape)
-        return a + b
+        try:
+            return a + b
+        except ValueError:
+            raise _bcast_error("add", a, b) from None
 
     def backward(self, g):
         return _unbroadcast(g, self.shapes[0]), _unbroadcast(g, self.shapes[1])
@@ -63,7 +79,10 @@ class Add(Function):
 class Sub(Function):
     def forward(self, a, b):
         self.shapes = (a.shape, b.shape)
-        return a - b
+        try:
+            return a - b
+        except ValueError:
+            raise _bcast_error("sub", a, b) from None
 
     def backward(self, g):
         gb = -_unbroadcast(g, self.shapes[1]) if self.needs_input_grad[1] else None
@@ -73,7 +92,10 @@ class Sub(Function):
 class Mul(Function):
     def forward(self, a, b):
         self.a, self.b = a, b
-        return a * b
+        try:
+            return a * b
+        except ValueError:
+            raise _bcast_error("mul", a, b) from None
 
     def backward(self, g):
         ga = _unbroadcast(g * self.b, self.a.shape) if self.needs_input_grad[0] else None
@@ -84,7 +106,10 @@ class Mul(Function):
 class Div(Function):
     def forward(self, a, b):
         self.a, self.b = a, b
-        return a / b
+        try:
+            return a / b
+        except ValueError:
+            raise _bcast_error("div", a, b) from None
 
     def backward(self, g):
         ga = _unbroadcast(g / self.b, self.a.shape) if self.needs_input_grad[0] else None
@@ -95,12 +120,19 @@ class Div(Function):
 class Pow(Function):
     def forward(self, a, b):
         self.a, self.b = a, b
-        self.out = a ** b
+        try:
+            self.out = a ** b
+        except ValueError:
+            raise _bcast_error("pow", a, b) from None
         return self.out
 
     def backward(self, g):
         xp = _xp(g)
-        ga = _unbroadcast(g * self.b * self.a ** (self.b - 1), self.a.shape) if self.needs_input_grad[0] else None
+        ga = None
+        if self.needs_input_grad[0]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                da = xp.where(self.b == 0, 0, self.b * self.a ** (self.b - 1))  # b == 0: 0, also at a == 0
+            ga = _unbroadcast(g * da, self.a.shape)
         gb = None
         if self.needs_input_grad[1]:
             log_a = xp.log(xp.where(self.a > 0, self.a, 1))
@@ -114,15 +146,20 @@ class PowScalar(Function):
         return x ** p
 
     def backward(self, g):
+        if self.p == 0:  # d/dx x**0 = 0, also at x = 0 (0 * 0**-1 would be nan)
+            return (_xp(g).zeros_like(g),)
         return (g * (self.p * self.x ** (self.p - 1)),)
 
 
 class Maximum(Function):
     """Elementwise max; where a == b the gradient is split evenly (as torch.maximum)."""
 
-    def forward(self, a, b):
+    def forward(self, a, b, op="maximum"):
         self.a, self.b = a, b
-        return _xp(a).maximum(a, b)
+        try:
+            return _xp(a).maximum(a, b)
+        except ValueError:
+            raise _bcast_error(op, a, b) from None
 
     def backward(self, g):
         wa = (self.a > self.b) + 0.5 * (self.a == self.b)
@@ -132,7 +169,10 @@ class Maximum(Function):
 class Where(Function):
     def forward(self, a, b, cond):
         self.cond, self.shapes = cond, (a.shape, b.shape)
-        return _xp(a).where(cond, a, b)
+        try:
+            return _xp(a).where(cond, a, b)
+        except ValueError:
+            raise _bcast_error("where", cond, a, b) from None
 
     def backward(self, g):
         zero = g.dtype.type(0)
@@ -249,7 +289,7 @@ class Dropout(Function):
 
 class Sum(Function):
     def forward(self, x, axis=None, keepdim=False):
-        self.shape, self.axis, self.keepdim = x.shape, _norm_axis(axis, x.ndim), keepdim
+        self.shape, self.axis, self.keepdim = x.shape, _norm_axis(axis, x.ndim, "sum"), keepdim
         return x.sum(axis=self.axis, keepdims=keepdim)
 
     def backward(self, g):
@@ -260,7 +300,7 @@ class Sum(Function):
 
 class Mean(Function):
     def forward(self, x, axis=None, keepdim=False):
-        self.shape, self.axis, self.keepdim = x.shape, _norm_axis(axis, x.ndim), keepdim
+        self.shape, self.axis, self.keepdim = x.shape, _norm_axis(axis, x.ndim, "mean"), keepdim
         out = x.mean(axis=self.axis, keepdims=keepdim)
         self.count = x.size // max(out.size, 1) if x.size else 1
         return out
@@ -277,7 +317,7 @@ class Max(Function):
     def forward(self, x, axis=None, keepdim=False):
         if x.size == 0:
             raise ValueError(f"max: cannot reduce an empty tensor of shape {x.shape}")
-        self.axis, self.keepdim = _norm_axis(axis, x.ndim), keepdim
+        self.axis, self.keepdim = _norm_axis(axis, x.ndim, "max"), keepdim
         m = x.max(axis=self.axis, keepdims=True)
         self.mask = x == m
         self.count = self.mask.sum(axis=self.axis, keepdims=True)
@@ -294,12 +334,19 @@ class Max(Function):
 
 
 class Reshape(Function):
-    def forward(self, x, shape=()):
+    """reshape (copies when it must) or, with view=True, torch's view: same storage or an error."""
+
+    def forward(self, x, shape=(), view=False):
         self.shape = x.shape
+        op = "view" if view else "reshape"
         try:
-            return x.reshape(shape)
-        except ValueError:
-            raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} into {tuple(shape)}") from None
+            out = x.reshape(shape)
+        except (ValueError, TypeError):
+            raise ValueError(f"{op}: cannot reshape a tensor of shape {x.shape} into {tuple(shape)}") from None
+        if view and out.size and not _xp(x).may_share_memory(out, x):
+            raise ValueError(f"view: a tensor of shape {x.shape} with strides {x.strides} cannot be viewed as "
+                             f"{tuple(shape)} without a copy; use reshape()")
+        return out
 
     def backward(self, g):
         return (g.reshape(self.shape),)
@@ -307,9 +354,12 @@ class Reshape(Function):
 
 class Permute(Function):
     def forward(self, x, dims=()):
-        if sorted(int(d) % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
-            raise ValueError(f"permute: dims {tuple(dims)} are not a permutation of {x.ndim} axes")
-        self.inverse = tuple(np.argsort([int(d) % x.ndim for d in dims]))
+        ok = len(dims) == x.ndim and all(isinstance(d, (int, np.integer)) and -x.ndim <= d < x.ndim for d in dims)
+        if not ok or sorted(int(d) % x.ndim for d in dims) != list(range(x.ndim)):
+            raise ValueError(f"permute: dims {tuple(dims)} are not a permutation of the {x.ndim} axes "
+                             f"of a tensor of shape {x.shape}")
+        dims = tuple(int(d) % x.ndim for d in dims)
+        self.inverse = tuple(int(i) for i in np.argsort(dims))
         return x.transpose(dims)
 
     def backward(self, g):
@@ -350,7 +400,10 @@ class GetItem(Function):
 
 class Cat(Function):
     def forward(self, *xs, axis=0):
-        self.axis = axis
+        if any(x.ndim != xs[0].ndim for x in xs) or xs[0].ndim == 0:
+            raise ValueError(f"cat: tensors must have the same number of dimensions (>= 1), "
+                             f"got shapes {[tuple(x.shape) for x in xs]}")
+        self.axis = axis = _check_axis("cat", axis, xs[0].ndim)
         self.sizes = [x.shape[axis] for x in xs]
         try:
             return _xp(xs[0]).concatenate(xs, axis=axis)
@@ -364,7 +417,8 @@ class Cat(Function):
 
 class Stack(Function):
     def forward(self, *xs, axis=0):
-        self.axis, self.n = axis, len(xs)
+        self.axis, self.n = _check_axis("stack", axis, xs[0].ndim + 1), len(xs)
+        axis = self.axis
         try:
             return _xp(xs[0]).stack(xs, axis=axis)
         except ValueError:
@@ -421,6 +475,9 @@ class MatMul(Function):
     def forward(self, a, b):
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(f"matmul: operands must be at least 1-D, got shapes {a.shape} and {b.shape}")
+        if a.dtype != b.dtype:
+            raise TypeError(f"matmul: operands must have the same dtype, got {a.dtype} and {b.dtype} "
+                            f"(shapes {a.shape} and {b.shape})")
         ka, kb = a.shape[-1], b.shape[0] if b.ndim == 1 else b.shape[-2]
         if ka != kb:
             raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not match: "
@@ -429,9 +486,10 @@ class MatMul(Function):
         self.a = a[None, :] if a.ndim == 1 else a
         self.b = b[:, None] if b.ndim == 1 else b
         try:
-            out = _matmul_arrays(self.a, self.b)
+            np.broadcast_shapes(self.a.shape[:-2], self.b.shape[:-2])
         except ValueError:
             raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast") from None
+        out = _matmul_arrays(self.a, self.b)
         if a.ndim == 1:
             out = out[..., 0, :]
         if b.ndim == 1:
@@ -439,10 +497,10 @@ class MatMul(Function):
         return out
 
     def backward(self, g):
-        if len(self.a_shape) == 1:
-            g = _xp(g).expand_dims(g, -2)
         if len(self.b_shape) == 1:
             g = g[..., None]
+        if len(self.a_shape) == 1:
+            g = _xp(g).expand_dims(g, -2)
         ga = gb = None
         if self.needs_input_grad[0]:
             ga = _unbroadcast(_matmul_arrays(g, _swap(self.b)), self.a.shape).reshape(self.a_shape)
@@ -460,6 +518,9 @@ class Linear(Function):
     """y = x @ W^T + b with W (out, in) as in torch.nn.Linear; x (..., in) -> y (..., out)."""
 
     def forward(self, x, w, b=None):
+        if x.dtype != w.dtype or (b is not None and b.dtype != w.dtype):
+            raise TypeError(f"linear: input, weight and bias must have the same dtype, got {x.dtype}, {w.dtype}"
+                            f"{'' if b is None else ', ' + str(b.dtype)}")
         if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
             raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape {w.shape}: "
                              f"expected input (..., {w.shape[1] if w.ndim == 2 else '?'})")
@@ -493,14 +554,15 @@ class Linear(Function):
 def _rows(x, axis):
     """x with `axis` moved last and flattened to C-contiguous (rows, classes)."""
     moved = _xp(x).moveaxis(x, axis, -1)
-    return _xp(x).ascontiguousarray(moved.reshape(-1, x.shape[axis])), moved.shape
+    rows = int(np.prod(moved.shape[:-1]))  # explicit: reshape(-1, 0) is ambiguous
+    return _xp(x).ascontiguousarray(moved.reshape(rows, x.shape[axis])), moved.shape
 
 
 class LogSoftmax(Function):
     def forward(self, x, axis=-1):
         if x.ndim == 0:
             raise ValueError("log_softmax: input must have at least one dimension")
-        self.axis = int(axis) % x.ndim
+        self.axis = _check_axis("log_softmax", axis, x.ndim)
         x2, moved_shape = _rows(x, self.axis)
         if _is_cpu_float(x2):
             y2 = np.empty_like(x2)
@@ -525,7 +587,9 @@ class LogSoftmax(Function):
 
 class Softmax(Function):
     def forward(self, x, axis=-1):
-        xp = _xp(x)
+        if x.ndim == 0:
+            raise ValueError("softmax: input must have at least one dimension")
+        xp, axis = _xp(x), _check_axis("softmax", axis, x.ndim)
         m = x.max(axis=axis, keepdims=True)
         e = xp.exp(x - m)
         self.y, self.axis = e / e.sum(axis=axis, keepdims=True), axis
@@ -544,6 +608,10 @@ class CrossEntropy(Function):
                              f"got {logits.shape} and {targets.shape}")
         if targets.dtype.kind not in "iu":
             raise TypeError(f"cross_entropy: targets must be integer class indices, got {targets.dtype}")
+        if logits.dtype.kind != "f":
+            raise TypeError(f"cross_entropy: logits must be floating point, got {logits.dtype}")
+        if reduction not in ("mean", "sum", "none"):
+            raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
         self.n, self.reduction = logits.shape[0], reduction
         if _is_cpu_float(logits):
             self.targets = np.ascontiguousarray(targets, dtype=np.int64)
@@ -562,7 +630,9 @@ class CrossEntropy(Function):
         if reduction == "none":
             return losses
         total = losses.sum()
-        return total / max(self.n, 1) if reduction == "mean" else total
+        if reduction == "sum":
+            return total
+        return total / self.n if self.n else _xp(total).full((), np.nan, dtype=total.dtype)  # empty mean: nan, as torch
 
     def backward(self, g):
         xp = _xp(g)

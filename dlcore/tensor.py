@@ -49,6 +49,8 @@ def enable_grad():
 class Function:
     """One differentiable primitive. Subclasses define forward(*arrays, **kw) and backward(g)."""
 
+    released = False  # set by _release() once a backward without retain_graph has run
+
     def __init__(self):
         self.parents: tuple = ()
         self.needs_input_grad: tuple = ()
@@ -59,14 +61,23 @@ class Function:
     def backward(self, grad):
         raise NotImplementedError
 
+    def _release(self) -> None:
+        """Drop saved arrays and parents after a backward without retain_graph; a second
+        backward through this node then raises instead of silently stopping here."""
+        self.__dict__.clear()
+        self.parents, self.needs_input_grad, self.released = (), (), True
+
     @classmethod
     def apply(cls, *inputs, **kwargs) -> "Tensor":
         fn = cls()
-        tensors = tuple(_as_tensor_like(x, inputs) for x in inputs)
-        fn.needs_input_grad = tuple(t.requires_grad for t in tensors)
-        out = fn.forward(*(t.data for t in tensors), **kwargs)
-        requires = is_grad_enabled() and any(fn.needs_input_grad)
-        result = Tensor(out, requires_grad=requires)
+        tensors = inputs if all(isinstance(x, Tensor) for x in inputs) else \
+            tuple(_as_tensor_like(x, inputs) for x in inputs)
+        fn.needs_input_grad = needs = tuple(t.requires_grad for t in tensors)
+        out = fn.forward(*[t.data for t in tensors], **kwargs)
+        result = Tensor(out)
+        # integer / boolean results (x.long(), argmax-like ops) never join the graph
+        requires = True in needs and is_grad_enabled() and result.data.dtype.kind in "fc"
+        result.requires_grad = requires
         if requires:
             fn.parents = tensors
             result._ctx = fn
@@ -79,7 +90,7 @@ def _as_tensor_like(x, inputs) -> "Tensor":
         return x
     ref = next((t for t in inputs if isinstance(t, Tensor)), None)
     if ref is None:
-        return Tensor(np.asarray(x))
+        return Tensor(x)  # Python numbers get the default dtypes (float32 / int64), arrays keep theirs
     xp = backend.array_module(ref.data)
     dtype = ref.dtype if ref.dtype.kind == "f" or np.asarray(x).dtype.kind != "f" else float32
     return Tensor(xp.asarray(x, dtype=dtype))
@@ -100,8 +111,14 @@ class Tensor:
     __array_priority__ = 100  # numpy defers `ndarray @ Tensor` etc. to Tensor's reflected ops
 
     def __init__(self, data, requires_grad: bool = False):
-        if isinstance(data, Tensor):
+        if type(data) is np.ndarray:
+            pass
+        elif isinstance(data, Tensor):
             data = data.data
+        elif isinstance(data, np.generic):
+            data = np.asarray(data)  # 0-d array, so that in-place writes work
+        elif not isinstance(data, np.ndarray) and not hasattr(data, "__cuda_array_interface__"):
+            data = _default_dtype(np.asarray(data))  # Python lists / scalars, as dlcore.tensor
         self.data = data
         self.grad: Tensor | None = None
         self._ctx: Function | None = None
@@ -152,7 +169,8 @@ class Tensor:
     def __repr__(self) -> str:
         extra = ", requires_grad=True" if self.requires_grad else ""
         dev = "" if self.device == "cpu" else ", device='cuda'"
-        return f"tensor({np.array2string(self.numpy(), separator=', ')}, dtype={self.dtype}{dev}{extra})"
+        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+        return f"tensor({body}, dtype={self.dtype}{dev}{extra})"
 
     # ---- conversion ------------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
@@ -228,7 +246,10 @@ class Tensor:
         src = src.data if isinstance(src, Tensor) else src
         if hasattr(src, "__cuda_array_interface__") or self.device != "cpu":
             src = backend.to_device(src if hasattr(src, "shape") else np.asarray(src), self.device)
-        self.data[...] = src
+        try:
+            self.data[...] = src
+        except ValueError:
+            raise ValueError(f"copy_: source of shape {np.shape(src)} does not broadcast to {self.shape}") from None
         return self
 
     # ---- autograd --------------------------------------------------------------------------
@@ -262,7 +283,7 @@ class Tensor:
                 prev = grads.get(id(parent))
                 grads[id(parent)] = pg if prev is None else prev + pg
             if not retain_graph:
-                node._ctx = None
+                fn._release()
 
     def _accumulate(self, g) -> None:
         if g.dtype != self.data.dtype:
@@ -353,6 +374,11 @@ def _topological_order(root: Tensor) -> list:
         visited.add(id(node))
         stack.append((node, True))
         if node._ctx is not None:
+            if node._ctx.released:
+                raise RuntimeError(
+                    f"backward(): trying to backward through the graph a second time (through "
+                    f"{type(node._ctx).__name__}); its saved values were freed by the first backward(). "
+                    f"Pass retain_graph=True to the first call to keep them")
             for p in node._ctx.parents:
                 if p.requires_grad and id(p) not in visited:
                     stack.append((p, False))
@@ -423,6 +449,11 @@ def empty(*shape, dtype=None, requires_grad=False, device="cpu") -> Tensor:
 
 
 def full(shape, value, dtype=None, requires_grad=False, device="cpu") -> Tensor:
+    """Filled with value; dtype defaults from the value as torch.full (bool, int64, else float32)."""
+    if dtype is None and isinstance(value, (bool, np.bool_)):
+        dtype = bool_
+    elif dtype is None and isinstance(value, (int, np.integer)):
+        dtype = int64
     return _make(lambda s, dtype: np.full(s, value, dtype=dtype), (shape,), dtype, requires_grad, device)
 
 

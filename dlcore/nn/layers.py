@@ -59,8 +59,12 @@ class Sequential(Module):
         return x
 
     def __getitem__(self, i):
-        mods = list(self._modules.values())
-        return Sequential(*mods[i]) if isinstance(i, slice) else mods[i]
+        if isinstance(i, slice):  # keeps the original names, as torch ("1.weight" stays "1.weight")
+            out = Sequential()
+            for name, m in list(self._modules.items())[i]:
+                out.add_module(name, m)
+            return out
+        return list(self._modules.values())[i]
 
     def __len__(self) -> int:
         return len(self._modules)

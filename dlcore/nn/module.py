@@ -15,6 +15,14 @@ from ..tensor import Tensor
 from .parameter import Parameter
 
 
+def _host_array(value) -> np.ndarray:
+    """A checkpoint value (Tensor, numpy/CuPy array, torch tensor, nested list) as a numpy array."""
+    value = value.data if isinstance(value, Tensor) else value
+    if hasattr(value, "__cuda_array_interface__") and hasattr(value, "get"):
+        return value.get()  # CuPy
+    return np.asarray(value)
+
+
 class Module:
     """Base class: subclasses set Parameters / sub-Modules as attributes and define forward()."""
 
@@ -26,18 +34,29 @@ class Module:
 
     # ---- registration ----------------------------------------------------------------------
     def __setattr__(self, name, value):
+        """As torch: a Parameter / Module registers itself; a registered parameter or child slot
+        only takes a Parameter / Module or None (a plain Tensor there would silently stop training)."""
         if "_parameters" not in self.__dict__:
             raise RuntimeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
-        for store in (self._parameters, self._buffers, self._modules):
-            store.pop(name, None)
-        if isinstance(value, Parameter):
-            self._parameters[name] = value
-        elif isinstance(value, Module):
-            self._modules[name] = value
+        params, buffers, modules = self._parameters, self._buffers, self._modules
+        if isinstance(value, (Parameter, Module)):
+            for store in (params, buffers, modules):
+                store.pop(name, None)
+            self.__dict__.pop(name, None)
+            (params if isinstance(value, Parameter) else modules)[name] = value
+        elif name in params or name in modules:
+            kind = "parameter" if name in params else "child module"
+            if value is not None:
+                raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} as {kind} '{name}' "
+                                f"({'Parameter' if name in params else 'Module'} or None expected)")
+            (params if name in params else modules)[name] = None
+        elif name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} as buffer '{name}' "
+                                f"(Tensor or None expected)")
+            buffers[name] = value
         else:
             object.__setattr__(self, name, value)
-            return
-        self.__dict__.pop(name, None)
 
     def __getattr__(self, name):
         d = self.__dict__
@@ -61,7 +80,10 @@ class Module:
         self._buffers[name] = tensor
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: expected a Parameter or None for '{name}', got {type(param).__name__}")
         if param is None:
+            self.__dict__.pop(name, None)
             self._parameters[name] = None
         else:
             setattr(self, name, param)
@@ -79,15 +101,19 @@ class Module:
         return self.forward(*args, **kwargs)
 
     # ---- traversal -------------------------------------------------------------------------
-    def named_modules(self, prefix: str = "", memo=None) -> Iterator[tuple[str, "Module"]]:
+    def named_modules(self, prefix: str = "", memo=None, remove_duplicate: bool = True
+                      ) -> Iterator[tuple[str, "Module"]]:
+        """Pre-order (self first); a module reachable by several paths is listed once unless
+        remove_duplicate=False (state_dict lists it under every path, as torch)."""
         memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        memo.add(id(self))
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo, remove_duplicate)
 
     def modules(self):
         return (m for _, m in self.named_modules())
@@ -145,7 +171,7 @@ class Module:
     def state_dict(self) -> "OrderedDict[str, Tensor]":
         """Parameters and buffers by dotted name, as tensors sharing this module's storage."""
         out = OrderedDict()
-        for mod_prefix, mod in self.named_modules():
+        for mod_prefix, mod in self.named_modules(remove_duplicate=False):
             for store in (mod._parameters, mod._buffers):
                 for name, t in store.items():
                     if t is not None:
@@ -158,23 +184,24 @@ class Module:
         own = self.state_dict()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        errors = []
+        errors, staged = [], {}
         if strict and (missing or unexpected):
             errors.append(f"missing keys {missing}, unexpected keys {unexpected}")
         for k, dst in own.items():
             if k not in state_dict:
                 continue
-            src = state_dict[k]
-            shape = tuple(np.shape(src.data if isinstance(src, Tensor) else src))
-            if shape != dst.shape:
-                errors.append(f"'{k}': checkpoint shape {shape} != model shape {dst.shape}")
+            try:  # convert and cast everything first: the copy loop below cannot fail half-way
+                staged[k] = _host_array(state_dict[k]).astype(dst.dtype, copy=False)
+            except Exception as e:  # noqa: BLE001  (any unconvertible value is reported by key)
+                errors.append(f"'{k}': cannot convert {type(state_dict[k]).__name__} to a {dst.dtype} array ({e})")
+                continue
+            if staged[k].shape != dst.shape:
+                errors.append(f"'{k}': checkpoint shape {staged[k].shape} != model shape {dst.shape}")
         if errors:
             raise ValueError(f"load_state_dict for {type(self).__name__}: " + "; ".join(errors))
-        for k, dst in own.items():
-            if k in state_dict:
-                src = state_dict[k]
-                src = src.data if isinstance(src, Tensor) else src
-                dst.data[...] = backend.to_device(src, dst.device) if dst.device != "cpu" else np.asarray(src)
+        for k, src in staged.items():
+            dst = own[k]
+            dst.data[...] = backend.to_device(src, dst.device) if dst.device != "cpu" else src
         return missing, unexpected
 
     def to(self, device=None, dtype=None) -> "Module":
@@ -205,12 +232,28 @@ class Module:
         return self
 
     # ---- printing --------------------------------------------------------------------------
+    def summary(self, input_size=None, example_input=None, print_fn=print):
+        """Keras-style summary: per-layer output shapes for an input, parameter counts.
+
+        input_size is the full input shape with the batch dimension, e.g. (1, 64); see
+        dlcore.summary.summary. Prints the table with print_fn (None: no print); returns it.
+        """
+        from ..summary import summary
+
+        s = summary(self, input_size=input_size, example_input=example_input)
+        if print_fn is not None:
+            print_fn(str(s))
+        return s
+
     def extra_repr(self) -> str:
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self.named_children()]
-        head = f"{type(self).__name__}({self.extra_repr()}"
-        if not lines:
-            return head + ")"
-        return head + "\n  " + "\n  ".join(lines) + "\n)"
+        """torch's layout: extra_repr inline when it is one line and there are no children."""
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self.named_children()]
+        name = type(self).__name__
+        if not child_lines and len(extra_lines) <= 1:
+            return f"{name}({extra})"
+        return f"{name}(\n  " + "\n  ".join(extra_lines + child_lines) + "\n)"
