@@ -351,3 +351,32 @@ def test_bad_params():
     with pytest.raises(TypeError, match="share dtype"):
         optim.SGD([nn.Parameter(Tensor(np.ones(2, np.float32))),
                    nn.Parameter(Tensor(np.ones(2, np.float64)))], lr=0.1)
+
+
+def test_eve_through_fit():
+    """dlcore.train.fit passes the loss to Eve (needs_loss); the result equals a manual loop."""
+    train = pytest.importorskip("dlcore.train")
+    from dlcore.data import DataLoader, TensorDataset
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 5)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+
+    def make():
+        dlcore.manual_seed(3)
+        m = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 2))
+        return m, optim.Eve(m.parameters(), lr=1e-2)
+    m1, o1 = make()
+    train.fit(m1, nn.CrossEntropyLoss(), o1, DataLoader(TensorDataset(x, y), batch_size=16),
+              epochs=2, verbose=0)
+    m2, o2 = make()
+    loss_fn = nn.CrossEntropyLoss()
+    for _ in range(2):
+        for i in range(0, 64, 16):
+            o2.zero_grad()
+            loss = loss_fn(m2(dlcore.tensor(x[i:i + 16])), dlcore.tensor(y[i:i + 16]))
+            loss.backward()
+            o2.step(loss=loss.item())
+    assert o1.state[0]["step"] == 8 and o1.feedback["d"] != 1.0
+    for a, b in zip(m1.parameters(), m2.parameters()):
+        np.testing.assert_array_equal(a.data, b.data)

@@ -22,6 +22,7 @@ from .optimizer import check_hyper
 
 class Eve(Adam):
     _n_betas = 3
+    needs_loss = True  # dlcore.train.fit passes step(loss=...) to optimizers that set this
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999, 0.999), eps: float = 1e-8,
                  k: float = 0.1, K: float = 10.0, weight_decay: float = 0.0,
