@@ -47,7 +47,8 @@ def load_checkpoint(path, model=None, optimizer=None, scheduler=None,
         raise ValueError(f"load_checkpoint: {path} is not a dlcore checkpoint")
     for key, obj in (("model", model), ("optimizer", optimizer), ("scheduler", scheduler)):
         _check_class(ckpt, key, obj)
-    snap_model = None if model is None else {k: v.data.copy() for k, v in model.state_dict().items()}
+    snap_model = (None if model is None
+                  else {k: v.data.copy() for k, v in model.state_dict().items()})
     snap_opt = None if optimizer is None else optimizer.state_dict()
     snap_sched = None if scheduler is None else scheduler.state_dict()
     snap_rng = _random.get_rng_state()

@@ -24,7 +24,7 @@ VERSION = 1
 
 
 def _encode(obj, arrays: dict):
-    if isinstance(obj, Tensor) or isinstance(obj, np.ndarray) or hasattr(obj, "__cuda_array_interface__"):
+    if isinstance(obj, (Tensor, np.ndarray)) or hasattr(obj, "__cuda_array_interface__"):
         kind = "Tensor" if isinstance(obj, Tensor) else "ndarray"
         data = obj.data if isinstance(obj, Tensor) else obj
         if not backend.is_numpy(data):

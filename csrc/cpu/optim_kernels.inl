@@ -131,9 +131,11 @@ template <typename T>
 void rmsprop_impl(T* param, T* square_avg, T* grad_avg, T* momentum_buf, const T* grad, int64_t n,
                   const RmspropHyper& h) {
   const bool m = h.momentum > 0.0;
-  if (h.centered && m) rmsprop_loop<T, true, true>(param, square_avg, grad_avg, momentum_buf, grad, n, h);
-  else if (h.centered) rmsprop_loop<T, true, false>(param, square_avg, grad_avg, nullptr, grad, n, h);
-  else if (m) rmsprop_loop<T, false, true>(param, square_avg, nullptr, momentum_buf, grad, n, h);
+  T* ga = grad_avg;
+  T* mb = momentum_buf;
+  if (h.centered && m) rmsprop_loop<T, true, true>(param, square_avg, ga, mb, grad, n, h);
+  else if (h.centered) rmsprop_loop<T, true, false>(param, square_avg, ga, nullptr, grad, n, h);
+  else if (m) rmsprop_loop<T, false, true>(param, square_avg, nullptr, mb, grad, n, h);
   else rmsprop_loop<T, false, false>(param, square_avg, nullptr, nullptr, grad, n, h);
 }
 

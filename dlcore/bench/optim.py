@@ -11,10 +11,11 @@ vs torch fused, foreach and the for-loop default.
 
 Timing: at 1 thread torch runs in this process (torch.set_num_threads(1): no pool can fight
 dlcore's, and page placement is the same for both); at 2 threads in worker processes (one per
-implementation, thread pools limited to the same count); samples alternate dlcore, floor, fused, foreach, for-loop,
-and the median of >= 5 samples is reported. At 1 thread the clock is the calling thread's CPU
-time (robust to other processes on a shared machine), at 2 threads wall time. Every row also
-checks dlcore's result against a float64 numpy reference (max relative error, 3 steps).
+implementation, thread pools limited to the same count). Samples alternate dlcore, floor,
+fused, foreach, for-loop, and the median of >= 5 samples is reported. At 1 thread the clock is
+the calling thread's CPU time (robust to other processes on a shared machine), at 2 threads wall
+time. Every row also checks dlcore's result against a float64 numpy reference (max relative
+error, 3 steps).
 """
 from __future__ import annotations
 

@@ -110,7 +110,8 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base, epoch):
-        return self.eta_min + (base - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+        cos = math.cos(math.pi * epoch / self.T_max)
+        return self.eta_min + (base - self.eta_min) * (1 + cos) / 2
 
 
 class LinearLR(LRScheduler):
@@ -183,7 +184,8 @@ class ReduceLROnPlateau:
 
     def is_better(self, a: float, best: float) -> bool:
         if self.mode == "min":
-            ref = best * (1 - self.threshold) if self.threshold_mode == "rel" else best - self.threshold
+            rel = self.threshold_mode == "rel"
+            ref = best * (1 - self.threshold) if rel else best - self.threshold
             return a < ref
         ref = best * (1 + self.threshold) if self.threshold_mode == "rel" else best + self.threshold
         return a > ref

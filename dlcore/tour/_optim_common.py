@@ -76,14 +76,16 @@ def _ref_step(name, p, g, st, cfg):
     t = st["t"] = st.get("t", 0) + 1
     if name == "SGD":
         g = g + cfg.get("weight_decay", 0.0) * p
-        mom, damp, nest = cfg.get("momentum", 0.0), cfg.get("dampening", 0.0), cfg.get("nesterov", False)
+        mom, damp = cfg.get("momentum", 0.0), cfg.get("dampening", 0.0)
+        nest = cfg.get("nesterov", False)
         if mom:
             st["b"] = g.copy() if t == 1 else mom * st["b"] + (1 - damp) * g
             g = g + mom * st["b"] if nest else st["b"]
         p -= lr * g
     elif name == "Adagrad":
         st["s"] = st.get("s", 0.0) + g * g
-        p -= lr / (1 + (t - 1) * cfg.get("lr_decay", 0.0)) * g / (np.sqrt(st["s"]) + cfg.get("eps", 1e-10))
+        clr = lr / (1 + (t - 1) * cfg.get("lr_decay", 0.0))
+        p -= clr * g / (np.sqrt(st["s"]) + cfg.get("eps", 1e-10))
     elif name == "RMSprop":
         a = cfg.get("alpha", 0.99)
         st["s"] = a * st.get("s", 0.0) + (1 - a) * g * g

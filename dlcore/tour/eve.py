@@ -20,8 +20,8 @@ CRITERIA = (
     "parameters within 1e-6 relative (fp32)",
     "constant loss: d_t = b3^(t-1) + (1 - b3^(t-1)) k (<= 1e-12); with beta3 = 1 (d = 1) Eve "
     "equals Adam (<= 1e-7)",
-    "digits MLP, 3 seeds, 10 epochs (5 quick), lr 1e-3: Eve's mean final train loss is not worse than "
-    "Adam's by more than 10%",
+    "digits MLP, 3 seeds, 10 epochs (5 quick), lr 1e-3: Eve's mean final train loss is not "
+    "worse than Adam's by more than 10%",
 )
 
 

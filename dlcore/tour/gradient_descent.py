@@ -128,7 +128,8 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         b.plot(range(1, len(es["val"]) + 1), es["val"], marker=".")
         b.axvline(es["min_epoch"], color="g", ls="--", label="validation minimum")
         b.axvline(es["stop_epoch"], color="r", ls=":", label="early stop")
-        b.set(xlabel="epoch", ylabel="validation loss", title=f"early stopping, patience {patience}")
+        b.set(xlabel="epoch", ylabel="validation loss",
+              title=f"early stopping, patience {patience}")
         b.legend()
         figures.append(save(fig, out_dir, "gradient-descent"))
     return {

@@ -44,7 +44,7 @@ def gd_curve(A, theta0, lr: float, steps: int, momentum: float = 0.0,
 
 @register("learning-rate", "SP/Diff", "F16", criteria=CRITERIA)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """Learning-rate sweep on a quadratic with known smoothness L: converge below 2/L, diverge above."""
+    """Learning-rate sweep on a quadratic with smoothness L: converges below 2/L, diverges above."""
     A, theta0 = quadratic()
     L = float(np.linalg.eigvalsh(A).max())
     steps = 200

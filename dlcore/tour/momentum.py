@@ -71,7 +71,8 @@ def run(quick: bool, out_dir: Path | None) -> dict:
                         ("Nesterov 0.9", nest)):
             a.semilogy(np.maximum(c, 1e-300), label=name)
         a.axhline(1e-6, color="k", lw=0.5)
-        a.set(xlabel="iteration", ylabel="f", title="quadratic, kappa = 100, lr = 1/L", ylim=(1e-12, 10))
+        a.set(xlabel="iteration", ylabel="f", title="quadratic, kappa = 100, lr = 1/L",
+              ylim=(1e-12, 10))
         a.legend()
         for name, c in ros.items():
             b.semilogy(c, label=name)
