@@ -38,9 +38,12 @@ TRAIN = textwrap.dedent("""
     elif kind == "sgd":
         opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
         sched = lr_scheduler.CosineAnnealingLR(opt, T_max=10)
-    else:
+    elif kind == "eve":
         opt = optim.Eve(model.parameters(), lr=1e-2)
         sched = lr_scheduler.LinearWarmup(opt, warmup_steps=4)
+    else:
+        opt = optim.RMSprop(model.parameters(), lr=1e-3, momentum=0.5, centered=True)
+        sched = lr_scheduler.ExponentialLR(opt, gamma=0.8)
     loss_fn = nn.CrossEntropyLoss()
 
     def epoch():
@@ -57,7 +60,13 @@ TRAIN = textwrap.dedent("""
     if mode == "resume":
         start = load_checkpoint(ckpt, model=model, optimizer=opt, scheduler=sched)["epoch"]
     stop = 5 if mode == "first" else 10
-    for e in range(start, stop):
+    if kind == "fit":  # the whole stack: fit, a shuffling DataLoader, the schedule
+        from dlcore.data import DataLoader, TensorDataset
+        from dlcore.train import fit
+        loader = DataLoader(TensorDataset(X, Y), batch_size=16, shuffle=True)
+        fit(model, loss_fn, opt, loader, epochs=stop - start, initial_epoch=start,
+            scheduler=sched, verbose=0)
+    for e in range(start, stop if kind != "fit" else start):
         epoch()
     if mode == "first":
         save_checkpoint(ckpt, model=model, optimizer=opt, scheduler=sched, epoch=stop)
@@ -76,7 +85,7 @@ def _run(tmp_path, *args):
                    cwd=ROOT, timeout=300)
 
 
-@pytest.mark.parametrize("kind", ["adam", "sgd", "eve"])
+@pytest.mark.parametrize("kind", ["adam", "sgd", "eve", "fit"])
 def test_resume_in_fresh_process_is_bit_identical(tmp_path, kind):
     ck, full, resumed = tmp_path / "c.safetensors", tmp_path / "full.npz", tmp_path / "res.npz"
     _run(tmp_path, "full", kind, ck, full)
