@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "cpu/cache_info.h"
 #include "cpu/gemm.h"
@@ -386,6 +387,89 @@ void adam_step(py::array param, const py::array& grad, py::array exp_avg, py::ar
     adam_typed<double>(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, h);
 }
 
+template <typename T>
+void adagrad_typed(py::array& param, const py::array& grad, py::array& sum,
+                   const cpu::AdagradHyper& h) {
+  T* pp = static_cast<T*>(param.mutable_data());
+  T* ps = static_cast<T*>(sum.mutable_data());
+  const T* pg = static_cast<const T*>(grad.data());
+  const int64_t n = param.size();
+  py::gil_scoped_release release;
+  cpu::adagrad_step<T>(pp, ps, pg, n, h);
+}
+
+void adagrad_step(py::array param, const py::array& grad, py::array state_sum, int64_t step,
+                  double lr, double lr_decay, double weight_decay, double eps, bool maximize) {
+  const char* op = "adagrad_step";
+  check_param_grad(param, grad, op);
+  check_state(param, state_sum, op, "state_sum");
+  if (step < 1) fail(op, "step must be >= 1, got " + std::to_string(step));
+  const cpu::AdagradHyper h{lr, lr_decay, weight_decay, eps, maximize, step};
+  if (param.dtype().is(py::dtype::of<float>())) adagrad_typed<float>(param, grad, state_sum, h);
+  else adagrad_typed<double>(param, grad, state_sum, h);
+}
+
+template <typename T>
+void rmsprop_typed(py::array& param, const py::array& grad, py::array& sq, py::object& ga,
+                   py::object& mb, const cpu::RmspropHyper& h) {
+  T* pga = h.centered ? ptr_or_null<T>(ga) : nullptr;
+  T* pmb = h.momentum > 0.0 ? ptr_or_null<T>(mb) : nullptr;
+  T* pp = static_cast<T*>(param.mutable_data());
+  T* psq = static_cast<T*>(sq.mutable_data());
+  const T* pg = static_cast<const T*>(grad.data());
+  const int64_t n = param.size();
+  py::gil_scoped_release release;
+  cpu::rmsprop_step<T>(pp, psq, pga, pmb, pg, n, h);
+}
+
+void rmsprop_step(py::array param, const py::array& grad, py::array square_avg,
+                  py::object grad_avg, py::object momentum_buf, double lr, double alpha,
+                  double eps, double weight_decay, double momentum, bool centered,
+                  bool maximize) {
+  const char* op = "rmsprop_step";
+  check_param_grad(param, grad, op);
+  check_state(param, square_avg, op, "square_avg");
+  if (centered) {
+    if (grad_avg.is_none()) fail(op, "centered=True needs grad_avg");
+    check_state(param, grad_avg.cast<py::array>(), op, "grad_avg");
+  }
+  if (momentum > 0.0) {
+    if (momentum_buf.is_none()) fail(op, "momentum > 0 needs momentum_buf");
+    check_state(param, momentum_buf.cast<py::array>(), op, "momentum_buf");
+  }
+  const cpu::RmspropHyper h{lr, alpha, eps, weight_decay, momentum, centered, maximize};
+  if (param.dtype().is(py::dtype::of<float>()))
+    rmsprop_typed<float>(param, grad, square_avg, grad_avg, momentum_buf, h);
+  else
+    rmsprop_typed<double>(param, grad, square_avg, grad_avg, momentum_buf, h);
+}
+
+// Reads ro and reads+writes every array of rw once (rw[k] += ro): the bandwidth floor of an
+// optimizer step with len(rw) read-write streams and one read-only stream.
+void stream_probe(std::vector<py::array> rw, const py::array& ro) {
+  const char* op = "stream_probe";
+  if (rw.empty() || rw.size() > 4)
+    fail(op, "rw must hold 1 to 4 arrays, got " + std::to_string(rw.size()));
+  float_dtype(ro, op, "ro");
+  check_contiguous(ro, op, "ro");
+  for (const auto& a : rw) check_state(ro, a, op, "rw[k]");
+  const int64_t n = ro.size();
+  const int k = int(rw.size());
+  if (ro.dtype().is(py::dtype::of<float>())) {
+    float* ptrs[4] = {};
+    for (int i = 0; i < k; ++i) ptrs[i] = static_cast<float*>(rw[i].mutable_data());
+    const float* pr = static_cast<const float*>(ro.data());
+    py::gil_scoped_release release;
+    cpu::stream_probe<float>(ptrs, k, pr, n);
+  } else {
+    double* ptrs[4] = {};
+    for (int i = 0; i < k; ++i) ptrs[i] = static_cast<double*>(rw[i].mutable_data());
+    const double* pr = static_cast<const double*>(ro.data());
+    py::gil_scoped_release release;
+    cpu::stream_probe<double>(ptrs, k, pr, n);
+  }
+}
+
 // ---- runtime information -------------------------------------------------------------------
 
 py::dict build_info() {
@@ -473,6 +557,17 @@ PYBIND11_MODULE(_C, m) {
             py::arg("decoupled_weight_decay") = false, py::arg("amsgrad") = false,
             py::arg("maximize") = false, py::arg("lr_divisor") = 1.0,
             "Fused Adam/AdamW (Eve via lr_divisor) over one flat buffer, in place");
+  cpu_m.def("adagrad_step", &adagrad_step, py::arg("param"), py::arg("grad"),
+            py::arg("state_sum"), py::arg("step"), py::arg("lr"), py::arg("lr_decay") = 0.0,
+            py::arg("weight_decay") = 0.0, py::arg("eps") = 1e-10, py::arg("maximize") = false,
+            "Fused Adagrad over one flat buffer, in place");
+  cpu_m.def("rmsprop_step", &rmsprop_step, py::arg("param"), py::arg("grad"),
+            py::arg("square_avg"), py::arg("grad_avg"), py::arg("momentum_buf"), py::arg("lr"),
+            py::arg("alpha") = 0.99, py::arg("eps") = 1e-8, py::arg("weight_decay") = 0.0,
+            py::arg("momentum") = 0.0, py::arg("centered") = false, py::arg("maximize") = false,
+            "Fused RMSprop (centered, momentum) over one flat buffer, in place");
+  cpu_m.def("stream_probe", &stream_probe, py::arg("rw"), py::arg("ro"),
+            "Bandwidth floor: rw[k] += ro for every array in rw (1 to 4), one pass");
 
 #if defined(DLCORE_WITH_CUDA)
   py::module_ cu = m.def_submodule("cuda", "CUDA kernels over raw device pointers");
@@ -499,5 +594,32 @@ PYBIND11_MODULE(_C, m) {
       py::arg("momentum") = 0.0, py::arg("dampening") = 0.0, py::arg("weight_decay") = 0.0,
       py::arg("nesterov") = false, py::arg("maximize") = false, py::arg("first_step") = false,
       "Fused SGD over float32 device buffers (pointers as ints)");
+  cu.def(
+      "adam_step",
+      [](uintptr_t param, uintptr_t grad, uintptr_t exp_avg, uintptr_t exp_avg_sq,
+         uintptr_t max_exp_avg_sq, int64_t n, int64_t step, double lr, double beta1,
+         double beta2, double eps, double weight_decay, bool decoupled_weight_decay,
+         bool amsgrad, bool maximize, double lr_divisor) {
+        const char* op = "cuda.adam_step";
+        if (step < 1) fail(op, "step must be >= 1, got " + std::to_string(step));
+        if (!(lr_divisor > 0.0)) fail(op, "lr_divisor must be > 0");
+        if (amsgrad && max_exp_avg_sq == 0) fail(op, "amsgrad needs max_exp_avg_sq");
+        if (n > 0 && (param == 0 || grad == 0 || exp_avg == 0 || exp_avg_sq == 0))
+          fail(op, "null device pointer");
+        const cpu::AdamHyper h{lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay,
+                               amsgrad, maximize, step, lr_divisor};
+        py::gil_scoped_release release;
+        dlcore::cuda::adam_step(reinterpret_cast<float*>(param),
+                                reinterpret_cast<float*>(exp_avg),
+                                reinterpret_cast<float*>(exp_avg_sq),
+                                reinterpret_cast<float*>(max_exp_avg_sq),
+                                reinterpret_cast<const float*>(grad), n, h);
+      },
+      py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"),
+      py::arg("max_exp_avg_sq"), py::arg("n"), py::arg("step"), py::arg("lr"),
+      py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay") = 0.0,
+      py::arg("decoupled_weight_decay") = false, py::arg("amsgrad") = false,
+      py::arg("maximize") = false, py::arg("lr_divisor") = 1.0,
+      "Fused Adam/AdamW/AMSGrad (Eve via lr_divisor) over float32 device buffers");
 #endif
 }

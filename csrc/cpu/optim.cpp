@@ -1,63 +1,81 @@
-// Fused SGD and Adam/AdamW/Eve updates: one pass over memory, OpenMP over chunks.
+// Fused SGD, Adagrad, RMSprop, Adam/AdamW/Eve updates and the bandwidth-floor probe: portable
+// build of optim_kernels.inl, and the dispatch to the AVX2+FMA build when the CPU has it.
 #include "cpu/optim.h"
 
 #include <cmath>
+#if defined(DLCORE_OPENMP)
+#include <omp.h>
+#endif
+
+#include "cpu/isa.h"
+#include "cpu/optim_isa.h"
 
 namespace dlcore::cpu {
+namespace portable {
+#include "cpu/optim_kernels.inl"
+}  // namespace portable
+
+namespace {
+inline bool use_avx2() {
+#if defined(DLCORE_X86)
+  return active_isa() >= Isa::avx2;
+#else
+  return false;
+#endif
+}
+}  // namespace
 
 template <typename T>
 void sgd_step(T* param, T* momentum_buf, const T* grad, int64_t n, const SgdHyper& h,
               bool first_step) {
-  const T lr = T(h.lr), mom = T(h.momentum), damp = T(1.0 - h.dampening), wd = T(h.weight_decay);
-  const T sign = h.maximize ? T(-1) : T(1);
-  const bool use_mom = momentum_buf != nullptr && h.momentum != 0.0;
-#pragma omp parallel for schedule(static) if (n > (1 << 16))
-  for (int64_t i = 0; i < n; ++i) {
-    T g = sign * grad[i];
-    if (wd != T(0)) g += wd * param[i];
-    if (use_mom) {
-      const T buf = first_step ? g : mom * momentum_buf[i] + damp * g;
-      momentum_buf[i] = buf;
-      g = h.nesterov ? g + mom * buf : buf;
-    }
-    param[i] -= lr * g;
-  }
+#if defined(DLCORE_X86)
+  if (use_avx2()) return avx2::sgd_step(param, momentum_buf, grad, n, h, first_step);
+#endif
+  portable::sgd_impl(param, momentum_buf, grad, n, h, first_step);
+}
+
+template <typename T>
+void adagrad_step(T* param, T* state_sum, const T* grad, int64_t n, const AdagradHyper& h) {
+#if defined(DLCORE_X86)
+  if (use_avx2()) return avx2::adagrad_step(param, state_sum, grad, n, h);
+#endif
+  portable::adagrad_impl(param, state_sum, grad, n, h);
+}
+
+template <typename T>
+void rmsprop_step(T* param, T* square_avg, T* grad_avg, T* momentum_buf, const T* grad, int64_t n,
+                  const RmspropHyper& h) {
+#if defined(DLCORE_X86)
+  if (use_avx2()) return avx2::rmsprop_step(param, square_avg, grad_avg, momentum_buf, grad, n, h);
+#endif
+  portable::rmsprop_impl(param, square_avg, grad_avg, momentum_buf, grad, n, h);
 }
 
 template <typename T>
 void adam_step(T* param, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, const T* grad, int64_t n,
                const AdamHyper& h) {
-  const double bc1 = 1.0 - std::pow(h.beta1, double(h.step));
-  const double bc2 = 1.0 - std::pow(h.beta2, double(h.step));
-  const T step_size = T(h.lr / h.lr_divisor / bc1);
-  const T inv_sqrt_bc2 = T(1.0 / std::sqrt(bc2));
-  const T b1 = T(h.beta1), b2 = T(h.beta2), eps = T(h.eps), wd = T(h.weight_decay);
-  const T decay = T(1.0 - h.lr / h.lr_divisor * h.weight_decay);
-  const T sign = h.maximize ? T(-1) : T(1);
-#pragma omp parallel for schedule(static) if (n > (1 << 16))
-  for (int64_t i = 0; i < n; ++i) {
-    T g = sign * grad[i];
-    T p = param[i];
-    if (h.decoupled_weight_decay) p *= decay;
-    else if (wd != T(0)) g += wd * p;
-    const T m = b1 * exp_avg[i] + (T(1) - b1) * g;
-    const T v = b2 * exp_avg_sq[i] + (T(1) - b2) * g * g;
-    exp_avg[i] = m;
-    exp_avg_sq[i] = v;
-    T vmax = v;
-    if (h.amsgrad) {
-      vmax = max_exp_avg_sq[i] > v ? max_exp_avg_sq[i] : v;
-      max_exp_avg_sq[i] = vmax;
-    }
-    param[i] = p - step_size * m / (std::sqrt(vmax) * inv_sqrt_bc2 + eps);
-  }
+#if defined(DLCORE_X86)
+  if (use_avx2()) return avx2::adam_step(param, exp_avg, exp_avg_sq, max_exp_avg_sq, grad, n, h);
+#endif
+  portable::adam_impl(param, exp_avg, exp_avg_sq, max_exp_avg_sq, grad, n, h);
 }
 
-template void sgd_step<float>(float*, float*, const float*, int64_t, const SgdHyper&, bool);
-template void sgd_step<double>(double*, double*, const double*, int64_t, const SgdHyper&, bool);
-template void adam_step<float>(float*, float*, float*, float*, const float*, int64_t,
-                               const AdamHyper&);
-template void adam_step<double>(double*, double*, double*, double*, const double*, int64_t,
-                                const AdamHyper&);
+template <typename T>
+void stream_probe(T* const* rw, int n_rw, const T* ro, int64_t n) {
+#if defined(DLCORE_X86)
+  if (use_avx2()) return avx2::stream_probe(rw, n_rw, ro, n);
+#endif
+  portable::probe_impl(rw, n_rw, ro, n);
+}
+
+#define DLCORE_INSTANTIATE(T)                                                                 \
+  template void sgd_step<T>(T*, T*, const T*, int64_t, const SgdHyper&, bool);               \
+  template void adagrad_step<T>(T*, T*, const T*, int64_t, const AdagradHyper&);             \
+  template void rmsprop_step<T>(T*, T*, T*, T*, const T*, int64_t, const RmspropHyper&);     \
+  template void adam_step<T>(T*, T*, T*, T*, const T*, int64_t, const AdamHyper&);           \
+  template void stream_probe<T>(T* const*, int, const T*, int64_t);
+DLCORE_INSTANTIATE(float)
+DLCORE_INSTANTIATE(double)
+#undef DLCORE_INSTANTIATE
 
 }  // namespace dlcore::cpu

@@ -1,5 +1,5 @@
 // Row-wise log-softmax and fused cross-entropy; rows run in parallel, each row in one pass
-// for the max, one for the sum of exponentials, one for the write.
+// for the max, one for the sum of exponentials (accumulated in double), one for the write.
 #include "cpu/softmax.h"
 
 #include <cmath>
@@ -7,14 +7,22 @@
 namespace dlcore::cpu {
 namespace {
 
+// Row max and log(sum(exp(x - max))), kept apart so that callers form (x - max) - log_sum:
+// x - max is exact for nearby values, whereas x - (max + log_sum) loses the low bits of log_sum
+// when |max| is large (1e4 in float32). The sum accumulates in double.
 template <typename T>
-T row_logsumexp(const T* x, int64_t c) {
+void row_max_logsum(const T* x, int64_t c, T* mx_out, T* log_sum_out) {
   T mx = x[0];
   for (int64_t j = 1; j < c; ++j) mx = x[j] > mx ? x[j] : mx;
-  if (std::isinf(mx)) return mx;
-  T s = 0;
+  if (std::isinf(mx)) {  // +inf: x - inf gives nan / -inf; all -inf: nan (as torch)
+    *mx_out = mx;
+    *log_sum_out = 0;
+    return;
+  }
+  double s = 0;
   for (int64_t j = 0; j < c; ++j) s += std::exp(x[j] - mx);
-  return mx + std::log(s);
+  *mx_out = mx;
+  *log_sum_out = T(std::log(s));
 }
 
 }  // namespace
@@ -23,8 +31,9 @@ template <typename T>
 void log_softmax_forward(T* out, const T* x, int64_t n, int64_t c) {
 #pragma omp parallel for schedule(static) if (n * c > (1 << 15))
   for (int64_t i = 0; i < n; ++i) {
-    const T lse = row_logsumexp(x + i * c, c);
-    for (int64_t j = 0; j < c; ++j) out[i * c + j] = x[i * c + j] - lse;
+    T mx, log_sum;
+    row_max_logsum(x + i * c, c, &mx, &log_sum);
+    for (int64_t j = 0; j < c; ++j) out[i * c + j] = (x[i * c + j] - mx) - log_sum;
   }
 }
 
@@ -32,8 +41,9 @@ template <typename T>
 void log_softmax_backward(T* dx, const T* dy, const T* y, int64_t n, int64_t c) {
 #pragma omp parallel for schedule(static) if (n * c > (1 << 15))
   for (int64_t i = 0; i < n; ++i) {
-    T s = 0;
-    for (int64_t j = 0; j < c; ++j) s += dy[i * c + j];
+    double acc = 0;
+    for (int64_t j = 0; j < c; ++j) acc += dy[i * c + j];
+    const T s = T(acc);
     for (int64_t j = 0; j < c; ++j) dx[i * c + j] = dy[i * c + j] - std::exp(y[i * c + j]) * s;
   }
 }

@@ -17,4 +17,9 @@ void synchronize();
 void sgd_step(float* param, float* momentum_buf, const float* grad, int64_t n,
               const cpu::SgdHyper& h, bool first_step);
 
+// Same contract as dlcore::cpu::adam_step (max_exp_avg_sq may be nullptr unless amsgrad),
+// float32 device pointers.
+void adam_step(float* param, float* exp_avg, float* exp_avg_sq, float* max_exp_avg_sq,
+               const float* grad, int64_t n, const cpu::AdamHyper& h);
+
 }  // namespace dlcore::cuda

@@ -9,6 +9,8 @@ import importlib
 
 SUITES = {
     "gemm": "dlcore.bench.gemm",
+    "train-mlp": "dlcore.bench.train_mlp",
+    "optim": "dlcore.bench.optim",
 }
 
 

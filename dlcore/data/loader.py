@@ -1,0 +1,137 @@
+"""Dataset protocol, TensorDataset and DataLoader (batching, seeded shuffle, drop_last).
+
+A DataLoader over a TensorDataset indexes the stored numpy arrays with one index array per
+batch (no per-sample Python loop); any other Dataset is collated sample by sample.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+
+@runtime_checkable
+class Dataset(Protocol):
+    """Map-style dataset: `len(ds)` samples, `ds[i]` is one sample (an array or a tuple of them)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int) -> Any: ...
+
+
+def _as_array(x: Any) -> np.ndarray:
+    """numpy view of a numpy array, a dlcore Tensor (`.numpy()`) or anything array-like."""
+    if isinstance(x, np.ndarray):
+        return x
+    if hasattr(x, "numpy") and callable(x.numpy):
+        return np.asarray(x.numpy())
+    return np.asarray(x)
+
+
+class TensorDataset:
+    """Samples are rows of equal-length arrays: `ds[i] == (a[i], b[i], ...)` (numpy arrays).
+
+    Args:
+        *arrays: numpy arrays or Tensors sharing their first dimension (N, ...).
+    """
+
+    def __init__(self, *arrays: Any):
+        if not arrays:
+            raise ValueError("TensorDataset needs at least one array")
+        self.arrays = tuple(_as_array(a) for a in arrays)
+        n = len(self.arrays[0])
+        for i, a in enumerate(self.arrays):
+            if a.ndim == 0 or len(a) != n:
+                shapes = [tuple(x.shape) for x in self.arrays]
+                raise ValueError(f"[TensorDataset] array {i} has shape {tuple(a.shape)}: all "
+                                 f"arrays must share the first dimension, got {shapes}")
+
+    def __len__(self) -> int:
+        return len(self.arrays[0])
+
+    def __getitem__(self, index: Any) -> tuple:
+        return tuple(a[index] for a in self.arrays)
+
+
+def _to_tensor(a: np.ndarray):
+    from .. import from_numpy  # lazy: dlcore/__init__ imports data before it is complete
+
+    return from_numpy(np.ascontiguousarray(a))
+
+
+def _collate(samples: Sequence[Any]) -> Any:
+    """Stack a list of samples (arrays, Tensors, numbers or tuples of them) along a new axis 0."""
+    first = samples[0]
+    if isinstance(first, (tuple, list)):
+        return tuple(_collate([s[j] for s in samples]) for j in range(len(first)))
+    return np.stack([_as_array(s) for s in samples])
+
+
+class DataLoader:
+    """Iterate over a dataset in batches of Tensors, PyTorch's `torch.utils.data.DataLoader` subset.
+
+    Each epoch (each `iter(loader)`) draws one permutation of all indices before batching, so
+    every sample appears exactly once per epoch; the last batch is partial unless `drop_last`.
+
+    Args:
+        dataset: a TensorDataset (fast path), any Dataset, or a tuple of arrays (wrapped).
+        batch_size: samples per batch (>= 1).
+        shuffle: draw a new permutation every epoch.
+        drop_last: drop the final batch when it holds fewer than `batch_size` samples.
+        seed: seeds a private numpy Generator: the epoch orders are reproducible and differ
+            from epoch to epoch.
+        generator: a numpy Generator to draw permutations from (instead of `seed`).
+            With neither, permutations come from `dlcore.random.generator()` (see
+            `dlcore.manual_seed`).
+    Yields:
+        a tuple of Tensors per batch, one per array of the samples (as PyTorch, a TensorDataset
+        of one array gives 1-tuples), or a single Tensor when the samples are single arrays.
+    """
+
+    def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False,
+                 drop_last: bool = False, seed: int | None = None,
+                 generator: np.random.Generator | None = None):
+        if isinstance(dataset, (tuple, list)):
+            dataset = TensorDataset(*dataset)
+        if int(batch_size) != batch_size or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+        if seed is not None and generator is not None:
+            raise ValueError("pass either seed or generator, not both")
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.generator = generator if generator is not None else (
+            np.random.default_rng(seed) if seed is not None else None)
+
+    def __len__(self) -> int:
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def _order(self) -> np.ndarray:
+        n = len(self.dataset)
+        if not self.shuffle:
+            return np.arange(n)
+        rng = self.generator
+        if rng is None:
+            from .. import random as _random
+
+            rng = _random.generator()
+        return rng.permutation(n)
+
+    def __iter__(self) -> Iterator[Any]:
+        order = self._order()
+        fast = isinstance(self.dataset, TensorDataset)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            if self.drop_last and len(idx) < self.batch_size:
+                return
+            if fast:
+                arrays = self.dataset[idx]  # fancy indexing: a fresh copy, batch owns its memory
+            else:
+                arrays = _collate([self.dataset[int(i)] for i in idx])
+            if isinstance(arrays, tuple):
+                yield tuple(_to_tensor(a) for a in arrays)
+            else:
+                yield _to_tensor(arrays)

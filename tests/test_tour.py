@@ -1,0 +1,71 @@
+"""The tour: registry, runner (report.md/results.json, exit code) and the `dlcore tour` CLI."""
+import json
+
+import pytest
+
+from dlcore.cli import main
+from dlcore.tour import registry, runner
+
+
+def test_list(capsys):
+    assert main(["tour", "--list"]) == 0
+    out = capsys.readouterr().out
+    for name, fid in [("line", "F01"), ("plane", "F02"), ("mlp", "F10")]:
+        assert name in out and fid in out
+    assert "within 1e-3 of the numpy.linalg.lstsq solution" in out
+
+
+@pytest.mark.parametrize("name", ["line", "plane"])
+def test_quick_entries_pass(name, tmp_path, capsys):
+    assert main(["tour", name, "--quick", "--out", str(tmp_path)]) == 0
+    res = json.loads((tmp_path / "results.json").read_text())
+    (rec,) = res["entries"]
+    assert rec["passed"] and all(rec["criteria"].values()) and rec["seed"] == 0
+    assert rec["metrics"]["max_abs_diff"] <= 1e-3 and rec["wall_s"] > 0
+    assert (tmp_path / "report.md").read_text().count("PASS") >= 2
+    assert all((tmp_path / "figures").joinpath(p.split("/")[-1]).exists()
+               for p in rec["figures"]) and rec["figures"]
+
+
+def test_entries_are_deterministic():
+    e = registry.get("plane")
+    a = runner.run_entry(e, quick=True, fig_dir=None, seed=0)
+    b = runner.run_entry(e, quick=True, fig_dir=None, seed=0)
+    assert a["metrics"] == b["metrics"]
+
+
+@pytest.fixture
+def dummy_entries():
+    @registry.register("zz-fails", "TEST", "X98", criteria=["one is two", "one is one"])
+    def failing(quick, out_dir):
+        return {"metrics": {"one": 1}, "criteria": {"one is two": False, "one is one": True}}
+
+    @registry.register("zz-raises", "TEST", "X99", criteria=["never reached"])
+    def raising(quick, out_dir):
+        raise RuntimeError("boom")
+
+    @registry.register("zz-incomplete", "TEST", "X97", criteria=["a", "b"])
+    def incomplete(quick, out_dir):
+        return {"metrics": {}, "criteria": {"a": True}}
+
+    yield
+    for n in ("zz-fails", "zz-raises", "zz-incomplete"):
+        registry.unregister(n)
+
+
+@pytest.mark.parametrize("name", ["zz-fails", "zz-raises", "zz-incomplete"])
+def test_failing_entry_gives_nonzero_exit(dummy_entries, name, tmp_path, capsys):
+    assert main(["tour", name, "line", "--quick", "--out", str(tmp_path)]) == 1
+    res = json.loads((tmp_path / "results.json").read_text())
+    recs = {r["name"]: r for r in res["entries"]}
+    assert not recs[name]["passed"] and recs["line"]["passed"] and res["passed"] is False
+    assert "FAIL" in capsys.readouterr().out
+
+
+def test_unknown_entry_and_duplicate_registration(capsys):
+    assert main(["tour", "no-such-entry"]) == 2
+    assert "no-such-entry" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register("line", "X", "F01", criteria=["c"])(lambda q, o: {})
+    with pytest.raises(ValueError, match="criterion"):
+        registry.register("zz-none", "X", "F00", criteria=[])
