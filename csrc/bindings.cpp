@@ -181,6 +181,7 @@ py::dict gemm_info() {
     out["mc"] = b.mc;
     out["kc"] = b.kc;
     out["nc"] = b.nc;
+    out["kc_fused"] = b.kc_fused;
   };
   py::dict f32, f64;
   put(f32, cpu::gemm_blocking<float>());

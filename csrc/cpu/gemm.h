@@ -25,10 +25,11 @@ void gemm_naive(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T a
                 int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
 
 // The blocking the fast path uses for T on the active ISA: register block mr x nr, cache blocks
-// mc (rows of packed A, sized for L2), kc (depth, sized so a kc x nr B sliver fits half of L1),
-// nc (columns of packed B, sized for a share of L3).
+// mc (rows of packed A, sized for L2), kc (depth; a kc x nr B sliver fits 3/4 of L1), nc
+// (columns of packed B, sized for a share of L3); kc_fused, the depth of the fused mode for
+// small m (a B sliver fits half of L1). See docs/gemm.md.
 struct GemmBlocking {
-  int64_t mr, nr, mc, kc, nc;
+  int64_t mr, nr, mc, kc, nc, kc_fused;
   const char* kernel;
 };
 template <typename T>
