@@ -322,7 +322,9 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
   if (nt > 1) n_ic = std::min(round_up(n_ic, nt), ceil_div(P.m, mr));
   const int64_t mc = round_up(ceil_div(P.m, n_ic), mr);
   n_ic = ceil_div(P.m, mc);
-  T* abuf = packed_a ? a_scratch().get<T>(mc * std::min(bl.kc, P.k)) : nullptr;
+  // kc steps of equal depth (k = 512 with KC 384 runs as 256 + 256, not 384 + 128)
+  const int64_t kc_step = ceil_div(P.k, ceil_div(P.k, bl.kc));
+  T* abuf = packed_a ? a_scratch().get<T>(mc * kc_step) : nullptr;
 
   for (int64_t jc = 0; jc < P.n; jc += bl.nc) {
     const int64_t nc = std::min(bl.nc, P.n - jc), n_sl = ceil_div(nc, nr);
@@ -330,8 +332,8 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
     int64_t n_jr = 1;
     if (nt > 1 && n_ic < 2 * nt) n_jr = std::min(n_sl, ceil_div(2 * nt, n_ic));
     const int64_t n_items = n_ic * n_jr;
-    for (int64_t pc = 0; pc < P.k; pc += bl.kc) {
-      const int64_t kc = std::min(bl.kc, P.k - pc);
+    for (int64_t pc = 0; pc < P.k; pc += kc_step) {
+      const int64_t kc = std::min(kc_step, P.k - pc);
       const T beta = pc == 0 ? P.beta : T(1);
       if (packed_b) {
         if (nt > 1) {
@@ -389,7 +391,8 @@ constexpr int64_t kFusedAMax = int64_t(16) << 20;
 template <typename T>
 void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking& bl,
                bool packed_a, bool packed_b, int nt, double* busy = nullptr) {
-  const int64_t mr = bl.mr, nr = bl.nr, kc_max = std::min(bl.kc_fused, P.k);
+  const int64_t mr = bl.mr, nr = bl.nr;
+  const int64_t kc_step = ceil_div(P.k, ceil_div(P.k, bl.kc_fused)), kc_max = kc_step;
   const int64_t G = gemm_tuning().fuse_group > 0 ? gemm_tuning().fuse_group : kFuseGroup;
   const bool prefetch = gemm_tuning().prefetch != 0;
   constexpr int64_t kLine = 64 / sizeof(T);
@@ -407,12 +410,12 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
     if (packed_a && !abuf) abuf = a_scratch().get<T>(m_pad * (a_whole ? P.k : kc_max));
     if (packed_b && !bgrp) bgrp = b_scratch().get<T>(G * nr * kc_max);
     if (a_whole && !a_ready) {
-      for (int64_t pc = 0; pc < P.k; pc += bl.kc_fused)
-        pack_a(abuf + m_pad * pc, P, 0, P.m, pc, std::min(bl.kc_fused, P.k - pc), mr);
+      for (int64_t pc = 0; pc < P.k; pc += kc_step)
+        pack_a(abuf + m_pad * pc, P, 0, P.m, pc, std::min(kc_step, P.k - pc), mr);
       a_ready = true;
     }
-    for (int64_t pc = 0; pc < P.k; pc += bl.kc_fused) {
-      const int64_t kc = std::min(bl.kc_fused, P.k - pc);
+    for (int64_t pc = 0; pc < P.k; pc += kc_step) {
+      const int64_t kc = std::min(kc_step, P.k - pc);
       const T beta = pc == 0 ? P.beta : T(1);
       const T* ablk = abuf;
       if (a_whole) ablk = abuf + m_pad * pc;
