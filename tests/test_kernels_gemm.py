@@ -7,8 +7,8 @@ import pytest
 
 from dlcore import _C
 
-ISAS = [i for i in ("generic", "avx2", "avx512")
-        if ["generic", "avx2", "avx512"].index(i) <= ["generic", "avx2", "avx512"].index(_C.cpu.detected_isa())]
+_ORDER = ["generic", "avx2", "avx512"]
+ISAS = _ORDER[:_ORDER.index(_C.cpu.detected_isa()) + 1]
 TOL = {np.float32: 2e-5, np.float64: 1e-12}
 
 
@@ -86,8 +86,10 @@ def test_gemm_shapes_transposes(isa_name, dtype, ta, tb):
 def test_gemm_strided_alpha_beta(isa_name, dtype):
     rng = np.random.default_rng(1)
     with isa(isa_name):
-        for (m, n, k), pad, alpha, beta in [((33, 47, 29), 3, 0.5, 1.0), ((7, 257, 31), 17, -2.0, 0.25),
-                                            ((257, 7, 300), 1, 1.0, -1.0), ((64, 64, 64), 64, 3.0, 0.0),
+        for (m, n, k), pad, alpha, beta in [((33, 47, 29), 3, 0.5, 1.0),
+                                            ((7, 257, 31), 17, -2.0, 0.25),
+                                            ((257, 7, 300), 1, 1.0, -1.0),
+                                            ((64, 64, 64), 64, 3.0, 0.0),
                                             ((301, 401, 263), 5, 0.7, 1.3)]:
             for ta in (False, True):
                 for tb in (False, True):
@@ -182,7 +184,8 @@ def test_gemm_matches_torch():
     b = rng.standard_normal((77, 95)).astype(np.float32)
     c = np.empty((129, 95), np.float32)
     _C.cpu.gemm(a, b, c)
-    np.testing.assert_allclose(c, (torch.from_numpy(a) @ torch.from_numpy(b)).numpy(), rtol=1e-4, atol=1e-4)
+    expect = (torch.from_numpy(a) @ torch.from_numpy(b)).numpy()
+    np.testing.assert_allclose(c, expect, rtol=1e-4, atol=1e-4)
 
 
 def test_gemm_errors():
@@ -196,7 +199,8 @@ def test_gemm_errors():
     with pytest.raises(ValueError, match=r"\[gemm\]"):
         _C.cpu.gemm(np.ones(4, np.float32), g, out)
     with pytest.raises(ValueError, match=r"\[gemm\].*batch"):
-        _C.cpu.gemm(np.ones((2, 3, 4), np.float32), np.ones((3, 4, 5), np.float32), np.empty((2, 3, 5), np.float32))
+        _C.cpu.gemm(np.ones((2, 3, 4), np.float32), np.ones((3, 4, 5), np.float32),
+                    np.empty((2, 3, 5), np.float32))
     with pytest.raises(TypeError, match=r"\[gemm\]"):
         _C.cpu.gemm(f.astype(np.float64), g, out)
     with pytest.raises(TypeError, match=r"\[gemm\]"):

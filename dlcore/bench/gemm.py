@@ -45,8 +45,9 @@ def operands(case):
     """float32 A (m, k) and B (k, n) as views (transposed storage for ta / tb), and out."""
     rng = np.random.default_rng(1234)
     m, k, n = case["m"], case["k"], case["n"]
-    a = rng.standard_normal((k, m), np.float32).T if case["ta"] else rng.standard_normal((m, k), np.float32)
-    b = rng.standard_normal((n, k), np.float32).T if case["tb"] else rng.standard_normal((k, n), np.float32)
+    normal = rng.standard_normal
+    a = normal((k, m), np.float32).T if case["ta"] else normal((m, k), np.float32)
+    b = normal((n, k), np.float32).T if case["tb"] else normal((k, n), np.float32)
     return a, b, np.empty((m, n), np.float32)
 
 
@@ -122,8 +123,9 @@ def _run(args):
             results.setdefault("versions", {}).update(bl.versions())
             rows = []
             for case in todo:
-                r = harness.compare("dlcore.bench.gemm", case, t, bl, repeats=repeats, target_s=target_s,
-                                    clock=args.clock, settle_s=args.settle if t > 1 else 0.0)
+                r = harness.compare("dlcore.bench.gemm", case, t, bl, repeats=repeats,
+                                    target_s=target_s, clock=args.clock,
+                                    settle_s=args.settle if t > 1 else 0.0)
                 f = flops(case)
                 row = dict(shape=case["name"], op=case["op"], kind=case["kind"], threads=t,
                            dlcore=f / r["dlcore"]["s"] / 1e9, err=r["dlcore"]["err"],
@@ -138,9 +140,11 @@ def _run(args):
                     row["x_1t"] = r["dlcore_1t"]["s"] / r["dlcore"]["s"]
                 row["times_s"] = {lib: r[lib]["s"] for lib in r}
                 rows.append(row)
-                print(f"  {case['name']:>16} {case['op']} t={t}: dlcore {row['dlcore']:7.1f}"
-                      + "".join(f"  {lib} {row[lib]:7.1f} (x{row['x_' + lib]:.2f})" for lib in harness.BASELINE_LIBS if lib in row)
-                      + f"  {row['pct_probe']:5.1f}% probe  err {row['err']:.1e}", file=sys.stderr, flush=True)
+                base = "".join(f"  {lib} {row[lib]:7.1f} (x{row['x_' + lib]:.2f})"
+                               for lib in harness.BASELINE_LIBS if lib in row)
+                print(f"  {case['name']:>16} {case['op']} t={t}: dlcore {row['dlcore']:7.1f}{base}"
+                      f"  {row['pct_probe']:5.1f}% probe  err {row['err']:.1e}",
+                      file=sys.stderr, flush=True)
             results["rows"].extend(rows)
         print()
         clock = harness.pick_clock(args.clock, t)
@@ -156,7 +160,8 @@ def _run(args):
 def table_columns(threads):
     cols = [("shape", "M x K x N", None), ("op", "op", None), ("dlcore", "dlcore GFLOP/s", ".1f"),
             ("numpy", "numpy GFLOP/s", ".1f"), ("torch", "torch GFLOP/s", ".1f"),
-            ("x_numpy", "x numpy", ".2f"), ("x_torch", "x torch", ".2f"), ("pct_probe", "% probe", ".0f")]
+            ("x_numpy", "x numpy", ".2f"), ("x_torch", "x torch", ".2f"),
+            ("pct_probe", "% probe", ".0f")]
     if threads > 1:
         cols.append(("dlcore_1t", "dlcore 1t GFLOP/s", ".1f"))
         cols.append(("x_1t", "x dlcore 1t", ".2f"))

@@ -44,7 +44,8 @@ def blas_info():
         return {}
     for lib in threadpool_info():
         if lib.get("user_api") == "blas":
-            return {k: lib.get(k) for k in ("internal_api", "version", "architecture", "threading_layer", "num_threads")}
+            keys = ("internal_api", "version", "architecture", "threading_layer", "num_threads")
+            return {k: lib.get(k) for k in keys}
     return {}
 
 
@@ -60,7 +61,8 @@ def machine_info():
         "build": dict(_C.build_info()),
         "python": platform.python_version(),
         "numpy_blas": blas_info(),
-        "env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS", "DLCORE_ISA")
+        "env": {k: os.environ[k]
+                for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS", "DLCORE_ISA")
                 if k in os.environ},
         "date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
@@ -79,9 +81,11 @@ def machine_info():
 
 def machine_line(info):
     blas = info.get("numpy_blas") or {}
-    return (f"{info['cpu']} ({info['logical_cpus']} logical CPUs), dlcore ISA {info['isa_active']}, "
+    return (f"{info['cpu']} ({info['logical_cpus']} logical CPUs), "
+            f"dlcore ISA {info['isa_active']}, "
             f"{info['build'].get('compiler', '?')}; numpy {info.get('numpy', '?')} with "
-            f"{blas.get('internal_api', '?')} {blas.get('version', '')} kernel {blas.get('architecture', '?')}; "
+            f"{blas.get('internal_api', '?')} {blas.get('version', '')} "
+            f"kernel {blas.get('architecture', '?')}; "
             f"load average at start {' '.join(info.get('loadavg', []))}")
 
 
@@ -255,8 +259,8 @@ class Baselines:
         self.close()
 
 
-def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, warmup=1, clock="auto",
-            dlcore_1t=True, settle_s=0.0):
+def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, warmup=1,
+            clock="auto", dlcore_1t=True, settle_s=0.0):
     """Time dlcore (here) and each baseline (in its worker) on `case`, alternating samples.
 
     With threads > 1 and dlcore_1t, dlcore at 1 thread is timed too ("dlcore_1t"), in the same
@@ -278,8 +282,8 @@ def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, wa
     live = {}
     for lib, w in (baselines.workers.items() if baselines else []):
         try:
-            reply = w.request(op="setup", suite=suite_module, case=case, target_s=target_s, warmup=warmup,
-                              clock=clock)
+            reply = w.request(op="setup", suite=suite_module, case=case, target_s=target_s,
+                              warmup=warmup, clock=clock)
             results[lib] = {"err": reply["err"], "samples": []}
             live[lib] = w
         except RuntimeError as e:
