@@ -13,20 +13,26 @@ from dlcore.bench import harness
 
 BATCH = 64
 CASES = (dict(name="mlp-512 adam", hidden=512, opt="adam"),
-         dict(name="mlp-128 sgd-m", hidden=128, opt="sgd"))
+         dict(name="mlp-128 sgd-m", hidden=128, opt="sgd"),
+         dict(name="784-128-10 sgd-m, synthetic 60k", hidden=128, opt="sgd", data="synthetic"))
 
 
-def data():
+def data(case=None):
+    """(x float32 (N, F), y int64 (N,)): the digits split, or TARGETS.md's synthetic 60k x 784."""
+    if case is not None and case.get("data") == "synthetic":
+        rng = np.random.default_rng(1)
+        return (rng.standard_normal((60000, 784), dtype=np.float32),
+                rng.integers(0, 10, 60000, dtype=np.int64))
     from dlcore.tour.mlp import standardized_digits
 
     x, y = standardized_digits()[:2]
     return x, y
 
 
-def init_weights(hidden):
-    """float32 (W1 (H, 64), b1 (H,), W2 (10, H), b2 (10,)), uniform(+-1/sqrt(fan_in)) as torch."""
+def init_weights(hidden, n_in=64):
+    """float32 (W1 (H, F), b1 (H,), W2 (10, H), b2 (10,)), uniform(+-1/sqrt(fan_in)) as torch."""
     rng = np.random.default_rng(0)
-    shapes = [((hidden, 64), 64), ((hidden,), 64), ((10, hidden), hidden), ((10,), hidden)]
+    shapes = [((hidden, n_in), n_in), ((hidden,), n_in), ((10, hidden), hidden), ((10,), hidden)]
     return [rng.uniform(-1, 1, s).astype(np.float32) / np.float32(np.sqrt(f)) for s, f in shapes]
 
 
@@ -45,7 +51,8 @@ def _dlcore_call(case, ws, x, y):
     from dlcore.data import DataLoader, TensorDataset
     from dlcore.train import fit
 
-    model = nn.Sequential(nn.Linear(64, case["hidden"]), nn.ReLU(), nn.Linear(case["hidden"], 10))
+    model = nn.Sequential(nn.Linear(x.shape[1], case["hidden"]), nn.ReLU(),
+                          nn.Linear(case["hidden"], 10))
     model.load_state_dict(dict(zip(["0.weight", "0.bias", "2.weight", "2.bias"], ws)))
     loss_fn = nn.CrossEntropyLoss()
     first = loss_fn(model(dlcore.from_numpy(x[:BATCH])), dlcore.from_numpy(y[:BATCH])).item()
@@ -58,7 +65,7 @@ def _dlcore_call(case, ws, x, y):
 def _torch_call(case, ws, x, y):
     import torch
 
-    model = torch.nn.Sequential(torch.nn.Linear(64, case["hidden"]), torch.nn.ReLU(),
+    model = torch.nn.Sequential(torch.nn.Linear(x.shape[1], case["hidden"]), torch.nn.ReLU(),
                                 torch.nn.Linear(case["hidden"], 10))
     with torch.no_grad():
         for p, w in zip(model.parameters(), ws):
@@ -86,8 +93,8 @@ def _torch_call(case, ws, x, y):
 
 def make_call(lib, case, threads):
     """(one training epoch, check) for lib; check: rel. error of the first-batch loss at init."""
-    x, y = data()
-    ws = init_weights(case["hidden"])
+    x, y = data(case)
+    ws = init_weights(case["hidden"], x.shape[1])
     if lib == "dlcore":
         fn, first = _dlcore_call(case, ws, x, y)
     elif lib == "torch":
@@ -102,7 +109,8 @@ def run(args):
     repeats = args.repeats or 5
     info = harness.machine_info()
     x, _ = data()
-    print(f"# train-mlp: digits {len(x)} images, batch {BATCH}, one epoch per call; "
+    print(f"# train-mlp: digits {len(x)} images (and synthetic 60k x 784), batch {BATCH}, "
+          f"one epoch per call; "
           f"{harness.machine_line(info)}", flush=True)
     rows = []
     for t in args.threads:
