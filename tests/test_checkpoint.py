@@ -15,7 +15,9 @@ from dlcore.checkpoint import load_checkpoint, save_checkpoint
 from dlcore.optim import lr_scheduler
 from dlcore.tensor import Tensor
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# the directory holding the dlcore package this process imported (source tree or site-packages),
+# so fresh processes import the same build
+PKG_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(dlcore.__file__)))
 
 TRAIN = textwrap.dedent("""
     import sys
@@ -79,10 +81,10 @@ TRAIN = textwrap.dedent("""
 def _run(tmp_path, *args):
     script = tmp_path / "train.py"
     script.write_text(TRAIN)
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    env = dict(os.environ, PYTHONPATH=PKG_PARENT + os.pathsep + os.environ.get("PYTHONPATH", ""),
                OMP_NUM_THREADS="1")
     subprocess.run([sys.executable, str(script), *map(str, args)], check=True, env=env,
-                   cwd=ROOT, timeout=300)
+                   cwd=tmp_path, timeout=300)
 
 
 @pytest.mark.parametrize("kind", ["adam", "sgd", "eve", "fit"])
@@ -172,8 +174,8 @@ def test_killed_process_mid_write_keeps_previous_checkpoint(tmp_path):
         serialization._write_bytes = die
         dlcore.save({{"v": np.zeros(1000)}}, {str(path)!r})
     """)
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    r = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, timeout=120)
+    env = dict(os.environ, PYTHONPATH=PKG_PARENT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    r = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, timeout=120)
     assert r.returncode == 9
     np.testing.assert_array_equal(dlcore.load(path)["v"], np.arange(5.0))
 
