@@ -154,7 +154,8 @@ class Worker:
         env["PYTHONPATH"] = pkg_root + os.pathsep + env.get("PYTHONPATH", "")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "dlcore.bench.harness", "--worker", lib, str(threads)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, bufsize=1)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, bufsize=1,
+            cwd=pkg_root)  # `-m` puts the cwd first on sys.path: import this same dlcore
         hello = self._read()
         self.version = hello.get("version")
         self.available = hello.get("ok", False)

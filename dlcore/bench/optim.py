@@ -146,7 +146,8 @@ class Worker:
         env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
         self.proc = subprocess.Popen([sys.executable, "-m", "dlcore.bench.optim", "--worker",
                                       variant, str(threads)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, env=env, text=True, bufsize=1)
+                                     stdout=subprocess.PIPE, env=env, text=True, bufsize=1,
+                                     cwd=root)  # import this same dlcore
         hello = self._read()
         self.ok, self.version = hello.get("ok", False), hello.get("version")
 
