@@ -124,9 +124,23 @@ def matmul_into(a, b, out=None, alpha=1.0, beta=0.0):
     return out
 
 
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or platform.machine()
+
+
 def info() -> dict:
-    """Build and run-time facts: version, compiler, ISA, threads, CUDA."""
+    """Build and run-time facts: version, compiler, CPU, ISA, threads, CUDA."""
     d = dict(_C.build_info())
+    d["cpu"] = cpu_model()
     d["isa_detected"] = cpu.detected_isa()
     d["isa_active"] = cpu.active_isa()
     d["threads"] = cpu.max_threads()

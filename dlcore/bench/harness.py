@@ -19,21 +19,12 @@ import subprocess
 import sys
 import time
 
+from dlcore.backend import cpu_model
+
 BASELINE_LIBS = ("numpy", "torch")
 
 
 # ---- machine ---------------------------------------------------------------------------------
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
 
 def blas_info():
     """numpy's BLAS as threadpoolctl sees it (library, version, kernel architecture)."""

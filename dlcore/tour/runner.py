@@ -13,6 +13,7 @@ import traceback
 from pathlib import Path
 from typing import Sequence, TextIO
 
+from ..backend import cpu_model
 from .registry import Entry, entries
 
 
@@ -22,7 +23,7 @@ def _environment() -> dict:
     import dlcore
 
     env = {"dlcore": dlcore.__version__, "python": platform.python_version(),
-           "numpy": np.__version__, "machine": platform.machine(), "processor": _cpu_name()}
+           "numpy": np.__version__, "machine": platform.machine(), "processor": cpu_model()}
     info = getattr(dlcore, "info", None)
     if callable(info):
         try:
@@ -30,17 +31,6 @@ def _environment() -> dict:
         except Exception as e:  # noqa: BLE001 - report, never fail the tour on this
             env["build_info_error"] = repr(e)
     return env
-
-
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def run_entry(entry: Entry, quick: bool, fig_dir: Path | None, seed: int) -> dict:
