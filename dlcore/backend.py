@@ -100,14 +100,6 @@ def matmul_into(a, b, out=None, alpha=1.0, beta=0.0):
         if out is None:
             shape = a.shape[:-1] + b.shape[-1:]
             out = np.empty(shape, dtype=a.dtype)
-        if out.size == 0:  # numpy 2 gives empty arrays zero strides, which gemm rejects
-            return out
-        if a.shape[-1] == 0:  # empty sum: alpha * 0 + beta * out
-            if beta == 0.0:
-                out[...] = 0  # not out *= 0: np.empty may hold NaN
-            else:
-                out *= beta
-            return out
         cpu.gemm(_gemm_operand(a), _gemm_operand(b), out, alpha, beta)
         return out
     xp = array_module(a)
