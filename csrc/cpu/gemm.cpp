@@ -29,7 +29,7 @@ using gemm_detail::MicroKernel;
 
 // Small-matrix path bounds (measured crossovers, see docs/gemm.md and gemm_impl).
 constexpr int64_t kSmallN = 256;
-constexpr int64_t kSmallM = 128;
+constexpr int64_t kSmallM = 48;
 // Work (2mnk) each thread must have before it is started (thread wake-up is ~10-50 us).
 constexpr double kThreadFlops = 3.0e6;
 
@@ -179,9 +179,11 @@ void gather_sliver(T* __restrict dst, const T* __restrict src, int64_t ld, int64
 }
 
 // One sliver, with the width made a compile-time constant for the kernels' mr / nr.
+// vec_gather: the kernel table's vector routine for the gather case (may be nullptr).
 template <typename T>
-void pack_sliver(bool gather, T* dst, const T* src, int64_t ld, int64_t valid, int64_t kc,
-                 int64_t w) {
+void pack_sliver(gemm_detail::PackGatherFn<T> vec_gather, bool gather, T* dst, const T* src,
+                 int64_t ld, int64_t valid, int64_t kc, int64_t w) {
+  if (gather && vec_gather && vec_gather(dst, src, ld, valid, kc, w)) return;
 #define DLCORE_PACK_CASE(W)                                   \
   case W:                                                     \
     if (gather) gather_sliver<T, W>(dst, src, ld, valid, kc, w); \
@@ -212,13 +214,14 @@ int64_t fused_rows(const GemmBlocking& bl, int64_t elem) {
 // dst = mr-row slivers of op(A)[i0 : i0 + mc, p0 : p0 + kc]; rows past m are zero.
 // Sliver s holds element (i0 + s*mr + r, p0 + q) at s*mr*kc + q*mr + r.
 template <typename T>
-void pack_a(T* dst, const Problem<T>& P, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
-            int64_t mr) {
+void pack_a(const MicroKernel<T>& K, T* dst, const Problem<T>& P, int64_t i0, int64_t mc,
+            int64_t p0, int64_t kc) {
+  const int64_t mr = K.mr;
   for (int64_t s0 = 0; s0 < mc; s0 += mr) {
     const int64_t i = i0 + s0, rows = std::min(mr, P.m - i);
     // A stored (k, m): sliver rows are contiguous; stored (m, k): gather mr rows
     const T* src = P.ta ? P.a + p0 * P.lda + i : P.a + i * P.lda + p0;
-    pack_sliver(!P.ta, dst + s0 * kc, src, P.lda, rows, kc, mr);
+    pack_sliver(K.gather, !P.ta, dst + s0 * kc, src, P.lda, rows, kc, mr);
   }
 }
 
@@ -239,8 +242,9 @@ void copy_rows(T* __restrict dst, const T* __restrict src, int64_t ld, int64_t k
 // dst sliver s (of nr columns starting at j0 + s*nr) = op(B)[p0 : p0 + kc, cols], zero-padded;
 // element (p0 + q, j0 + s*nr + c) at s*nr*kc + q*nr + c. Packs slivers [s_begin, s_end).
 template <typename T>
-void pack_b(T* dst, const Problem<T>& P, int64_t p0, int64_t kc, int64_t j0, int64_t s_begin,
-            int64_t s_end, int64_t nr) {
+void pack_b(const MicroKernel<T>& K, T* dst, const Problem<T>& P, int64_t p0, int64_t kc,
+            int64_t j0, int64_t s_begin, int64_t s_end) {
+  const int64_t nr = K.nr;
   // B stored (k, n): the full slivers are packed row by row, so the source is read in
   // contiguous runs (one sliver at a time would stride ldb per row, a new page each time).
   int64_t s = s_begin;
@@ -265,7 +269,7 @@ void pack_b(T* dst, const Problem<T>& P, int64_t p0, int64_t kc, int64_t j0, int
     const int64_t j = j0 + s * nr, cols = std::min(nr, P.n - j);
     // B stored (k, n): sliver rows are contiguous; stored (n, k): gather nr rows
     const T* src = P.tb ? P.b + j * P.ldb + p0 : P.b + p0 * P.ldb + j;
-    pack_sliver(P.tb, dst + s * nr * kc, src, P.ldb, cols, kc, nr);
+    pack_sliver(K.gather, P.tb, dst + s * nr * kc, src, P.ldb, cols, kc, nr);
   }
 }
 
@@ -292,6 +296,14 @@ void sliver_step(const Problem<T>& P, const MicroKernel<T>& K, int64_t mr, int64
     prefetch(ir / mr, parts);
     args.m = std::min(mr, P.m - i);
     args.c = P.c + i * P.ldc + j;
+    // the next call's C tile: the next row sliver, or the first one of the next column sliver
+    if (ir + mr < rows) {
+      args.c_next = args.c + mr * P.ldc;
+      args.m_next = std::min(mr, P.m - i - mr);
+    } else {
+      args.c_next = j + nb < P.n ? P.c + i0 * P.ldc + j + nb : nullptr;
+      args.m_next = std::min(mr, P.m - i0);
+    }
     if (abuf) {
       args.a = abuf + ir * kc;
       args.rs_a = 1;
@@ -317,6 +329,8 @@ template <typename T>
 void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking& bl,
                 bool packed_a, bool packed_b, T* bbuf, int nt, double* busy = nullptr) {
   const int64_t mr = bl.mr, nr = bl.nr;
+  const bool prefetch = gemm_tuning().prefetch != 0;
+  constexpr int64_t kLine = 64 / sizeof(T);
   // row chunks: ceil(m / MC), rounded up to a multiple of the thread count, equal sizes
   int64_t n_ic = ceil_div(P.m, bl.mc);
   if (nt > 1) n_ic = std::min(round_up(n_ic, nt), ceil_div(P.m, mr));
@@ -340,25 +354,33 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
 #pragma omp for schedule(static)
           for (int64_t t = 0; t < nt; ++t) {
             BusyTimer timer(busy);
-            pack_b(bbuf, P, pc, kc, jc, n_sl * t / nt, n_sl * (t + 1) / nt, nr);
+            pack_b(K, bbuf, P, pc, kc, jc, n_sl * t / nt, n_sl * (t + 1) / nt);
           }
         } else {
-          pack_b(bbuf, P, pc, kc, jc, 0, n_sl, nr);
+          pack_b(K, bbuf, P, pc, kc, jc, 0, n_sl);
         }
       }
       int64_t last_ic = -1;
       auto do_item = [&](int64_t item) {
         const int64_t ic = item / n_jr, jr = item % n_jr;
         const int64_t i0 = ic * mc, rows = std::min(mc, P.m - i0);
-        if (packed_a && ic != last_ic) pack_a(abuf, P, i0, rows, pc, kc, mr);
+        if (packed_a && ic != last_ic) pack_a(K, abuf, P, i0, rows, pc, kc);
         last_ic = ic;
         const int64_t s_begin = n_sl * jr / n_jr, s_end = n_sl * (jr + 1) / n_jr;
         for (int64_t s = s_begin; s < s_end; ++s) {
           const int64_t j = jc + s * nr;
-          if (packed_b)
+          if (packed_b) {
+            // the next packed B sliver (from L3) into L2, spread over this sliver's calls
+            const T* next = s + 1 < s_end ? bbuf + (s + 1) * nr * kc : nullptr;
+            const int64_t lines = next ? ceil_div(nr * kc, kLine) : 0;
+            auto prefetch_next = [&](int64_t part, int64_t parts) {
+              if (!prefetch) return;
+              for (int64_t l = lines * part / parts, l1 = lines * (part + 1) / parts; l < l1; ++l)
+                __builtin_prefetch(next + l * kLine, 0, 2);
+            };
             sliver_step(P, K, mr, pc, kc, beta, abuf, i0, rows, j, bbuf + s * nr * kc, nr, nr,
-                        NoPrefetch{});
-          else
+                        prefetch_next);
+          } else
             sliver_step(P, K, mr, pc, kc, beta, abuf, i0, rows, j, P.b + pc * P.ldb + j,
                         P.ldb, std::min(nr, P.n - j), NoPrefetch{});
         }
@@ -411,7 +433,7 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
     if (packed_b && !bgrp) bgrp = b_scratch().get<T>(G * nr * kc_max);
     if (a_whole && !a_ready) {
       for (int64_t pc = 0; pc < P.k; pc += kc_step)
-        pack_a(abuf + m_pad * pc, P, 0, P.m, pc, std::min(kc_step, P.k - pc), mr);
+        pack_a(K, abuf + m_pad * pc, P, 0, P.m, pc, std::min(kc_step, P.k - pc));
       a_ready = true;
     }
     for (int64_t pc = 0; pc < P.k; pc += kc_step) {
@@ -419,7 +441,7 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
       const T beta = pc == 0 ? P.beta : T(1);
       const T* ablk = abuf;
       if (a_whole) ablk = abuf + m_pad * pc;
-      else if (packed_a) pack_a(abuf, P, 0, P.m, pc, kc, mr);
+      else if (packed_a) pack_a(K, abuf, P, 0, P.m, pc, kc);
       for (int64_t g = s_begin; g < s_end; g += G) {
         const int64_t g_end = std::min(s_end, g + G);
         if (!packed_b) {
@@ -428,7 +450,7 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
                         P.ldb, std::min(nr, P.n - s * nr), NoPrefetch{});
           continue;
         }
-        pack_b(bgrp, P, pc, kc, g * nr, 0, g_end - g, nr);
+        pack_b(K, bgrp, P, pc, kc, g * nr, 0, g_end - g);
         // prefetch (into L2) the source of the next group during this group's kernel calls
         const int64_t jn = g_end * nr;
         const int64_t cols_n =

@@ -44,9 +44,10 @@ struct Avx2F64 {
 };
 
 const MicroKernel<float> k_f32{6, 16, &micro_kernel<Avx2F32, 6, 2, true>,
-                               &micro_kernel<Avx2F32, 6, 2, false>, "avx2 6x16"};
+                               &micro_kernel<Avx2F32, 6, 2, false>, "avx2 6x16",
+                               &gather_sliver_f32_avx2};
 const MicroKernel<double> k_f64{6, 8, &micro_kernel<Avx2F64, 6, 2, true>,
-                                &micro_kernel<Avx2F64, 6, 2, false>, "avx2 6x8"};
+                                &micro_kernel<Avx2F64, 6, 2, false>, "avx2 6x8", nullptr};
 
 }  // namespace
 

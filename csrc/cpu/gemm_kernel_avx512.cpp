@@ -42,9 +42,11 @@ struct Avx512F64 {
 };
 
 const MicroKernel<float> k_f32{14, 32, &micro_kernel<Avx512F32, 14, 2, true>,
-                               &micro_kernel<Avx512F32, 14, 2, false>, "avx512 14x32"};
+                               &micro_kernel<Avx512F32, 14, 2, false>, "avx512 14x32",
+                               &gather_sliver_f32_avx2};
 const MicroKernel<double> k_f64{14, 16, &micro_kernel<Avx512F64, 14, 2, true>,
-                                &micro_kernel<Avx512F64, 14, 2, false>, "avx512 14x16"};
+                                &micro_kernel<Avx512F64, 14, 2, false>, "avx512 14x16",
+                                nullptr};
 
 }  // namespace
 

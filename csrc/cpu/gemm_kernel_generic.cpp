@@ -34,9 +34,9 @@ void generic_kernel(const MicroArgs<T>& p) {
 }
 
 const MicroKernel<float> k_f32{4, 16, &generic_kernel<float, 4, 16>,
-                               &generic_kernel<float, 4, 16>, "generic 4x16"};
+                               &generic_kernel<float, 4, 16>, "generic 4x16", nullptr};
 const MicroKernel<double> k_f64{4, 8, &generic_kernel<double, 4, 8>, &generic_kernel<double, 4, 8>,
-                                "generic 4x8"};
+                                "generic 4x8", nullptr};
 
 }  // namespace
 

@@ -33,27 +33,48 @@ inline void micro_tile(const MicroArgs<typename V::T>& p) {
     const int64_t left = p.nb - int64_t(v) * W;
     nlanes[v] = int(left < 0 ? 0 : (left > W ? W : left));
   }
-  for (int i = 0; i < MR; ++i)  // the C tile, needed at the end
-    _mm_prefetch(reinterpret_cast<const char*>(p.c + (i < p.m ? i : 0) * p.ldc), _MM_HINT_T0);
+  // C: the next call's tile goes to L2 now; this tile (brought to L2 by the previous call) goes
+  // to L1 kTail steps before the end, so it does not compete with the A and B slivers in L1
+  // for the whole call. First and last element of each row: an unaligned row spans two lines.
+  if (p.c_next)
+    for (int64_t i = 0; i < p.m_next; ++i) {
+      const T* crow = p.c_next + i * p.ldc;
+      _mm_prefetch(reinterpret_cast<const char*>(crow), _MM_HINT_T1);
+      _mm_prefetch(reinterpret_cast<const char*>(crow + p.n - 1), _MM_HINT_T1);
+    }
+  auto prefetch_c = [&] {
+    for (int64_t i = 0; i < p.m; ++i) {
+      const T* crow = p.c + i * p.ldc;
+      _mm_prefetch(reinterpret_cast<const char*>(crow), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(crow + p.n - 1), _MM_HINT_T0);
+    }
+  };
 
   const T* a = p.a;
   const T* b = p.b;
-  const int64_t cs_a = PACKED_A ? MR : p.cs_a, rs_b = p.rs_b, k = p.k;
+  const int64_t cs_a = PACKED_A ? MR : p.cs_a, rs_b = p.rs_b;
+  auto steps = [&](int64_t count) {
 #pragma GCC unroll 4
-  for (int64_t q = 0; q < k; ++q) {
-    Vec bv[NV];
+    for (int64_t q = 0; q < count; ++q) {
+      Vec bv[NV];
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; ++v)
-      bv[v] = FULL_B ? V::load(b + v * W) : V::load_n(b + v * W, nlanes[v]);
+      for (int v = 0; v < NV; ++v)
+        bv[v] = FULL_B ? V::load(b + v * W) : V::load_n(b + v * W, nlanes[v]);
 #pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i) {
-      const Vec av = V::bcast(PACKED_A ? a + i : a + row_off[i]);
+      for (int i = 0; i < MR; ++i) {
+        const Vec av = V::bcast(PACKED_A ? a + i : a + row_off[i]);
 #pragma GCC unroll 8
-      for (int v = 0; v < NV; ++v) acc[i][v] = V::fmadd(av, bv[v], acc[i][v]);
+        for (int v = 0; v < NV; ++v) acc[i][v] = V::fmadd(av, bv[v], acc[i][v]);
+      }
+      a += cs_a;
+      b += rs_b;
     }
-    a += cs_a;
-    b += rs_b;
-  }
+  };
+  constexpr int64_t kTail = 32;
+  const int64_t head = p.k > kTail ? p.k - kTail : 0;
+  steps(head);
+  prefetch_c();
+  steps(p.k - head);
 
   if (p.m == MR && p.n == NR) {
     const Vec alpha = V::set1(p.alpha);

@@ -14,6 +14,8 @@ namespace dlcore::cpu::gemm_detail {
 //   nb >= n (a zero-padded packed sliver passes nb = NR even on the edge).
 //   C is row-major with leading dimension ldc; beta == 0 writes C without reading it.
 //   k >= 1, 1 <= m <= MR, 1 <= n <= nb <= NR.
+//   c_next: the C tile of the next call (m_next rows, same ldc and width), prefetched into L2
+//   while this one computes; nullptr when there is none. Only a hint: never read or written.
 template <typename T>
 struct MicroArgs {
   int64_t k;
@@ -24,19 +26,29 @@ struct MicroArgs {
   T* c;
   int64_t ldc, m, n;
   T alpha, beta;
+  const T* c_next;
+  int64_t m_next;
 };
 
 template <typename T>
 using MicroKernelFn = void (*)(const MicroArgs<T>& args);
 
+// Packs one sliver of w rows read across: dst[q * w + x] = src[x * ld + q] for q < kc, x < w;
+// rows x >= valid are written as zero. Returns false (writing nothing) for a w it lacks.
+template <typename T>
+using PackGatherFn = bool (*)(T* dst, const T* src, int64_t ld, int64_t valid, int64_t kc,
+                              int64_t w);
+
 // A kernel and its register block. packed_a is the variant for A packed as MR-row slivers
 // (rs_a == 1, cs_a == MR); strided_a accepts any rs_a/cs_a (the unpacked small-matrix path).
+// gather: a vector packing routine for slivers read across rows (nullptr: the scalar one).
 template <typename T>
 struct MicroKernel {
   int mr, nr;
   MicroKernelFn<T> packed_a;
   MicroKernelFn<T> strided_a;
   const char* name;
+  PackGatherFn<T> gather;
 };
 
 // The table of one ISA (each lives in gemm_kernel_<isa>.cpp; avx2/avx512 only on x86).
@@ -55,6 +67,8 @@ template <>
 const MicroKernel<double>& kernel_avx2<double>();
 template <typename T>
 const MicroKernel<T>& kernel_avx512();
+bool gather_sliver_f32_avx2(float* dst, const float* src, int64_t ld, int64_t valid, int64_t kc,
+                            int64_t w);  // gemm_pack_avx2.cpp
 template <>
 const MicroKernel<float>& kernel_avx512<float>();
 template <>
