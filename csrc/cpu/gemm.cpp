@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <type_traits>
 
 #include "common.h"
 #include "cpu/cache_info.h"
@@ -26,6 +27,7 @@ namespace {
 
 using gemm_detail::MicroArgs;
 using gemm_detail::MicroKernel;
+using gemm_detail::MicroKernelFn;
 
 // Small-matrix path bounds (measured crossovers, see docs/gemm.md and gemm_impl).
 constexpr int64_t kSmallN = 256;
@@ -273,14 +275,21 @@ void pack_b(const MicroKernel<T>& K, T* dst, const Problem<T>& P, int64_t p0, in
   }
 }
 
-// The micro-kernel calls for one B sliver (columns j .. j + nr of C) against rows
+struct NoPrefetch {
+  void operator()(int64_t, int64_t) const {}
+};
+
+// The micro-kernel work for one B sliver (columns j .. j + nr of C) against rows
 // [i0, i0 + rows) of A. b/rs_b/nb describe the sliver (packed or not); abuf is the packed A
-// block starting at row i0 (nullptr: read A in place). prefetch(part, parts) is called before
-// each kernel call so the caller can spread prefetches of its next sliver over the compute.
+// block starting at row i0 (nullptr: read A in place). With NoPrefetch, one kernel call covers
+// all the rows and prefetches the pf_lines cache lines from pf into L2 over its tiles;
+// otherwise one call per MR-row tile, with prefetch(tile, tiles) before each so the caller can
+// spread prefetches of its own over the compute.
 template <typename T, typename Prefetch>
-void sliver_step(const Problem<T>& P, const MicroKernel<T>& K, int64_t mr, int64_t pc,
-                 int64_t kc, T beta, const T* abuf, int64_t i0, int64_t rows, int64_t j,
-                 const T* b, int64_t rs_b, int64_t nb, Prefetch&& prefetch) {
+void sliver_step(const Problem<T>& P, const MicroKernel<T>& K, int64_t pc, int64_t kc, T beta,
+                 const T* abuf, int64_t i0, int64_t rows, int64_t j, const T* b, int64_t rs_b,
+                 int64_t nb, const T* pf, int64_t pf_lines, Prefetch&& prefetch) {
+  const int64_t mr = K.mr;
   MicroArgs<T> args{};
   args.k = kc;
   args.ldc = P.ldc;
@@ -290,37 +299,42 @@ void sliver_step(const Problem<T>& P, const MicroKernel<T>& K, int64_t mr, int64
   args.b = b;
   args.rs_b = rs_b;
   args.nb = nb;
-  const int64_t parts = ceil_div(rows, mr);
-  for (int64_t ir = 0; ir < rows; ir += mr) {
+  if (abuf) {
+    args.rs_a = 1;
+    args.cs_a = mr;
+    args.a_tile = mr * kc;
+  } else {
+    args.rs_a = P.ta ? 1 : P.lda;
+    args.cs_a = P.ta ? P.lda : 1;
+    args.a_tile = mr * args.rs_a;
+  }
+  const MicroKernelFn<T> kernel = abuf ? K.packed_a : K.strided_a;
+  // after the last tile: the first tile of the next column sliver
+  const T* c_after = j + nb < P.n ? P.c + i0 * P.ldc + j + nb : nullptr;
+  auto call = [&](int64_t ir, int64_t m, const T* c_next, int64_t m_next) {
     const int64_t i = i0 + ir;
-    prefetch(ir / mr, parts);
-    args.m = std::min(mr, P.m - i);
+    args.m = m;
     args.c = P.c + i * P.ldc + j;
-    // the next call's C tile: the next row sliver, or the first one of the next column sliver
-    if (ir + mr < rows) {
-      args.c_next = args.c + mr * P.ldc;
-      args.m_next = std::min(mr, P.m - i - mr);
-    } else {
-      args.c_next = j + nb < P.n ? P.c + i0 * P.ldc + j + nb : nullptr;
-      args.m_next = std::min(mr, P.m - i0);
-    }
-    if (abuf) {
-      args.a = abuf + ir * kc;
-      args.rs_a = 1;
-      args.cs_a = mr;
-      K.packed_a(args);
-    } else {
-      args.a = P.ta ? P.a + pc * P.lda + i : P.a + i * P.lda + pc;
-      args.rs_a = P.ta ? 1 : P.lda;
-      args.cs_a = P.ta ? P.lda : 1;
-      K.strided_a(args);
+    args.c_next = c_next;
+    args.m_next = m_next;
+    args.a = abuf ? abuf + ir * kc : (P.ta ? P.a + pc * P.lda + i : P.a + i * P.lda + pc);
+    kernel(args);
+  };
+  if constexpr (std::is_same_v<std::decay_t<Prefetch>, NoPrefetch>) {
+    args.pf = pf;
+    args.pf_lines = pf_lines;
+    call(0, rows, c_after, std::min(mr, P.m - i0));
+  } else {
+    const int64_t tiles = ceil_div(rows, mr);
+    for (int64_t ir = 0; ir < rows; ir += mr) {
+      prefetch(ir / mr, tiles);
+      if (ir + mr < rows)
+        call(ir, mr, P.c + (i0 + ir + mr) * P.ldc + j, std::min(mr, rows - ir - mr));
+      else
+        call(ir, rows - ir, c_after, std::min(mr, P.m - i0));
     }
   }
 }
-
-struct NoPrefetch {
-  void operator()(int64_t, int64_t) const {}
-};
 
 // Shared-panel mode (m > fused_rows), the loop nest of one thread. With nt > 1 it runs inside
 // an OpenMP team of nt threads; the packing of the kc x nc B panel and the work items (row
@@ -370,19 +384,15 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
         for (int64_t s = s_begin; s < s_end; ++s) {
           const int64_t j = jc + s * nr;
           if (packed_b) {
-            // the next packed B sliver (from L3) into L2, spread over this sliver's calls
-            const T* next = s + 1 < s_end ? bbuf + (s + 1) * nr * kc : nullptr;
-            const int64_t lines = next ? ceil_div(nr * kc, kLine) : 0;
-            auto prefetch_next = [&](int64_t part, int64_t parts) {
-              if (!prefetch) return;
-              for (int64_t l = lines * part / parts, l1 = lines * (part + 1) / parts; l < l1; ++l)
-                __builtin_prefetch(next + l * kLine, 0, 2);
-            };
-            sliver_step(P, K, mr, pc, kc, beta, abuf, i0, rows, j, bbuf + s * nr * kc, nr, nr,
-                        prefetch_next);
-          } else
-            sliver_step(P, K, mr, pc, kc, beta, abuf, i0, rows, j, P.b + pc * P.ldb + j,
-                        P.ldb, std::min(nr, P.n - j), NoPrefetch{});
+            // the next packed B sliver (from L3) goes to L2 during this one's calls
+            const bool more = prefetch && s + 1 < s_end;
+            sliver_step(P, K, pc, kc, beta, abuf, i0, rows, j, bbuf + s * nr * kc, nr, nr,
+                        bbuf + (s + 1) * nr * kc, more ? ceil_div(nr * kc, kLine) : 0,
+                        NoPrefetch{});
+          } else {
+            sliver_step(P, K, pc, kc, beta, abuf, i0, rows, j, P.b + pc * P.ldb + j, P.ldb,
+                        std::min(nr, P.n - j), static_cast<const T*>(nullptr), 0, NoPrefetch{});
+          }
         }
       };
       if (nt > 1) {
@@ -446,8 +456,9 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
         const int64_t g_end = std::min(s_end, g + G);
         if (!packed_b) {
           for (int64_t s = g; s < g_end; ++s)
-            sliver_step(P, K, mr, pc, kc, beta, ablk, 0, P.m, s * nr, P.b + pc * P.ldb + s * nr,
-                        P.ldb, std::min(nr, P.n - s * nr), NoPrefetch{});
+            sliver_step(P, K, pc, kc, beta, ablk, 0, P.m, s * nr, P.b + pc * P.ldb + s * nr,
+                        P.ldb, std::min(nr, P.n - s * nr), static_cast<const T*>(nullptr), 0,
+                        NoPrefetch{});
           continue;
         }
         pack_b(K, bgrp, P, pc, kc, g * nr, 0, g_end - g);
@@ -475,8 +486,8 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
           }
         };
         for (int64_t s = g; s < g_end; ++s)
-          sliver_step(P, K, mr, pc, kc, beta, ablk, 0, P.m, s * nr, bgrp + (s - g) * nr * kc, nr,
-                      nr, prefetch_next);
+          sliver_step(P, K, pc, kc, beta, ablk, 0, P.m, s * nr, bgrp + (s - g) * nr * kc, nr,
+                      nr, static_cast<const T*>(nullptr), 0, prefetch_next);
       }
     }
   };

@@ -12,47 +12,30 @@ namespace dlcore::cpu::gemm_detail {
 namespace {
 
 // V provides: T, Vec, W, zero(), load(p), load_n(p, n) (lanes >= n read as 0 and are not
-// touched in memory), bcast(p), fmadd(a, b, c) = a * b + c, store(p, v).
-// PACKED_A: A is an MR-row packed sliver (rs_a == 1, cs_a == MR). FULL_B: nb == NR.
-template <class V, int MR, int NV, bool PACKED_A, bool FULL_B>
-inline void micro_tile(const MicroArgs<typename V::T>& p) {
+// touched in memory), bcast(p), fmadd(a, b, c) = a * b + c, mul(a, b), set1(x), store(p, v).
+// PACKED_A: A is packed as MR-row slivers (rs_a == 1, cs_a == MR). FULL_B: nb == NR.
+
+// One tile of R <= MR rows (R < MR: an edge tile, which costs R / MR of a full one; rows
+// m <= i < R alias row 0 and are discarded). a: the tile's A; c: its C.
+template <class V, int MR, int R, int NV, bool PACKED_A, bool FULL_B>
+inline void tile_rows(const MicroArgs<typename V::T>& p, const typename V::T* a,
+                      typename V::T* c, int64_t m, const int* nlanes) {
   using T = typename V::T;
   using Vec = typename V::Vec;
   constexpr int W = V::W, NR = NV * W;
-  Vec acc[MR][NV];
+  // this tile's C goes to L1 kTail steps before the end of its k loop (brought to L2 while
+  // the previous tile computed), so it does not compete with the A and B slivers in L1
+  constexpr int64_t kTail = 32;
+  const int64_t cs_a = PACKED_A ? MR : p.cs_a, rs_b = p.rs_b, ldc = p.ldc, n = p.n;
+  Vec acc[R][NV];
 #pragma GCC unroll 32
-  for (int i = 0; i < MR; ++i)
+  for (int i = 0; i < R; ++i)
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) acc[i][v] = V::zero();
+  int64_t row_off[R];
+  for (int i = 0; i < R; ++i) row_off[i] = (i < m ? i : 0) * p.rs_a;
 
-  // rows past m alias row 0 (their results are discarded)
-  int64_t row_off[MR];
-  for (int i = 0; i < MR; ++i) row_off[i] = (i < p.m ? i : 0) * p.rs_a;
-  int nlanes[NV];
-  for (int v = 0; v < NV; ++v) {
-    const int64_t left = p.nb - int64_t(v) * W;
-    nlanes[v] = int(left < 0 ? 0 : (left > W ? W : left));
-  }
-  // C: the next call's tile goes to L2 now; this tile (brought to L2 by the previous call) goes
-  // to L1 kTail steps before the end, so it does not compete with the A and B slivers in L1
-  // for the whole call. First and last element of each row: an unaligned row spans two lines.
-  if (p.c_next)
-    for (int64_t i = 0; i < p.m_next; ++i) {
-      const T* crow = p.c_next + i * p.ldc;
-      _mm_prefetch(reinterpret_cast<const char*>(crow), _MM_HINT_T1);
-      _mm_prefetch(reinterpret_cast<const char*>(crow + p.n - 1), _MM_HINT_T1);
-    }
-  auto prefetch_c = [&] {
-    for (int64_t i = 0; i < p.m; ++i) {
-      const T* crow = p.c + i * p.ldc;
-      _mm_prefetch(reinterpret_cast<const char*>(crow), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(crow + p.n - 1), _MM_HINT_T0);
-    }
-  };
-
-  const T* a = p.a;
   const T* b = p.b;
-  const int64_t cs_a = PACKED_A ? MR : p.cs_a, rs_b = p.rs_b;
   auto steps = [&](int64_t count) {
 #pragma GCC unroll 4
     for (int64_t q = 0; q < count; ++q) {
@@ -61,7 +44,7 @@ inline void micro_tile(const MicroArgs<typename V::T>& p) {
       for (int v = 0; v < NV; ++v)
         bv[v] = FULL_B ? V::load(b + v * W) : V::load_n(b + v * W, nlanes[v]);
 #pragma GCC unroll 32
-      for (int i = 0; i < MR; ++i) {
+      for (int i = 0; i < R; ++i) {
         const Vec av = V::bcast(PACKED_A ? a + i : a + row_off[i]);
 #pragma GCC unroll 8
         for (int v = 0; v < NV; ++v) acc[i][v] = V::fmadd(av, bv[v], acc[i][v]);
@@ -70,45 +53,87 @@ inline void micro_tile(const MicroArgs<typename V::T>& p) {
       b += rs_b;
     }
   };
-  constexpr int64_t kTail = 32;
   const int64_t head = p.k > kTail ? p.k - kTail : 0;
   steps(head);
-  prefetch_c();
+  for (int64_t i = 0; i < m; ++i) {  // first and last element: a row may span two lines
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + n - 1), _MM_HINT_T0);
+  }
   steps(p.k - head);
 
-  if (p.m == MR && p.n == NR) {
+  if (m == R && n == NR) {
     const Vec alpha = V::set1(p.alpha);
     if (p.beta == T(0)) {
 #pragma GCC unroll 32
-      for (int i = 0; i < MR; ++i)
+      for (int i = 0; i < R; ++i)
 #pragma GCC unroll 8
-        for (int v = 0; v < NV; ++v) V::store(p.c + i * p.ldc + v * W, V::mul(alpha, acc[i][v]));
+        for (int v = 0; v < NV; ++v) V::store(c + i * ldc + v * W, V::mul(alpha, acc[i][v]));
     } else {
       const Vec beta = V::set1(p.beta);
 #pragma GCC unroll 32
-      for (int i = 0; i < MR; ++i)
+      for (int i = 0; i < R; ++i)
 #pragma GCC unroll 8
         for (int v = 0; v < NV; ++v) {
-          T* cp = p.c + i * p.ldc + v * W;
+          T* cp = c + i * ldc + v * W;
           V::store(cp, V::fmadd(beta, V::load(cp), V::mul(alpha, acc[i][v])));
         }
     }
     return;
   }
-  alignas(64) T tile[MR * NR];
+  alignas(64) T tile[R * NR];
 #pragma GCC unroll 32
-  for (int i = 0; i < MR; ++i)
+  for (int i = 0; i < R; ++i)
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) V::store(tile + i * NR + v * W, acc[i][v]);
-  store_tile<T, NR>(tile, p);
+  store_tile<T, NR>(tile, c, ldc, m, n, p.alpha, p.beta);
+}
+
+template <class V, int MR, int NV, bool PACKED_A, bool FULL_B>
+inline void micro_tiles(const MicroArgs<typename V::T>& p) {
+  using T = typename V::T;
+  constexpr int W = V::W;
+  constexpr int64_t kLine = 64 / sizeof(T);
+  static_assert(MR > 4, "edge tiles run as 2 or 4 rows");
+  int nlanes[NV];
+  for (int v = 0; v < NV; ++v) {
+    const int64_t left = p.nb - int64_t(v) * W;
+    nlanes[v] = int(left < 0 ? 0 : (left > W ? W : left));
+  }
+  const int64_t ldc = p.ldc, tiles = (p.m + MR - 1) / MR;
+  auto prefetch_c_l2 = [&](const T* c, int64_t rows) {
+    for (int64_t i = 0; i < rows; ++i) {
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T1);
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + p.n - 1), _MM_HINT_T1);
+    }
+  };
+  for (int64_t t = 0; t < tiles; ++t) {
+    const int64_t m = p.m - t * MR < MR ? p.m - t * MR : MR;
+    T* c = p.c + t * MR * ldc;
+    // the next tile's C into L2, and this tile's share of the caller's lines
+    if (t + 1 < tiles)
+      prefetch_c_l2(c + MR * ldc, p.m - (t + 1) * MR < MR ? p.m - (t + 1) * MR : MR);
+    else if (p.c_next)
+      prefetch_c_l2(p.c_next, p.m_next);
+    for (int64_t l = p.pf_lines * t / tiles, l1 = p.pf_lines * (t + 1) / tiles; l < l1; ++l)
+      _mm_prefetch(reinterpret_cast<const char*>(p.pf + l * kLine), _MM_HINT_T1);
+
+    const T* a = p.a + t * p.a_tile;
+    // an edge tile of 1-2 or 3-4 rows runs as a 2- or 4-row tile
+    if (m <= 2)
+      tile_rows<V, MR, 2, NV, PACKED_A, FULL_B>(p, a, c, m, nlanes);
+    else if (m <= 4)
+      tile_rows<V, MR, 4, NV, PACKED_A, FULL_B>(p, a, c, m, nlanes);
+    else
+      tile_rows<V, MR, MR, NV, PACKED_A, FULL_B>(p, a, c, m, nlanes);
+  }
 }
 
 template <class V, int MR, int NV, bool PACKED_A>
 void micro_kernel(const MicroArgs<typename V::T>& p) {
   if (p.nb == NV * V::W)
-    micro_tile<V, MR, NV, PACKED_A, true>(p);
+    micro_tiles<V, MR, NV, PACKED_A, true>(p);
   else
-    micro_tile<V, MR, NV, PACKED_A, false>(p);
+    micro_tiles<V, MR, NV, PACKED_A, false>(p);
 }
 
 }  // namespace

@@ -8,19 +8,22 @@
 
 namespace dlcore::cpu::gemm_detail {
 
-// One micro-tile: C[i, j] = alpha * sum_q A(i, q) * B(q, j) + beta * C[i, j] for i < m, j < n.
-//   A(i, q) = a[i * rs_a + q * cs_a]; rows i >= m are never read (kernels reuse row 0).
+// One kernel call: C[i, j] = alpha * sum_q A(i, q) * B(q, j) + beta * C[i, j] for i < m,
+// j < n, computed as ceil(m / MR) register tiles of MR rows (the last one may be partial).
+//   A(i, q) = a[(i / MR) * a_tile + (i % MR) * rs_a + q * cs_a]; rows i >= m are never read
+//   (kernels reuse the tile's first row). Packed A: rs_a == 1, cs_a == MR, a_tile == MR * k.
 //   B(q, j) = b[q * rs_b + j], unit stride along j; columns j >= nb are never read, and
 //   nb >= n (a zero-padded packed sliver passes nb = NR even on the edge).
 //   C is row-major with leading dimension ldc; beta == 0 writes C without reading it.
-//   k >= 1, 1 <= m <= MR, 1 <= n <= nb <= NR.
-//   c_next: the C tile of the next call (m_next rows, same ldc and width), prefetched into L2
-//   while this one computes; nullptr when there is none. Only a hint: never read or written.
+//   k >= 1, m >= 1, 1 <= n <= nb <= NR.
+// Prefetch hints (never read or written): c_next, the C tile (m_next rows, same ldc, width n)
+// that the next call writes first, or nullptr; pf_lines cache lines from pf, brought into L2
+// spread over the tiles (pf_lines == 0: none).
 template <typename T>
 struct MicroArgs {
   int64_t k;
   const T* a;
-  int64_t rs_a, cs_a;
+  int64_t rs_a, cs_a, a_tile;
   const T* b;
   int64_t rs_b, nb;
   T* c;
@@ -28,6 +31,8 @@ struct MicroArgs {
   T alpha, beta;
   const T* c_next;
   int64_t m_next;
+  const T* pf;
+  int64_t pf_lines;
 };
 
 template <typename T>
@@ -90,16 +95,16 @@ inline const MicroKernel<T>& kernel_for(Isa isa) {
 // gets a private copy (a shared inline instantiation could be taken from the AVX-512 object).
 namespace {
 
-// Writes an MR x NR accumulator tile (row-major, stride NR) into the m x n corner of C.
+// Writes the m x n corner of an accumulator tile (row-major, stride NR) into C (ldc).
 template <typename T, int NR>
-inline void store_tile(const T* acc, const MicroArgs<T>& p) {
-  for (int64_t i = 0; i < p.m; ++i) {
-    T* crow = p.c + i * p.ldc;
+inline void store_tile(const T* acc, T* c, int64_t ldc, int64_t m, int64_t n, T alpha, T beta) {
+  for (int64_t i = 0; i < m; ++i) {
+    T* crow = c + i * ldc;
     const T* arow = acc + i * NR;
-    if (p.beta == T(0))
-      for (int64_t j = 0; j < p.n; ++j) crow[j] = p.alpha * arow[j];
+    if (beta == T(0))
+      for (int64_t j = 0; j < n; ++j) crow[j] = alpha * arow[j];
     else
-      for (int64_t j = 0; j < p.n; ++j) crow[j] = p.alpha * arow[j] + p.beta * crow[j];
+      for (int64_t j = 0; j < n; ++j) crow[j] = alpha * arow[j] + beta * crow[j];
   }
 }
 
