@@ -259,7 +259,8 @@ def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, wa
     rotation and with the same clock, for the "2 threads never slower than 1" comparison.
     settle_s: idle time before each sample, so the previous library's spinning pool threads
     (OpenMP, OpenBLAS) have gone to sleep and do not occupy the cores being measured.
-    Returns {lib: {"s": median seconds per call, "err": max rel error, "samples": [...]}}.
+    Returns {lib: {"s": median seconds per call, "s_min": the fastest sample's, "err": max rel
+    error, "samples": [...]}}.
     """
     from dlcore import _C
 
@@ -304,6 +305,7 @@ def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, wa
             results[lib]["samples"].append(s)
     for res in results.values():
         res["s"] = statistics.median(res["samples"])
+        res["s_min"] = min(res["samples"])
         res["clock"] = clock
     return results
 
