@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <type_traits>
 
 #include "common.h"
 #include "cpu/cache_info.h"
@@ -27,7 +26,6 @@ namespace {
 
 using gemm_detail::MicroArgs;
 using gemm_detail::MicroKernel;
-using gemm_detail::MicroKernelFn;
 
 // Small-matrix path bounds (measured crossovers, see docs/gemm.md and gemm_impl).
 constexpr int64_t kSmallN = 256;
@@ -282,64 +280,52 @@ void pack_b(const MicroKernel<T>& K, T* dst, const Problem<T>& P, int64_t p0, in
   }
 }
 
-struct NoPrefetch {
-  void operator()(int64_t, int64_t) const {}
-};
+using gemm_detail::PrefetchRegion;
 
-// The micro-kernel work for one B sliver (columns j .. j + nr of C) against rows
-// [i0, i0 + rows) of A. b/rs_b/nb describe the sliver (packed or not); abuf is the packed A
-// block starting at row i0 (nullptr: read A in place). With NoPrefetch, one kernel call covers
-// all the rows and prefetches the pf_lines cache lines from pf into L2 over its tiles;
-// otherwise one call per MR-row tile, with prefetch(tile, tiles) before each so the caller can
-// spread prefetches of its own over the compute.
-template <typename T, typename Prefetch>
+// Rows [rows * part / parts, rows * (part + 1) / parts) of region r.
+template <typename T>
+PrefetchRegion<T> region_part(PrefetchRegion<T> r, int64_t part, int64_t parts) {
+  const int64_t r0 = r.rows * part / parts, r1 = r.rows * (part + 1) / parts;
+  r.base += r0 * r.ld;
+  r.rows = r1 - r0;
+  return r;
+}
+
+// One kernel call for one B sliver (columns j .. j + nr of C) against rows [i0, i0 + rows) of
+// A. b/rs_b/nb describe the sliver (packed or not); abuf is the packed A block starting at row
+// i0 (nullptr: read A in place); pf is what the caller wants in L2 next.
+template <typename T>
 void sliver_step(const Problem<T>& P, const MicroKernel<T>& K, int64_t pc, int64_t kc, T beta,
                  const T* abuf, int64_t i0, int64_t rows, int64_t j, const T* b, int64_t rs_b,
-                 int64_t nb, const T* pf, int64_t pf_lines, Prefetch&& prefetch) {
+                 int64_t nb, const PrefetchRegion<T>& pf) {
   const int64_t mr = K.mr;
   MicroArgs<T> args{};
   args.k = kc;
   args.ldc = P.ldc;
   args.alpha = P.alpha;
   args.beta = beta;
+  args.m = rows;
   args.n = std::min(nb, P.n - j);
   args.b = b;
   args.rs_b = rs_b;
   args.nb = nb;
+  args.c = P.c + i0 * P.ldc + j;
+  // after the last tile: the first tile of the next column sliver
+  args.c_next = j + nb < P.n ? P.c + i0 * P.ldc + j + nb : nullptr;
+  args.m_next = std::min(mr, P.m - i0);
+  args.pf = pf;
   if (abuf) {
+    args.a = abuf;
     args.rs_a = 1;
     args.cs_a = mr;
     args.a_tile = mr * kc;
+    K.packed_a(args);
   } else {
+    args.a = P.ta ? P.a + pc * P.lda + i0 : P.a + i0 * P.lda + pc;
     args.rs_a = P.ta ? 1 : P.lda;
     args.cs_a = P.ta ? P.lda : 1;
     args.a_tile = mr * args.rs_a;
-  }
-  const MicroKernelFn<T> kernel = abuf ? K.packed_a : K.strided_a;
-  // after the last tile: the first tile of the next column sliver
-  const T* c_after = j + nb < P.n ? P.c + i0 * P.ldc + j + nb : nullptr;
-  auto call = [&](int64_t ir, int64_t m, const T* c_next, int64_t m_next) {
-    const int64_t i = i0 + ir;
-    args.m = m;
-    args.c = P.c + i * P.ldc + j;
-    args.c_next = c_next;
-    args.m_next = m_next;
-    args.a = abuf ? abuf + ir * kc : (P.ta ? P.a + pc * P.lda + i : P.a + i * P.lda + pc);
-    kernel(args);
-  };
-  if constexpr (std::is_same_v<std::decay_t<Prefetch>, NoPrefetch>) {
-    args.pf = pf;
-    args.pf_lines = pf_lines;
-    call(0, rows, c_after, std::min(mr, P.m - i0));
-  } else {
-    const int64_t tiles = ceil_div(rows, mr);
-    for (int64_t ir = 0; ir < rows; ir += mr) {
-      prefetch(ir / mr, tiles);
-      if (ir + mr < rows)
-        call(ir, mr, P.c + (i0 + ir + mr) * P.ldc + j, std::min(mr, rows - ir - mr));
-      else
-        call(ir, rows - ir, c_after, std::min(mr, P.m - i0));
-    }
+    K.strided_a(args);
   }
 }
 
@@ -351,7 +337,6 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
                 bool packed_a, bool packed_b, T* bbuf, int nt, double* busy = nullptr) {
   const int64_t mr = bl.mr, nr = bl.nr;
   const bool prefetch = gemm_tuning().prefetch != 0;
-  constexpr int64_t kLine = 64 / sizeof(T);
   // row chunks: ceil(m / MC), rounded up to a multiple of the thread count, equal sizes
   int64_t n_ic = ceil_div(P.m, bl.mc);
   if (nt > 1) n_ic = std::min(round_up(n_ic, nt), ceil_div(P.m, mr));
@@ -391,14 +376,13 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
         for (int64_t s = s_begin; s < s_end; ++s) {
           const int64_t j = jc + s * nr;
           if (packed_b) {
-            // the next packed B sliver (from L3) goes to L2 during this one's calls
-            const bool more = prefetch && s + 1 < s_end;
-            sliver_step(P, K, pc, kc, beta, abuf, i0, rows, j, bbuf + s * nr * kc, nr, nr,
-                        bbuf + (s + 1) * nr * kc, more ? ceil_div(nr * kc, kLine) : 0,
-                        NoPrefetch{});
+            // the next packed B sliver (from L3) goes to L2 during this one
+            PrefetchRegion<T> next;
+            if (prefetch && s + 1 < s_end) next = {bbuf + (s + 1) * nr * kc, 1, nr * kc, 0};
+            sliver_step(P, K, pc, kc, beta, abuf, i0, rows, j, bbuf + s * nr * kc, nr, nr, next);
           } else {
             sliver_step(P, K, pc, kc, beta, abuf, i0, rows, j, P.b + pc * P.ldb + j, P.ldb,
-                        std::min(nr, P.n - j), static_cast<const T*>(nullptr), 0, NoPrefetch{});
+                        std::min(nr, P.n - j), PrefetchRegion<T>{});
           }
         }
       };
@@ -434,7 +418,6 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
   const int64_t kc_step = ceil_div(P.k, ceil_div(P.k, bl.kc_fused)), kc_max = kc_step;
   const int64_t G = gemm_tuning().fuse_group > 0 ? gemm_tuning().fuse_group : kFuseGroup;
   const bool prefetch = gemm_tuning().prefetch != 0;
-  constexpr int64_t kLine = 64 / sizeof(T);
   const int64_t n_sl = ceil_div(P.n, nr), m_pad = round_up(P.m, mr);
   const int64_t n_chunks =
       nt > 1 ? std::max<int64_t>(1, std::min<int64_t>(ceil_div(n_sl, G), 4 * int64_t(nt))) : 1;
@@ -464,37 +447,21 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
         if (!packed_b) {
           for (int64_t s = g; s < g_end; ++s)
             sliver_step(P, K, pc, kc, beta, ablk, 0, P.m, s * nr, P.b + pc * P.ldb + s * nr,
-                        P.ldb, std::min(nr, P.n - s * nr), static_cast<const T*>(nullptr), 0,
-                        NoPrefetch{});
+                        P.ldb, std::min(nr, P.n - s * nr), PrefetchRegion<T>{});
           continue;
         }
         pack_b(K, bgrp, P, pc, kc, g * nr, 0, g_end - g);
-        // prefetch (into L2) the source of the next group during this group's kernel calls
+        // the source of the next group goes to L2 during this group, a share per sliver
         const int64_t jn = g_end * nr;
         const int64_t cols_n =
             g_end < s_end ? std::min((std::min(s_end, g_end + G) - g_end) * nr, P.n - jn) : 0;
-        const int64_t calls = (g_end - g) * ceil_div(P.m, mr);
-        int64_t call = 0;
-        auto prefetch_next = [&](int64_t, int64_t) {
-          if (cols_n <= 0 || !prefetch) return;
-          const int64_t part = call++;
-          if (!P.tb) {  // kc rows of cols_n contiguous elements
-            for (int64_t q = kc * part / calls, q1 = kc * (part + 1) / calls; q < q1; ++q) {
-              const T* row = P.b + (pc + q) * P.ldb + jn;
-              for (int64_t x = 0; x < cols_n; x += kLine) __builtin_prefetch(row + x, 0, 2);
-              __builtin_prefetch(row + cols_n - 1, 0, 2);
-            }
-          } else {  // cols_n storage rows of kc contiguous elements
-            for (int64_t c = cols_n * part / calls, c1 = cols_n * (part + 1) / calls; c < c1; ++c) {
-              const T* row = P.b + (jn + c) * P.ldb + pc;
-              for (int64_t q = 0; q < kc; q += kLine) __builtin_prefetch(row + q, 0, 2);
-              __builtin_prefetch(row + kc - 1, 0, 2);
-            }
-          }
-        };
+        PrefetchRegion<T> next;
+        if (prefetch && cols_n > 0)
+          next = P.tb ? PrefetchRegion<T>{P.b + jn * P.ldb + pc, cols_n, kc, P.ldb}
+                      : PrefetchRegion<T>{P.b + pc * P.ldb + jn, kc, cols_n, P.ldb};
         for (int64_t s = g; s < g_end; ++s)
           sliver_step(P, K, pc, kc, beta, ablk, 0, P.m, s * nr, bgrp + (s - g) * nr * kc, nr,
-                      nr, static_cast<const T*>(nullptr), 0, prefetch_next);
+                      nr, region_part(next, s - g, g_end - g));
       }
     }
   };

@@ -11,6 +11,35 @@
 namespace dlcore::cpu::gemm_detail {
 namespace {
 
+// Prefetches the C rows [c, c + rows * ldc) of a tile n wide into the cache level HINT: the
+// first and last element of each row (an unaligned row of the tile spans two cache lines).
+template <int HINT, typename T>
+inline void prefetch_tile(const T* c, int64_t rows, int64_t ldc, int64_t n) {
+  for (int64_t i = 0; i < rows; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), static_cast<_mm_hint>(HINT));
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + n - 1), static_cast<_mm_hint>(HINT));
+  }
+}
+
+// Prefetches into L2 share t of `tiles` equal shares of region r's cache lines (per row, one
+// line every 64 bytes plus the row's last element, for rows that do not start on a line).
+template <typename T>
+inline void prefetch_share(const PrefetchRegion<T>& r, int64_t t, int64_t tiles) {
+  if (r.rows <= 0) return;
+  constexpr int64_t kLine = 64 / sizeof(T);
+  const int64_t per_row = (r.len + kLine - 1) / kLine + 1, total = r.rows * per_row;
+  const int64_t u0 = total * t / tiles, u1 = total * (t + 1) / tiles;
+  int64_t row = u0 / per_row, l = u0 % per_row;
+  for (int64_t u = u0; u < u1; ++u) {
+    const int64_t x = l * kLine < r.len ? l * kLine : r.len - 1;
+    _mm_prefetch(reinterpret_cast<const char*>(r.base + row * r.ld + x), _MM_HINT_T1);
+    if (++l == per_row) {
+      l = 0;
+      ++row;
+    }
+  }
+}
+
 // V provides: T, Vec, W, zero(), load(p), load_n(p, n) (lanes >= n read as 0 and are not
 // touched in memory), bcast(p), fmadd(a, b, c) = a * b + c, mul(a, b), set1(x), store(p, v).
 // PACKED_A: A is packed as MR-row slivers (rs_a == 1, cs_a == MR). FULL_B: nb == NR.
@@ -55,10 +84,7 @@ inline void tile_rows(const MicroArgs<typename V::T>& p, const typename V::T* a,
   };
   const int64_t head = p.k > kTail ? p.k - kTail : 0;
   steps(head);
-  for (int64_t i = 0; i < m; ++i) {  // first and last element: a row may span two lines
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + n - 1), _MM_HINT_T0);
-  }
+  prefetch_tile<_MM_HINT_T0>(c, m, ldc, n);
   steps(p.k - head);
 
   if (m == R && n == NR) {
@@ -92,7 +118,6 @@ template <class V, int MR, int NV, bool PACKED_A, bool FULL_B>
 inline void micro_tiles(const MicroArgs<typename V::T>& p) {
   using T = typename V::T;
   constexpr int W = V::W;
-  constexpr int64_t kLine = 64 / sizeof(T);
   static_assert(MR > 4, "edge tiles run as 2 or 4 rows");
   int nlanes[NV];
   for (int v = 0; v < NV; ++v) {
@@ -100,22 +125,16 @@ inline void micro_tiles(const MicroArgs<typename V::T>& p) {
     nlanes[v] = int(left < 0 ? 0 : (left > W ? W : left));
   }
   const int64_t ldc = p.ldc, tiles = (p.m + MR - 1) / MR;
-  auto prefetch_c_l2 = [&](const T* c, int64_t rows) {
-    for (int64_t i = 0; i < rows; ++i) {
-      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T1);
-      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + p.n - 1), _MM_HINT_T1);
-    }
-  };
   for (int64_t t = 0; t < tiles; ++t) {
     const int64_t m = p.m - t * MR < MR ? p.m - t * MR : MR;
     T* c = p.c + t * MR * ldc;
-    // the next tile's C into L2, and this tile's share of the caller's lines
+    // the next tile's C into L2, and this tile's share of the caller's region
     if (t + 1 < tiles)
-      prefetch_c_l2(c + MR * ldc, p.m - (t + 1) * MR < MR ? p.m - (t + 1) * MR : MR);
+      prefetch_tile<_MM_HINT_T1>(c + MR * ldc, p.m - (t + 1) * MR < MR ? p.m - (t + 1) * MR : MR,
+                                 ldc, p.n);
     else if (p.c_next)
-      prefetch_c_l2(p.c_next, p.m_next);
-    for (int64_t l = p.pf_lines * t / tiles, l1 = p.pf_lines * (t + 1) / tiles; l < l1; ++l)
-      _mm_prefetch(reinterpret_cast<const char*>(p.pf + l * kLine), _MM_HINT_T1);
+      prefetch_tile<_MM_HINT_T1>(p.c_next, p.m_next, ldc, p.n);
+    prefetch_share(p.pf, t, tiles);
 
     const T* a = p.a + t * p.a_tile;
     // an edge tile of 1-2 or 3-4 rows runs as a 2- or 4-row tile

@@ -1,5 +1,5 @@
 // Private to the gemm family: the micro-kernel contract and the per-ISA kernel table.
-// A micro-kernel computes one MR x NR tile of C from an A sliver and a B sliver of depth k;
+// A micro-kernel computes the MR-row tiles of C against one B sliver of depth k;
 // csrc/cpu/gemm.cpp (the Goto/BLIS driver) packs, blocks and threads around it.
 #pragma once
 #include <cstdint>
@@ -17,8 +17,14 @@ namespace dlcore::cpu::gemm_detail {
 //   C is row-major with leading dimension ldc; beta == 0 writes C without reading it.
 //   k >= 1, m >= 1, 1 <= n <= nb <= NR.
 // Prefetch hints (never read or written): c_next, the C tile (m_next rows, same ldc, width n)
-// that the next call writes first, or nullptr; pf_lines cache lines from pf, brought into L2
-// spread over the tiles (pf_lines == 0: none).
+// that the next call writes first, or nullptr; pf, memory the caller needs next, brought into
+// L2 spread over the tiles.
+template <typename T>
+struct PrefetchRegion {  // rows of len contiguous elements, ld apart; rows == 0: none
+  const T* base = nullptr;
+  int64_t rows = 0, len = 0, ld = 0;
+};
+
 template <typename T>
 struct MicroArgs {
   int64_t k;
@@ -31,8 +37,7 @@ struct MicroArgs {
   T alpha, beta;
   const T* c_next;
   int64_t m_next;
-  const T* pf;
-  int64_t pf_lines;
+  PrefetchRegion<T> pf;
 };
 
 template <typename T>
