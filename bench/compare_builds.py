@@ -2,12 +2,14 @@
 
     python bench/compare_builds.py OLD.so NEW.so [--shapes MxKxN[:op] ...] [--rounds 30]
 
+dlcore must be importable (installed, or `PYTHONPATH=.` in a dev tree) for its operands.
+
 Each build's extension file is loaded under its own path (copy `dlcore/_C*.so` aside before
 rebuilding). numpy (OpenBLAS, limited to 1 thread) and every build are timed in rounds, one
 sample each per round back to back, so slow spells of a shared machine hit all of them alike.
 Reported per build: GFLOP/s of its fastest sample, that against numpy's fastest ("best"), and
 the median over rounds of numpy time / build time within the round ("paired"). op is NN, NT,
-TN or TT (transposed storage passed as a view, as in `dlcore bench gemm`).
+TN or TT (the operands of `dlcore bench gemm`: transposed storage passed as a view).
 """
 import argparse
 import importlib.machinery
@@ -18,6 +20,8 @@ import sys
 import time
 
 import numpy as np
+
+from dlcore.bench.gemm import operands
 
 SHAPES = ("256x256x256", "512x512x512", "1024x1024x1024", "2048x2048x2048",
           "64x784x128", "256x2048x512", "3200x256x2048", "64x512x2048")
@@ -43,15 +47,6 @@ def parse_shape(text):
     return m, k, n, op
 
 
-def operands(m, k, n, op):
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((k, m), np.float32).T if op[0] == "T" else \
-        rng.standard_normal((m, k), np.float32)
-    b = rng.standard_normal((n, k), np.float32).T if op[1] == "T" else \
-        rng.standard_normal((k, n), np.float32)
-    return a, b, np.empty((m, n), np.float32)
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("builds", nargs="+", help="extension files (_C*.so) to compare")
@@ -66,13 +61,18 @@ def main(argv=None):
           f"x numpy (paired median)")
     for text in args.shapes:
         m, k, n, op = parse_shape(text)
-        a, b, out = operands(m, k, n, op)
+        a, b, out = operands(dict(m=m, k=k, n=n, ta=op[0] == "T", tb=op[1] == "T"))
         flops = 2.0 * m * n * k
         calls = {"numpy": lambda: np.matmul(a, b, out=out)}
         for name, mod in builds.items():
             calls[name] = lambda g=mod.cpu.gemm: g(a, b, out)
-        for fn in calls.values():
+        np.matmul(a, b, out=out)
+        ref = out.copy()
+        for name, fn in calls.items():  # a wrong result is an error, not a timing
             fn()
+            err = float(np.abs(out - ref).max() / max(np.abs(ref).max(), 1e-30))
+            if err > 1e-4:
+                raise SystemExit(f"{name}: {m}x{k}x{n} {op} differs from numpy by {err:.1e}")
         t0 = time.perf_counter()
         calls["numpy"]()
         inner = max(1, int(args.sample_s / max(time.perf_counter() - t0, 1e-7)))
