@@ -35,3 +35,13 @@ def test_markdown_table_and_timeit():
     table = harness.markdown_table([{"x": "a", "y": 1.234}], [("x", "X", None), ("y", "Y", ".1f")])
     assert table.splitlines()[2] == "| a | 1.2 |"
     assert harness.timeit(lambda: np.zeros(10), repeats=5, target_s=0.001) > 0
+
+
+def test_compare_reports_fastest_sample_beside_median():
+    case = dict(m=33, k=17, n=9, ta=False, tb=True, name="33x17x9", op="NT")
+    with harness.Baselines(1, ("numpy",)) as bl:
+        r = harness.compare("dlcore.bench.gemm", case, 1, bl, repeats=5, target_s=0.001)
+    for lib in ("dlcore", "numpy"):
+        assert len(r[lib]["samples"]) == 5
+        assert r[lib]["s_min"] == min(r[lib]["samples"]) <= r[lib]["s"]
+        assert r[lib]["err"] < 1e-5

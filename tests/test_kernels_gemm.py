@@ -13,32 +13,26 @@ TOL = {np.float32: 2e-5, np.float64: 1e-12}
 
 
 @contextlib.contextmanager
+def _setting(apply, restore):
+    apply()
+    try:
+        yield
+    finally:
+        restore()
+
+
 def isa(name):
     old = _C.cpu.active_isa()
-    _C.cpu.set_isa(name)
-    try:
-        yield
-    finally:
-        _C.cpu.set_isa(old)
+    return _setting(lambda: _C.cpu.set_isa(name), lambda: _C.cpu.set_isa(old))
 
 
-@contextlib.contextmanager
 def threads(n):
     old = _C.cpu.max_threads()
-    _C.cpu.set_num_threads(n)
-    try:
-        yield
-    finally:
-        _C.cpu.set_num_threads(old)
+    return _setting(lambda: _C.cpu.set_num_threads(n), lambda: _C.cpu.set_num_threads(old))
 
 
-@contextlib.contextmanager
 def tuned(**kw):
-    _C.cpu.gemm_tune(**kw)
-    try:
-        yield
-    finally:
-        _C.cpu.gemm_tune()
+    return _setting(lambda: _C.cpu.gemm_tune(**kw), _C.cpu.gemm_tune)
 
 
 def operand(rng, rows, cols, dtype, trans, pad):

@@ -34,14 +34,7 @@ void stream_probe(T* const* rw, int n_rw, const T* ro, int64_t n) {
   probe_impl(rw, n_rw, ro, n);
 }
 
-#define DLCORE_INSTANTIATE(T)                                                                 \
-  template void sgd_step<T>(T*, T*, const T*, int64_t, const SgdHyper&, bool);               \
-  template void adagrad_step<T>(T*, T*, const T*, int64_t, const AdagradHyper&);             \
-  template void rmsprop_step<T>(T*, T*, T*, T*, const T*, int64_t, const RmspropHyper&);     \
-  template void adam_step<T>(T*, T*, T*, T*, const T*, int64_t, const AdamHyper&);           \
-  template void stream_probe<T>(T* const*, int, const T*, int64_t);
-DLCORE_INSTANTIATE(float)
-DLCORE_INSTANTIATE(double)
-#undef DLCORE_INSTANTIATE
+DLCORE_OPTIM_INSTANTIATE(float)
+DLCORE_OPTIM_INSTANTIATE(double)
 
 }  // namespace dlcore::cpu::avx2
