@@ -42,7 +42,7 @@ struct GemmTuning {
   double thread_flops = -1;          // 2mnk of work per extra thread before it is started
   int64_t fused_rows = -1;           // up to this m, no shared B panel (see gemm.cpp)
   int64_t fuse_group = 0;            // B slivers packed at a time in the fused mode
-  int prefetch = -1;                 // 0: no software prefetch of the next B group
+  int prefetch = -1;                 // 0: no prefetch of the B the driver needs next
 };
 GemmTuning& gemm_tuning();
 
