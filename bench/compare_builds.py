@@ -1,12 +1,15 @@
-"""Before/after gemm timing of several builds of dlcore._C in one process, at 1 thread.
+"""Before/after gemm timing of several builds of dlcore._C in one process.
 
     python bench/compare_builds.py OLD.so NEW.so [--shapes MxKxN[:op] ...] [--rounds 30]
+                                   [--threads 1]
 
 dlcore must be importable (installed, or `PYTHONPATH=.` in a dev tree) for its operands.
 
 Each build's extension file is loaded under its own path (copy `dlcore/_C*.so` aside before
-rebuilding). numpy (OpenBLAS, limited to 1 thread) and every build are timed in rounds, one
-sample each per round back to back, so slow spells of a shared machine hit all of them alike.
+rebuilding). numpy (OpenBLAS, limited to the same thread count) and every build are timed in
+rounds, one sample each per round back to back, so slow spells of a shared machine hit all of
+them alike. With --threads above 1, each sample follows 0.25 s of idle time, so that no thread
+pool still spins from the previous sample (as `dlcore bench gemm` does).
 Reported per build: GFLOP/s of its fastest sample, that against numpy's fastest ("best"), and
 the median over rounds of numpy time / build time within the round ("paired"). op is NN, NT,
 TN or TT (the operands of `dlcore bench gemm`: transposed storage passed as a view).
@@ -27,14 +30,14 @@ SHAPES = ("256x256x256", "512x512x512", "1024x1024x1024", "2048x2048x2048",
           "64x784x128", "256x2048x512", "3200x256x2048", "64x512x2048")
 
 
-def load_build(path):
+def load_build(path, threads):
     """The module in extension file `path`, loaded as dlcore._C under its own path."""
     sys.modules.pop("dlcore._C", None)
     loader = importlib.machinery.ExtensionFileLoader("dlcore._C", path)
     spec = importlib.util.spec_from_file_location("dlcore._C", path, loader=loader)
     mod = importlib.util.module_from_spec(spec)
     loader.exec_module(mod)
-    mod.cpu.set_num_threads(1)
+    mod.cpu.set_num_threads(threads)
     return mod
 
 
@@ -53,12 +56,15 @@ def main(argv=None):
     p.add_argument("--shapes", nargs="+", default=SHAPES)
     p.add_argument("--rounds", type=int, default=30)
     p.add_argument("--sample-s", type=float, default=0.04, help="target seconds per sample")
+    p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
     from threadpoolctl import threadpool_limits
-    threadpool_limits(1)
-    builds = {os.path.basename(path): load_build(os.path.abspath(path)) for path in args.builds}
-    print(f"# 1 thread, {args.rounds} rounds; per build: best GFLOP/s, x numpy (best), "
-          f"x numpy (paired median)")
+    threadpool_limits(args.threads)
+    builds = {os.path.basename(path): load_build(os.path.abspath(path), args.threads)
+              for path in args.builds}
+    settle = 0.25 if args.threads > 1 else 0.0
+    print(f"# {args.threads} thread(s), {args.rounds} rounds; per build: best GFLOP/s, "
+          f"x numpy (best), x numpy (paired median)")
     for text in args.shapes:
         m, k, n, op = parse_shape(text)
         a, b, out = operands(dict(m=m, k=k, n=n, ta=op[0] == "T", tb=op[1] == "T"))
@@ -79,6 +85,7 @@ def main(argv=None):
         times = {name: [] for name in calls}
         for _ in range(args.rounds):
             for name, fn in calls.items():
+                time.sleep(settle)
                 t0 = time.perf_counter()
                 for _ in range(inner):
                     fn()

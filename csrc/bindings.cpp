@@ -182,6 +182,7 @@ py::dict gemm_info() {
     out["kc"] = b.kc;
     out["nc"] = b.nc;
     out["kc_fused"] = b.kc_fused;
+    out["b_group"] = b.b_group;
   };
   py::dict f32, f64;
   put(f32, cpu::gemm_blocking<float>());
@@ -210,9 +211,11 @@ void gemm_tune(py::kwargs kw) {
     else if (key == "fused_rows") t.fused_rows = v.cast<int64_t>();
     else if (key == "fuse_group") t.fuse_group = v.cast<int64_t>();
     else if (key == "prefetch") t.prefetch = v.cast<int>();
+    else if (key == "b_group") t.b_group = v.cast<int64_t>();
     else fail("gemm_tune", "unknown key '" + key + "'");
   }
-  if (t.mc < 0 || t.kc < 0 || t.nc < 0) fail("gemm_tune", "block sizes must be >= 0");
+  if (t.mc < 0 || t.kc < 0 || t.nc < 0 || t.b_group < 0)
+    fail("gemm_tune", "block sizes must be >= 0");
   cpu::gemm_tuning() = t;
 }
 
@@ -521,9 +524,10 @@ PYBIND11_MODULE(_C, m) {
 
   cpu_m.def("gemm", &gemm, py::arg("a"), py::arg("b"), py::arg("out"), py::arg("alpha") = 1.0,
             py::arg("beta") = 0.0, "out = alpha * a @ b + beta * out (2-D or batched 3-D)");
-  cpu_m.def("gemm_info", &gemm_info, "Blocking (mr, nr, mc, kc, nc) and cache sizes in use");
+  cpu_m.def("gemm_info", &gemm_info,
+            "Blocking (mr, nr, mc, kc, nc, kc_fused, b_group) and cache sizes in use");
   cpu_m.def("gemm_tune", &gemm_tune,
-            "Override gemm blocking for measurement: mc, kc, nc, pack_a, pack_b, "
+            "Override gemm blocking for measurement: mc, kc, nc, b_group, pack_a, pack_b, "
             "thread_flops, fused_rows, fuse_group, prefetch (no arguments = automatic)");
   cpu_m.def("gemm_threads", &cpu::gemm_threads, py::arg("m"), py::arg("n"), py::arg("k"),
             "Threads gemm would use for an (m, n, k) product");

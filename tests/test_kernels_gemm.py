@@ -97,6 +97,8 @@ def test_gemm_small_and_packed_paths_agree(dtype):
     configs = [dict(pack_a=0, pack_b=0), dict(pack_a=1, pack_b=1), dict(pack_a=0, pack_b=1),
                dict(pack_a=1, pack_b=0), dict(mc=12, kc=16, nc=32), dict(mc=7, kc=5, nc=17),
                dict(fused_rows=0), dict(fused_rows=0, mc=12, kc=16, nc=32),
+               dict(fused_rows=0, mc=12, kc=16, nc=48, b_group=2),
+               dict(fused_rows=0, b_group=1, kc=24), dict(fused_rows=0, pack_a=0),
                dict(fused_rows=10**6, kc=16), dict(fused_rows=10**6, pack_a=0)]
     for cfg in configs:
         with tuned(**cfg), threads(2):
@@ -164,6 +166,26 @@ def test_gemm_deterministic_and_thread_independent():
         assert np.array_equal(outs[1], outs[2])
 
 
+def test_gemm_b_group_keeps_results_bit_identical():
+    """The shared mode's walk order (B slivers per L2 group) changes no element's arithmetic."""
+    rng = np.random.default_rng(7)
+    m, n, k = 500, 300, 1300  # shared mode, two kc steps in float32, partial edge slivers
+    for dtype in (np.float32, np.float64):
+        a = rng.standard_normal((m, k)).astype(dtype)
+        b = rng.standard_normal((k, n)).astype(dtype)
+        outs = []
+        for group in (1, 3, 1000):
+            for t in (1, 2):
+                with tuned(b_group=group), threads(t):
+                    c = np.empty((m, n), dtype)
+                    _C.cpu.gemm(a, b, c)
+                    outs.append(c)
+        for c in outs[1:]:
+            assert np.array_equal(c, outs[0])
+        err = np.abs(outs[0] - a.astype(np.float64) @ b).max() / np.sqrt(k)
+        assert err < TOL[dtype]
+
+
 def test_gemm_threads_from_work_size():
     with threads(2):
         assert _C.cpu.gemm_threads(8, 8, 8) == 1
@@ -221,6 +243,7 @@ def test_gemm_info_and_probe():
     for dt in ("float32", "float64"):
         blk = info[dt]
         assert blk["mc"] % blk["mr"] == 0 and blk["nc"] % blk["nr"] == 0 and blk["kc"] >= 64
+        assert blk["b_group"] >= 1
     assert _C.cpu.fma_probe(0.01) > 0
     with pytest.raises(ValueError, match="gemm_tune"):
         _C.cpu.gemm_tune(bogus=1)

@@ -1,7 +1,8 @@
 // Goto/BLIS gemm driver: C = alpha * op(A) op(B) + beta * C, row-major.
 // Loops (outer to inner): jc over NC columns -> pc over KC depth (pack B: kc x nc as nr-column
 // slivers, shared) -> work items (ic chunk of <= MC rows x a range of B slivers; pack A: mc x kc
-// as mr-row slivers, per thread) -> jr sliver -> ir sliver -> micro-kernel (gemm_kernel_*.cpp).
+// as mr-row slivers, per thread) -> group of B slivers (L2) -> ir sliver of A (L1) -> jr sliver
+// -> micro-kernel (gemm_kernel_*.cpp); m <= fused_rows takes the fused mode (run_fused).
 // OpenMP threads split the work items; every C element is computed by the same sequence of
 // operations whatever the thread count, so results are bit-identical across runs and threads.
 #include "cpu/gemm.h"
@@ -135,20 +136,21 @@ GemmBlocking blocking_for(const MicroKernel<T>& K) {
   const CacheInfo& ci = cache_info();
   const GemmTuning& tu = gemm_tuning();
   const int64_t s = sizeof(T), mr = K.mr, nr = K.nr;
-  // shared mode: a kc x nr B sliver takes 3/4 of L1 (the A sliver and C tile stream through
-  // the rest); deeper than the fused mode's because every kc step re-reads and re-writes C,
-  // which for large m is not in cache (measured at 2048^3: 384 vs 256 cut the gap to OpenBLAS
-  // from about 15% to about 10%)
-  int64_t kc = tu.kc > 0 ? tu.kc : clamp64(ci.l1d * 3 / 4 / (nr * s), 64, 1024) / 8 * 8;
-  // fused mode: a B sliver takes half of L1 (C is written once per sliver group and kc step)
+  // shared mode: an mr x kc A sliver takes 3/4 of L1 (it stays there while a group of B
+  // slivers streams past it from L2); deep, because every kc step re-reads and re-writes C
+  int64_t kc = tu.kc > 0 ? tu.kc : clamp64(ci.l1d * 3 / 4 / (mr * s), 64, 1024) / 8 * 8;
+  // fused mode: a kc x nr B sliver takes half of L1 (C is written once per sliver group)
   const int64_t kc_fused = tu.kc > 0 ? tu.kc : clamp64(ci.l1d / 2 / (nr * s), 64, 1024) / 8 * 8;
-  // the mc x kc A block takes half of L2
-  int64_t mc = tu.mc > 0 ? tu.mc : ci.l2 / 2 / (kc * s);
+  // a group of B slivers takes half of L2
+  const int64_t b_group =
+      tu.b_group > 0 ? tu.b_group : std::max<int64_t>(1, ci.l2 / 2 / (kc * nr * s));
+  // the mc x kc A block takes a sixteenth of L3 (it is re-read from there for every B group)
+  int64_t mc = tu.mc > 0 ? tu.mc : ci.l3 / 16 / (kc * s);
   mc = std::max(mr, mc / mr * mr);
   // the kc x nc B panel takes a quarter of L3, at most 4080 columns
   int64_t nc = tu.nc > 0 ? tu.nc : clamp64(ci.l3 / 4 / (kc * s), nr, 4080);
   nc = std::max(nr, nc / nr * nr);
-  return {mr, nr, mc, kc, nc, kc_fused, K.name};
+  return {mr, nr, mc, kc, nc, kc_fused, b_group, K.name};
 }
 
 // Packing primitives over one sliver of width W (W = 0: use the run-time width w). Element
@@ -282,6 +284,14 @@ void pack_b(const MicroKernel<T>& K, T* dst, const Problem<T>& P, int64_t p0, in
 
 using gemm_detail::PrefetchRegion;
 
+// count contiguous elements from base as a region of 1 KiB rows (so region_part can share it
+// out; the last row may reach past count, which a prefetch hint may).
+template <typename T>
+PrefetchRegion<T> flat_region(const T* base, int64_t count) {
+  constexpr int64_t kRow = 1024 / sizeof(T);
+  return {base, ceil_div(count, kRow), kRow, kRow};
+}
+
 // Rows [rows * part / parts, rows * (part + 1) / parts) of region r.
 template <typename T>
 PrefetchRegion<T> region_part(PrefetchRegion<T> r, int64_t part, int64_t parts) {
@@ -331,18 +341,20 @@ void sliver_step(const Problem<T>& P, const MicroKernel<T>& K, int64_t pc, int64
 
 // Shared-panel mode (m > fused_rows), the loop nest of one thread. With nt > 1 it runs inside
 // an OpenMP team of nt threads; the packing of the kc x nc B panel and the work items (row
-// chunk x sliver range) are shared out, and each `omp for` ends with a barrier.
+// chunk x sliver range) are shared out, and each `omp for` ends with a barrier. Inside an item
+// C is walked along its rows: for each group of b_group B slivers (L2), each mr-row A sliver
+// (L1) meets the group's slivers in turn, so consecutive tiles of C are adjacent in memory.
 template <typename T>
 void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking& bl,
                 bool packed_a, bool packed_b, T* bbuf, int nt, double* busy = nullptr) {
-  const int64_t mr = bl.mr, nr = bl.nr;
+  const int64_t mr = bl.mr, nr = bl.nr, group = bl.b_group;
   const bool prefetch = gemm_tuning().prefetch != 0;
   // row chunks: ceil(m / MC), rounded up to a multiple of the thread count, equal sizes
   int64_t n_ic = ceil_div(P.m, bl.mc);
   if (nt > 1) n_ic = std::min(round_up(n_ic, nt), ceil_div(P.m, mr));
   const int64_t mc = round_up(ceil_div(P.m, n_ic), mr);
   n_ic = ceil_div(P.m, mc);
-  // kc steps of equal depth (k = 512 with KC 384 runs as 256 + 256, not 384 + 128)
+  // kc steps of equal depth (k = 1200 with KC 1024 runs as 600 + 600, not 1024 + 176)
   const int64_t kc_step = ceil_div(P.k, ceil_div(P.k, bl.kc));
   T* abuf = packed_a ? a_scratch().get<T>(mc * kc_step) : nullptr;
 
@@ -369,20 +381,36 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
       int64_t last_ic = -1;
       auto do_item = [&](int64_t item) {
         const int64_t ic = item / n_jr, jr = item % n_jr;
-        const int64_t i0 = ic * mc, rows = std::min(mc, P.m - i0);
+        const int64_t i0 = ic * mc, rows = std::min(mc, P.m - i0), tiles = ceil_div(rows, mr);
         if (packed_a && ic != last_ic) pack_a(K, abuf, P, i0, rows, pc, kc);
         last_ic = ic;
         const int64_t s_begin = n_sl * jr / n_jr, s_end = n_sl * (jr + 1) / n_jr;
-        for (int64_t s = s_begin; s < s_end; ++s) {
-          const int64_t j = jc + s * nr;
-          if (packed_b) {
-            // the next packed B sliver (from L3) goes to L2 during this one
-            PrefetchRegion<T> next;
-            if (prefetch && s + 1 < s_end) next = {bbuf + (s + 1) * nr * kc, 1, nr * kc, 0};
-            sliver_step(P, K, pc, kc, beta, abuf, i0, rows, j, bbuf + s * nr * kc, nr, nr, next);
-          } else {
-            sliver_step(P, K, pc, kc, beta, abuf, i0, rows, j, P.b + pc * P.ldb + j, P.ldb,
-                        std::min(nr, P.n - j), PrefetchRegion<T>{});
+        for (int64_t g = s_begin; g < s_end; g += group) {
+          const int64_t g_end = std::min(s_end, g + group);
+          // the next group of packed B slivers (from the L3-resident panel) goes to L2 during
+          // this one, a share per row tile
+          PrefetchRegion<T> next;
+          if (prefetch && packed_b && g_end < s_end)
+            next = flat_region(bbuf + g_end * nr * kc,
+                               (std::min(s_end, g_end + group) - g_end) * nr * kc);
+          for (int64_t t = 0; t < tiles; ++t) {
+            const int64_t r0 = t * mr, i = i0 + r0, m_t = std::min(mr, rows - r0);
+            const T* a = packed_a ? abuf + r0 * kc : nullptr;
+            // the next A sliver (from L3 once the block outgrows L2) goes to L2 during the
+            // calls after this tile's first, a share per call
+            PrefetchRegion<T> next_a;
+            if (prefetch && packed_a)
+              next_a = flat_region(abuf + (t + 1 < tiles ? r0 + mr : 0) * kc, mr * kc);
+            for (int64_t s = g; s < g_end; ++s) {
+              const int64_t j = jc + s * nr;
+              const PrefetchRegion<T> pf = s == g ? region_part(next, t, tiles)
+                                                  : region_part(next_a, s - g - 1, g_end - g - 1);
+              if (packed_b)
+                sliver_step(P, K, pc, kc, beta, a, i, m_t, j, bbuf + s * nr * kc, nr, nr, pf);
+              else
+                sliver_step(P, K, pc, kc, beta, a, i, m_t, j, P.b + pc * P.ldb + j, P.ldb,
+                            std::min(nr, P.n - j), pf);
+            }
           }
         }
       };

@@ -24,12 +24,13 @@ template <typename T>
 void gemm_naive(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
                 int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
 
-// The blocking the fast path uses for T on the active ISA: register block mr x nr, cache blocks
-// mc (rows of packed A, sized for L2), kc (depth; a kc x nr B sliver fits 3/4 of L1), nc
-// (columns of packed B, sized for a share of L3); kc_fused, the depth of the fused mode for
-// small m (a B sliver fits half of L1). See docs/gemm.md.
+// The blocking the fast path uses for T on the active ISA: register block mr x nr; for the
+// shared-panel mode kc (depth; an mr x kc A sliver fits 3/4 of L1), b_group (B slivers of a
+// group held in L2, half of it), mc (rows of packed A, a share of L3) and nc (columns of packed
+// B, a share of L3); kc_fused, the depth of the fused mode for small m (a B sliver fits half of
+// L1). See docs/gemm.md.
 struct GemmBlocking {
-  int64_t mr, nr, mc, kc, nc, kc_fused;
+  int64_t mr, nr, mc, kc, nc, kc_fused, b_group;
   const char* kernel;
 };
 template <typename T>
@@ -42,7 +43,8 @@ struct GemmTuning {
   double thread_flops = -1;          // 2mnk of work per extra thread before it is started
   int64_t fused_rows = -1;           // up to this m, no shared B panel (see gemm.cpp)
   int64_t fuse_group = 0;            // B slivers packed at a time in the fused mode
-  int prefetch = -1;                 // 0: no prefetch of the B the driver needs next
+  int prefetch = -1;                 // 0: no prefetch of the packed data the driver needs next
+  int64_t b_group = 0;               // B slivers per L2 group in the shared mode
 };
 GemmTuning& gemm_tuning();
 
