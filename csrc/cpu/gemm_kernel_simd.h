@@ -52,9 +52,9 @@ inline void tile_rows(const MicroArgs<typename V::T>& p, const typename V::T* a,
   using T = typename V::T;
   using Vec = typename V::Vec;
   constexpr int W = V::W, NR = NV * W;
-  // this tile's C goes to L1 kTail steps before the end of its k loop (brought to L2 while
-  // the previous tile computed), so it does not compete with the A and B slivers in L1
-  constexpr int64_t kTail = 32;
+  // this tile's C goes to L1 kTail steps before the end of its first k block (brought to L2
+  // while the previous tile computed), so it does not compete with the A and B slivers in L1
+  constexpr int64_t kTail = 32, kSumBlock = 256;
   const int64_t cs_a = PACKED_A ? MR : p.cs_a, rs_b = p.rs_b, ldc = p.ldc, n = p.n;
   Vec acc[R][NV];
 #pragma GCC unroll 32
@@ -82,36 +82,58 @@ inline void tile_rows(const MicroArgs<typename V::T>& p, const typename V::T* a,
       b += rs_b;
     }
   };
-  const int64_t head = p.k > kTail ? p.k - kTail : 0;
-  steps(head);
-  prefetch_tile<_MM_HINT_T0>(c, m, ldc, n);
-  steps(p.k - head);
-
-  if (m == R && n == NR) {
-    const Vec alpha = V::set1(p.alpha);
-    if (p.beta == T(0)) {
+  // C = alpha * acc + beta * C for the tile; beta == 0 does not read C
+  auto flush = [&](T beta_now) {
+    if (m == R && n == NR) {
+      const Vec alpha = V::set1(p.alpha);
+      if (beta_now == T(0)) {
 #pragma GCC unroll 32
-      for (int i = 0; i < R; ++i)
+        for (int i = 0; i < R; ++i)
 #pragma GCC unroll 8
-        for (int v = 0; v < NV; ++v) V::store(c + i * ldc + v * W, V::mul(alpha, acc[i][v]));
-    } else {
-      const Vec beta = V::set1(p.beta);
+          for (int v = 0; v < NV; ++v) V::store(c + i * ldc + v * W, V::mul(alpha, acc[i][v]));
+      } else {
+        const Vec beta = V::set1(beta_now);
 #pragma GCC unroll 32
-      for (int i = 0; i < R; ++i)
+        for (int i = 0; i < R; ++i)
 #pragma GCC unroll 8
-        for (int v = 0; v < NV; ++v) {
-          T* cp = c + i * ldc + v * W;
-          V::store(cp, V::fmadd(beta, V::load(cp), V::mul(alpha, acc[i][v])));
-        }
+          for (int v = 0; v < NV; ++v) {
+            T* cp = c + i * ldc + v * W;
+            V::store(cp, V::fmadd(beta, V::load(cp), V::mul(alpha, acc[i][v])));
+          }
+      }
+      return;
     }
-    return;
-  }
-  alignas(64) T tile[R * NR];
+    alignas(64) T tile[R * NR];
 #pragma GCC unroll 32
-  for (int i = 0; i < R; ++i)
+    for (int i = 0; i < R; ++i)
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; ++v) V::store(tile + i * NR + v * W, acc[i][v]);
-  store_tile<T, NR>(tile, c, ldc, m, n, p.alpha, p.beta);
+      for (int v = 0; v < NV; ++v) V::store(tile + i * NR + v * W, acc[i][v]);
+    store_tile<T, NR>(tile, c, ldc, m, n, p.alpha, beta_now);
+  };
+
+  // The k loop runs in blocks of kSumBlock steps, each added into C: a C element is a sum of
+  // partial sums of at most kSumBlock products whatever the caller's depth, which keeps the
+  // rounding error of deep calls (the shared mode's kc of 1024) at that of kc = kSumBlock.
+  T beta_now = p.beta;
+  for (int64_t q0 = 0;;) {
+    const int64_t len = p.k - q0 < kSumBlock ? p.k - q0 : kSumBlock;
+    if (q0 == 0) {
+      const int64_t head = len > kTail ? len - kTail : 0;
+      steps(head);
+      prefetch_tile<_MM_HINT_T0>(c, m, ldc, n);
+      steps(len - head);
+    } else {
+      steps(len);
+    }
+    q0 += len;
+    flush(beta_now);
+    if (q0 == p.k) return;
+    beta_now = T(1);
+#pragma GCC unroll 32
+    for (int i = 0; i < R; ++i)
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) acc[i][v] = V::zero();
+  }
 }
 
 template <class V, int MR, int NV, bool PACKED_A, bool FULL_B>
