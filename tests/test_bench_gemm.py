@@ -45,3 +45,12 @@ def test_compare_reports_fastest_sample_beside_median():
         assert len(r[lib]["samples"]) == 5
         assert r[lib]["s_min"] == min(r[lib]["samples"]) <= r[lib]["s"]
         assert r[lib]["err"] < 1e-5
+    paired = harness.paired_ratio(r, "numpy")
+    ratios = sorted(b / a for a, b in zip(r["dlcore"]["samples"], r["numpy"]["samples"]))
+    assert paired == ratios[2]  # the median of the five within-round ratios
+
+
+def test_paired_ratio_cancels_a_slow_round():
+    # the second round ran 10x slower for both libraries; per round dlcore is 2x faster
+    r = {"dlcore": {"samples": [1.0, 10.0, 1.0]}, "numpy": {"samples": [2.0, 20.0, 2.0]}}
+    assert harness.paired_ratio(r, "numpy") == 2.0

@@ -137,11 +137,13 @@ def _run(args):
                         row[lib] = f / r[lib]["s"] / 1e9
                         row[f"x_{lib}"] = r[lib]["s"] / r["dlcore"]["s"]
                         row[f"x_{lib}_best"] = r[lib]["s_min"] / r["dlcore"]["s_min"]
+                        row[f"x_{lib}_paired"] = harness.paired_ratio(r, lib)
                         row[f"err_{lib}"] = r[lib]["err"]
                 if "dlcore_1t" in r:  # same run, same clock
                     row["dlcore_1t"] = f / r["dlcore_1t"]["s"] / 1e9
                     row["x_1t"] = r["dlcore_1t"]["s"] / r["dlcore"]["s"]
                 row["times_s"] = {lib: r[lib]["s"] for lib in r}
+                row["samples_s"] = {lib: r[lib]["samples"] for lib in r}
                 rows.append(row)
                 base = "".join(f"  {lib} {row[lib]:7.1f} (x{row['x_' + lib]:.2f})"
                                for lib in harness.BASELINE_LIBS if lib in row)
@@ -153,7 +155,8 @@ def _run(args):
         clock = harness.pick_clock(args.clock, t)
         print(f"### gemm float32, {t} thread{'s' if t > 1 else ''} (FMA probe {probe:.1f} GFLOP/s, "
               f"{'thread CPU time' if clock == 'cpu' else 'wall time'}, median of {repeats}; "
-              f"'best': fastest sample against fastest sample)")
+              f"'best': fastest sample against fastest sample; 'paired': median over rounds of "
+              f"the ratio within the round)")
         print()
         print(harness.markdown_table(rows, table_columns(t)), flush=True)
     if args.json:
@@ -166,6 +169,7 @@ def table_columns(threads):
             ("numpy", "numpy GFLOP/s", ".1f"), ("torch", "torch GFLOP/s", ".1f"),
             ("x_numpy", "x numpy", ".2f"), ("x_torch", "x torch", ".2f"),
             ("x_numpy_best", "x numpy (best)", ".2f"),
+            ("x_numpy_paired", "x numpy (paired)", ".2f"),
             ("pct_probe", "% probe", ".0f")]
     if threads > 1:
         cols.append(("dlcore_1t", "dlcore 1t GFLOP/s", ".1f"))

@@ -260,7 +260,7 @@ def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, wa
     settle_s: idle time before each sample, so the previous library's spinning pool threads
     (OpenMP, OpenBLAS) have gone to sleep and do not occupy the cores being measured.
     Returns {lib: {"s": median seconds per call, "s_min": the fastest sample's, "err": max rel
-    error, "samples": [...]}}.
+    error, "samples": [...]}}; sample i of every library comes from round i.
     """
     from dlcore import _C
 
@@ -308,6 +308,13 @@ def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, wa
         res["s_min"] = min(res["samples"])
         res["clock"] = clock
     return results
+
+
+def paired_ratio(results, lib, ref="dlcore"):
+    """Median over rounds of lib's sample time / ref's sample time in the same round: a slow
+    spell of the machine that lasts a round slows both and cancels out."""
+    return statistics.median(b / a for a, b in zip(results[ref]["samples"],
+                                                    results[lib]["samples"]))
 
 
 # ---- output ----------------------------------------------------------------------------------
