@@ -85,7 +85,8 @@ def main(argv=None):
         times = {name: [] for name in calls}
         for _ in range(args.rounds):
             for name, fn in calls.items():
-                time.sleep(settle)
+                if settle:
+                    time.sleep(settle)
                 t0 = time.perf_counter()
                 for _ in range(inner):
                     fn()
