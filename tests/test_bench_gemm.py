@@ -54,3 +54,34 @@ def test_paired_ratio_cancels_a_slow_round():
     # the second round ran 10x slower for both libraries; per round dlcore is 2x faster
     r = {"dlcore": {"samples": [1.0, 10.0, 1.0]}, "numpy": {"samples": [2.0, 20.0, 2.0]}}
     assert harness.paired_ratio(r, "numpy") == 2.0
+
+
+def test_compare_builds_runs_each_build_in_its_own_process(tmp_path, capsys):
+    """Two copies of the in-tree extension, each timed by a worker that checks it loaded the
+    file it was given (one process would hand both the first build's functions)."""
+    import importlib.util
+    import pathlib
+    import shutil
+    import subprocess
+    import sys
+
+    from dlcore import _C
+    root = pathlib.Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("compare_builds",
+                                                  root / "bench" / "compare_builds.py")
+    compare_builds = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(compare_builds)
+    builds = []
+    for name in ("old.so", "new.so"):
+        builds.append(str(tmp_path / name))
+        shutil.copy(_C.__file__, builds[-1])
+    # a worker's dlcore runs the build it was given
+    probe = (f"import sys; sys.path.insert(0, {str(root / 'bench')!r}); import compare_builds; "
+             f"m = compare_builds.load_build({builds[1]!r}); from dlcore import _C; "
+             f"print(_C is m, _C.__file__)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["True", builds[1]]
+    assert compare_builds.main(builds + ["--rounds", "2", "--shapes", "33x17x9:TN"]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line.startswith("33x17x9 TN: numpy ") and "old.so" in line and "new.so" in line
