@@ -19,6 +19,7 @@ the median over rounds of numpy time / build time within the round ("paired"). o
 TN or TT (the operands of `dlcore bench gemm`: transposed storage passed as a view).
 """
 import argparse
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -43,7 +44,6 @@ def parse_shape(text):
 def load_build(path):
     """Loads extension file `path` as dlcore._C (before dlcore itself is imported)."""
     import importlib.machinery
-    import importlib.util
     loader = importlib.machinery.ExtensionFileLoader("dlcore._C", path)
     spec = importlib.util.spec_from_file_location("dlcore._C", path, loader=loader)
     mod = importlib.util.module_from_spec(spec)
@@ -90,8 +90,14 @@ def worker(lib, threads):
 
 class Worker:
     def __init__(self, lib, threads):
+        # the worker (a script, run from bench/) imports the dlcore package this process sees
+        spec = importlib.util.find_spec("dlcore")
+        if spec is None:
+            raise SystemExit("compare_builds: dlcore is not importable (install it or PYTHONPATH=.)")
+        top = os.path.dirname(os.path.dirname(spec.origin))
+        path = os.pathsep.join(x for x in (top, os.environ.get("PYTHONPATH")) if x)
         env = dict(os.environ, OMP_NUM_THREADS=str(threads),
-                   OPENBLAS_NUM_THREADS=str(threads))
+                   OPENBLAS_NUM_THREADS=str(threads), PYTHONPATH=path)
         self.proc = subprocess.Popen(
             [sys.executable, os.path.abspath(__file__), "--worker", lib,
              "--threads", str(threads)],
