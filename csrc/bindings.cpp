@@ -212,6 +212,7 @@ void gemm_tune(py::kwargs kw) {
     else if (key == "fuse_group") t.fuse_group = v.cast<int64_t>();
     else if (key == "prefetch") t.prefetch = v.cast<int>();
     else if (key == "b_group") t.b_group = v.cast<int64_t>();
+    else if (key == "column_walk_bytes") t.column_walk_bytes = v.cast<int64_t>();
     else fail("gemm_tune", "unknown key '" + key + "'");
   }
   if (t.mc < 0 || t.kc < 0 || t.nc < 0 || t.b_group < 0)
@@ -528,7 +529,8 @@ PYBIND11_MODULE(_C, m) {
             "Blocking (mr, nr, mc, kc, nc, kc_fused, b_group) and cache sizes in use");
   cpu_m.def("gemm_tune", &gemm_tune,
             "Override gemm blocking for measurement: mc, kc, nc, b_group, pack_a, pack_b, "
-            "thread_flops, fused_rows, fuse_group, prefetch (no arguments = automatic)");
+            "thread_flops, fused_rows, fuse_group, prefetch, column_walk_bytes (no arguments = "
+            "automatic)");
   cpu_m.def("gemm_threads", &cpu::gemm_threads, py::arg("m"), py::arg("n"), py::arg("k"),
             "Threads gemm would use for an (m, n, k) product");
 

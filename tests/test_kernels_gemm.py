@@ -99,7 +99,10 @@ def test_gemm_small_and_packed_paths_agree(dtype):
                dict(fused_rows=0), dict(fused_rows=0, mc=12, kc=16, nc=32),
                dict(fused_rows=0, mc=12, kc=16, nc=48, b_group=2),
                dict(fused_rows=0, b_group=1, kc=24), dict(fused_rows=0, pack_a=0),
-               dict(fused_rows=10**6, kc=16), dict(fused_rows=10**6, pack_a=0)]
+               dict(fused_rows=10**6, kc=16), dict(fused_rows=10**6, pack_a=0),
+               dict(fused_rows=0, column_walk_bytes=0),
+               dict(fused_rows=0, column_walk_bytes=1 << 40, mc=12, nc=48),
+               dict(fused_rows=0, column_walk_bytes=1 << 40, pack_a=0)]
     for cfg in configs:
         with tuned(**cfg), threads(2):
             for ta in (False, True):
@@ -166,17 +169,21 @@ def test_gemm_deterministic_and_thread_independent():
         assert np.array_equal(outs[1], outs[2])
 
 
-def test_gemm_b_group_keeps_results_bit_identical():
-    """The shared mode's walk order (B slivers per L2 group) changes no element's arithmetic."""
+def test_gemm_walk_order_keeps_results_bit_identical():
+    """The shared mode's walk order (along C's rows with B slivers per L2 group, or down its
+    columns) and reading A in place or packed change no element's arithmetic."""
     rng = np.random.default_rng(7)
     m, n, k = 500, 300, 1300  # shared mode, two kc steps in float32, partial edge slivers
+    configs = [dict(b_group=1), dict(b_group=3), dict(b_group=1000),
+               dict(column_walk_bytes=1 << 40), dict(column_walk_bytes=1 << 40, pack_a=0),
+               dict(column_walk_bytes=0, pack_a=0)]
     for dtype in (np.float32, np.float64):
         a = rng.standard_normal((m, k)).astype(dtype)
         b = rng.standard_normal((k, n)).astype(dtype)
         outs = []
-        for group in (1, 3, 1000):
+        for cfg in configs:
             for t in (1, 2):
-                with tuned(b_group=group), threads(t):
+                with tuned(**cfg), threads(t):
                     c = np.empty((m, n), dtype)
                     _C.cpu.gemm(a, b, c)
                     outs.append(c)

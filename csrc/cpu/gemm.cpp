@@ -2,7 +2,8 @@
 // Loops (outer to inner): jc over NC columns -> pc over KC depth (pack B: kc x nc as nr-column
 // slivers, shared) -> work items (ic chunk of <= MC rows x a range of B slivers; pack A: mc x kc
 // as mr-row slivers, per thread) -> group of B slivers (L2) -> ir sliver of A (L1) -> jr sliver
-// -> micro-kernel (gemm_kernel_*.cpp); m <= fused_rows takes the fused mode (run_fused).
+// -> micro-kernel (gemm_kernel_*.cpp), or for a shallow A block jr sliver -> all its ir slivers
+// in one kernel call; m <= fused_rows takes the fused mode (run_fused).
 // OpenMP threads split the work items; every C element is computed by the same sequence of
 // operations whatever the thread count, so results are bit-identical across runs and threads.
 #include "cpu/gemm.h"
@@ -344,6 +345,7 @@ void sliver_step(const Problem<T>& P, const MicroKernel<T>& K, int64_t pc, int64
 // chunk x sliver range) are shared out, and each `omp for` ends with a barrier. Inside an item
 // C is walked along its rows: for each group of b_group B slivers (L2), each mr-row A sliver
 // (L1) meets the group's slivers in turn, so consecutive tiles of C are adjacent in memory.
+// An A block of at most column_walk_bytes (shallow k) is walked down C's columns instead.
 template <typename T>
 void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking& bl,
                 bool packed_a, bool packed_b, T* bbuf, int nt, double* busy = nullptr) {
@@ -357,6 +359,14 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
   // kc steps of equal depth (k = 1200 with KC 1024 runs as 600 + 600, not 1024 + 176)
   const int64_t kc_step = ceil_div(P.k, ceil_div(P.k, bl.kc));
   T* abuf = packed_a ? a_scratch().get<T>(mc * kc_step) : nullptr;
+  // rows x kc A blocks of at most a quarter of L2 are walked down C's columns (few kernel
+  // calls for shallow k; the A block stays in L2), deeper ones along C's rows
+  const int64_t walk_bytes = gemm_tuning().column_walk_bytes >= 0
+                                 ? gemm_tuning().column_walk_bytes
+                                 : cache_info().l2 / 4;
+  auto column_walk = [&](int64_t rows, int64_t kc) {
+    return rows * kc * int64_t(sizeof(T)) <= walk_bytes;
+  };
 
   for (int64_t jc = 0; jc < P.n; jc += bl.nc) {
     const int64_t nc = std::min(bl.nc, P.n - jc), n_sl = ceil_div(nc, nr);
@@ -385,6 +395,23 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
         if (packed_a && ic != last_ic) pack_a(K, abuf, P, i0, rows, pc, kc);
         last_ic = ic;
         const int64_t s_begin = n_sl * jr / n_jr, s_end = n_sl * (jr + 1) / n_jr;
+        if (column_walk(rows, kc)) {
+          // shallow A block (it stays in L2): one call per B sliver over all the item's rows,
+          // the next sliver brought to L2 during it
+          for (int64_t s = s_begin; s < s_end; ++s) {
+            const int64_t j = jc + s * nr;
+            PrefetchRegion<T> next;
+            if (prefetch && packed_b && s + 1 < s_end)
+              next = flat_region(bbuf + (s + 1) * nr * kc, nr * kc);
+            if (packed_b)
+              sliver_step(P, K, pc, kc, beta, abuf, i0, rows, j, bbuf + s * nr * kc, nr, nr,
+                          next);
+            else
+              sliver_step(P, K, pc, kc, beta, abuf, i0, rows, j, P.b + pc * P.ldb + j, P.ldb,
+                          std::min(nr, P.n - j), next);
+          }
+          return;
+        }
         for (int64_t g = s_begin; g < s_end; g += group) {
           const int64_t g_end = std::min(s_end, g + group);
           // the next group of packed B slivers (from the L3-resident panel) goes to L2 during
@@ -526,11 +553,11 @@ void gemm_impl(const Problem<T>& P, int nt) {
   const GemmBlocking bl = blocking_for(K);
   const GemmTuning& tu = gemm_tuning();
   // Small-matrix path (crossovers measured, docs/gemm.md): read A in place when it is used
-  // by few B slivers (n <= kSmallN) and fits the fused mode; read B in place when few row
-  // slivers use it (m <= kSmallM) and it fits L2. Transposed operands are always packed (the
-  // kernels need unit stride along B's row and read A's rows with a stride).
+  // by few B slivers (n <= kSmallN); read B in place when few row slivers use it
+  // (m <= kSmallM) and it fits L2. Transposed operands are always packed (the kernels need
+  // unit stride along B's row and read A's rows with a stride).
   const bool in_fused = P.m <= fused_rows(bl, sizeof(T));
-  const bool small_a = !P.ta && in_fused && P.n <= kSmallN;
+  const bool small_a = !P.ta && P.n <= kSmallN;
   const bool small_b = !P.tb && P.m <= kSmallM &&
                        P.k * P.n * int64_t(sizeof(T)) <= cache_info().l2;
   const bool packed_a = tu.pack_a >= 0 ? tu.pack_a == 1 : !small_a;

@@ -45,6 +45,7 @@ struct GemmTuning {
   int64_t fuse_group = 0;            // B slivers packed at a time in the fused mode
   int prefetch = -1;                 // 0: no prefetch of the packed data the driver needs next
   int64_t b_group = 0;               // B slivers per L2 group in the shared mode
+  int64_t column_walk_bytes = -1;    // shared mode: A blocks up to this size walk C's columns
 };
 GemmTuning& gemm_tuning();
 
