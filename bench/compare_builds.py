@@ -93,7 +93,8 @@ class Worker:
         # the worker (a script, run from bench/) imports the dlcore package this process sees
         spec = importlib.util.find_spec("dlcore")
         if spec is None:
-            raise SystemExit("compare_builds: dlcore is not importable (install it or PYTHONPATH=.)")
+            raise SystemExit("compare_builds: dlcore is not importable (install it, or "
+                             "PYTHONPATH=.)")
         top = os.path.dirname(os.path.dirname(spec.origin))
         path = os.pathsep.join(x for x in (top, os.environ.get("PYTHONPATH")) if x)
         env = dict(os.environ, OMP_NUM_THREADS=str(threads),
