@@ -213,10 +213,14 @@ void gemm_tune(py::kwargs kw) {
     else if (key == "prefetch") t.prefetch = v.cast<int>();
     else if (key == "b_group") t.b_group = v.cast<int64_t>();
     else if (key == "column_walk_bytes") t.column_walk_bytes = v.cast<int64_t>();
+    else if (key == "avx512_twin") t.avx512_twin = v.cast<bool>();
     else fail("gemm_tune", "unknown key '" + key + "'");
   }
   if (t.mc < 0 || t.kc < 0 || t.nc < 0 || t.b_group < 0)
     fail("gemm_tune", "block sizes must be >= 0");
+  if (t.avx512_twin && cpu::active_isa() < cpu::Isa::avx2)
+    fail("gemm_tune", std::string("avx512_twin runs on avx2; the active ISA is ") +
+                          cpu::isa_name(cpu::active_isa()));
   cpu::gemm_tuning() = t;
 }
 
@@ -529,8 +533,8 @@ PYBIND11_MODULE(_C, m) {
             "Blocking (mr, nr, mc, kc, nc, kc_fused, b_group) and cache sizes in use");
   cpu_m.def("gemm_tune", &gemm_tune,
             "Override gemm blocking for measurement: mc, kc, nc, b_group, pack_a, pack_b, "
-            "thread_flops, fused_rows, fuse_group, prefetch, column_walk_bytes (no arguments = "
-            "automatic)");
+            "thread_flops, fused_rows, fuse_group, prefetch, column_walk_bytes, avx512_twin (no "
+            "arguments = automatic)");
   cpu_m.def("gemm_threads", &cpu::gemm_threads, py::arg("m"), py::arg("n"), py::arg("k"),
             "Threads gemm would use for an (m, n, k) product");
 

@@ -209,6 +209,33 @@ def test_gemm_deep_kc_sums_in_blocks_of_256():
     assert np.array_equal(outs[0], outs[2]) and np.array_equal(outs[1], outs[2])
 
 
+@pytest.mark.skipif("avx2" not in ISAS, reason="the AVX-512 blocks' twin runs on AVX2")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gemm_avx512_blocks_through_their_avx2_twin(dtype):
+    """The AVX-512 register blocks (14x32 / 14x16: their tiles, masked edges, blocking and the
+    driver around them) through the AVX2 twin of their traits, on any AVX2 machine."""
+    rng = np.random.default_rng(9)
+    name = np.dtype(dtype).name
+    configs = [dict(), dict(fused_rows=0), dict(fused_rows=0, column_walk_bytes=1 << 40),
+               dict(fused_rows=0, pack_a=0), dict(pack_a=0, pack_b=0),
+               dict(fused_rows=0, mc=28, kc=16, nc=64, b_group=2)]
+    shapes = [(1, 1, 1), (13, 31, 7), (14, 32, 33), (15, 33, 257), (29, 65, 31), (331, 97, 41),
+              (700, 70, 300)]
+    with isa("avx2"):
+        for cfg in configs:
+            with tuned(avx512_twin=1, **cfg), threads(2):
+                info = _C.cpu.gemm_info()[name]
+                assert (info["mr"], info["nr"]) == ((14, 32) if dtype == np.float32 else (14, 16))
+                assert info["kernel"].endswith("(avx2 twin)")
+                for m, n, k in shapes:
+                    for ta in (False, True):
+                        for tb in (False, True):
+                            check(rng, m, n, k, dtype, ta, tb, pad=1, alpha=0.5, beta=0.5)
+    assert "twin" not in _C.cpu.gemm_info()[name]["kernel"]
+    with isa("generic"), pytest.raises(ValueError, match="gemm_tune.*avx512_twin"):
+        _C.cpu.gemm_tune(avx512_twin=1)
+
+
 def test_gemm_threads_from_work_size():
     with threads(2):
         assert _C.cpu.gemm_threads(8, 8, 8) == 1

@@ -549,9 +549,9 @@ void gemm_impl(const Problem<T>& P, int nt) {
     scale_c(P);
     return;
   }
-  const MicroKernel<T>& K = gemm_detail::kernel_for<T>(active_isa());
-  const GemmBlocking bl = blocking_for(K);
   const GemmTuning& tu = gemm_tuning();
+  const MicroKernel<T>& K = gemm_detail::kernel_for<T>(active_isa(), tu.avx512_twin);
+  const GemmBlocking bl = blocking_for(K);
   // Small-matrix path (crossovers measured, docs/gemm.md): read A in place when it is used
   // by few B slivers (n <= kSmallN); read B in place when few row slivers use it
   // (m <= kSmallM) and it fits L2. Transposed operands are always packed (the kernels need
@@ -607,7 +607,7 @@ int gemm_threads(int64_t m, int64_t n, int64_t k) {
 
 template <typename T>
 GemmBlocking gemm_blocking() {
-  return blocking_for(gemm_detail::kernel_for<T>(active_isa()));
+  return blocking_for(gemm_detail::kernel_for<T>(active_isa(), gemm_tuning().avx512_twin));
 }
 
 template <typename T>

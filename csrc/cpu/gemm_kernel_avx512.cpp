@@ -1,7 +1,8 @@
 // AVX-512F gemm micro-kernels (32 zmm registers): float 14x32 and double 14x16, i.e. 28
 // accumulators + 2 B vectors + 1 broadcast; partial B slivers use masked loads.
 // Compiled with AVX-512 flags; entered only when active_isa() == avx512.
-// NOTE: not yet run on AVX-512 hardware (the development machine is Zen 3, AVX2 only).
+// NOTE: not yet run on AVX-512 hardware (the development machine is Zen 3, AVX2 only); the
+// same blocks over AVX2 pairs (gemm_kernel_twin_avx2.cpp) are tested on AVX2 machines.
 #include <immintrin.h>
 
 #include "cpu/gemm_kernel_simd.h"

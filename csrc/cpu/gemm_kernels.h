@@ -83,16 +83,25 @@ template <>
 const MicroKernel<float>& kernel_avx512<float>();
 template <>
 const MicroKernel<double>& kernel_avx512<double>();
+// the AVX-512 register blocks on AVX2 (gemm_kernel_twin_avx2.cpp; tests only)
+template <typename T>
+const MicroKernel<T>& kernel_avx512_twin();
+template <>
+const MicroKernel<float>& kernel_avx512_twin<float>();
+template <>
+const MicroKernel<double>& kernel_avx512_twin<double>();
 #endif
 
-// The kernel for the active ISA.
+// The kernel for the active ISA; avx512_twin (needs avx2): the AVX-512 blocks' AVX2 twin.
 template <typename T>
-inline const MicroKernel<T>& kernel_for(Isa isa) {
+inline const MicroKernel<T>& kernel_for(Isa isa, bool avx512_twin = false) {
 #if defined(DLCORE_X86)
+  if (avx512_twin && isa >= Isa::avx2) return kernel_avx512_twin<T>();
   if (isa == Isa::avx512) return kernel_avx512<T>();
   if (isa == Isa::avx2) return kernel_avx2<T>();
 #endif
   (void)isa;
+  (void)avx512_twin;
   return kernel_generic<T>();
 }
 
