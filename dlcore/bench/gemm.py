@@ -16,6 +16,11 @@ TRANSPOSED = ((64, 784, 128, False, True), (128, 64, 784, True, False),
               (256, 2048, 512, False, True), (512, 256, 2048, True, False),
               (1024, 1024, 1024, False, True), (1024, 1024, 1024, True, False),
               (1024, 1024, 1024, True, True))
+# the im2col products of TARGETS.md's CNN (conv32-pool-conv64 on 28x28, batch 64, 3x3): the
+# forward of each layer, the weight gradients (TN) and the second layer's input gradient (NT)
+CONV = ((50176, 9, 32, False, False), (12544, 288, 64, False, False),
+        (9, 50176, 32, True, False), (288, 12544, 64, True, False),
+        (12544, 64, 288, False, True))
 CHECK_ROWS = 128
 
 
@@ -31,6 +36,10 @@ def cases(quick=False):
         if quick and (m, k, n) == (1024, 1024, 1024) and (ta and tb):
             continue
         out.append(dict(kind="transposed", m=m, k=k, n=n, ta=ta, tb=tb))
+    for m, k, n, ta, tb in CONV:
+        if quick and m * k * n > 2 * 10**7:
+            continue
+        out.append(dict(kind="conv", m=m, k=k, n=n, ta=ta, tb=tb))
     for c in out:
         c["name"] = f"{c['m']}x{c['k']}x{c['n']}"
         c["op"] = ("T" if c["ta"] else "N") + ("T" if c["tb"] else "N")
@@ -83,7 +92,7 @@ def make_call(lib, case, threads):
 
 
 def add_arguments(p):
-    p.add_argument("--shapes", choices=("all", "square", "model", "transposed"), default="all",
+    p.add_argument("--shapes", choices=("all", "square", "model", "transposed", "conv"), default="all",
                    help="which group of shapes to run")
     # OpenBLAS's pool spins for 0.1-0.2 s after a call: measured here, dlcore's 2-thread
     # 512^3 took 4 ms per call 0.05-0.1 s after a numpy burst and 2.2 ms from 0.2 s on
