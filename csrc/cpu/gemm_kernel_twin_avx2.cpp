@@ -6,62 +6,35 @@
 #include <immintrin.h>
 
 #include "cpu/gemm_kernel_simd.h"
+#include "cpu/gemm_traits_avx2.h"
 
 namespace dlcore::cpu::gemm_detail {
 namespace {
 
-// W lanes as two AVX2 halves of W / 2; load_n touches memory only below n, like a masked load.
-struct TwinF32 {
-  using T = float;
+// The lanes of two vectors of traits H (gemm_traits_avx2.h) as one vector of 2 * H::W lanes.
+template <class H>
+struct Twin {
+  using T = typename H::T;
   struct Vec {
-    __m256 lo, hi;
+    typename H::Vec lo, hi;
   };
-  static constexpr int W = 16;
-  static __m256i mask(int n) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  }
-  static Vec zero() { return {_mm256_setzero_ps(), _mm256_setzero_ps()}; }
-  static Vec set1(float x) { return {_mm256_set1_ps(x), _mm256_set1_ps(x)}; }
-  static Vec load(const float* p) { return {_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8)}; }
-  static Vec load_n(const float* p, int n) {
-    return {_mm256_maskload_ps(p, mask(n)), _mm256_maskload_ps(p + 8, mask(n - 8))};
-  }
-  static Vec bcast(const float* p) { return set1(*p); }
+  static constexpr int W = 2 * H::W;
+  static Vec zero() { return {H::zero(), H::zero()}; }
+  static Vec set1(T x) { return {H::set1(x), H::set1(x)}; }
+  static Vec load(const T* p) { return {H::load(p), H::load(p + H::W)}; }
+  static Vec load_n(const T* p, int n) { return {H::load_n(p, n), H::load_n(p + H::W, n - H::W)}; }
+  static Vec bcast(const T* p) { return {H::bcast(p), H::bcast(p)}; }
   static Vec fmadd(Vec a, Vec b, Vec c) {
-    return {_mm256_fmadd_ps(a.lo, b.lo, c.lo), _mm256_fmadd_ps(a.hi, b.hi, c.hi)};
+    return {H::fmadd(a.lo, b.lo, c.lo), H::fmadd(a.hi, b.hi, c.hi)};
   }
-  static Vec mul(Vec a, Vec b) { return {_mm256_mul_ps(a.lo, b.lo), _mm256_mul_ps(a.hi, b.hi)}; }
-  static void store(float* p, Vec v) {
-    _mm256_storeu_ps(p, v.lo);
-    _mm256_storeu_ps(p + 8, v.hi);
+  static Vec mul(Vec a, Vec b) { return {H::mul(a.lo, b.lo), H::mul(a.hi, b.hi)}; }
+  static void store(T* p, Vec v) {
+    H::store(p, v.lo);
+    H::store(p + H::W, v.hi);
   }
 };
-
-struct TwinF64 {
-  using T = double;
-  struct Vec {
-    __m256d lo, hi;
-  };
-  static constexpr int W = 8;
-  static __m256i mask(int n) {
-    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
-  }
-  static Vec zero() { return {_mm256_setzero_pd(), _mm256_setzero_pd()}; }
-  static Vec set1(double x) { return {_mm256_set1_pd(x), _mm256_set1_pd(x)}; }
-  static Vec load(const double* p) { return {_mm256_loadu_pd(p), _mm256_loadu_pd(p + 4)}; }
-  static Vec load_n(const double* p, int n) {
-    return {_mm256_maskload_pd(p, mask(n)), _mm256_maskload_pd(p + 4, mask(n - 4))};
-  }
-  static Vec bcast(const double* p) { return set1(*p); }
-  static Vec fmadd(Vec a, Vec b, Vec c) {
-    return {_mm256_fmadd_pd(a.lo, b.lo, c.lo), _mm256_fmadd_pd(a.hi, b.hi, c.hi)};
-  }
-  static Vec mul(Vec a, Vec b) { return {_mm256_mul_pd(a.lo, b.lo), _mm256_mul_pd(a.hi, b.hi)}; }
-  static void store(double* p, Vec v) {
-    _mm256_storeu_pd(p, v.lo);
-    _mm256_storeu_pd(p + 4, v.hi);
-  }
-};
+using TwinF32 = Twin<Avx2F32>;
+using TwinF64 = Twin<Avx2F64>;
 
 const MicroKernel<float> k_f32{14, 32, &micro_kernel<TwinF32, 14, 2, true>,
                                &micro_kernel<TwinF32, 14, 2, false>, "avx512 14x32 (avx2 twin)",
