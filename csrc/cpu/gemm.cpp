@@ -459,10 +459,10 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
 // chunks dynamically (a thread that starts late finds the work done instead of holding up the
 // others). Per chunk and kc step, B is packed kFuseGroup slivers at a time into an L2-resident
 // buffer (row by row: the source is read in runs of kFuseGroup * nr elements) while the next
-// group's source is prefetched into L2 during the current group's kernel calls. A is packed
-// once per thread for all of k (when that is at most kFusedAMax bytes; else per chunk and kc
-// step). No barriers; the micro-tiles are the shared mode's, so results do not depend on the
-// thread count.
+// group's source is prefetched into L2 during the current group's kernel calls. With several
+// chunks, A is packed once per thread for all of k (when that is at most kFusedAMax bytes);
+// else per chunk and kc step. No barriers; the micro-tiles are the shared mode's, so results
+// do not depend on the thread count.
 constexpr int64_t kFuseGroup = 4;
 constexpr int64_t kFusedAMax = int64_t(16) << 20;
 
@@ -476,7 +476,11 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
   const int64_t n_sl = ceil_div(P.n, nr), m_pad = round_up(P.m, mr);
   const int64_t n_chunks =
       nt > 1 ? std::max<int64_t>(1, std::min<int64_t>(ceil_div(n_sl, G), 4 * int64_t(nt))) : 1;
-  const bool a_whole = packed_a && m_pad * P.k * int64_t(sizeof(T)) <= kFusedAMax;
+  // A packed once for all of k pays when several chunks (threads) reuse it; one chunk uses
+  // each kc step once, and packing all of a large A first sends it to memory and back
+  // (288x12544x64 TN: 0.89-0.95 -> 1.02-1.09x numpy, paired)
+  const bool a_whole =
+      packed_a && n_chunks > 1 && m_pad * P.k * int64_t(sizeof(T)) <= kFusedAMax;
   T* abuf = nullptr;
   bool a_ready = false;
   T* bgrp = nullptr;
