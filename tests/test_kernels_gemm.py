@@ -153,11 +153,14 @@ def test_gemm_beta_zero_ignores_nan_and_k_zero():
 
 def test_gemm_deterministic_and_thread_independent():
     rng = np.random.default_rng(6)
-    for m, n, k in [(500, 300, 700), (64, 2048, 512), (1000, 100, 37)]:
-        a = rng.standard_normal((m, k)).astype(np.float32)
+    # (290, 40, 700) and (9, 32, 3000): fused mode with fewer column chunks than threads, so
+    # the rows are split between threads too (A read in place, and packed when transposed)
+    for m, n, k, ta in [(500, 300, 700, False), (64, 2048, 512, False), (1000, 100, 37, False),
+                        (290, 40, 700, False), (290, 40, 700, True), (9, 32, 3000, True)]:
+        a = operand(rng, m, k, np.float32, ta, 0)
         b = rng.standard_normal((n, k)).astype(np.float32).T
         outs = {}
-        for t in (1, 2):
+        for t in (1, 2, 3):
             with threads(t):
                 assert _C.cpu.gemm_threads(m, n, k) <= t
                 c1 = np.empty((m, n), np.float32)
@@ -166,7 +169,9 @@ def test_gemm_deterministic_and_thread_independent():
                 _C.cpu.gemm(a, b, c2)
                 assert np.array_equal(c1, c2)
                 outs[t] = c1
-        assert np.array_equal(outs[1], outs[2])
+        assert np.array_equal(outs[1], outs[2]) and np.array_equal(outs[1], outs[3])
+        err = np.abs(outs[1] - a.astype(np.float64) @ b).max() / np.sqrt(k)
+        assert err < TOL[np.float32]
 
 
 def test_gemm_walk_order_keeps_results_bit_identical():

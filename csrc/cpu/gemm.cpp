@@ -455,9 +455,9 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
 }
 
 // Fused mode (m <= fused_rows: a packed A block fits L2, so a B panel would never be reused by
-// another row chunk). C's columns are cut into chunks of slivers; with a team, threads claim
-// chunks dynamically (a thread that starts late finds the work done instead of holding up the
-// others). Per chunk and kc step, B is packed kFuseGroup slivers at a time into an L2-resident
+// another row chunk). C's columns are cut into chunks of slivers (and its rows into parts when
+// there are fewer column chunks than threads); with a team, threads claim chunks dynamically
+// (a thread that starts late finds the work done instead of holding up the others). Per chunk and kc step, B is packed kFuseGroup slivers at a time into an L2-resident
 // buffer (row by row: the source is read in runs of kFuseGroup * nr elements) while the next
 // group's source is prefetched into L2 during the current group's kernel calls. With several
 // chunks, A is packed once per thread for all of k (when that is at most kFusedAMax bytes);
@@ -474,20 +474,28 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
   const int64_t G = gemm_tuning().fuse_group > 0 ? gemm_tuning().fuse_group : kFuseGroup;
   const bool prefetch = gemm_tuning().prefetch != 0;
   const int64_t n_sl = ceil_div(P.n, nr), m_pad = round_up(P.m, mr);
-  const int64_t n_chunks =
+  const int64_t col_chunks =
       nt > 1 ? std::max<int64_t>(1, std::min<int64_t>(ceil_div(n_sl, G), 4 * int64_t(nt))) : 1;
-  // A packed once for all of k pays when several chunks (threads) reuse it; one chunk uses
-  // each kc step once, and packing all of a large A first sends it to memory and back
+  // fewer column chunks than threads (few B slivers): the rows are split too, in whole MR
+  // tiles, each part packing its own rows of A and its own B groups
+  const int64_t tiles_m = ceil_div(P.m, mr);
+  const int64_t row_parts = col_chunks < nt ? std::min<int64_t>(tiles_m, nt) : 1;
+  const int64_t n_chunks = col_chunks * row_parts;
+  // A packed once for all of k pays when several column chunks (threads) reuse it; one chunk
+  // uses each kc step once, and packing all of a large A first sends it to memory and back
   // (288x12544x64 TN: 0.89-0.95 -> 1.02-1.09x numpy, paired)
-  const bool a_whole =
-      packed_a && n_chunks > 1 && m_pad * P.k * int64_t(sizeof(T)) <= kFusedAMax;
+  const bool a_whole = packed_a && col_chunks > 1 && row_parts == 1 &&
+                       m_pad * P.k * int64_t(sizeof(T)) <= kFusedAMax;
   T* abuf = nullptr;
   bool a_ready = false;
   T* bgrp = nullptr;
 
   auto do_chunk = [&](int64_t ch) {
-    const int64_t s_begin = n_sl * ch / n_chunks, s_end = n_sl * (ch + 1) / n_chunks;
-    if (s_begin >= s_end) return;
+    const int64_t cc = ch % col_chunks, rp = ch / col_chunks;
+    const int64_t s_begin = n_sl * cc / col_chunks, s_end = n_sl * (cc + 1) / col_chunks;
+    const int64_t i0 = tiles_m * rp / row_parts * mr;
+    const int64_t rows = std::min(P.m, tiles_m * (rp + 1) / row_parts * mr) - i0;
+    if (s_begin >= s_end || rows <= 0) return;
     if (packed_a && !abuf) abuf = a_scratch().get<T>(m_pad * (a_whole ? P.k : kc_max));
     if (packed_b && !bgrp) bgrp = b_scratch().get<T>(G * nr * kc_max);
     if (a_whole && !a_ready) {
@@ -500,12 +508,12 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
       const T beta = pc == 0 ? P.beta : T(1);
       const T* ablk = abuf;
       if (a_whole) ablk = abuf + m_pad * pc;
-      else if (packed_a) pack_a(K, abuf, P, 0, P.m, pc, kc);
+      else if (packed_a) pack_a(K, abuf, P, i0, rows, pc, kc);
       for (int64_t g = s_begin; g < s_end; g += G) {
         const int64_t g_end = std::min(s_end, g + G);
         if (!packed_b) {
           for (int64_t s = g; s < g_end; ++s)
-            sliver_step(P, K, pc, kc, beta, ablk, 0, P.m, s * nr, P.b + pc * P.ldb + s * nr,
+            sliver_step(P, K, pc, kc, beta, ablk, i0, rows, s * nr, P.b + pc * P.ldb + s * nr,
                         P.ldb, std::min(nr, P.n - s * nr), PrefetchRegion<T>{});
           continue;
         }
@@ -519,7 +527,7 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
           next = P.tb ? PrefetchRegion<T>{P.b + jn * P.ldb + pc, cols_n, kc, P.ldb}
                       : PrefetchRegion<T>{P.b + pc * P.ldb + jn, kc, cols_n, P.ldb};
         for (int64_t s = g; s < g_end; ++s)
-          sliver_step(P, K, pc, kc, beta, ablk, 0, P.m, s * nr, bgrp + (s - g) * nr * kc, nr,
+          sliver_step(P, K, pc, kc, beta, ablk, i0, rows, s * nr, bgrp + (s - g) * nr * kc, nr,
                       nr, region_part(next, s - g, g_end - g));
       }
     }
