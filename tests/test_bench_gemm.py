@@ -1,5 +1,6 @@
 """Smoke test of the benchmark harness and the gemm suite (dlcore only, tiny run)."""
 import json
+import time
 
 import numpy as np
 
@@ -85,3 +86,13 @@ def test_compare_builds_runs_each_build_in_its_own_process(tmp_path, capsys):
     assert compare_builds.main(builds + ["--rounds", "2", "--shapes", "33x17x9:TN"]) == 0
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.startswith("33x17x9 TN: numpy ") and "old.so" in line and "new.so" in line
+
+
+def test_calibrate_sizes_samples_from_the_fastest_call():
+    """One slow call (a pool waking up) must not shrink every later sample to a call or two."""
+    delays = iter([0.0, 0.05] + [0.001] * 10)
+
+    def fn():
+        time.sleep(next(delays))
+    inner = harness.calibrate(fn, target_s=0.02)
+    assert 5 <= inner <= 20  # from ~1 ms calls; the 50 ms call alone would give 1
