@@ -1,6 +1,5 @@
 """Smoke test of the benchmark harness and the gemm suite (dlcore only, tiny run)."""
 import json
-import time
 
 import numpy as np
 
@@ -58,13 +57,11 @@ def test_paired_ratio_cancels_a_slow_round():
 
 
 def test_compare_builds_runs_each_build_in_its_own_process(tmp_path, capsys):
-    """Two copies of the in-tree extension, each timed by a worker that checks it loaded the
-    file it was given (one process would hand both the first build's functions)."""
+    """Two copies of the in-tree extension, each timed by a worker that runs the file it was
+    given (one process would hand both the first build's functions)."""
     import importlib.util
     import pathlib
     import shutil
-    import subprocess
-    import sys
 
     from dlcore import _C
     root = pathlib.Path(__file__).resolve().parents[1]
@@ -76,23 +73,26 @@ def test_compare_builds_runs_each_build_in_its_own_process(tmp_path, capsys):
     for name in ("old.so", "new.so"):
         builds.append(str(tmp_path / name))
         shutil.copy(_C.__file__, builds[-1])
-    # a worker's dlcore runs the build it was given
-    probe = (f"import sys; sys.path.insert(0, {str(root / 'bench')!r}); import compare_builds; "
-             f"m = compare_builds.load_build({builds[1]!r}); from dlcore import _C; "
-             f"print(_C is m, _C.__file__)")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         check=True).stdout.split()
-    assert out == ["True", builds[1]]
+    # the worker refuses to start unless `from dlcore import _C` there is the given file
+    w = harness.Worker("dlcore", 1, build=builds[1])
+    try:
+        assert w.available, w.note
+        assert w.version == builds[1]
+    finally:
+        w.close()
     assert compare_builds.main(builds + ["--rounds", "2", "--shapes", "33x17x9:TN"]) == 0
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.startswith("33x17x9 TN: numpy ") and "old.so" in line and "new.so" in line
 
 
-def test_calibrate_sizes_samples_from_the_fastest_call():
+def test_calibrate_sizes_samples_from_the_fastest_call(monkeypatch):
     """One slow call (a pool waking up) must not shrink every later sample to a call or two."""
-    delays = iter([0.0, 0.05] + [0.001] * 10)
+    clock = [0.0]
+    # warm-up, one slow call (1/16 s), then calls of 1/1024 s (exact in binary)
+    durations = iter([0.0, 2.0**-4] + [2.0**-10] * 10)
+    monkeypatch.setattr(harness.time, "perf_counter", lambda: clock[0])
 
     def fn():
-        time.sleep(next(delays))
-    inner = harness.calibrate(fn, target_s=0.02)
-    assert 5 <= inner <= 20  # from ~1 ms calls; the 50 ms call alone would give 1
+        clock[0] += next(durations)
+    # samples of 1/64 s: 16 fast calls; sized from the slow call alone, 1
+    assert harness.calibrate(fn, target_s=2.0**-6) == 16

@@ -139,14 +139,32 @@ def timeit(fn, repeats=5, target_s=0.02, clock="wall"):
 
 # ---- baseline worker processes ---------------------------------------------------------------
 
+# The worker of a dlcore build: loads the extension file argv[1] as dlcore._C before dlcore is
+# imported (importing dlcore loads the package's own; two builds in one process would share
+# pybind11's dlcore._C.cpu submodule and both run the first one's code), then serves as
+# _worker_main(lib=argv[2], threads=argv[3]).
+_BUILD_WORKER = """
+import importlib.machinery, importlib.util, sys
+path = sys.argv[1]
+loader = importlib.machinery.ExtensionFileLoader("dlcore._C", path)
+spec = importlib.util.spec_from_file_location("dlcore._C", path, loader=loader)
+sys.modules["dlcore._C"] = mod = importlib.util.module_from_spec(spec)
+loader.exec_module(mod)
+from dlcore.bench.harness import _worker_main
+_worker_main(sys.argv[2], sys.argv[3], path)
+"""
+
+
 class Worker:
-    """A child process that times one baseline library at a fixed thread count.
+    """A child process that times one library at a fixed thread count: a baseline ("numpy",
+    "torch"), or with `build` the extension file of a dlcore build ("dlcore"; used by
+    bench/compare_builds.py to time several builds side by side).
 
     Protocol: one JSON object per line. {"op": "setup", "suite", "case"} -> {"inner", "err"};
     {"op": "sample"} -> {"s"}; {"op": "quit"}.
     """
 
-    def __init__(self, lib, threads):
+    def __init__(self, lib, threads, build=None):
         self.lib, self.threads = lib, threads
         env = dict(os.environ)
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -154,6 +172,8 @@ class Worker:
         pkg_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env["PYTHONPATH"] = pkg_root + os.pathsep + env.get("PYTHONPATH", "")
         self.proc = subprocess.Popen(
+            [sys.executable, "-c", _BUILD_WORKER, os.path.abspath(build), lib, str(threads)]
+            if build else
             [sys.executable, "-m", "dlcore.bench.harness", "--worker", lib, str(threads)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, bufsize=1,
             cwd=pkg_root)  # `-m` puts the cwd first on sys.path: import this same dlcore
@@ -186,7 +206,7 @@ class Worker:
                 self.proc.kill()
 
 
-def _worker_main(lib, threads):
+def _worker_main(lib, threads, build=None):
     threads = int(threads)
     out = sys.stdout
     try:
@@ -195,7 +215,13 @@ def _worker_main(lib, threads):
     except ImportError:
         pass
     try:
-        if lib == "torch":
+        if build:  # _BUILD_WORKER loaded it as dlcore._C before dlcore was imported
+            from dlcore import _C
+            if os.path.realpath(_C.__file__) != os.path.realpath(build):
+                raise RuntimeError(f"dlcore._C is {_C.__file__}, not {build}")
+            _C.cpu.set_num_threads(threads)
+            version = build
+        elif lib == "torch":
             import torch
             torch.set_num_threads(threads)
             version = torch.__version__
