@@ -395,20 +395,24 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
         if (packed_a && ic != last_ic) pack_a(K, abuf, P, i0, rows, pc, kc);
         last_ic = ic;
         const int64_t s_begin = n_sl * jr / n_jr, s_end = n_sl * (jr + 1) / n_jr;
+        // one kernel call: B sliver s (packed, or in place) against the A rows at a
+        auto step = [&](const T* a, int64_t i, int64_t m_rows, int64_t s,
+                        const PrefetchRegion<T>& pf) {
+          const int64_t j = jc + s * nr;
+          if (packed_b)
+            sliver_step(P, K, pc, kc, beta, a, i, m_rows, j, bbuf + s * nr * kc, nr, nr, pf);
+          else
+            sliver_step(P, K, pc, kc, beta, a, i, m_rows, j, P.b + pc * P.ldb + j, P.ldb,
+                        std::min(nr, P.n - j), pf);
+        };
         if (column_walk(rows, kc)) {
           // shallow A block (it stays in L2): one call per B sliver over all the item's rows,
           // the next sliver brought to L2 during it
           for (int64_t s = s_begin; s < s_end; ++s) {
-            const int64_t j = jc + s * nr;
             PrefetchRegion<T> next;
             if (prefetch && packed_b && s + 1 < s_end)
               next = flat_region(bbuf + (s + 1) * nr * kc, nr * kc);
-            if (packed_b)
-              sliver_step(P, K, pc, kc, beta, abuf, i0, rows, j, bbuf + s * nr * kc, nr, nr,
-                          next);
-            else
-              sliver_step(P, K, pc, kc, beta, abuf, i0, rows, j, P.b + pc * P.ldb + j, P.ldb,
-                          std::min(nr, P.n - j), next);
+            step(abuf, i0, rows, s, next);
           }
           return;
         }
@@ -428,16 +432,9 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
             PrefetchRegion<T> next_a;
             if (prefetch && packed_a)
               next_a = flat_region(abuf + (t + 1 < tiles ? r0 + mr : 0) * kc, mr * kc);
-            for (int64_t s = g; s < g_end; ++s) {
-              const int64_t j = jc + s * nr;
-              const PrefetchRegion<T> pf = s == g ? region_part(next, t, tiles)
-                                                  : region_part(next_a, s - g - 1, g_end - g - 1);
-              if (packed_b)
-                sliver_step(P, K, pc, kc, beta, a, i, m_t, j, bbuf + s * nr * kc, nr, nr, pf);
-              else
-                sliver_step(P, K, pc, kc, beta, a, i, m_t, j, P.b + pc * P.ldb + j, P.ldb,
-                            std::min(nr, P.n - j), pf);
-            }
+            for (int64_t s = g; s < g_end; ++s)
+              step(a, i, m_t, s, s == g ? region_part(next, t, tiles)
+                                        : region_part(next_a, s - g - 1, g_end - g - 1));
           }
         }
       };
@@ -457,12 +454,13 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
 // Fused mode (m <= fused_rows: a packed A block fits L2, so a B panel would never be reused by
 // another row chunk). C's columns are cut into chunks of slivers (and its rows into parts when
 // there are fewer column chunks than threads); with a team, threads claim chunks dynamically
-// (a thread that starts late finds the work done instead of holding up the others). Per chunk and kc step, B is packed kFuseGroup slivers at a time into an L2-resident
-// buffer (row by row: the source is read in runs of kFuseGroup * nr elements) while the next
-// group's source is prefetched into L2 during the current group's kernel calls. With several
-// chunks, A is packed once per thread for all of k (when that is at most kFusedAMax bytes);
-// else per chunk and kc step. No barriers; the micro-tiles are the shared mode's, so results
-// do not depend on the thread count.
+// (a thread that starts late finds the work done instead of holding up the others). Per chunk
+// and kc step, B is packed kFuseGroup slivers at a time into an L2-resident buffer (row by
+// row: the source is read in runs of kFuseGroup * nr elements) while the next group's source
+// is prefetched into L2 during the current group's kernel calls. With several column chunks,
+// A is packed once per thread for all of k (when that is at most kFusedAMax bytes); else per
+// chunk and kc step. No barriers; the micro-tiles are the shared mode's, so results do not
+// depend on the thread count.
 constexpr int64_t kFuseGroup = 4;
 constexpr int64_t kFusedAMax = int64_t(16) << 20;
 
@@ -495,7 +493,7 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
     const int64_t s_begin = n_sl * cc / col_chunks, s_end = n_sl * (cc + 1) / col_chunks;
     const int64_t i0 = tiles_m * rp / row_parts * mr;
     const int64_t rows = std::min(P.m, tiles_m * (rp + 1) / row_parts * mr) - i0;
-    if (s_begin >= s_end || rows <= 0) return;
+    if (s_begin >= s_end) return;
     if (packed_a && !abuf) abuf = a_scratch().get<T>(m_pad * (a_whole ? P.k : kc_max));
     if (packed_b && !bgrp) bgrp = b_scratch().get<T>(G * nr * kc_max);
     if (a_whole && !a_ready) {

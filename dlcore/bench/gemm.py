@@ -92,8 +92,8 @@ def make_call(lib, case, threads):
 
 
 def add_arguments(p):
-    p.add_argument("--shapes", choices=("all", "square", "model", "transposed", "conv"), default="all",
-                   help="which group of shapes to run")
+    p.add_argument("--shapes", choices=("all", "square", "model", "transposed", "conv"),
+                   default="all", help="which group of shapes to run")
     # OpenBLAS's pool spins for 0.1-0.2 s after a call: measured here, dlcore's 2-thread
     # 512^3 took 4 ms per call 0.05-0.1 s after a numpy burst and 2.2 ms from 0.2 s on
     p.add_argument("--settle", type=float, default=0.25,
@@ -151,7 +151,6 @@ def _run(args):
                 if "dlcore_1t" in r:  # same run, same clock
                     row["dlcore_1t"] = f / r["dlcore_1t"]["s"] / 1e9
                     row["x_1t"] = r["dlcore_1t"]["s"] / r["dlcore"]["s"]
-                row["times_s"] = {lib: r[lib]["s"] for lib in r}
                 row["samples_s"] = {lib: r[lib]["samples"] for lib in r}
                 rows.append(row)
                 base = "".join(f"  {lib} {row[lib]:7.1f} (x{row['x_' + lib]:.2f})"
