@@ -213,6 +213,7 @@ void gemm_tune(py::kwargs kw) {
     else if (key == "prefetch") t.prefetch = v.cast<int>();
     else if (key == "b_group") t.b_group = v.cast<int64_t>();
     else if (key == "column_walk_bytes") t.column_walk_bytes = v.cast<int64_t>();
+    else if (key == "pack_ahead") t.pack_ahead = v.cast<int>();
     else if (key == "avx512_twin") t.avx512_twin = v.cast<bool>();
     else fail("gemm_tune", "unknown key '" + key + "'");
   }
@@ -533,8 +534,8 @@ PYBIND11_MODULE(_C, m) {
             "Blocking (mr, nr, mc, kc, nc, kc_fused, b_group) and cache sizes in use");
   cpu_m.def("gemm_tune", &gemm_tune,
             "Override gemm blocking for measurement: mc, kc, nc, b_group, pack_a, pack_b, "
-            "thread_flops, fused_rows, fuse_group, prefetch, column_walk_bytes, avx512_twin (no "
-            "arguments = automatic)");
+            "thread_flops, fused_rows, fuse_group, prefetch, column_walk_bytes, pack_ahead, "
+            "avx512_twin (no arguments = automatic)");
   cpu_m.def("gemm_threads", &cpu::gemm_threads, py::arg("m"), py::arg("n"), py::arg("k"),
             "Threads gemm would use for an (m, n, k) product");
 

@@ -198,6 +198,33 @@ def test_gemm_walk_order_keeps_results_bit_identical():
         assert err < TOL[dtype]
 
 
+@pytest.mark.parametrize("isa_name", ISAS)
+def test_gemm_fused_b_packed_ahead_keeps_results_bit_identical(isa_name):
+    """The fused mode packs the next B group during the current group's kernel calls (a share
+    per tile) when its slivers are whole columns of a row-major B; packing each group before
+    its calls instead gives bit-identical results: across kc steps, with partial last groups
+    and slivers, groups of 1-5 slivers, A packed or read in place, 1-6 rows per call."""
+    rng = np.random.default_rng(9)
+    # (m, k, n, ta): k = 600 is three kc steps; n = 149 ends in a partial group and sliver
+    cases = [(64, 600, 149, False), (64, 600, 192, True), (5, 300, 160, False),
+             (100, 37, 2048, False), (1, 600, 64, True), (290, 300, 300, False)]
+    for m, k, n, ta in cases:
+        a = operand(rng, m, k, np.float32, ta, 0)
+        b = rng.standard_normal((k, n)).astype(np.float32)
+        outs = []
+        for cfg in (dict(pack_ahead=0), dict(pack_ahead=1), dict(pack_ahead=1, fuse_group=1),
+                    dict(pack_ahead=1, fuse_group=3), dict(pack_ahead=1, fuse_group=5)):
+            for t in (1, 2):
+                with isa(isa_name), tuned(pack_b=1, **cfg), threads(t):
+                    c = rng.standard_normal((m, n)).astype(np.float32)
+                    _C.cpu.gemm(a, b, c, 0.5, 0.0)
+                    outs.append(c)
+        for c in outs[1:]:
+            assert np.array_equal(c, outs[0]), (m, k, n, ta)
+        err = np.abs(outs[0] - 0.5 * (a.astype(np.float64) @ b)).max() / np.sqrt(k)
+        assert err < TOL[np.float32], (m, k, n, ta, err)
+
+
 def test_gemm_deep_kc_sums_in_blocks_of_256():
     """A deep kc (the shared mode's is up to 1024) adds its products into C in blocks of 256,
     so it computes exactly what kc = 256 computes (and rounds no worse)."""

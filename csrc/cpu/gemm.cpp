@@ -304,11 +304,13 @@ PrefetchRegion<T> region_part(PrefetchRegion<T> r, int64_t part, int64_t parts) 
 
 // One kernel call for one B sliver (columns j .. j + nr of C) against rows [i0, i0 + rows) of
 // A. b/rs_b/nb describe the sliver (packed or not); abuf is the packed A block starting at row
-// i0 (nullptr: read A in place); pf is what the caller wants in L2 next.
+// i0 (nullptr: read A in place); pf is what the caller wants in L2 next; copy is packing work
+// done alongside the call's tiles.
 template <typename T>
 void sliver_step(const Problem<T>& P, const MicroKernel<T>& K, int64_t pc, int64_t kc, T beta,
                  const T* abuf, int64_t i0, int64_t rows, int64_t j, const T* b, int64_t rs_b,
-                 int64_t nb, const PrefetchRegion<T>& pf) {
+                 int64_t nb, const PrefetchRegion<T>& pf,
+                 const gemm_detail::CopyJob<T>& copy = {}) {
   const int64_t mr = K.mr;
   MicroArgs<T> args{};
   args.k = kc;
@@ -325,6 +327,7 @@ void sliver_step(const Problem<T>& P, const MicroKernel<T>& K, int64_t pc, int64
   args.c_next = j + nb < P.n ? P.c + i0 * P.ldc + j + nb : nullptr;
   args.m_next = std::min(mr, P.m - i0);
   args.pf = pf;
+  args.copy = copy;
   if (abuf) {
     args.a = abuf;
     args.rs_a = 1;
@@ -455,9 +458,11 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
 // another row chunk). C's columns are cut into chunks of slivers (and its rows into parts when
 // there are fewer column chunks than threads); with a team, threads claim chunks dynamically
 // (a thread that starts late finds the work done instead of holding up the others). Per chunk
-// and kc step, B is packed kFuseGroup slivers at a time into an L2-resident buffer (row by
-// row: the source is read in runs of kFuseGroup * nr elements) while the next group's source
-// is prefetched into L2 during the current group's kernel calls. With several column chunks,
+// and kc step, B is packed kFuseGroup slivers at a time into one of two L2-resident buffers
+// (row by row: the source is read in runs of kFuseGroup * nr elements), either before the
+// group's kernel calls or, when B's source is large, during the previous group's calls (the
+// kernels do a share of the copy before each tile); the source of the group after is
+// prefetched into L2 meanwhile. With several column chunks,
 // A is packed once per thread for all of k (when that is at most kFusedAMax bytes); else per
 // chunk and kc step. No barriers; the micro-tiles are the shared mode's, so results do not
 // depend on the thread count.
@@ -486,8 +491,13 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
                        m_pad * P.k * int64_t(sizeof(T)) <= kFusedAMax;
   T* abuf = nullptr;
   bool a_ready = false;
-  T* bgrp = nullptr;
+  T* bgrp = nullptr;  // two buffers of G packed slivers: one read by the kernel, one filled
+  const int64_t bgrp_size = G * nr * kc_max;
 
+  // A chunk runs as steps: kc steps outer, groups of G slivers inner
+  struct Step {
+    int64_t pc, kc, g, g_end;
+  };
   auto do_chunk = [&](int64_t ch) {
     const int64_t cc = ch % col_chunks, rp = ch / col_chunks;
     const int64_t s_begin = n_sl * cc / col_chunks, s_end = n_sl * (cc + 1) / col_chunks;
@@ -495,39 +505,75 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
     const int64_t rows = std::min(P.m, tiles_m * (rp + 1) / row_parts * mr) - i0;
     if (s_begin >= s_end) return;
     if (packed_a && !abuf) abuf = a_scratch().get<T>(m_pad * (a_whole ? P.k : kc_max));
-    if (packed_b && !bgrp) bgrp = b_scratch().get<T>(G * nr * kc_max);
+    if (packed_b && !bgrp) bgrp = b_scratch().get<T>(2 * bgrp_size);
     if (a_whole && !a_ready) {
       for (int64_t pc = 0; pc < P.k; pc += kc_step)
         pack_a(K, abuf + m_pad * pc, P, 0, P.m, pc, std::min(kc_step, P.k - pc));
       a_ready = true;
     }
-    for (int64_t pc = 0; pc < P.k; pc += kc_step) {
-      const int64_t kc = std::min(kc_step, P.k - pc);
-      const T beta = pc == 0 ? P.beta : T(1);
-      const T* ablk = abuf;
-      if (a_whole) ablk = abuf + m_pad * pc;
-      else if (packed_a) pack_a(K, abuf, P, i0, rows, pc, kc);
-      for (int64_t g = s_begin; g < s_end; g += G) {
-        const int64_t g_end = std::min(s_end, g + G);
-        if (!packed_b) {
-          for (int64_t s = g; s < g_end; ++s)
-            sliver_step(P, K, pc, kc, beta, ablk, i0, rows, s * nr, P.b + pc * P.ldb + s * nr,
-                        P.ldb, std::min(nr, P.n - s * nr), PrefetchRegion<T>{});
-          continue;
-        }
-        pack_b(K, bgrp, P, pc, kc, g * nr, 0, g_end - g);
-        // the source of the next group goes to L2 during this group, a share per sliver
-        const int64_t jn = g_end * nr;
-        const int64_t cols_n =
-            g_end < s_end ? std::min((std::min(s_end, g_end + G) - g_end) * nr, P.n - jn) : 0;
-        PrefetchRegion<T> next;
-        if (prefetch && cols_n > 0)
-          next = P.tb ? PrefetchRegion<T>{P.b + jn * P.ldb + pc, cols_n, kc, P.ldb}
-                      : PrefetchRegion<T>{P.b + pc * P.ldb + jn, kc, cols_n, P.ldb};
-        for (int64_t s = g; s < g_end; ++s)
-          sliver_step(P, K, pc, kc, beta, ablk, i0, rows, s * nr, bgrp + (s - g) * nr * kc, nr,
-                      nr, region_part(next, s - g, g_end - g));
+    const int64_t n_groups = ceil_div(s_end - s_begin, G);
+    const int64_t n_steps = n_groups * ceil_div(P.k, kc_step);
+    auto step_at = [&](int64_t x) {
+      const int64_t pc = x / n_groups * kc_step, g = s_begin + x % n_groups * G;
+      return Step{pc, std::min(kc_step, P.k - pc), g, std::min(s_end, g + G)};
+    };
+    // the source of step x's B group, for a prefetch (empty past the last step)
+    auto source = [&](int64_t x) {
+      if (!prefetch || x >= n_steps) return PrefetchRegion<T>{};
+      const Step t = step_at(x);
+      const int64_t j = t.g * nr, cols = std::min((t.g_end - t.g) * nr, P.n - j);
+      return P.tb ? PrefetchRegion<T>{P.b + j * P.ldb + t.pc, cols, t.kc, P.ldb}
+                  : PrefetchRegion<T>{P.b + t.pc * P.ldb + j, t.kc, cols, P.ldb};
+    };
+    // packing the next group during this group's calls pays when B's source comes from L3 or
+    // memory and the calls have enough tiles to hide the copy in (gemm_tune(pack_ahead=) A/B
+    // in one build, 1 thread, paired: +5-8% at m 48..256 with B of 3-4 MiB; -3% with B of
+    // 0.4-1.5 MiB; -7% to -14% at m <= 24)
+    const int pa = gemm_tuning().pack_ahead;
+    const bool pack_ahead = pa >= 0 ? pa == 1
+                                    : P.k * P.n * int64_t(sizeof(T)) > 4 * cache_info().l2 &&
+                                          rows >= 8 * mr;
+    const T* ablk = abuf;
+    bool packed_ahead = false;  // this step's group was packed during the previous step
+    int64_t cur = 0;            // the buffer this step's kernel calls read
+    for (int64_t x = 0; x < n_steps; ++x) {
+      const Step t = step_at(x);
+      const T beta = t.pc == 0 ? P.beta : T(1);
+      if (t.g == s_begin) {
+        if (a_whole) ablk = abuf + m_pad * t.pc;
+        else if (packed_a) pack_a(K, abuf, P, i0, rows, t.pc, t.kc);
       }
+      if (!packed_b) {
+        for (int64_t s = t.g; s < t.g_end; ++s)
+          sliver_step(P, K, t.pc, t.kc, beta, ablk, i0, rows, s * nr, P.b + t.pc * P.ldb + s * nr,
+                      P.ldb, std::min(nr, P.n - s * nr), PrefetchRegion<T>{});
+        continue;
+      }
+      T* buf = bgrp + cur * bgrp_size;
+      if (!packed_ahead) pack_b(K, buf, P, t.pc, t.kc, t.g * nr, 0, t.g_end - t.g);
+      // the next step's group, when its slivers are whole columns of a row-major B, is packed
+      // into the other buffer during this step's kernel calls, a share per call, so that its
+      // loads and stores overlap their arithmetic; the source of the step after it goes to L2
+      gemm_detail::CopyJob<T> copy;
+      packed_ahead = false;
+      if (pack_ahead && x + 1 < n_steps && !P.tb) {
+        const Step u = step_at(x + 1);
+        if (u.g_end * nr <= P.n) {
+          copy = {P.b + u.pc * P.ldb + u.g * nr, P.ldb, bgrp + (1 - cur) * bgrp_size,
+                  nr * u.kc, u.g_end - u.g, 0, u.kc};
+          packed_ahead = true;
+        }
+      }
+      const PrefetchRegion<T> next = source(packed_ahead ? x + 2 : x + 1);
+      const int64_t parts = t.g_end - t.g;
+      for (int64_t s = t.g; s < t.g_end; ++s) {
+        gemm_detail::CopyJob<T> share = copy;
+        share.q0 = copy.q1 * (s - t.g) / parts;
+        share.q1 = copy.q1 * (s - t.g + 1) / parts;
+        sliver_step(P, K, t.pc, t.kc, beta, ablk, i0, rows, s * nr, buf + (s - t.g) * nr * t.kc,
+                    nr, nr, region_part(next, s - t.g, parts), share);
+      }
+      if (packed_ahead) cur = 1 - cur;
     }
   };
   if (nt > 1) {

@@ -46,6 +46,8 @@ struct GemmTuning {
   int prefetch = -1;                 // 0: no prefetch of the packed data the driver needs next
   int64_t b_group = 0;               // B slivers per L2 group in the shared mode
   int64_t column_walk_bytes = -1;    // shared mode: A blocks up to this size walk C's columns
+  int pack_ahead = -1;               // fused mode: 1 packs the next B group during the
+                                     // current group's calls when it can, 0 never
   bool avx512_twin = false;          // the AVX-512 register blocks on AVX2 (tests; needs avx2)
 };
 GemmTuning& gemm_tuning();

@@ -34,9 +34,13 @@ void generic_tile(const MicroArgs<T>& p, const T* a, T* c, int64_t m) {
 
 template <typename T, int MR, int NR>
 void generic_kernel(const MicroArgs<T>& p) {
-  for (int64_t i = 0; i < p.m; i += MR)
-    generic_tile<T, MR, NR>(p, p.a + (i / MR) * p.a_tile, p.c + i * p.ldc,
-                            p.m - i < MR ? p.m - i : MR);
+  const int64_t tiles = (p.m + MR - 1) / MR;
+  const int64_t copy_per = (p.copy.q1 - p.copy.q0 + tiles - 1) / tiles;
+  for (int64_t t = 0; t < tiles; ++t) {
+    copy_share<T, NR>(p.copy, t, copy_per);
+    generic_tile<T, MR, NR>(p, p.a + t * p.a_tile, p.c + t * MR * p.ldc,
+                            p.m - t * MR < MR ? p.m - t * MR : MR);
+  }
 }
 
 const MicroKernel<float> k_f32{4, 16, &generic_kernel<float, 4, 16>,

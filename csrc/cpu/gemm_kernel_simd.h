@@ -151,6 +151,7 @@ inline void micro_tiles(const MicroArgs<typename V::T>& p) {
     nlanes[v] = int(left < 0 ? 0 : (left > W ? W : left));
   }
   const int64_t ldc = p.ldc, tiles = (p.m + MR - 1) / MR;
+  const int64_t copy_per = (p.copy.q1 - p.copy.q0 + tiles - 1) / tiles;
   for (int64_t t = 0; t < tiles; ++t) {
     const int64_t m = p.m - t * MR < MR ? p.m - t * MR : MR;
     T* c = p.c + t * MR * ldc;
@@ -161,6 +162,7 @@ inline void micro_tiles(const MicroArgs<typename V::T>& p) {
     else if (p.c_next)
       prefetch_tile<_MM_HINT_T1>(p.c_next, p.m_next, ldc, p.n);
     prefetch_share(p.pf, t, tiles);
+    copy_share<T, NV * W>(p.copy, t, copy_per);
 
     const T* a = p.a + t * p.a_tile;
     // an edge tile of 1-2 or 3-4 rows runs as a 2- or 4-row tile

@@ -3,6 +3,7 @@
 // csrc/cpu/gemm.cpp (the Goto/BLIS driver) packs, blocks and threads around it.
 #pragma once
 #include <cstdint>
+#include <cstring>
 
 #include "cpu/isa.h"
 
@@ -19,10 +20,24 @@ namespace dlcore::cpu::gemm_detail {
 // Prefetch hints (never read or written): c_next, the C tile (m_next rows, same ldc, width n)
 // that the next call writes first, or nullptr; pf, memory the caller needs next, brought into
 // L2 spread over the tiles.
+// copy: packing work the caller hands over (not a hint: it must be done), a share before each
+// tile, so that its loads and stores overlap the tiles' arithmetic.
 template <typename T>
 struct PrefetchRegion {  // rows of len contiguous elements, ld apart; rows == 0: none
   const T* base = nullptr;
   int64_t rows = 0, len = 0, ld = 0;
+};
+
+// Rows [q0, q1) of whole NR-wide slivers copied from a row-major source (NR: the kernel's):
+// for q0 <= q < q1 and i < slivers, dst[i * dst_sliver + q * NR + x] = src[q * ld + i * NR + x]
+// for x < NR. The source and dst never overlap the call's A, B or C. q1 <= q0: nothing.
+template <typename T>
+struct CopyJob {
+  const T* src = nullptr;
+  int64_t ld = 0;
+  T* dst = nullptr;
+  int64_t dst_sliver = 0, slivers = 0;
+  int64_t q0 = 0, q1 = 0;
 };
 
 template <typename T>
@@ -38,6 +53,7 @@ struct MicroArgs {
   const T* c_next;
   int64_t m_next;
   PrefetchRegion<T> pf;
+  CopyJob<T> copy;
 };
 
 template <typename T>
@@ -120,6 +136,25 @@ inline void store_tile(const T* acc, T* c, int64_t ldc, int64_t m, int64_t n, T 
     else
       for (int64_t j = 0; j < n; ++j) crow[j] = alpha * arow[j] + beta * crow[j];
   }
+}
+
+// Does share t of job j, the rows [q0 + t * per, q0 + (t + 1) * per) that lie below q1 (the
+// caller picks per, e.g. ceil((q1 - q0) / shares)); NR is the kernel's sliver width. The source
+// rows of share t + 1 are prefetched first (one share ahead: a whole group ahead, the rows of a
+// power-of-two ld fall into few L2 sets and evict each other before they are copied).
+template <typename T, int NR>
+inline void copy_share(const CopyJob<T>& j, int64_t t, int64_t per) {
+  const int64_t q_begin = j.q0 + t * per;
+  if (q_begin >= j.q1) return;
+  const int64_t q_end = q_begin + per < j.q1 ? q_begin + per : j.q1;
+  const int64_t q_next = q_end + per < j.q1 ? q_end + per : j.q1;
+  const int64_t bytes = j.slivers * NR * int64_t(sizeof(T));
+  for (int64_t q = q_end; q < q_next; ++q)
+    for (int64_t b = 0; b < bytes; b += 64)
+      __builtin_prefetch(reinterpret_cast<const char*>(j.src + q * j.ld) + b, 0, 3);
+  for (int64_t q = q_begin; q < q_end; ++q)
+    for (int64_t i = 0; i < j.slivers; ++i)
+      std::memcpy(j.dst + i * j.dst_sliver + q * NR, j.src + q * j.ld + i * NR, NR * sizeof(T));
 }
 
 }  // namespace
