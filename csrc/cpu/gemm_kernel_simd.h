@@ -140,7 +140,9 @@ inline void tile_rows(const MicroArgs<typename V::T>& p, const typename V::T* a,
   }
 }
 
-template <class V, int MR, int NV, bool PACKED_A, bool FULL_B>
+// COPY: the call carries a copy job (a share of it before each tile); calls without one pay
+// nothing for it.
+template <class V, int MR, int NV, bool PACKED_A, bool FULL_B, bool COPY>
 inline void micro_tiles(const MicroArgs<typename V::T>& p) {
   using T = typename V::T;
   constexpr int W = V::W;
@@ -151,7 +153,7 @@ inline void micro_tiles(const MicroArgs<typename V::T>& p) {
     nlanes[v] = int(left < 0 ? 0 : (left > W ? W : left));
   }
   const int64_t ldc = p.ldc, tiles = (p.m + MR - 1) / MR;
-  const int64_t copy_per = (p.copy.q1 - p.copy.q0 + tiles - 1) / tiles;
+  const int64_t copy_per = COPY ? (p.copy.q1 - p.copy.q0 + tiles - 1) / tiles : 0;
   for (int64_t t = 0; t < tiles; ++t) {
     const int64_t m = p.m - t * MR < MR ? p.m - t * MR : MR;
     T* c = p.c + t * MR * ldc;
@@ -162,7 +164,7 @@ inline void micro_tiles(const MicroArgs<typename V::T>& p) {
     else if (p.c_next)
       prefetch_tile<_MM_HINT_T1>(p.c_next, p.m_next, ldc, p.n);
     prefetch_share(p.pf, t, tiles);
-    copy_share<T, NV * W>(p.copy, t, copy_per);
+    if (COPY) copy_share<T, NV * W>(p.copy, t, copy_per);
 
     const T* a = p.a + t * p.a_tile;
     // an edge tile of 1-2 or 3-4 rows runs as a 2- or 4-row tile
@@ -177,10 +179,12 @@ inline void micro_tiles(const MicroArgs<typename V::T>& p) {
 
 template <class V, int MR, int NV, bool PACKED_A>
 void micro_kernel(const MicroArgs<typename V::T>& p) {
-  if (p.nb == NV * V::W)
-    micro_tiles<V, MR, NV, PACKED_A, true>(p);
+  if (p.nb != NV * V::W)
+    micro_tiles<V, MR, NV, PACKED_A, false, false>(p);
+  else if (p.copy.q1 > p.copy.q0)
+    micro_tiles<V, MR, NV, PACKED_A, true, true>(p);
   else
-    micro_tiles<V, MR, NV, PACKED_A, false>(p);
+    micro_tiles<V, MR, NV, PACKED_A, true, false>(p);
 }
 
 }  // namespace

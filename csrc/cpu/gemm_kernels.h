@@ -31,6 +31,7 @@ struct PrefetchRegion {  // rows of len contiguous elements, ld apart; rows == 0
 // Rows [q0, q1) of whole NR-wide slivers copied from a row-major source (NR: the kernel's):
 // for q0 <= q < q1 and i < slivers, dst[i * dst_sliver + q * NR + x] = src[q * ld + i * NR + x]
 // for x < NR. The source and dst never overlap the call's A, B or C. q1 <= q0: nothing.
+// Only calls with a full packed B sliver (nb == NR) may carry one.
 template <typename T>
 struct CopyJob {
   const T* src = nullptr;
