@@ -28,6 +28,7 @@ namespace {
 
 using gemm_detail::MicroArgs;
 using gemm_detail::MicroKernel;
+using gemm_detail::copy_sliver_rows;
 
 // Small-matrix path bounds (measured crossovers, see docs/gemm.md and gemm_impl).
 constexpr int64_t kSmallN = 256;
@@ -237,20 +238,6 @@ void pack_a(const MicroKernel<T>& K, T* dst, const Problem<T>& P, int64_t i0, in
   }
 }
 
-// Full slivers [s, s_end) of a row-major B block, packed row by row: sliver t, row q gets
-// src[q * ld + t * NR .. + NR] (NR = 0: the run-time nr).
-template <typename T, int NR>
-void copy_rows(T* __restrict dst, const T* __restrict src, int64_t ld, int64_t kc, int64_t s,
-               int64_t s_end, int64_t nr) {
-  const int64_t w = NR > 0 ? NR : nr;
-  for (int64_t q = 0; q < kc; ++q)
-    for (int64_t t = s; t < s_end; ++t) {
-      T* d = dst + t * w * kc + q * w;
-      const T* x = src + q * ld + t * w;
-      for (int64_t c = 0; c < w; ++c) d[c] = x[c];
-    }
-}
-
 // dst sliver s (of nr columns starting at j0 + s*nr) = op(B)[p0 : p0 + kc, cols], zero-padded;
 // element (p0 + q, j0 + s*nr + c) at s*nr*kc + q*nr + c. Packs slivers [s_begin, s_end).
 template <typename T>
@@ -269,10 +256,10 @@ void pack_b(const MicroKernel<T>& K, T* dst, const Problem<T>& P, int64_t p0, in
     for (; s < full_end; s += kPackGroup) {
       const int64_t e = std::min(full_end, s + kPackGroup);
       switch (nr) {
-        case 8: copy_rows<T, 8>(dst, src, P.ldb, kc, s, e, nr); break;
-        case 16: copy_rows<T, 16>(dst, src, P.ldb, kc, s, e, nr); break;
-        case 32: copy_rows<T, 32>(dst, src, P.ldb, kc, s, e, nr); break;
-        default: copy_rows<T, 0>(dst, src, P.ldb, kc, s, e, nr);
+        case 8: copy_sliver_rows<T, 8>(dst, nr * kc, src, P.ldb, 0, kc, s, e, nr); break;
+        case 16: copy_sliver_rows<T, 16>(dst, nr * kc, src, P.ldb, 0, kc, s, e, nr); break;
+        case 32: copy_sliver_rows<T, 32>(dst, nr * kc, src, P.ldb, 0, kc, s, e, nr); break;
+        default: copy_sliver_rows<T, 0>(dst, nr * kc, src, P.ldb, 0, kc, s, e, nr);
       }
     }
     s = std::max(s_begin, full_end);  // the partial last sliver, if any, is left

@@ -3,7 +3,6 @@
 // csrc/cpu/gemm.cpp (the Goto/BLIS driver) packs, blocks and threads around it.
 #pragma once
 #include <cstdint>
-#include <cstring>
 
 #include "cpu/isa.h"
 
@@ -139,6 +138,24 @@ inline void store_tile(const T* acc, T* c, int64_t ldc, int64_t m, int64_t n, T 
   }
 }
 
+// Rows [q0, q1) of slivers [s0, s1) of width W (W = 0: the run-time w), from a source whose
+// sliver rows are contiguous, into slivers dst_sliver elements apart:
+// dst[t * dst_sliver + q * w + x] = src[q * ld + t * w + x] for x < w. Row by row across the
+// slivers, so the source is read in runs of (s1 - s0) * w elements (the driver's B packing
+// and the kernels' copy jobs).
+template <typename T, int W>
+inline void copy_sliver_rows(T* __restrict dst, int64_t dst_sliver, const T* __restrict src,
+                             int64_t ld, int64_t q0, int64_t q1, int64_t s0, int64_t s1,
+                             int64_t w) {
+  const int64_t width = W > 0 ? W : w;
+  for (int64_t q = q0; q < q1; ++q)
+    for (int64_t t = s0; t < s1; ++t) {
+      T* d = dst + t * dst_sliver + q * width;
+      const T* x = src + q * ld + t * width;
+      for (int64_t c = 0; c < width; ++c) d[c] = x[c];
+    }
+}
+
 // Does share t of job j, the rows [q0 + t * per, q0 + (t + 1) * per) that lie below q1 (the
 // caller picks per, e.g. ceil((q1 - q0) / shares)); NR is the kernel's sliver width. The source
 // rows of share t + 1 are prefetched first (one share ahead: a whole group ahead, the rows of a
@@ -153,9 +170,7 @@ inline void copy_share(const CopyJob<T>& j, int64_t t, int64_t per) {
   for (int64_t q = q_end; q < q_next; ++q)
     for (int64_t b = 0; b < bytes; b += 64)
       __builtin_prefetch(reinterpret_cast<const char*>(j.src + q * j.ld) + b, 0, 3);
-  for (int64_t q = q_begin; q < q_end; ++q)
-    for (int64_t i = 0; i < j.slivers; ++i)
-      std::memcpy(j.dst + i * j.dst_sliver + q * NR, j.src + q * j.ld + i * NR, NR * sizeof(T));
+  copy_sliver_rows<T, NR>(j.dst, j.dst_sliver, j.src, j.ld, q_begin, q_end, 0, j.slivers, NR);
 }
 
 }  // namespace
