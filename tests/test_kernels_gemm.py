@@ -174,27 +174,35 @@ def test_gemm_deterministic_and_thread_independent():
         assert err < TOL[np.float32]
 
 
-def test_gemm_walk_order_keeps_results_bit_identical():
-    """The shared mode's walk order (along C's rows with B slivers per L2 group, or down its
-    columns) and reading A in place or packed change no element's arithmetic."""
+@pytest.mark.parametrize("isa_name,twin", [(i, False) for i in ISAS] +
+                         ([("avx2", True)] if "avx2" in ISAS else []))
+def test_gemm_walk_order_keeps_results_bit_identical(isa_name, twin):
+    """The shared mode's walk order (along C's rows, one kernel call per group of B slivers
+    that takes each row tile across the group's slivers, or down its columns, one call per
+    sliver) and reading A in place or packed change no element's arithmetic: groups of 1, 2,
+    3, 5 and all slivers, a partial last sliver inside a group, a 2-row edge tile, two kc
+    steps, beta != 0 (twin: the AVX-512 register blocks through their AVX2 twin)."""
     rng = np.random.default_rng(7)
     m, n, k = 500, 300, 1300  # shared mode, two kc steps in float32, partial edge slivers
-    configs = [dict(b_group=1), dict(b_group=3), dict(b_group=1000),
+    configs = [dict(b_group=1), dict(b_group=2), dict(b_group=3), dict(b_group=5),
+               dict(b_group=1000), dict(b_group=3, pack_a=0),
                dict(column_walk_bytes=1 << 40), dict(column_walk_bytes=1 << 40, pack_a=0),
                dict(column_walk_bytes=0, pack_a=0)]
     for dtype in (np.float32, np.float64):
         a = rng.standard_normal((m, k)).astype(dtype)
         b = rng.standard_normal((k, n)).astype(dtype)
+        c0 = rng.standard_normal((m, n)).astype(dtype)
         outs = []
         for cfg in configs:
             for t in (1, 2):
-                with tuned(**cfg), threads(t):
-                    c = np.empty((m, n), dtype)
-                    _C.cpu.gemm(a, b, c)
+                with isa(isa_name), tuned(avx512_twin=twin, **cfg), threads(t):
+                    c = c0.copy()
+                    _C.cpu.gemm(a, b, c, 0.5, 1.5)
                     outs.append(c)
-        for c in outs[1:]:
-            assert np.array_equal(c, outs[0])
-        err = np.abs(outs[0] - a.astype(np.float64) @ b).max() / np.sqrt(k)
+        for i, c in enumerate(outs[1:]):
+            assert np.array_equal(c, outs[0]), (dtype, configs[(i + 1) // 2])
+        ref = 0.5 * (a.astype(np.float64) @ b) + 1.5 * c0
+        err = np.abs(outs[0] - ref).max() / np.sqrt(k)
         assert err < TOL[dtype]
 
 

@@ -291,29 +291,32 @@ PrefetchRegion<T> region_part(PrefetchRegion<T> r, int64_t part, int64_t parts) 
   return r;
 }
 
-// One kernel call for one B sliver (columns j .. j + nr of C) against rows [i0, i0 + rows) of
-// A. b/rs_b/nb describe the sliver (packed or not); abuf is the packed A block starting at row
-// i0 (nullptr: read A in place); pf is what the caller wants in L2 next; copy is packing work
-// done alongside the call's tiles.
+// One kernel call for B slivers (columns j .. j + slivers * nr of C) against rows
+// [i0, i0 + rows) of A. b/rs_b/nb describe the first sliver (packed or not; several are
+// packed, nr * kc apart); abuf is the packed A block starting at row i0 (nullptr: read A in
+// place); pf is what the caller wants in L2 next; copy is packing work done alongside the
+// call's tiles (one sliver only).
 template <typename T>
 void sliver_step(const Problem<T>& P, const MicroKernel<T>& K, int64_t pc, int64_t kc, T beta,
                  const T* abuf, int64_t i0, int64_t rows, int64_t j, const T* b, int64_t rs_b,
                  int64_t nb, const PrefetchRegion<T>& pf,
-                 const gemm_detail::CopyJob<T>& copy = {}) {
-  const int64_t mr = K.mr;
+                 const gemm_detail::CopyJob<T>& copy = {}, int64_t slivers = 1) {
+  const int64_t mr = K.mr, width = (slivers - 1) * K.nr + nb;
   MicroArgs<T> args{};
   args.k = kc;
   args.ldc = P.ldc;
   args.alpha = P.alpha;
   args.beta = beta;
   args.m = rows;
-  args.n = std::min(nb, P.n - j);
+  args.n = std::min(width, P.n - j);
   args.b = b;
   args.rs_b = rs_b;
   args.nb = nb;
+  args.b_slivers = slivers;
+  args.b_stride = K.nr * kc;
   args.c = P.c + i0 * P.ldc + j;
   // after the last tile: the first tile of the next column sliver
-  args.c_next = j + nb < P.n ? P.c + i0 * P.ldc + j + nb : nullptr;
+  args.c_next = j + width < P.n ? P.c + i0 * P.ldc + j + width : nullptr;
   args.m_next = std::min(mr, P.m - i0);
   args.pf = pf;
   args.copy = copy;
@@ -383,7 +386,7 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
       int64_t last_ic = -1;
       auto do_item = [&](int64_t item) {
         const int64_t ic = item / n_jr, jr = item % n_jr;
-        const int64_t i0 = ic * mc, rows = std::min(mc, P.m - i0), tiles = ceil_div(rows, mr);
+        const int64_t i0 = ic * mc, rows = std::min(mc, P.m - i0);
         if (packed_a && ic != last_ic) pack_a(K, abuf, P, i0, rows, pc, kc);
         last_ic = ic;
         const int64_t s_begin = n_sl * jr / n_jr, s_end = n_sl * (jr + 1) / n_jr;
@@ -416,18 +419,12 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
           if (prefetch && packed_b && g_end < s_end)
             next = flat_region(bbuf + g_end * nr * kc,
                                (std::min(s_end, g_end + group) - g_end) * nr * kc);
-          for (int64_t t = 0; t < tiles; ++t) {
-            const int64_t r0 = t * mr, i = i0 + r0, m_t = std::min(mr, rows - r0);
-            const T* a = packed_a ? abuf + r0 * kc : nullptr;
-            // the next A sliver (from L3 once the block outgrows L2) goes to L2 during the
-            // calls after this tile's first, a share per call
-            PrefetchRegion<T> next_a;
-            if (prefetch && packed_a)
-              next_a = flat_region(abuf + (t + 1 < tiles ? r0 + mr : 0) * kc, mr * kc);
-            for (int64_t s = g; s < g_end; ++s)
-              step(a, i, m_t, s, s == g ? region_part(next, t, tiles)
-                                        : region_part(next_a, s - g - 1, g_end - g - 1));
-          }
+          // one call for the group: each row tile (its A sliver in L1) meets the group's
+          // slivers in turn (a call per tile and sliver cost 2-9%, its setup and a prefetch of
+          // the next A sliver that the hardware's stream prefetch makes redundant)
+          const int64_t j = jc + g * nr;
+          sliver_step(P, K, pc, kc, beta, packed_a ? abuf : nullptr, i0, rows, j,
+                      bbuf + g * nr * kc, nr, nr, next, {}, g_end - g);
         }
       };
       if (nt > 1) {

@@ -52,12 +52,12 @@ inline void prefetch_share(const PrefetchRegion<T>& r, int64_t t, int64_t tiles)
 template <class V, int MR, int R, int NV, bool PACKED_A, bool FULL_B>
 inline void tile_block(const MicroArgs<typename V::T>& p, int64_t k, const typename V::T* a,
                        const typename V::T* b, typename V::T beta, bool prefetch_c,
-                       typename V::T* c, int64_t m, const int* nlanes) {
+                       typename V::T* c, int64_t m, int64_t n, const int* nlanes) {
   using T = typename V::T;
   using Vec = typename V::Vec;
   constexpr int W = V::W, NR = NV * W;
   constexpr int64_t kTail = 32;
-  const int64_t cs_a = PACKED_A ? MR : p.cs_a, rs_b = p.rs_b, ldc = p.ldc, n = p.n;
+  const int64_t cs_a = PACKED_A ? MR : p.cs_a, rs_b = p.rs_b, ldc = p.ldc;
   Vec acc[R][NV];
 #pragma GCC unroll 32
   for (int i = 0; i < R; ++i)
@@ -120,22 +120,24 @@ inline void tile_block(const MicroArgs<typename V::T>& p, int64_t k, const typen
 // is a sum of partial sums of at most kSumBlock products whatever the caller's depth, which
 // keeps the rounding error of deep calls (the shared mode's kc of 1024) at that of
 // kc = kSumBlock. A call of at most one block takes a path without the block loop (the loop's
-// bookkeeping cost 5-10% of a 32-step tile). a: the tile's A; c: its C.
+// bookkeeping cost 5-10% of a 32-step tile). a: the tile's A; b: its B sliver; c: its C,
+// m x n.
 template <class V, int MR, int R, int NV, bool PACKED_A, bool FULL_B>
 inline void tile_rows(const MicroArgs<typename V::T>& p, const typename V::T* a,
-                      typename V::T* c, int64_t m, const int* nlanes) {
+                      const typename V::T* b, typename V::T* c, int64_t m, int64_t n,
+                      const int* nlanes) {
   using T = typename V::T;
   constexpr int64_t kSumBlock = 256;
   if (p.k <= kSumBlock) {
-    tile_block<V, MR, R, NV, PACKED_A, FULL_B>(p, p.k, a, p.b, p.beta, true, c, m, nlanes);
+    tile_block<V, MR, R, NV, PACKED_A, FULL_B>(p, p.k, a, b, p.beta, true, c, m, n, nlanes);
     return;
   }
   const int64_t cs_a = PACKED_A ? MR : p.cs_a;
   T beta = p.beta;
   for (int64_t q0 = 0; q0 < p.k; q0 += kSumBlock) {
     const int64_t len = p.k - q0 < kSumBlock ? p.k - q0 : kSumBlock;
-    tile_block<V, MR, R, NV, PACKED_A, FULL_B>(p, len, a + q0 * cs_a, p.b + q0 * p.rs_b, beta,
-                                               q0 == 0, c, m, nlanes);
+    tile_block<V, MR, R, NV, PACKED_A, FULL_B>(p, len, a + q0 * cs_a, b + q0 * p.rs_b, beta,
+                                               q0 == 0, c, m, n, nlanes);
     beta = T(1);
   }
 }
@@ -152,28 +154,40 @@ inline void micro_tiles(const MicroArgs<typename V::T>& p) {
     const int64_t left = p.nb - int64_t(v) * W;
     nlanes[v] = int(left < 0 ? 0 : (left > W ? W : left));
   }
-  const int64_t ldc = p.ldc, tiles = (p.m + MR - 1) / MR;
+  constexpr int NR = NV * W;
+  const int64_t ldc = p.ldc, tiles = (p.m + MR - 1) / MR, slivers = p.b_slivers;
+  const int64_t n_first = p.n < NR ? p.n : NR;  // width of a row tile's first sliver
   const int64_t copy_per = COPY ? (p.copy.q1 - p.copy.q0 + tiles - 1) / tiles : 0;
   for (int64_t t = 0; t < tiles; ++t) {
     const int64_t m = p.m - t * MR < MR ? p.m - t * MR : MR;
-    T* c = p.c + t * MR * ldc;
-    // the next tile's C into L2, and this tile's share of the caller's region
-    if (t + 1 < tiles)
-      prefetch_tile<_MM_HINT_T1>(c + MR * ldc, p.m - (t + 1) * MR < MR ? p.m - (t + 1) * MR : MR,
-                                 ldc, p.n);
-    else if (p.c_next)
-      prefetch_tile<_MM_HINT_T1>(p.c_next, p.m_next, ldc, p.n);
-    prefetch_share(p.pf, t, tiles);
-    if (COPY) copy_share<T, NV * W>(p.copy, t, copy_per);
-
     const T* a = p.a + t * p.a_tile;
-    // an edge tile of 1-2 or 3-4 rows runs as a 2- or 4-row tile
-    if (m <= 2)
-      tile_rows<V, MR, 2, NV, PACKED_A, FULL_B>(p, a, c, m, nlanes);
-    else if (m <= 4)
-      tile_rows<V, MR, 4, NV, PACKED_A, FULL_B>(p, a, c, m, nlanes);
-    else
-      tile_rows<V, MR, MR, NV, PACKED_A, FULL_B>(p, a, c, m, nlanes);
+    for (int64_t s = 0; s < slivers; ++s) {
+      T* c = p.c + t * MR * ldc + s * NR;
+      const int64_t n = p.n - s * NR < NR ? p.n - s * NR : NR;
+      // the next tile's C into L2 (the next sliver's, the next row tile's first, or the
+      // caller's next), and in a row tile's first sliver its share of the caller's region and
+      // of the copy job
+      if (s + 1 < slivers)
+        prefetch_tile<_MM_HINT_T1>(c + NR, m, ldc,
+                                   p.n - (s + 1) * NR < NR ? p.n - (s + 1) * NR : NR);
+      else if (t + 1 < tiles)
+        prefetch_tile<_MM_HINT_T1>(p.c + (t + 1) * MR * ldc,
+                                   p.m - (t + 1) * MR < MR ? p.m - (t + 1) * MR : MR, ldc, n_first);
+      else if (p.c_next)
+        prefetch_tile<_MM_HINT_T1>(p.c_next, p.m_next, ldc, n_first);
+      if (s == 0) {
+        prefetch_share(p.pf, t, tiles);
+        if (COPY) copy_share<T, NR>(p.copy, t, copy_per);
+      }
+      const T* b = p.b + s * p.b_stride;
+      // an edge tile of 1-2 or 3-4 rows runs as a 2- or 4-row tile
+      if (m <= 2)
+        tile_rows<V, MR, 2, NV, PACKED_A, FULL_B>(p, a, b, c, m, n, nlanes);
+      else if (m <= 4)
+        tile_rows<V, MR, 4, NV, PACKED_A, FULL_B>(p, a, b, c, m, n, nlanes);
+      else
+        tile_rows<V, MR, MR, NV, PACKED_A, FULL_B>(p, a, b, c, m, n, nlanes);
+    }
   }
 }
 

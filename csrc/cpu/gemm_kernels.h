@@ -9,18 +9,21 @@
 namespace dlcore::cpu::gemm_detail {
 
 // One kernel call: C[i, j] = alpha * sum_q A(i, q) * B(q, j) + beta * C[i, j] for i < m,
-// j < n, computed as ceil(m / MR) register tiles of MR rows (the last one may be partial).
+// j < n, computed as ceil(m / MR) x b_slivers register tiles of MR rows and NR columns (the
+// last row tile may be partial), row tile outer, B sliver inner.
 //   A(i, q) = a[(i / MR) * a_tile + (i % MR) * rs_a + q * cs_a]; rows i >= m are never read
 //   (kernels reuse the tile's first row). Packed A: rs_a == 1, cs_a == MR, a_tile == MR * k.
-//   B(q, j) = b[q * rs_b + j], unit stride along j; columns j >= nb are never read, and
-//   nb >= n (a zero-padded packed sliver passes nb = NR even on the edge).
+//   B(q, j) = b[(j / NR) * b_stride + q * rs_b + j % NR], unit stride along j; in each sliver
+//   columns >= nb are never read, and nb >= the sliver's columns of n (a zero-padded packed
+//   sliver passes nb = NR even on the edge). b_slivers > 1 only with packed slivers (nb == NR).
 //   C is row-major with leading dimension ldc; beta == 0 writes C without reading it.
-//   k >= 1, m >= 1, 1 <= n <= nb <= NR.
-// Prefetch hints (never read or written): c_next, the C tile (m_next rows, same ldc, width n)
-// that the next call writes first, or nullptr; pf, memory the caller needs next, brought into
-// L2 spread over the tiles.
+//   k >= 1, m >= 1, (b_slivers - 1) * NR < n <= (b_slivers - 1) * NR + nb, nb <= NR.
+// Prefetch hints (never read or written): c_next, the C tile (m_next rows, same ldc, width
+// n, at most NR) that the next call writes first, or nullptr; pf, memory the caller needs
+// next, brought into L2 spread over the row tiles (a share before each row tile's first
+// sliver).
 // copy: packing work the caller hands over (not a hint: it must be done), a share before each
-// tile, so that its loads and stores overlap the tiles' arithmetic.
+// row tile, so that its loads and stores overlap the tiles' arithmetic (b_slivers == 1 only).
 template <typename T>
 struct PrefetchRegion {  // rows of len contiguous elements, ld apart; rows == 0: none
   const T* base = nullptr;
@@ -54,6 +57,7 @@ struct MicroArgs {
   int64_t m_next;
   PrefetchRegion<T> pf;
   CopyJob<T> copy;
+  int64_t b_slivers = 1, b_stride = 0;
 };
 
 template <typename T>
