@@ -1,9 +1,10 @@
 // Goto/BLIS gemm driver: C = alpha * op(A) op(B) + beta * C, row-major.
 // Loops (outer to inner): jc over NC columns -> pc over KC depth (pack B: kc x nc as nr-column
 // slivers, shared) -> work items (ic chunk of <= MC rows x a range of B slivers; pack A: mc x kc
-// as mr-row slivers, per thread) -> group of B slivers (L2) -> ir sliver of A (L1) -> jr sliver
-// -> micro-kernel (gemm_kernel_*.cpp), or for a shallow A block jr sliver -> all its ir slivers
-// in one kernel call; m <= fused_rows takes the fused mode (run_fused).
+// as mr-row slivers, per thread) -> group of B slivers (L2): one micro-kernel call
+// (gemm_kernel_*.cpp) walks ir sliver of A (L1) -> jr sliver of the group; or for a shallow A
+// block jr sliver -> all its ir slivers in one call; m <= fused_rows takes the fused mode
+// (run_fused).
 // OpenMP threads split the work items; every C element is computed by the same sequence of
 // operations whatever the thread count, so results are bit-identical across runs and threads.
 #include "cpu/gemm.h"
@@ -338,8 +339,9 @@ void sliver_step(const Problem<T>& P, const MicroKernel<T>& K, int64_t pc, int64
 // Shared-panel mode (m > fused_rows), the loop nest of one thread. With nt > 1 it runs inside
 // an OpenMP team of nt threads; the packing of the kc x nc B panel and the work items (row
 // chunk x sliver range) are shared out, and each `omp for` ends with a barrier. Inside an item
-// C is walked along its rows: for each group of b_group B slivers (L2), each mr-row A sliver
-// (L1) meets the group's slivers in turn, so consecutive tiles of C are adjacent in memory.
+// C is walked along its rows: for each group of b_group B slivers (L2), one kernel call in
+// which each mr-row A sliver (L1) meets the group's slivers in turn, so consecutive tiles of C
+// are adjacent in memory.
 // An A block of at most column_walk_bytes (shallow k) is walked down C's columns instead.
 template <typename T>
 void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking& bl,
