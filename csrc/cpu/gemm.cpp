@@ -144,9 +144,8 @@ GemmBlocking blocking_for(const MicroKernel<T>& K) {
   int64_t kc = tu.kc > 0 ? tu.kc : clamp64(ci.l1d * 3 / 4 / (mr * s), 64, 1024) / 8 * 8;
   // fused mode: a kc x nr B sliver takes half of L1 (C is written once per sliver group)
   const int64_t kc_fused = tu.kc > 0 ? tu.kc : clamp64(ci.l1d / 2 / (nr * s), 64, 1024) / 8 * 8;
-  // a group of B slivers takes a quarter of L2: the next group is prefetched into L2 while it
-  // is in use, and both must fit beside the A sliver and C's rows (gemm_tune A/B against half
-  // of L2, paired: +2-4% at 2048^3 in four runs, 0-3% at 4096^3, level at 512^3-1024^3)
+  // a group of B slivers takes a quarter of L2 (gemm_tune A/B, paired: half of L2 3-4% slower
+  // at 2048^3, a quarter of that 4% slower at 3200x256x2048 (k = 256), level elsewhere)
   const int64_t b_group =
       tu.b_group > 0 ? tu.b_group : std::max<int64_t>(1, ci.l2 / 4 / (kc * nr * s));
   // the mc x kc A block takes a sixteenth of L3 (it is re-read from there for every B group)
@@ -415,18 +414,13 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
         }
         for (int64_t g = s_begin; g < s_end; g += group) {
           const int64_t g_end = std::min(s_end, g + group);
-          // the next group of packed B slivers (from the L3-resident panel) goes to L2 during
-          // this one, a share per row tile
-          PrefetchRegion<T> next;
-          if (prefetch && packed_b && g_end < s_end)
-            next = flat_region(bbuf + g_end * nr * kc,
-                               (std::min(s_end, g_end + group) - g_end) * nr * kc);
           // one call for the group: each row tile (its A sliver in L1) meets the group's
-          // slivers in turn (a call per tile and sliver cost 2-9%, its setup and a prefetch of
-          // the next A sliver that the hardware's stream prefetch makes redundant)
+          // slivers in turn (a call per tile and sliver cost 2-9%: its setup, and a prefetch
+          // of the next A sliver that the hardware's stream prefetch makes redundant; a
+          // prefetch of the next group into L2 measured level once the calls were merged)
           const int64_t j = jc + g * nr;
           sliver_step(P, K, pc, kc, beta, packed_a ? abuf : nullptr, i0, rows, j,
-                      bbuf + g * nr * kc, nr, nr, next, {}, g_end - g);
+                      bbuf + g * nr * kc, nr, nr, PrefetchRegion<T>{}, {}, g_end - g);
         }
       };
       if (nt > 1) {
