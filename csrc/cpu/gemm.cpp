@@ -442,9 +442,9 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
 // (a thread that starts late finds the work done instead of holding up the others). Per chunk
 // and kc step, B is packed kFuseGroup slivers at a time into one of two L2-resident buffers
 // (row by row: the source is read in runs of kFuseGroup * nr elements), either before the
-// group's kernel calls or, when B's source is large, during the previous group's calls (the
-// kernels do a share of the copy before each tile); the source of the group after is
-// prefetched into L2 meanwhile. With several column chunks,
+// group's kernel calls (its source prefetched into L2 during the previous group's) or, when
+// B's source is large, during the previous group's calls (the kernels do a share of the copy
+// before each tile). With several column chunks,
 // A is packed once per thread for all of k (when that is at most kFusedAMax bytes); else per
 // chunk and kc step. No barriers; the micro-tiles are the shared mode's, so results do not
 // depend on the thread count.
@@ -535,7 +535,8 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
       if (!packed_ahead) pack_b(K, buf, P, t.pc, t.kc, t.g * nr, 0, t.g_end - t.g);
       // the next step's group, when its slivers are whole columns of a row-major B, is packed
       // into the other buffer during this step's kernel calls, a share per call, so that its
-      // loads and stores overlap their arithmetic; the source of the step after it goes to L2
+      // loads and stores overlap their arithmetic (a prefetch of the source of the step after
+      // it measured level); otherwise the next step's source goes to L2
       gemm_detail::CopyJob<T> copy;
       packed_ahead = false;
       if (pack_ahead && x + 1 < n_steps && !P.tb) {
@@ -546,7 +547,7 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
           packed_ahead = true;
         }
       }
-      const PrefetchRegion<T> next = source(packed_ahead ? x + 2 : x + 1);
+      const PrefetchRegion<T> next = packed_ahead ? PrefetchRegion<T>{} : source(x + 1);
       const int64_t parts = t.g_end - t.g;
       for (int64_t s = t.g; s < t.g_end; ++s) {
         gemm_detail::CopyJob<T> share = copy;
