@@ -156,25 +156,24 @@ inline void micro_tiles(const MicroArgs<typename V::T>& p) {
   }
   constexpr int NR = NV * W;
   const int64_t ldc = p.ldc, tiles = (p.m + MR - 1) / MR, slivers = p.b_slivers;
-  const int64_t n_first = p.n < NR ? p.n : NR;  // width of a row tile's first sliver
+  auto rows_of = [&](int64_t t) { return p.m - t * MR < MR ? p.m - t * MR : int64_t(MR); };
+  auto cols_of = [&](int64_t s) { return p.n - s * NR < NR ? p.n - s * NR : int64_t(NR); };
   const int64_t copy_per = COPY ? (p.copy.q1 - p.copy.q0 + tiles - 1) / tiles : 0;
   for (int64_t t = 0; t < tiles; ++t) {
-    const int64_t m = p.m - t * MR < MR ? p.m - t * MR : MR;
+    const int64_t m = rows_of(t);
     const T* a = p.a + t * p.a_tile;
     for (int64_t s = 0; s < slivers; ++s) {
       T* c = p.c + t * MR * ldc + s * NR;
-      const int64_t n = p.n - s * NR < NR ? p.n - s * NR : NR;
+      const int64_t n = cols_of(s);
       // the next tile's C into L2 (the next sliver's, the next row tile's first, or the
       // caller's next), and in a row tile's first sliver its share of the caller's region and
       // of the copy job
       if (s + 1 < slivers)
-        prefetch_tile<_MM_HINT_T1>(c + NR, m, ldc,
-                                   p.n - (s + 1) * NR < NR ? p.n - (s + 1) * NR : NR);
+        prefetch_tile<_MM_HINT_T1>(c + NR, m, ldc, cols_of(s + 1));
       else if (t + 1 < tiles)
-        prefetch_tile<_MM_HINT_T1>(p.c + (t + 1) * MR * ldc,
-                                   p.m - (t + 1) * MR < MR ? p.m - (t + 1) * MR : MR, ldc, n_first);
+        prefetch_tile<_MM_HINT_T1>(p.c + (t + 1) * MR * ldc, rows_of(t + 1), ldc, cols_of(0));
       else if (p.c_next)
-        prefetch_tile<_MM_HINT_T1>(p.c_next, p.m_next, ldc, n_first);
+        prefetch_tile<_MM_HINT_T1>(p.c_next, p.m_next, ldc, cols_of(0));
       if (s == 0) {
         prefetch_share(p.pf, t, tiles);
         if (COPY) copy_share<T, NR>(p.copy, t, copy_per);
