@@ -214,6 +214,7 @@ void gemm_tune(py::kwargs kw) {
     else if (key == "b_group") t.b_group = v.cast<int64_t>();
     else if (key == "column_walk_bytes") t.column_walk_bytes = v.cast<int64_t>();
     else if (key == "pack_ahead") t.pack_ahead = v.cast<int>();
+    else if (key == "huge_pages") t.huge_pages = v.cast<int>();
     else if (key == "avx512_twin") t.avx512_twin = v.cast<bool>();
     else fail("gemm_tune", "unknown key '" + key + "'");
   }

@@ -206,6 +206,30 @@ def test_gemm_walk_order_keeps_results_bit_identical(isa_name, twin):
         assert err < TOL[dtype]
 
 
+def test_gemm_huge_page_scratch_keeps_results_bit_identical():
+    """Packed blocks of 2 MiB and more go to scratch advised as huge pages (rounded up to whole
+    huge pages, kept across calls); gemm_tune(huge_pages=0) uses ordinary buffers. Both give
+    the same bits: a large call (the A block and the B panel over 2 MiB in both precisions),
+    then a smaller one that reuses the grown buffers, on 1 and 2 threads."""
+    rng = np.random.default_rng(12)
+    for dtype in (np.float32, np.float64):
+        for m, n, k in [(600, 700, 2000), (300, 90, 1100)]:
+            a = rng.standard_normal((m, k)).astype(dtype)
+            b = rng.standard_normal((n, k)).astype(dtype).T
+            c0 = rng.standard_normal((m, n)).astype(dtype)
+            outs = []
+            for cfg in (dict(huge_pages=0), {}):
+                for t in (1, 2):
+                    with tuned(**cfg), threads(t):
+                        c = c0.copy()
+                        _C.cpu.gemm(a, b, c, 1.0, -0.5)
+                        outs.append(c)
+            for c in outs[1:]:
+                assert np.array_equal(c, outs[0]), (dtype, m, n, k)
+            err = np.abs(outs[0] - (a.astype(np.float64) @ b - 0.5 * c0)).max() / np.sqrt(k)
+            assert err < TOL[dtype], (dtype, m, n, k, err)
+
+
 @pytest.mark.parametrize("isa_name,twin", [(i, False) for i in ISAS] +
                          ([("avx2", True)] if "avx2" in ISAS else []))
 def test_gemm_fused_b_packed_ahead_keeps_results_bit_identical(isa_name, twin):

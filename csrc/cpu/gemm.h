@@ -48,6 +48,7 @@ struct GemmTuning {
   int64_t column_walk_bytes = -1;    // shared mode: A blocks up to this size walk C's columns
   int pack_ahead = -1;               // fused mode: 1 packs the next B group during the
                                      // current group's calls when it can, 0 never
+  int huge_pages = -1;               // 0: scratch buffers on ordinary pages (see gemm.cpp)
   bool avx512_twin = false;          // the AVX-512 register blocks on AVX2 (tests; needs avx2)
 };
 GemmTuning& gemm_tuning();
