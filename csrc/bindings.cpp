@@ -212,7 +212,6 @@ void gemm_tune(py::kwargs kw) {
     else if (key == "fuse_group") t.fuse_group = v.cast<int64_t>();
     else if (key == "prefetch") t.prefetch = v.cast<int>();
     else if (key == "b_group") t.b_group = v.cast<int64_t>();
-    else if (key == "column_walk_bytes") t.column_walk_bytes = v.cast<int64_t>();
     else if (key == "pack_ahead") t.pack_ahead = v.cast<int>();
     else if (key == "huge_pages") t.huge_pages = v.cast<int>();
     else if (key == "avx512_twin") t.avx512_twin = v.cast<bool>();
@@ -535,7 +534,7 @@ PYBIND11_MODULE(_C, m) {
             "Blocking (mr, nr, mc, kc, nc, kc_fused, b_group) and cache sizes in use");
   cpu_m.def("gemm_tune", &gemm_tune,
             "Override gemm blocking for measurement: mc, kc, nc, b_group, pack_a, pack_b, "
-            "thread_flops, fused_rows, fuse_group, prefetch, column_walk_bytes, pack_ahead, "
+            "thread_flops, fused_rows, fuse_group, prefetch, pack_ahead, huge_pages, "
             "avx512_twin (no arguments = automatic)");
   cpu_m.def("gemm_threads", &cpu::gemm_threads, py::arg("m"), py::arg("n"), py::arg("k"),
             "Threads gemm would use for an (m, n, k) product");

@@ -100,9 +100,8 @@ def test_gemm_small_and_packed_paths_agree(dtype):
                dict(fused_rows=0, mc=12, kc=16, nc=48, b_group=2),
                dict(fused_rows=0, b_group=1, kc=24), dict(fused_rows=0, pack_a=0),
                dict(fused_rows=10**6, kc=16), dict(fused_rows=10**6, pack_a=0),
-               dict(fused_rows=0, column_walk_bytes=0),
-               dict(fused_rows=0, column_walk_bytes=1 << 40, mc=12, nc=48),
-               dict(fused_rows=0, column_walk_bytes=1 << 40, pack_a=0)]
+               dict(fused_rows=0, mc=12, nc=48, b_group=3, pack_a=0),
+               dict(fused_rows=0, b_group=1000, pack_a=0)]
     for cfg in configs:
         with tuned(**cfg), threads(2):
             for ta in (False, True):
@@ -177,17 +176,16 @@ def test_gemm_deterministic_and_thread_independent():
 @pytest.mark.parametrize("isa_name,twin", [(i, False) for i in ISAS] +
                          ([("avx2", True)] if "avx2" in ISAS else []))
 def test_gemm_walk_order_keeps_results_bit_identical(isa_name, twin):
-    """The shared mode's walk order (along C's rows, one kernel call per group of B slivers
-    that takes each row tile across the group's slivers, or down its columns, one call per
-    sliver) and reading A in place or packed change no element's arithmetic: groups of 1, 2,
-    3, 5 and all slivers, a partial last sliver inside a group, a 2-row edge tile, two kc
-    steps, beta != 0 (twin: the AVX-512 register blocks through their AVX2 twin)."""
+    """The shared mode's walk (along C's rows, one kernel call per group of B slivers that
+    takes each row tile across the group's slivers) and reading A in place or packed change
+    no element's arithmetic: groups of 1, 2, 3, 5 and all slivers, a partial last sliver
+    inside a group, a 2-row edge tile, two kc steps, beta != 0 (twin: the AVX-512
+    register blocks through their AVX2 twin)."""
     rng = np.random.default_rng(7)
     m, n, k = 500, 300, 1300  # shared mode, two kc steps in float32, partial edge slivers
     configs = [dict(b_group=1), dict(b_group=2), dict(b_group=3), dict(b_group=5),
-               dict(b_group=1000), dict(b_group=3, pack_a=0),
-               dict(column_walk_bytes=1 << 40), dict(column_walk_bytes=1 << 40, pack_a=0),
-               dict(column_walk_bytes=0, pack_a=0)]
+               dict(b_group=1000), dict(b_group=3, pack_a=0), dict(b_group=1, pack_a=0),
+               dict(b_group=1000, pack_a=0)]
     for dtype in (np.float32, np.float64):
         a = rng.standard_normal((m, k)).astype(dtype)
         b = rng.standard_normal((k, n)).astype(dtype)
@@ -282,7 +280,7 @@ def test_gemm_avx512_blocks_through_their_avx2_twin(dtype):
     driver around them) through the AVX2 twin of their traits, on any AVX2 machine."""
     rng = np.random.default_rng(9)
     name = np.dtype(dtype).name
-    configs = [dict(), dict(fused_rows=0), dict(fused_rows=0, column_walk_bytes=1 << 40),
+    configs = [dict(), dict(fused_rows=0), dict(fused_rows=0, b_group=1),
                dict(fused_rows=0, pack_a=0), dict(pack_a=0, pack_b=0),
                dict(fused_rows=0, mc=28, kc=16, nc=64, b_group=2)]
     shapes = [(1, 1, 1), (13, 31, 7), (14, 32, 33), (15, 33, 257), (29, 65, 31), (331, 97, 41),

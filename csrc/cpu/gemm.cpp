@@ -2,9 +2,8 @@
 // Loops (outer to inner): jc over NC columns -> pc over KC depth (pack B: kc x nc as nr-column
 // slivers, shared) -> work items (ic chunk of <= MC rows x a range of B slivers; pack A: mc x kc
 // as mr-row slivers, per thread) -> group of B slivers (L2): one micro-kernel call
-// (gemm_kernel_*.cpp) walks ir sliver of A (L1) -> jr sliver of the group; or for a shallow A
-// block jr sliver -> all its ir slivers in one call; m <= fused_rows takes the fused mode
-// (run_fused).
+// (gemm_kernel_*.cpp) walks ir sliver of A (L1) -> jr sliver of the group; m <= fused_rows
+// takes the fused mode (run_fused).
 // OpenMP threads split the work items; every C element is computed by the same sequence of
 // operations whatever the thread count, so results are bit-identical across runs and threads.
 #include "cpu/gemm.h"
@@ -293,14 +292,6 @@ void pack_b(const MicroKernel<T>& K, T* dst, const Problem<T>& P, int64_t p0, in
 
 using gemm_detail::PrefetchRegion;
 
-// count contiguous elements from base as a region of 1 KiB rows (so region_part can share it
-// out; the last row may reach past count, which a prefetch hint may).
-template <typename T>
-PrefetchRegion<T> flat_region(const T* base, int64_t count) {
-  constexpr int64_t kRow = 1024 / sizeof(T);
-  return {base, ceil_div(count, kRow), kRow, kRow};
-}
-
 // Rows [rows * part / parts, rows * (part + 1) / parts) of region r.
 template <typename T>
 PrefetchRegion<T> region_part(PrefetchRegion<T> r, int64_t part, int64_t parts) {
@@ -359,13 +350,15 @@ void sliver_step(const Problem<T>& P, const MicroKernel<T>& K, int64_t pc, int64
 // chunk x sliver range) are shared out, and each `omp for` ends with a barrier. Inside an item
 // C is walked along its rows: for each group of b_group B slivers (L2), one kernel call in
 // which each mr-row A sliver (L1) meets the group's slivers in turn, so consecutive tiles of C
-// are adjacent in memory.
-// An A block of at most column_walk_bytes (shallow k) is walked down C's columns instead.
+// are adjacent in memory. Shallow A blocks take the same walk: walking them down C's columns
+// instead (one call per B sliver over all the rows, the A block in L2) measured 0.83-1.02 of
+// it once the row walk made one call per group (session 7, paired, 1 thread: 22 shallow
+// shapes, level on four, 2000x8x2000 and 2000x4x2000 the exceptions at 1.05-1.09; 2 threads:
+// 0.83-1.00 on seven).
 template <typename T>
 void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking& bl,
-                bool packed_a, bool packed_b, T* bbuf, int nt, double* busy = nullptr) {
+                bool packed_a, T* bbuf, int nt, double* busy = nullptr) {
   const int64_t mr = bl.mr, nr = bl.nr, group = bl.b_group;
-  const bool prefetch = gemm_tuning().prefetch != 0;
   // row chunks: ceil(m / MC), rounded up to a multiple of the thread count, equal sizes
   int64_t n_ic = ceil_div(P.m, bl.mc);
   if (nt > 1) n_ic = std::min(round_up(n_ic, nt), ceil_div(P.m, mr));
@@ -374,14 +367,6 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
   // kc steps of equal depth (k = 1200 with KC 1024 runs as 600 + 600, not 1024 + 176)
   const int64_t kc_step = ceil_div(P.k, ceil_div(P.k, bl.kc));
   T* abuf = packed_a ? a_scratch().get<T>(mc * kc_step) : nullptr;
-  // rows x kc A blocks of at most a quarter of L2 are walked down C's columns (few kernel
-  // calls for shallow k; the A block stays in L2), deeper ones along C's rows
-  const int64_t walk_bytes = gemm_tuning().column_walk_bytes >= 0
-                                 ? gemm_tuning().column_walk_bytes
-                                 : cache_info().l2 / 4;
-  auto column_walk = [&](int64_t rows, int64_t kc) {
-    return rows * kc * int64_t(sizeof(T)) <= walk_bytes;
-  };
 
   for (int64_t jc = 0; jc < P.n; jc += bl.nc) {
     const int64_t nc = std::min(bl.nc, P.n - jc), n_sl = ceil_div(nc, nr);
@@ -392,16 +377,14 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
     for (int64_t pc = 0; pc < P.k; pc += kc_step) {
       const int64_t kc = std::min(kc_step, P.k - pc);
       const T beta = pc == 0 ? P.beta : T(1);
-      if (packed_b) {
-        if (nt > 1) {
+      if (nt > 1) {
 #pragma omp for schedule(static)
-          for (int64_t t = 0; t < nt; ++t) {
-            BusyTimer timer(busy);
-            pack_b(K, bbuf, P, pc, kc, jc, n_sl * t / nt, n_sl * (t + 1) / nt);
-          }
-        } else {
-          pack_b(K, bbuf, P, pc, kc, jc, 0, n_sl);
+        for (int64_t t = 0; t < nt; ++t) {
+          BusyTimer timer(busy);
+          pack_b(K, bbuf, P, pc, kc, jc, n_sl * t / nt, n_sl * (t + 1) / nt);
         }
+      } else {
+        pack_b(K, bbuf, P, pc, kc, jc, 0, n_sl);
       }
       int64_t last_ic = -1;
       auto do_item = [&](int64_t item) {
@@ -410,27 +393,6 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
         if (packed_a && ic != last_ic) pack_a(K, abuf, P, i0, rows, pc, kc);
         last_ic = ic;
         const int64_t s_begin = n_sl * jr / n_jr, s_end = n_sl * (jr + 1) / n_jr;
-        // one kernel call: B sliver s (packed, or in place) against the A rows at a
-        auto step = [&](const T* a, int64_t i, int64_t m_rows, int64_t s,
-                        const PrefetchRegion<T>& pf) {
-          const int64_t j = jc + s * nr;
-          if (packed_b)
-            sliver_step(P, K, pc, kc, beta, a, i, m_rows, j, bbuf + s * nr * kc, nr, nr, pf);
-          else
-            sliver_step(P, K, pc, kc, beta, a, i, m_rows, j, P.b + pc * P.ldb + j, P.ldb,
-                        std::min(nr, P.n - j), pf);
-        };
-        if (column_walk(rows, kc)) {
-          // shallow A block (it stays in L2): one call per B sliver over all the item's rows,
-          // the next sliver brought to L2 during it
-          for (int64_t s = s_begin; s < s_end; ++s) {
-            PrefetchRegion<T> next;
-            if (prefetch && packed_b && s + 1 < s_end)
-              next = flat_region(bbuf + (s + 1) * nr * kc, nr * kc);
-            step(abuf, i0, rows, s, next);
-          }
-          return;
-        }
         for (int64_t g = s_begin; g < s_end; g += group) {
           const int64_t g_end = std::min(s_end, g + group);
           // one call for the group: each row tile (its A sliver in L1) meets the group's
@@ -627,7 +589,7 @@ void gemm_impl(const Problem<T>& P, int nt) {
   if (nt > 1 && thread_gate().closed()) nt = 1;
   if (nt <= 1) {
     if (fused) run_fused(P, K, bl, packed_a, packed_b, 1);
-    else run_shared(P, K, bl, packed_a, packed_b, bbuf, 1);
+    else run_shared(P, K, bl, packed_a, bbuf, 1);
     return;
   }
 #if defined(DLCORE_OPENMP)
@@ -637,13 +599,13 @@ void gemm_impl(const Problem<T>& P, int nt) {
   {
     double* busy = omp_get_thread_num() == 0 ? &master_busy : nullptr;
     if (fused) run_fused(P, K, bl, packed_a, packed_b, omp_get_num_threads(), busy);
-    else run_shared(P, K, bl, packed_a, packed_b, bbuf, omp_get_num_threads(), busy);
+    else run_shared(P, K, bl, packed_a, bbuf, omp_get_num_threads(), busy);
   }
   const double elapsed = seconds_now() - t0;
   thread_gate().record(elapsed - master_busy, elapsed);
 #else
   if (fused) run_fused(P, K, bl, packed_a, packed_b, 1);
-  else run_shared(P, K, bl, packed_a, packed_b, bbuf, 1);
+  else run_shared(P, K, bl, packed_a, bbuf, 1);
 #endif
 }
 

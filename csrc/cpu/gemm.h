@@ -45,7 +45,6 @@ struct GemmTuning {
   int64_t fuse_group = 0;            // B slivers packed at a time in the fused mode
   int prefetch = -1;                 // 0: no prefetch of the packed data the driver needs next
   int64_t b_group = 0;               // B slivers per L2 group in the shared mode
-  int64_t column_walk_bytes = -1;    // shared mode: A blocks up to this size walk C's columns
   int pack_ahead = -1;               // fused mode: 1 packs the next B group during the
                                      // current group's calls when it can, 0 never
   int huge_pages = -1;               // 0: scratch buffers on ordinary pages (see gemm.cpp)
