@@ -234,8 +234,8 @@ def test_gemm_fused_b_packed_ahead_keeps_results_bit_identical(isa_name, twin):
     """The fused mode packs the next B group during the current group's kernel calls (a share
     per tile) when its slivers are whole columns of a row-major B; packing each group before
     its calls instead gives bit-identical results: across kc steps, with partial last groups
-    and slivers, groups of 1-5 slivers, A packed or read in place, 1-6 rows per call (twin:
-    the AVX-512 register blocks, 14 x 32, through their AVX2 twin)."""
+    and slivers, groups of 1-5 and 8 slivers, A packed or read in place, 1-6 rows per call
+    (twin: the AVX-512 register blocks, 14 x 32, through their AVX2 twin)."""
     rng = np.random.default_rng(9)
     # (m, k, n, ta): k = 600 is three kc steps; n = 149 ends in a partial group and sliver
     cases = [(64, 600, 149, False), (64, 600, 192, True), (5, 300, 160, False),
@@ -245,7 +245,8 @@ def test_gemm_fused_b_packed_ahead_keeps_results_bit_identical(isa_name, twin):
         b = rng.standard_normal((k, n)).astype(np.float32)
         outs = []
         for cfg in (dict(pack_ahead=0), dict(pack_ahead=1), dict(pack_ahead=1, fuse_group=1),
-                    dict(pack_ahead=1, fuse_group=3), dict(pack_ahead=1, fuse_group=5)):
+                    dict(pack_ahead=1, fuse_group=3), dict(pack_ahead=1, fuse_group=5),
+                    dict(pack_ahead=1, fuse_group=8)):
             for t in (1, 2):
                 with isa(isa_name), tuned(pack_b=1, avx512_twin=twin, **cfg), threads(t):
                     c = rng.standard_normal((m, n)).astype(np.float32)

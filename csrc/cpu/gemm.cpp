@@ -421,15 +421,22 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
 // another row chunk). C's columns are cut into chunks of slivers (and its rows into parts when
 // there are fewer column chunks than threads); with a team, threads claim chunks dynamically
 // (a thread that starts late finds the work done instead of holding up the others). Per chunk
-// and kc step, B is packed kFuseGroup slivers at a time into one of two L2-resident buffers
-// (row by row: the source is read in runs of kFuseGroup * nr elements), either before the
+// and kc step, B is packed a group of slivers at a time into one of two L2-resident buffers
+// (row by row: the source is read in runs of group * nr elements), either before the
 // group's kernel calls (its source prefetched into L2 during the previous group's) or, when
 // B's source is large, during the previous group's calls (the kernels do a share of the copy
 // before each tile). With several column chunks,
 // A is packed once per thread for all of k (when that is at most kFusedAMax bytes); else per
 // chunk and kc step. No barriers; the micro-tiles are the shared mode's, so results do not
 // depend on the thread count.
-constexpr int64_t kFuseGroup = 4;
+// B slivers per group; twice as many when B's source is large (over 4 L2s, so it comes from
+// L3 or memory): the copy then reads 512-byte runs per source row, half the page walks and
+// twice the run for the stream prefetcher per byte. gemm_tune(fuse_group=4) against 8, in one
+// build, paired, 21-31 rounds: 1 thread 64x512x2048 +2 to +4%, 256x2048x512 +1 to +3%,
+// 64x784x1024 +1 to +1.7%, 128x1024x1024 +1%, 48x512x2048 and 24x512x2048 level; 2 threads
+// 256x2048x512 +5%, 128x1024x1024 +1 to +2%, 64x784x1024 -1 to -2%. With a small B (256^3,
+// 64x784x128, 300^3) 8 measured 0.99-1.02, so it stays 4 there.
+constexpr int64_t kFuseGroup = 4, kFuseGroupLargeB = 8;
 constexpr int64_t kFusedAMax = int64_t(16) << 20;
 
 template <typename T>
@@ -437,7 +444,10 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
                bool packed_a, bool packed_b, int nt, double* busy = nullptr) {
   const int64_t mr = bl.mr, nr = bl.nr;
   const int64_t kc_step = ceil_div(P.k, ceil_div(P.k, bl.kc_fused)), kc_max = kc_step;
-  const int64_t G = gemm_tuning().fuse_group > 0 ? gemm_tuning().fuse_group : kFuseGroup;
+  const bool large_b = P.k * P.n * int64_t(sizeof(T)) > 4 * cache_info().l2;
+  const int64_t G = gemm_tuning().fuse_group > 0 ? gemm_tuning().fuse_group
+                    : large_b                    ? kFuseGroupLargeB
+                                                 : kFuseGroup;
   const bool prefetch = gemm_tuning().prefetch != 0;
   const int64_t n_sl = ceil_div(P.n, nr), m_pad = round_up(P.m, mr);
   const int64_t col_chunks =
@@ -493,9 +503,7 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
     // in one build, 1 thread, paired: +5-8% at m 48..256 with B of 3-4 MiB; -3% with B of
     // 0.4-1.5 MiB; -7% to -14% at m <= 24)
     const int pa = gemm_tuning().pack_ahead;
-    const bool pack_ahead = pa >= 0 ? pa == 1
-                                    : P.k * P.n * int64_t(sizeof(T)) > 4 * cache_info().l2 &&
-                                          rows >= 8 * mr;
+    const bool pack_ahead = pa >= 0 ? pa == 1 : large_b && rows >= 8 * mr;
     const T* ablk = abuf;
     bool packed_ahead = false;  // this step's group was packed during the previous step
     int64_t cur = 0;            // the buffer this step's kernel calls read
