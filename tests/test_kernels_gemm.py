@@ -205,13 +205,14 @@ def test_gemm_walk_order_keeps_results_bit_identical(isa_name, twin):
 
 
 def test_gemm_huge_page_scratch_keeps_results_bit_identical():
-    """Packed blocks of 2 MiB and more go to scratch advised as huge pages (rounded up to whole
+    """Packed buffers of 2 MiB and more go to scratch advised as huge pages (rounded up to whole
     huge pages, kept across calls); gemm_tune(huge_pages=0) uses ordinary buffers. Both give
-    the same bits: a large call (the A block and the B panel over 2 MiB in both precisions),
-    then a smaller one that reuses the grown buffers, on 1 and 2 threads."""
+    the same bits on 1 and 2 threads: the shared mode with a B panel over 2 MiB, then in
+    float32 the fused mode, whose B groups reuse the grown buffer and whose A, packed whole on
+    2 threads, is over 2 MiB (float64 runs it in the shared mode again)."""
     rng = np.random.default_rng(12)
     for dtype in (np.float32, np.float64):
-        for m, n, k in [(600, 700, 2000), (300, 90, 1100)]:
+        for m, n, k in [(600, 700, 2000), (300, 700, 2000)]:
             a = rng.standard_normal((m, k)).astype(dtype)
             b = rng.standard_normal((n, k)).astype(dtype).T
             c0 = rng.standard_normal((m, n)).astype(dtype)

@@ -40,11 +40,13 @@ constexpr int64_t kSmallM = 48;
 constexpr double kThreadFlops = 3.0e6;
 
 // Scratch buffers of at least this size are aligned to it and advised as transparent huge
-// pages where the OS has them (Linux): the kernels stream the packed blocks (MiBs) through
-// few TLB entries. numpy advises its arrays of 4 MiB and more the same way. In-build A/B
-// (gemm_tune(huge_pages=0), 1 thread, 21-31 rounds, paired; BENCHMARKS.md): 1024^3 +1 to
-// +3%, 2048^3 -1 to +4%, 3200x256x2048 +0.5 to +2%, 1024^3 TN +1.5 to +2%, more while other
-// tenants load the memory system; level where the buffers stay under 2 MiB.
+// pages where the OS has them (Linux), as numpy advises its arrays of 4 MiB and more. With
+// this machine's blocking that is the shared mode's B panel (KC x NC, up to 8 MiB), whose
+// groups the kernels read across the whole panel, and the fused mode's whole A; the shared
+// mode's A block (510 x 1024 floats) stays just under, and putting it on huge pages too
+// (from 1 MiB) measured level. In-build A/B (gemm_tune(huge_pages=0), 1 thread, 21-31
+// rounds, paired; BENCHMARKS.md): 1024^3 +1 to +3%, 2048^3 -1 to +4%, 3200x256x2048 +0.5 to
+// +2%, 1024^3 TN +1.5 to +2%, more while other tenants load the memory system.
 constexpr int64_t kHugePage = int64_t(2) << 20;
 
 // A scratch buffer that only grows (one per thread and kind, reused across calls): 64-byte
@@ -61,7 +63,6 @@ struct Scratch {
     if (huge) want = round_up(want, kHugePage);
     if (want > bytes) {
       std::free(p);
-      p = nullptr;
       bytes = 0;
       p = std::aligned_alloc(huge ? kHugePage : 64, want);
       if (!p) throw std::bad_alloc();
@@ -74,15 +75,20 @@ struct Scratch {
   }
 };
 
-// The packed A block and the packed B panel or groups; gemm_tune(huge_pages=0) switches to
-// buffers on ordinary pages (kept apart, so that an A/B does not reallocate every switch).
+// One kind of buffer per thread; gemm_tune(huge_pages=0) switches to one on ordinary pages
+// (kept apart, so that an A/B does not reallocate at every switch).
+struct ScratchKind {
+  Scratch huge{true}, plain{false};
+  Scratch& get() { return gemm_tuning().huge_pages != 0 ? huge : plain; }
+};
+// The packed A block, and the packed B panel or groups.
 Scratch& a_scratch() {
-  thread_local Scratch huge{true}, plain{false};
-  return gemm_tuning().huge_pages != 0 ? huge : plain;
+  thread_local ScratchKind s;
+  return s.get();
 }
 Scratch& b_scratch() {
-  thread_local Scratch huge{true}, plain{false};
-  return gemm_tuning().huge_pages != 0 ? huge : plain;
+  thread_local ScratchKind s;
+  return s.get();
 }
 
 double seconds_now() {
