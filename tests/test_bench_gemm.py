@@ -17,6 +17,9 @@ def test_gemm_suite_runs_and_writes_json(tmp_path, capsys):
     assert "| M x K x N |" in text and "64x784x128" in text
     data = json.loads(out.read_text())
     assert data["machine"]["cpu"] and data["probe_gflops"]
+    assert "micro-kernel on cached slivers" in text
+    assert sorted(data["kernel_peak_gflops"]) == ["1024", "256"]
+    assert all(g > 0 for g in data["kernel_peak_gflops"].values())
     rows = data["rows"]
     assert len(rows) == len(gemm_suite.MODEL)
     for row in rows:

@@ -42,9 +42,7 @@ double burst(Isa isa, int64_t iters) {
 
 }  // namespace
 
-// CPU time of the calling thread: time the thread spends descheduled (other processes on a
-// shared machine) does not count, so the probe measures the core, not the load.
-static double thread_seconds() {
+double thread_cpu_seconds() {
   timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
@@ -54,11 +52,11 @@ double fma_probe(double seconds) {
   const Isa isa = active_isa();
   burst(isa, 1 << 16);  // warm up (clock ramp, page-in)
   double flops = 0;
-  const double t0 = thread_seconds();
+  const double t0 = thread_cpu_seconds();
   double elapsed = 0;
   do {
     flops += burst(isa, 1 << 18);
-    elapsed = thread_seconds() - t0;
+    elapsed = thread_cpu_seconds() - t0;
   } while (elapsed < seconds);
   return flops / elapsed * 1e-9;
 }

@@ -1,5 +1,6 @@
 """`dlcore bench gemm`: float32 C = A @ B through _C.cpu.gemm against numpy (OpenBLAS) and
-torch (MKL/oneDNN), at 1 and 2 threads, with the FMA probe of the same run as the roofline.
+torch (MKL/oneDNN), at 1 and 2 threads, with the FMA probe of the same run as the roofline and
+the micro-kernel's own rate on cached slivers (`_C.cpu.gemm_kernel_peak`) as its ceiling.
 
 Shapes are M x K x N (A is M x K). NT/TN/TT are transposed views (Linear's x @ W.T and
 g.T @ x), passed to every library without copies.
@@ -125,6 +126,15 @@ def _run(args):
     print(f"# gemm float32 on {harness.machine_line(info)}", flush=True)
     print(f"# dlcore blocking: {_C.cpu.gemm_info()['float32']}", flush=True)
     results = {"machine": info, "blocking": _C.cpu.gemm_info(), "probe_gflops": {}, "rows": []}
+    # the micro-kernel alone, one thread, its slivers and C in cache: what is left of the probe
+    # once the FMAs are fed from packed slivers, before any packing or memory traffic
+    _C.cpu.set_num_threads(1)
+    seconds = 0.05 if args.quick else 0.25
+    probe_1t = harness.fma_probe(1, seconds)
+    results["kernel_peak_gflops"] = {k: harness.kernel_peak(k, seconds) for k in (256, 1024)}
+    print("# micro-kernel on cached slivers, 1 thread: "
+          + ", ".join(f"k={k} {g:.1f} GFLOP/s ({100 * g / probe_1t:.0f}% of the probe)"
+                      for k, g in results["kernel_peak_gflops"].items()), flush=True)
     for t in args.threads:
         _C.cpu.set_num_threads(t)
         probe = harness.fma_probe(t)

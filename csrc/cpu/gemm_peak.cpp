@@ -1,0 +1,64 @@
+// The gemm micro-kernel's own ceiling (csrc/cpu/probe.h): the active float32 kernel timed on
+// one tile whose packed slivers and C stay in cache, with no packing, blocking or threads.
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+
+#include "cpu/gemm_kernels.h"
+#include "cpu/isa.h"
+#include "cpu/probe.h"
+
+namespace dlcore::cpu {
+
+namespace {
+
+struct FreeDeleter {
+  void operator()(float* p) const { std::free(p); }
+};
+
+// n floats, 64-byte aligned, filled with small values (no overflow or subnormals at any k).
+std::unique_ptr<float, FreeDeleter> filled(int64_t n, float scale) {
+  const size_t bytes = (size_t(n) * sizeof(float) + 63) / 64 * 64;
+  std::unique_ptr<float, FreeDeleter> p(static_cast<float*>(std::aligned_alloc(64, bytes)));
+  for (int64_t i = 0; i < n; ++i) p.get()[i] = scale * float(1 + i % 7);
+  return p;
+}
+
+}  // namespace
+
+double gemm_kernel_peak(int64_t k, double seconds) {
+  const gemm_detail::MicroKernel<float>& K = gemm_detail::kernel_for<float>(active_isa());
+  const int64_t mr = K.mr, nr = K.nr;
+  auto a = filled(mr * k, 1e-3f), b = filled(nr * k, 1e-3f), c = filled(mr * nr, 0.f);
+
+  // one full tile: A and B packed as the driver packs them (sliver layouts in gemm_kernels.h)
+  gemm_detail::MicroArgs<float> args{};
+  args.k = k;
+  args.a = a.get();
+  args.rs_a = 1;
+  args.cs_a = mr;
+  args.a_tile = mr * k;
+  args.b = b.get();
+  args.rs_b = nr;
+  args.nb = nr;
+  args.b_stride = nr * k;
+  args.c = c.get();
+  args.ldc = nr;
+  args.m = mr;
+  args.n = nr;
+  args.alpha = 1.f;
+  args.beta = 0.f;
+
+  const int64_t calls = std::max<int64_t>(1, (int64_t(1) << 22) / (2 * mr * nr * k));
+  for (int64_t i = 0; i < calls; ++i) K.packed_a(args);  // warm up: caches, clock
+  double flops = 0, elapsed = 0;
+  const double t0 = thread_cpu_seconds();
+  do {
+    for (int64_t i = 0; i < calls; ++i) K.packed_a(args);
+    flops += double(calls) * 2.0 * double(mr * nr * k);
+    elapsed = thread_cpu_seconds() - t0;
+  } while (elapsed < seconds);
+  return flops / elapsed * 1e-9;
+}
+
+}  // namespace dlcore::cpu
