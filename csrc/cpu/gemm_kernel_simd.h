@@ -46,13 +46,13 @@ inline void prefetch_share(const PrefetchRegion<T>& r, int64_t t, int64_t tiles)
 
 // One k block of one tile of R <= MR rows (R < MR: an edge tile, which costs R / MR of a full
 // one; rows m <= i < R alias row 0 and are discarded): C = alpha * (the sum over the block's
-// k steps from a and b) + beta * C. c: the tile's C. prefetch_c: bring C to L1 kTail steps
-// before the end (the previous tile brought it to L2), so it does not compete with the A and
-// B slivers in L1 before it is needed.
+// k steps from a and b) + beta * C. c: the tile's C, brought to L1 kTail steps before the end
+// (the previous tile brought it to L2), so it does not compete with the A and B slivers in L1
+// before it is needed; also in a deep call's later blocks, whose C the previous block wrote
+// 256 steps earlier and the slivers streaming through L1 have since evicted.
 template <class V, int MR, int R, int NV, bool PACKED_A, bool FULL_B>
 inline void tile_block(const MicroArgs<typename V::T>& p, int64_t k, const typename V::T* a,
-                       const typename V::T* b, typename V::T beta, bool prefetch_c,
-                       typename V::T* c, int64_t m, int64_t n, const int* nlanes) {
+                       const typename V::T* b, typename V::T beta, typename V::T* c, int64_t m, int64_t n, const int* nlanes) {
   using T = typename V::T;
   using Vec = typename V::Vec;
   constexpr int W = V::W, NR = NV * W;
@@ -83,9 +83,9 @@ inline void tile_block(const MicroArgs<typename V::T>& p, int64_t k, const typen
       b += rs_b;
     }
   };
-  const int64_t head = !prefetch_c ? k : k > kTail ? k - kTail : 0;
+  const int64_t head = k > kTail ? k - kTail : 0;
   steps(head);
-  if (prefetch_c) prefetch_tile<_MM_HINT_T0>(c, m, ldc, n);
+  prefetch_tile<_MM_HINT_T0>(c, m, ldc, n);
   steps(k - head);
 
   // C = alpha * acc + beta * C; beta == 0 does not read C
@@ -129,15 +129,15 @@ inline void tile_rows(const MicroArgs<typename V::T>& p, const typename V::T* a,
   using T = typename V::T;
   constexpr int64_t kSumBlock = 256;
   if (p.k <= kSumBlock) {
-    tile_block<V, MR, R, NV, PACKED_A, FULL_B>(p, p.k, a, b, p.beta, true, c, m, n, nlanes);
+    tile_block<V, MR, R, NV, PACKED_A, FULL_B>(p, p.k, a, b, p.beta, c, m, n, nlanes);
     return;
   }
   const int64_t cs_a = PACKED_A ? MR : p.cs_a;
   T beta = p.beta;
   for (int64_t q0 = 0; q0 < p.k; q0 += kSumBlock) {
     const int64_t len = p.k - q0 < kSumBlock ? p.k - q0 : kSumBlock;
-    tile_block<V, MR, R, NV, PACKED_A, FULL_B>(p, len, a + q0 * cs_a, b + q0 * p.rs_b, beta,
-                                               q0 == 0, c, m, n, nlanes);
+    tile_block<V, MR, R, NV, PACKED_A, FULL_B>(p, len, a + q0 * cs_a, b + q0 * p.rs_b, beta, c,
+                                               m, n, nlanes);
     beta = T(1);
   }
 }
