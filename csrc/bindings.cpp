@@ -551,16 +551,19 @@ PYBIND11_MODULE(_C, m) {
       "Peak GFLOP/s of a register-only FMA loop in the active ISA (summed over threads)");
   cpu_m.def(
       "gemm_kernel_peak",
-      [](int64_t k, double seconds) {
+      [](int64_t k, int64_t tiles, double seconds) {
         if (k < 1 || k > (int64_t(1) << 16))
           fail("gemm_kernel_peak", "k must be in [1, 65536], got " + std::to_string(k));
+        if (tiles < 1 || tiles > 1024)
+          fail("gemm_kernel_peak", "tiles must be in [1, 1024], got " + std::to_string(tiles));
         if (!(seconds > 0)) fail("gemm_kernel_peak", "seconds must be > 0");
         py::gil_scoped_release release;
-        return cpu::gemm_kernel_peak(k, seconds);
+        return cpu::gemm_kernel_peak(k, tiles, seconds);
       },
-      py::arg("k") = 256, py::arg("seconds") = 0.2,
-      "GFLOP/s of the active float32 gemm micro-kernel on one tile at depth k, its packed "
-      "slivers and C in cache (L1 for k <= 256): gemm's ceiling without the memory system");
+      py::arg("k") = 256, py::arg("tiles") = 16, py::arg("seconds") = 0.2,
+      "GFLOP/s of the active float32 gemm micro-kernel on `tiles` row tiles of one call at "
+      "depth k, its packed slivers and C in cache (L1 for k <= 256): gemm's ceiling without "
+      "the memory system");
 
   cpu_m.def("log_softmax_forward", &log_softmax_forward, py::arg("out"), py::arg("x"));
   cpu_m.def("log_softmax_backward", &log_softmax_backward, py::arg("dx"), py::arg("dy"),

@@ -361,11 +361,15 @@ def test_gemm_info_and_probe():
         assert blk["mc"] % blk["mr"] == 0 and blk["nc"] % blk["nr"] == 0 and blk["kc"] >= 64
         assert blk["b_group"] >= 1
     assert _C.cpu.fma_probe(0.01) > 0
-    assert _C.cpu.gemm_kernel_peak(7, 0.01) > 0
+    assert _C.cpu.gemm_kernel_peak(7, 1, 0.01) > 0
+    assert _C.cpu.gemm_kernel_peak(300, 3, 0.01) > 0
     for bad in (0, -3, 1 << 17):
         with pytest.raises(ValueError, match=r"gemm_kernel_peak.*k must be"):
             _C.cpu.gemm_kernel_peak(bad)
+    for bad in (0, 1025):
+        with pytest.raises(ValueError, match=r"gemm_kernel_peak.*tiles must be"):
+            _C.cpu.gemm_kernel_peak(16, bad)
     with pytest.raises(ValueError, match="seconds"):
-        _C.cpu.gemm_kernel_peak(16, 0.0)
+        _C.cpu.gemm_kernel_peak(16, 1, 0.0)
     with pytest.raises(ValueError, match="gemm_tune"):
         _C.cpu.gemm_tune(bogus=1)

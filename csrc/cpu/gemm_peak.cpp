@@ -1,5 +1,5 @@
 // The gemm micro-kernel's own ceiling (csrc/cpu/probe.h): the active float32 kernel timed on
-// one tile whose packed slivers and C stay in cache, with no packing, blocking or threads.
+// tiles whose packed slivers and C stay in cache, with no packing, blocking or threads.
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
@@ -26,36 +26,38 @@ std::unique_ptr<float, FreeDeleter> filled(int64_t n, float scale) {
 
 }  // namespace
 
-double gemm_kernel_peak(int64_t k, double seconds) {
+double gemm_kernel_peak(int64_t k, int64_t tiles, double seconds) {
   const gemm_detail::MicroKernel<float>& K = gemm_detail::kernel_for<float>(active_isa());
   const int64_t mr = K.mr, nr = K.nr;
-  auto a = filled(mr * k, 1e-3f), b = filled(nr * k, 1e-3f), c = filled(mr * nr, 0.f);
+  auto a = filled(mr * k, 1e-3f), b = filled(nr * k, 1e-3f), c = filled(tiles * mr * nr, 0.f);
 
-  // one full tile: A and B packed as the driver packs them (sliver layouts in gemm_kernels.h)
+  // `tiles` full row tiles in one call against one B sliver, packed as the driver packs them
+  // (sliver layouts in gemm_kernels.h); every tile reads the same A sliver (a_tile = 0), so A
+  // stays in L1 while each tile stores its own C
   gemm_detail::MicroArgs<float> args{};
   args.k = k;
   args.a = a.get();
   args.rs_a = 1;
   args.cs_a = mr;
-  args.a_tile = mr * k;
+  args.a_tile = 0;
   args.b = b.get();
   args.rs_b = nr;
   args.nb = nr;
   args.b_stride = nr * k;
   args.c = c.get();
   args.ldc = nr;
-  args.m = mr;
+  args.m = mr * tiles;
   args.n = nr;
   args.alpha = 1.f;
   args.beta = 0.f;
 
-  const int64_t calls = std::max<int64_t>(1, (int64_t(1) << 22) / (2 * mr * nr * k));
+  const int64_t calls = std::max<int64_t>(1, (int64_t(1) << 22) / (2 * mr * nr * k * tiles));
   for (int64_t i = 0; i < calls; ++i) K.packed_a(args);  // warm up: caches, clock
   double flops = 0, elapsed = 0;
   const double t0 = thread_cpu_seconds();
   do {
     for (int64_t i = 0; i < calls; ++i) K.packed_a(args);
-    flops += double(calls) * 2.0 * double(mr * nr * k);
+    flops += double(calls) * 2.0 * double(mr * nr * k * tiles);
     elapsed = thread_cpu_seconds() - t0;
   } while (elapsed < seconds);
   return flops / elapsed * 1e-9;

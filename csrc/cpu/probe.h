@@ -12,11 +12,12 @@ double fma_probe(double seconds);
 // Sum of the GFLOP/s of `threads` OpenMP threads probing at the same time.
 double fma_probe_threads(double seconds, int threads);
 
-// GFLOP/s of the active ISA's float32 gemm micro-kernel (gemm_peak.cpp) on one MR x NR tile at
-// depth k, called over and over on the same packed A and B slivers and C tile: at k <= 256 all
-// of them stay in L1, so this is gemm's ceiling with the memory system taken away. One thread,
-// about `seconds` of its CPU time.
-double gemm_kernel_peak(int64_t k, double seconds);
+// GFLOP/s of the active ISA's float32 gemm micro-kernel (gemm_peak.cpp) on `tiles` MR x NR
+// tiles of one call at depth k, called over and over on the same packed A and B slivers and C:
+// at k <= 256 the slivers stay in L1, so this is gemm's ceiling with the memory system taken
+// away (tiles = 1 adds a call's setup to every tile; the driver's calls cover many). One
+// thread, about `seconds` of its CPU time.
+double gemm_kernel_peak(int64_t k, int64_t tiles, double seconds);
 
 // CPU time of the calling thread in seconds (CLOCK_THREAD_CPUTIME_ID): time the thread spends
 // descheduled (other processes on a shared machine) does not count.

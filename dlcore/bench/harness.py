@@ -87,11 +87,11 @@ def fma_probe(threads, seconds=0.25, tries=3):
     return max(_C.cpu.fma_probe(seconds, threads) for _ in range(tries))
 
 
-def kernel_peak(k, seconds=0.25, tries=3):
+def kernel_peak(k, seconds=0.25, tries=3, tiles=16):
     """Best of `tries` runs of the gemm micro-kernel on cached data at depth k, GFLOP/s."""
     from dlcore import _C
 
-    return max(_C.cpu.gemm_kernel_peak(k, seconds) for _ in range(tries))
+    return max(_C.cpu.gemm_kernel_peak(k, tiles, seconds) for _ in range(tries))
 
 
 # ---- timing ----------------------------------------------------------------------------------
