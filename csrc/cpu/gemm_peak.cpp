@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <new>
 
 #include "cpu/gemm_kernels.h"
 #include "cpu/isa.h"
@@ -20,6 +21,7 @@ struct FreeDeleter {
 std::unique_ptr<float, FreeDeleter> filled(int64_t n, float scale) {
   const size_t bytes = (size_t(n) * sizeof(float) + 63) / 64 * 64;
   std::unique_ptr<float, FreeDeleter> p(static_cast<float*>(std::aligned_alloc(64, bytes)));
+  if (!p) throw std::bad_alloc();
   for (int64_t i = 0; i < n; ++i) p.get()[i] = scale * float(1 + i % 7);
   return p;
 }
