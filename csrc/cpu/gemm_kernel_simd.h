@@ -52,7 +52,8 @@ inline void prefetch_share(const PrefetchRegion<T>& r, int64_t t, int64_t tiles)
 // 256 steps earlier and the slivers streaming through L1 have since evicted.
 template <class V, int MR, int R, int NV, bool PACKED_A, bool FULL_B>
 inline void tile_block(const MicroArgs<typename V::T>& p, int64_t k, const typename V::T* a,
-                       const typename V::T* b, typename V::T beta, typename V::T* c, int64_t m, int64_t n, const int* nlanes) {
+                       const typename V::T* b, typename V::T beta, typename V::T* c,
+                       int64_t m, int64_t n, const int* nlanes) {
   using T = typename V::T;
   using Vec = typename V::Vec;
   constexpr int W = V::W, NR = NV * W;

@@ -1,10 +1,13 @@
 // The gemm micro-kernel's own ceiling (csrc/cpu/probe.h): the active float32 kernel timed on
 // tiles whose packed slivers and C stay in cache, with no packing, blocking or threads.
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <memory>
 #include <new>
+#include <stdexcept>
 
+#include "common.h"
 #include "cpu/gemm_kernels.h"
 #include "cpu/isa.h"
 #include "cpu/probe.h"
@@ -19,7 +22,7 @@ struct FreeDeleter {
 
 // n floats, 64-byte aligned, filled with small values (no overflow or subnormals at any k).
 std::unique_ptr<float, FreeDeleter> filled(int64_t n, float scale) {
-  const size_t bytes = (size_t(n) * sizeof(float) + 63) / 64 * 64;
+  const size_t bytes = size_t(round_up(n * int64_t(sizeof(float)), 64));
   std::unique_ptr<float, FreeDeleter> p(static_cast<float*>(std::aligned_alloc(64, bytes)));
   if (!p) throw std::bad_alloc();
   for (int64_t i = 0; i < n; ++i) p.get()[i] = scale * float(1 + i % 7);
@@ -62,6 +65,19 @@ double gemm_kernel_peak(int64_t k, int64_t tiles, double seconds) {
     flops += double(calls) * 2.0 * double(mr * nr * k * tiles);
     elapsed = thread_cpu_seconds() - t0;
   } while (elapsed < seconds);
+
+  // the rate counts only if the kernel computed the product: every tile against float64
+  for (int64_t r = 0; r < tiles * mr; ++r)
+    for (int64_t j = 0; j < nr; ++j) {
+      double want = 0, scale = 0;
+      for (int64_t q = 0; q < k; ++q) {
+        const double x = double(a.get()[q * mr + r % mr]) * double(b.get()[q * nr + j]);
+        want += x;
+        scale += std::fabs(x);
+      }
+      if (std::fabs(double(c.get()[r * nr + j]) - want) > 1e-5 * scale)
+        throw std::runtime_error("gemm_kernel_peak: the micro-kernel's result is wrong");
+    }
   return flops / elapsed * 1e-9;
 }
 

@@ -16,7 +16,8 @@ double fma_probe_threads(double seconds, int threads);
 // tiles of one call at depth k, called over and over on the same packed A and B slivers and C:
 // at k <= 256 the slivers stay in L1, so this is gemm's ceiling with the memory system taken
 // away (tiles = 1 adds a call's setup to every tile; the driver's calls cover many). One
-// thread, about `seconds` of its CPU time.
+// thread, about `seconds` of its CPU time. Throws std::runtime_error if the tiles it computed
+// differ from a float64 reference, so a rate is only reported for a correct kernel.
 double gemm_kernel_peak(int64_t k, int64_t tiles, double seconds);
 
 // CPU time of the calling thread in seconds (CLOCK_THREAD_CPUTIME_ID): time the thread spends
