@@ -1,15 +1,38 @@
 #!/usr/bin/env bash
-# Device-side check (run through the device tool with carry [".whl"] after tools/build_gpu_wheel.sh):
-# installs the carried CUDA wheel, prints the build info, runs the CUDA tests and the CPU gemm
-# tests (AVX-512 where the host has it). Prints a short table.
+# Device-side check, sent through the device tool with carry [".whl"] after tools/build_gpu_wheel.sh:
+# installs the carried CUDA wheel; runs the CUDA tests, the CPU kernel tests (AVX-512 where the
+# host has it), the 1-thread gemm bench on the host CPU and the GPU optimizer bench. Each step
+# has its own time limit; logs and the gemm JSON go to $OUT.
 set -uo pipefail
+out=${OUT:-/tmp/gpu_check_out}; mkdir -p "$out"
 python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl || exit 1
 export PYTHONPATH=/tmp/site PYTHONUNBUFFERED=1
 repo=$(pwd); cd /tmp   # import the installed wheel, not the source tree
+t0=$SECONDS
+step() { echo; echo "== [$((SECONDS - t0))s] $*"; }
+
+step "machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+grep -m1 "model name" /proc/cpuinfo; nproc
+grep -m1 -o -w "avx512f\|avx512bw\|avx512vl" /proc/cpuinfo | sort -u | tr '\n' ' '; echo
 python3 -c "import dlcore; print(dlcore.info()); print('cuda available:', dlcore.cuda.is_available())"
-python3 -m pytest -q -p no:cacheprovider "$repo/tests/test_cuda.py" 2>&1 | tee "${OUT:-/tmp}/cuda_tests.log" | tail -15
-# The host CPU of a device machine may have AVX-512, which the development machine lacks: the
-# gemm kernel tests cover every ISA the CPU reports, so they run the 14x32 / 14x16 kernels there.
-python3 -c "from dlcore import _C; print('cpu isa detected:', _C.cpu.detected_isa())"
-python3 -m pytest -q -p no:cacheprovider "$repo/tests/test_kernels_gemm.py" 2>&1 | tee "${OUT:-/tmp}/cpu_gemm_tests.log" | tail -5
+
+step "CUDA tests"
+timeout 150 python3 -m pytest -q -p no:cacheprovider -rfE "$repo/tests/test_cuda.py" > "$out/cuda_tests.log" 2>&1
+echo "rc=$?"; grep -E "passed|failed|error" "$out/cuda_tests.log" | tail -3
+grep -E "^(FAILED|ERROR)" "$out/cuda_tests.log" | head -20
+
+step "CPU kernel tests on every ISA of this host (gemm, optimizers)"
+timeout 120 python3 -m pytest -q -p no:cacheprovider -rfE -x "$repo/tests/test_kernels_gemm.py" \
+  "$repo/tests/test_kernels_optim.py" > "$out/cpu_kernel_tests.log" 2>&1
+echo "rc=$?"; tail -3 "$out/cpu_kernel_tests.log"
+grep -E "^(FAILED|ERROR)" "$out/cpu_kernel_tests.log" | head -10
+
+step "GPU optimizer step against torch.optim"
+timeout 90 python3 "$repo/bench/gpu_optim.py" 2>&1 | tee "$out/gpu_optim.md"
+
+step "gemm, 1 thread, host CPU"
+timeout 240 python3 -m dlcore.bench gemm --threads 1 --repeats 5 \
+  --json "$out/gemm_device.json" > "$out/gemm_device.md" 2> "$out/gemm_device.err"
+echo "rc=$?"; cat "$out/gemm_device.md"; tail -3 "$out/gemm_device.err"
+step "done"

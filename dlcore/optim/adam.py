@@ -12,6 +12,7 @@ from .optimizer import Optimizer, check_hyper
 
 
 class Adam(Optimizer):
+    _has_cuda_kernel = True
     _decoupled = False
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,

@@ -88,6 +88,7 @@ class Optimizer:
                                  "group (or twice in one)")
             seen.add(id(p))
         self._validate(group)
+        self._check_cuda_support(ps)
         flat = self._flatten(ps)
         self.param_groups.append(group)
         self._flat.append(flat)
@@ -95,6 +96,21 @@ class Optimizer:
 
     def _validate(self, group: dict) -> None:
         check_hyper("lr", group.get("lr"), low=0.0, owner=type(self).__name__)
+
+    _has_cuda_kernel = False  # subclasses with a fused CUDA step (float32) set True
+
+    def _check_cuda_support(self, params) -> None:
+        """Refuse CUDA parameters this optimizer cannot step, before anything is changed."""
+        on_cuda = [p for p in params if p.device == "cuda"]
+        if not on_cuda:
+            return
+        name = type(self).__name__
+        if not self._has_cuda_kernel:
+            raise NotImplementedError(f"{name}: no fused CUDA step; CUDA parameters are "
+                                      "supported by SGD, Adam, AdamW and Eve")
+        dtypes = sorted({str(p.dtype) for p in on_cuda} - {"float32"})
+        if dtypes:
+            raise TypeError(f"{name}: the CUDA step takes float32 parameters, got {dtypes}")
 
     @staticmethod
     def _flatten(params) -> dict:
