@@ -63,15 +63,16 @@ ADAM_VARIANTS = {
 @pytest.mark.parametrize("n", [1, 7, 1000, 257 * 1031])
 @pytest.mark.parametrize("variant", sorted(ADAM_VARIANTS))
 def test_cuda_adam_kernel_matches_cpu(n, variant):
-    """Three steps of the CUDA Adam kernel against the CPU kernel: params and both moments."""
+    """Four steps of the CUDA Adam kernel against the CPU kernel from Adam's zero state: params
+    and both moments. (Random moments with v << m^2 make the update ~30x lr and p its small
+    difference: float32 rounding then shows as a 2e-4 relative mismatch in a few elements.)"""
     cp = backend.cupy()
     kw = ADAM_VARIANTS[variant]
     rng = np.random.default_rng(n)
-    host = {k: rng.standard_normal(n).astype(np.float32) for k in ("p", "m", "v", "vmax")}
-    host["v"] = np.abs(host["v"])
-    host["vmax"] = host["v"] + np.abs(host["vmax"])
+    host = {"p": rng.standard_normal(n).astype(np.float32)}
+    host.update({k: np.zeros(n, np.float32) for k in ("m", "v", "vmax")})
     dev = {k: cp.asarray(a) for k, a in host.items()}
-    for step in range(1, 4):
+    for step in range(1, 5):
         g = rng.standard_normal(n).astype(np.float32)
         g_d = cp.asarray(g)
         common = dict(step=step, lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-8, **kw)
