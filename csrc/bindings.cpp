@@ -183,6 +183,7 @@ py::dict gemm_info() {
     out["nc"] = b.nc;
     out["kc_fused"] = b.kc_fused;
     out["b_group"] = b.b_group;
+    out["fused_rows"] = b.fused_rows;
   };
   py::dict f32, f64;
   put(f32, cpu::gemm_blocking<float>());
@@ -531,7 +532,7 @@ PYBIND11_MODULE(_C, m) {
   cpu_m.def("gemm", &gemm, py::arg("a"), py::arg("b"), py::arg("out"), py::arg("alpha") = 1.0,
             py::arg("beta") = 0.0, "out = alpha * a @ b + beta * out (2-D or batched 3-D)");
   cpu_m.def("gemm_info", &gemm_info,
-            "Blocking (mr, nr, mc, kc, nc, kc_fused, b_group) and cache sizes in use");
+            "Blocking (mr, nr, mc, kc, nc, kc_fused, b_group, fused_rows) and cache sizes in use");
   cpu_m.def("gemm_tune", &gemm_tune,
             "Override gemm blocking for measurement: mc, kc, nc, b_group, pack_a, pack_b, "
             "thread_flops, fused_rows, fuse_group, prefetch, pack_ahead, huge_pages, "

@@ -360,6 +360,13 @@ def test_gemm_info_and_probe():
         blk = info[dt]
         assert blk["mc"] % blk["mr"] == 0 and blk["nc"] % blk["nr"] == 0 and blk["kc"] >= 64
         assert blk["b_group"] >= 1
+        # the fused mode's A block (fused_rows x kc_fused) takes 5/8 of L2, L2 counted as at
+        # most 512 KiB
+        size, mr = np.dtype(dt).itemsize, blk["mr"]
+        l2 = min(info["l2"], 512 << 10)
+        assert blk["fused_rows"] == max(mr, l2 * 5 // 8 // (blk["kc_fused"] * size) // mr * mr)
+    with tuned(fused_rows=100):
+        assert _C.cpu.gemm_info()["float32"]["fused_rows"] == 100
     assert _C.cpu.fma_probe(0.01) > 0
     # the kernel peak checks its own tiles against float64 (a wrong kernel raises), per ISA
     for name in ISAS:

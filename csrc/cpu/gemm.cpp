@@ -158,6 +158,8 @@ struct Problem {
 
 int64_t clamp64(int64_t x, int64_t lo, int64_t hi) { return std::max(lo, std::min(hi, x)); }
 
+constexpr int64_t kFusedL2Max = int64_t(512) << 10;
+
 template <typename T>
 GemmBlocking blocking_for(const MicroKernel<T>& K) {
   const CacheInfo& ci = cache_info();
@@ -178,7 +180,16 @@ GemmBlocking blocking_for(const MicroKernel<T>& K) {
   // the kc x nc B panel takes a quarter of L3, at most 4080 columns
   int64_t nc = tu.nc > 0 ? tu.nc : clamp64(ci.l3 / 4 / (kc * s), nr, 4080);
   nc = std::max(nr, nc / nr * nr);
-  return {mr, nr, mc, kc, nc, kc_fused, b_group, K.name};
+  // the fused mode (no shared B panel) up to this m: the packed m x kc_fused A block takes at
+  // most 5/8 of L2, counted as at most 512 KiB. The cap: on a Xeon host with 2 MiB of L2
+  // (AVX-512, 14x32 tiles, fused kc 192) 5/8 of L2 meant the fused mode up to 1694 rows, and
+  // the shared mode measured +4 to +17% at m = 448 to 1024 (paired, 1 thread, in one build:
+  // 1024^3 NN/TN/NT/TT, 768^3, 448x1024x1024): the fused mode's shallow kc sends C through
+  // the caches once per kc step, 5-6 times at k = 1024 against twice at the shared kc
+  const int64_t l2_fused = std::min(ci.l2, kFusedL2Max);
+  const int64_t fused_rows = tu.fused_rows >= 0 ? tu.fused_rows
+                             : std::max(mr, l2_fused * 5 / 8 / (kc_fused * s) / mr * mr);
+  return {mr, nr, mc, kc, nc, kc_fused, b_group, fused_rows, K.name};
 }
 
 // Packing primitives over one sliver of width W (W = 0: use the run-time width w). Element
@@ -240,13 +251,6 @@ void pack_sliver(gemm_detail::PackGatherFn<T> vec_gather, bool gather, T* dst, c
 #undef DLCORE_PACK_CASE
 }
 
-// Up to this many rows of A, the packed A block (rows x kc) takes at most 5/8 of L2 and the
-// driver uses the fused mode (no shared B panel).
-int64_t fused_rows(const GemmBlocking& bl, int64_t elem) {
-  const GemmTuning& tu = gemm_tuning();
-  if (tu.fused_rows >= 0) return tu.fused_rows;
-  return std::max(bl.mr, cache_info().l2 * 5 / 8 / (bl.kc_fused * elem) / bl.mr * bl.mr);
-}
 
 // dst = mr-row slivers of op(A)[i0 : i0 + mc, p0 : p0 + kc]; rows past m are zero.
 // Sliver s holds element (i0 + s*mr + r, p0 + q) at s*mr*kc + q*mr + r.
@@ -590,7 +594,7 @@ void gemm_impl(const Problem<T>& P, int nt) {
   // by few B slivers (n <= kSmallN); read B in place when few row slivers use it
   // (m <= kSmallM) and it fits L2. Transposed operands are always packed (the kernels need
   // unit stride along B's row and read A's rows with a stride).
-  const bool in_fused = P.m <= fused_rows(bl, sizeof(T));
+  const bool in_fused = P.m <= bl.fused_rows;
   const bool small_a = !P.ta && P.n <= kSmallN;
   const bool small_b = !P.tb && P.m <= kSmallM &&
                        P.k * P.n * int64_t(sizeof(T)) <= cache_info().l2;

@@ -28,9 +28,9 @@ void gemm_naive(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T a
 // shared-panel mode kc (depth; an mr x kc A sliver fits 3/4 of L1), b_group (B slivers of a
 // group held in L2, half of it), mc (rows of packed A, a share of L3) and nc (columns of packed
 // B, a share of L3); kc_fused, the depth of the fused mode for small m (a B sliver fits half of
-// L1). See docs/gemm.md.
+// L1); fused_rows, the largest m run in the fused mode. See docs/gemm.md.
 struct GemmBlocking {
-  int64_t mr, nr, mc, kc, nc, kc_fused, b_group;
+  int64_t mr, nr, mc, kc, nc, kc_fused, b_group, fused_rows;
   const char* kernel;
 };
 template <typename T>

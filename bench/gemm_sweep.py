@@ -1,0 +1,89 @@
+"""In-process sweep of gemm blocking overrides (`_C.cpu.gemm_tune`) on one machine, 1 thread.
+
+For each shape, every configuration and numpy (its pool limited to 1 thread) are timed once per
+round, back to back, on the thread's CPU clock; printed per configuration: GFLOP/s of the
+fastest sample, the median over rounds of the within-round ratio to the default blocking
+("x default") and to numpy ("x numpy"). Also prints the micro-kernel's rate on cached slivers
+(`gemm_kernel_peak`) at several depths against the FMA probe. For choosing blocking on a CPU
+the defaults were not measured on (e.g. an AVX-512 host); the defaults change only with a
+before/after table in BENCHMARKS.md.
+
+    python3 bench/gemm_sweep.py --shapes 1024x1024x1024:TN 2048x2048x2048 \\
+        --configs '{}' '{"fused_rows": 0}' '{"kc": 384}' --rounds 7
+"""
+import argparse
+import json
+import statistics
+import time
+
+import numpy as np
+
+
+def operands(spec, rng):
+    dims, _, op = spec.partition(":")
+    m, k, n = map(int, dims.split("x"))
+    op = op or "NN"
+    a = rng.standard_normal((k, m) if op[0] == "T" else (m, k), dtype=np.float32)
+    b = rng.standard_normal((n, k) if op[1] == "T" else (k, n), dtype=np.float32)
+    a = a.T if op[0] == "T" else a
+    b = b.T if op[1] == "T" else b
+    return a, b, np.empty((m, n), np.float32), 2.0 * m * n * k
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shapes", nargs="+", required=True, help="MxKxN[:OP], OP in NN NT TN TT")
+    ap.add_argument("--configs", nargs="+", default=["{}"], help="gemm_tune keyword JSON")
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--peak-k", type=int, nargs="*", default=[], help="gemm_kernel_peak depths")
+    args = ap.parse_args()
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(1)
+    from dlcore import _C
+    cpu = _C.cpu
+    cpu.set_num_threads(1)
+    configs = [json.loads(c) for c in args.configs]
+    if configs[0]:
+        configs.insert(0, {})
+    print(f"# isa {cpu.active_isa()}, blocking {cpu.gemm_info()['float32']}")
+    if args.peak_k:
+        probe = max(cpu.fma_probe(0.2, 1) for _ in range(3))
+        peaks = {k: max(cpu.gemm_kernel_peak(k=k, seconds=0.2) for _ in range(2))
+                 for k in args.peak_k}
+        print("# kernel on cached slivers, GFLOP/s (share of the probe): " + ", ".join(
+            f"k={k} {g:.1f} ({100 * g / probe:.0f}%)" for k, g in peaks.items())
+            + f"; FMA probe {probe:.1f}")
+    rng = np.random.default_rng(0)
+    for spec in args.shapes:
+        a, b, out, flop = operands(spec, rng)
+        reps = max(1, int(0.05 / (flop / 100e9)))
+
+        def timed(fn):
+            t = time.thread_time()
+            for _ in range(reps):
+                fn()
+            return (time.thread_time() - t) / reps
+
+        def dl(cfg):
+            cpu.gemm_tune(**cfg)
+            return lambda: cpu.gemm(a, b, out)
+        runs = [dl(c) for c in configs] + [lambda: np.matmul(a, b, out=out)]
+        for fn in runs:
+            timed(fn)
+        samples = [[] for _ in runs]
+        for _ in range(args.rounds):
+            for i, c in enumerate(configs):
+                cpu.gemm_tune(**c)
+                samples[i].append(timed(runs[i]))
+            samples[-1].append(timed(runs[-1]))
+        cpu.gemm_tune()
+        print(f"\n{spec}: numpy {flop / min(samples[-1]) / 1e9:.1f} GFLOP/s")
+        for i, c in enumerate(configs):
+            x_def = statistics.median(d / s for d, s in zip(samples[0], samples[i]))
+            x_np = statistics.median(p / s for p, s in zip(samples[-1], samples[i]))
+            print(f"  {json.dumps(c):44s} {flop / min(samples[i]) / 1e9:7.1f} GFLOP/s  "
+                  f"x default {x_def:.3f}  x numpy {x_np:.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
