@@ -251,7 +251,6 @@ void pack_sliver(gemm_detail::PackGatherFn<T> vec_gather, bool gather, T* dst, c
 #undef DLCORE_PACK_CASE
 }
 
-
 // dst = mr-row slivers of op(A)[i0 : i0 + mc, p0 : p0 + kc]; rows past m are zero.
 // Sliver s holds element (i0 + s*mr + r, p0 + q) at s*mr*kc + q*mr + r.
 template <typename T>

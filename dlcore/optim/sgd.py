@@ -12,6 +12,7 @@ from .optimizer import Optimizer, check_hyper
 
 class SGD(Optimizer):
     _has_cuda_kernel = True
+
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
