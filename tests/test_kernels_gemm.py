@@ -1,6 +1,9 @@
 """_C.cpu.gemm against a float64 numpy reference: awkward shapes, all transposes, strided
 leading dimensions, alpha/beta, batched, float32/float64, on every ISA; determinism; errors."""
 import contextlib
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -202,6 +205,64 @@ def test_gemm_walk_order_keeps_results_bit_identical(isa_name, twin):
         ref = 0.5 * (a.astype(np.float64) @ b) + 1.5 * c0
         err = np.abs(outs[0] - ref).max() / np.sqrt(k)
         assert err < TOL[dtype]
+
+
+_HUGE_PAGE_PROBE = """
+import sys
+import numpy as np
+core = getattr(np, "_core", None) or np.core
+core.multiarray._set_madvise_hugepage(False)  # numpy's own arrays stay on ordinary pages
+from dlcore import _C
+
+def field(path, name):
+    with open(path) as f:
+        for line in f:
+            if line.startswith(name):
+                return int(line.split()[1])
+    raise LookupError(name)
+
+_C.cpu.set_num_threads(1)
+_C.cpu.gemm_tune(huge_pages=int(sys.argv[1]))
+a = np.ones((2048, 1024), np.float32)
+b = np.ones((1024, 2048), np.float32)
+c = np.ones((2048, 2048), np.float32)  # every operand touched before the first count
+huge0 = field("/proc/self/smaps_rollup", "AnonHugePages:")
+fallback0 = field("/proc/vmstat", "thp_fault_fallback ")
+_C.cpu.gemm(a, b, c)
+assert c[0, 0] == 1024.0
+print(field("/proc/self/smaps_rollup", "AnonHugePages:") - huge0,
+      field("/proc/vmstat", "thp_fault_fallback ") - fallback0)
+"""
+
+
+def test_gemm_huge_page_scratch_gets_huge_pages(tmp_path):
+    """Where Linux grants transparent huge pages on request, the packing scratch of 2 MiB and
+    more is on them (2048 x 1024 x 2048 float32: an 8 MiB B panel): AnonHugePages grows by at
+    least one huge page during the first gemm of a fresh process, and with
+    gemm_tune(huge_pages=0) it does not grow (checked where THP is 'madvise' only; under
+    'always' every large buffer may get them). Skipped where the kernel has no THP, and where
+    it fell back to small pages on a fault meanwhile (thp_fault_fallback: memory fragmented)."""
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            mode = f.read().split("[")[1].split("]")[0]
+        open("/proc/self/smaps_rollup").close()
+    except (OSError, IndexError):
+        pytest.skip("no transparent huge pages or smaps_rollup on this system")
+    if mode not in ("madvise", "always"):
+        pytest.skip(f"transparent huge pages are '{mode}'")
+    # the child imports the dlcore this process imported (installed or in-tree)
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(_C.__file__)))
+    grown = {}
+    for flag in (1, 0):
+        out = subprocess.run([sys.executable, "-c", _HUGE_PAGE_PROBE, str(flag)], check=True,
+                             capture_output=True, text=True, cwd=tmp_path, env=env).stdout
+        huge_kb, fallbacks = map(int, out.split())
+        if fallbacks:
+            pytest.skip("the kernel fell back to small pages during the probe")
+        grown[flag] = huge_kb
+    assert grown[1] >= 2048, grown
+    if mode == "madvise":
+        assert grown[0] == 0, grown
 
 
 def test_gemm_huge_page_scratch_keeps_results_bit_identical():
