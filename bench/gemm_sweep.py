@@ -14,20 +14,19 @@ before/after table in BENCHMARKS.md.
 import argparse
 import json
 import statistics
-import time
 
 import numpy as np
 
+from dlcore.bench import gemm as gemm_suite
+from dlcore.bench import harness
 
-def operands(spec, rng):
+
+def parse_shape(spec):
+    """'MxKxN[:OP]' -> a case of dlcore.bench.gemm (OP in NN NT TN TT, default NN)."""
     dims, _, op = spec.partition(":")
     m, k, n = map(int, dims.split("x"))
     op = op or "NN"
-    a = rng.standard_normal((k, m) if op[0] == "T" else (m, k), dtype=np.float32)
-    b = rng.standard_normal((n, k) if op[1] == "T" else (k, n), dtype=np.float32)
-    a = a.T if op[0] == "T" else a
-    b = b.T if op[1] == "T" else b
-    return a, b, np.empty((m, n), np.float32), 2.0 * m * n * k
+    return dict(m=m, k=k, n=n, ta=op[0] == "T", tb=op[1] == "T")
 
 
 def main():
@@ -47,35 +46,28 @@ def main():
         configs.insert(0, {})
     print(f"# isa {cpu.active_isa()}, blocking {cpu.gemm_info()['float32']}")
     if args.peak_k:
-        probe = max(cpu.fma_probe(0.2, 1) for _ in range(3))
-        peaks = {k: max(cpu.gemm_kernel_peak(k=k, seconds=0.2) for _ in range(2))
-                 for k in args.peak_k}
+        probe = harness.fma_probe(1, 0.2)
+        peaks = {k: harness.kernel_peak(k, 0.2, tries=2) for k in args.peak_k}
         print("# kernel on cached slivers, GFLOP/s (share of the probe): " + ", ".join(
             f"k={k} {g:.1f} ({100 * g / probe:.0f}%)" for k, g in peaks.items())
             + f"; FMA probe {probe:.1f}")
-    rng = np.random.default_rng(0)
     for spec in args.shapes:
-        a, b, out, flop = operands(spec, rng)
-        reps = max(1, int(0.05 / (flop / 100e9)))
+        case = parse_shape(spec)
+        a, b, out = gemm_suite.operands(case)
+        flop = gemm_suite.flops(case)
 
-        def timed(fn):
-            t = time.thread_time()
-            for _ in range(reps):
-                fn()
-            return (time.thread_time() - t) / reps
+        # run i: configs[i] through dlcore (set before its samples), the last one numpy
+        runs = [lambda: cpu.gemm(a, b, out)] * len(configs) + [lambda: np.matmul(a, b, out=out)]
+        tunes = configs + [{}]
 
-        def dl(cfg):
-            cpu.gemm_tune(**cfg)
-            return lambda: cpu.gemm(a, b, out)
-        runs = [dl(c) for c in configs] + [lambda: np.matmul(a, b, out=out)]
-        for fn in runs:
-            timed(fn)
+        def tuned(i):  # run i with its blocking set
+            cpu.gemm_tune(**tunes[i])
+            return runs[i]
+        inner = [harness.calibrate(tuned(i), 0.05) for i in range(len(runs))]
         samples = [[] for _ in runs]
         for _ in range(args.rounds):
-            for i, c in enumerate(configs):
-                cpu.gemm_tune(**c)
-                samples[i].append(timed(runs[i]))
-            samples[-1].append(timed(runs[-1]))
+            for i in range(len(runs)):
+                samples[i].append(harness.sample(tuned(i), inner[i], "cpu"))
         cpu.gemm_tune()
         print(f"\n{spec}: numpy {flop / min(samples[-1]) / 1e9:.1f} GFLOP/s")
         for i, c in enumerate(configs):

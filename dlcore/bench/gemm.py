@@ -137,7 +137,7 @@ def _run(args):
                       for k, g in results["kernel_peak_gflops"].items()), flush=True)
     for t in args.threads:
         _C.cpu.set_num_threads(t)
-        probe = harness.fma_probe(t)
+        probe = probe_1t if t == 1 else harness.fma_probe(t)
         results["probe_gflops"][t] = probe
         print(f"# threads={t}: FMA probe {probe:.1f} GFLOP/s", flush=True)
         with harness.Baselines(t, () if args.no_baselines else harness.BASELINE_LIBS) as bl:
