@@ -215,6 +215,7 @@ void gemm_tune(py::kwargs kw) {
     else if (key == "b_group") t.b_group = v.cast<int64_t>();
     else if (key == "pack_ahead") t.pack_ahead = v.cast<int>();
     else if (key == "huge_pages") t.huge_pages = v.cast<int>();
+    else if (key == "thread_gate") t.thread_gate = v.cast<int>();
     else if (key == "avx512_twin") t.avx512_twin = v.cast<bool>();
     else fail("gemm_tune", "unknown key '" + key + "'");
   }
@@ -536,7 +537,7 @@ PYBIND11_MODULE(_C, m) {
   cpu_m.def("gemm_tune", &gemm_tune,
             "Override gemm blocking for measurement: mc, kc, nc, b_group, pack_a, pack_b, "
             "thread_flops, fused_rows, fuse_group, prefetch, pack_ahead, huge_pages, "
-            "avx512_twin (no arguments = automatic)");
+            "thread_gate, avx512_twin (no arguments = automatic)");
   cpu_m.def("gemm_threads", &cpu::gemm_threads, py::arg("m"), py::arg("n"), py::arg("k"),
             "Threads gemm would use for an (m, n, k) product");
 

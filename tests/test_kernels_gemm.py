@@ -207,6 +207,30 @@ def test_gemm_walk_order_keeps_results_bit_identical(isa_name, twin):
         assert err < TOL[dtype]
 
 
+@pytest.mark.parametrize("isa_name,twin", [(i, False) for i in ISAS] +
+                         ([("avx2", True)] if "avx2" in ISAS else []))
+def test_gemm_fused_column_chunks_keep_results_bit_identical(isa_name, twin):
+    """The fused mode cuts C's columns into a multiple of the thread count of chunks (3 groups
+    of slivers become 4 chunks at 2 threads, 5 become 6): 1 to 4 threads, the thread gate off
+    so every call really runs threaded, give one thread's bits."""
+    rng = np.random.default_rng(8)
+    for m, n, k in [(300, 300, 300), (200, 192, 500), (280, 384, 384), (97, 330, 260)]:
+        a = rng.standard_normal((m, k)).astype(np.float32)
+        b = rng.standard_normal((k, n)).astype(np.float32)
+        outs = []
+        for t in (1, 2, 3, 4):
+            # fused_rows: the fused mode whatever this CPU's L1 and L2 make its row limit
+            with isa(isa_name), tuned(avx512_twin=twin, thread_gate=0, fused_rows=10**6), \
+                    threads(t):
+                c = np.empty((m, n), np.float32)
+                _C.cpu.gemm(a, b, c)
+                outs.append(c)
+        for t, c in zip((2, 3, 4), outs[1:]):
+            assert np.array_equal(c, outs[0]), (m, n, k, t)
+        err = np.abs(outs[0] - a.astype(np.float64) @ b).max() / np.sqrt(k)
+        assert err < TOL[np.float32]
+
+
 _HUGE_PAGE_PROBE = """
 import sys
 import numpy as np

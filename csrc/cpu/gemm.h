@@ -48,6 +48,7 @@ struct GemmTuning {
   int pack_ahead = -1;               // fused mode: 1 packs the next B group during the
                                      // current group's calls when it can, 0 never
   int huge_pages = -1;               // 0: scratch buffers on ordinary pages (see gemm.cpp)
+  int thread_gate = -1;              // 0: never fall back to one thread (see gemm.cpp)
   bool avx512_twin = false;          // the AVX-512 register blocks on AVX2 (tests; needs avx2)
 };
 GemmTuning& gemm_tuning();
