@@ -12,9 +12,8 @@ import json
 import statistics
 import time
 
-import numpy as np
-
 from dlcore import _C
+from dlcore.bench import gemm as gemm_suite
 
 
 def block(a, b, c, calls):
@@ -37,16 +36,13 @@ def main():
     args = ap.parse_args()
     _C.cpu.gemm_tune(**json.loads(args.tune))
     budget = _C.cpu.max_threads()
-    rng = np.random.default_rng(0)
     print(f"# {_C.cpu.gemm_info()['float32']['kernel']}, thread budget {budget}, tune {args.tune}")
     print("| n | 1t fastest ms | 2t fastest ms | fastest 1t/2t | 1t median ms | 2t median ms "
           "| median 1t/2t |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     try:
         for n in args.sizes:
-            a = rng.standard_normal((n, n)).astype(np.float32)
-            b = rng.standard_normal((n, n)).astype(np.float32)
-            c = np.empty((n, n), np.float32)
+            a, b, c = gemm_suite.operands(dict(m=n, k=n, n=n, ta=False, tb=False))
             _C.cpu.set_num_threads(1)
             calls = max(3, int(args.block_s / min(block(a, b, c, 3))))
             times = {1: [], 2: []}

@@ -4,12 +4,7 @@
 # host has it), the 1-thread gemm bench on the host CPU and the GPU optimizer bench. Each step
 # has its own time limit; logs and the gemm JSON go to $OUT.
 set -uo pipefail
-out=${OUT:-/tmp/gpu_check_out}; mkdir -p "$out"
-python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl || exit 1
-export PYTHONPATH=/tmp/site PYTHONUNBUFFERED=1
-repo=$(pwd); cd /tmp   # import the installed wheel, not the source tree
-t0=$SECONDS
-step() { echo; echo "== [$((SECONDS - t0))s] $*"; }
+source "$(dirname "$0")/device_env.sh"
 
 step "machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader

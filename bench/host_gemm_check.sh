@@ -4,13 +4,8 @@
 # workers inherit the pin). Sent through the device tool with carry [".whl"] after
 # tools/build_gpu_wheel.sh. Env: REPEATS (default 7). Logs and JSON go to $OUT.
 set -uo pipefail
-out=${OUT:-/tmp/host_gemm_out}; mkdir -p "$out"
-python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl || exit 1
-export PYTHONPATH=/tmp/site PYTHONUNBUFFERED=1
-cd /tmp   # import the installed wheel, not the source tree
+source "$(dirname "$0")/device_env.sh"
 repeats=${REPEATS:-7}
-t0=$SECONDS
-step() { echo; echo "== [$((SECONDS - t0))s] $*"; }
 
 step "machine"
 grep -m1 "model name" /proc/cpuinfo; nproc; uptime
@@ -19,6 +14,7 @@ lscpu -p=CPU,CORE,SOCKET | grep -v '^#' > "$out/topology.csv"
 # two cores, no shared FMA ports
 firsts=$(awk -F, '!seen[$2]++ {print $1}' "$out/topology.csv")
 cpu_a=$(echo "$firsts" | sed -n 2p); cpu_b=$(echo "$firsts" | sed -n 3p)
+if [ -z "$cpu_b" ]; then echo "needs 3 physical cores (core 0 is left free), found fewer"; exit 2; fi
 echo "pinned CPUs: $cpu_a (1 thread), $cpu_a,$cpu_b (2 threads); cores: $(cut -d, -f2 "$out/topology.csv" | sort -u | wc -l)"
 python3 -c "import dlcore; print(dlcore.info())"
 
