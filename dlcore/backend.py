@@ -73,6 +73,18 @@ def normalize_device(device) -> str:
     raise ValueError(f"unknown device {device!r}: expected 'cpu' or 'cuda'")
 
 
+def kernels(x):
+    """The kernel namespace of a device: `x` is an array (numpy or CUDA), or a device name.
+
+    Both namespaces have the same functions and signatures (docs/architecture.md lists them);
+    ops, layers and optimizers call kernels through this and never branch on the device.
+    """
+    device = normalize_device(x) if isinstance(x, str) else device_of(x)
+    if device == "cpu":
+        return cpu
+    raise NotImplementedError("the CUDA kernel namespace is not wired yet")
+
+
 def _gemm_operand(x):
     """x itself when gemm can read it (as csrc/bindings.cpp mat_ref: a unit stride on one of the last
     two axes and a leading dimension covering the other), else a C-contiguous copy. Broadcast views
