@@ -4,9 +4,13 @@
     from dlcore import nn, optim
     model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
 """
-from . import backend
+from . import autograd, backend, cuda, nn, optim
 from ._version import __version__
 from .backend import get_num_threads, set_num_threads
+from .creation import (
+    arange, empty, from_dlpack, from_numpy, full, ones, ones_like, rand, randint, randn, tensor, zeros,
+    zeros_like,
+)
 from .functional import (
     abs, add, cat, clamp, div, exp, flatten, log, log_softmax, matmul, max, maximum, mean, minimum,
     mul, neg, permute, pow, relu, reshape, sigmoid, softmax, sqrt, squeeze, stack, sub, sum, tanh,
@@ -15,11 +19,8 @@ from .functional import (
 from .random import get_rng_state, manual_seed, set_rng_state
 from .serialization import load, save
 from .tensor import (
-    Tensor, arange, bool_, empty, enable_grad, float32, float64, from_dlpack, from_numpy, full,
-    int32, int64, is_grad_enabled, no_grad, ones, ones_like, rand, randint, randn, tensor, zeros, zeros_like,
+    Tensor, bool_, enable_grad, float32, float64, int32, int64, is_grad_enabled, no_grad,
 )
-from . import autograd, cuda, nn, optim  # noqa: E402  (need the names above)
-
 
 def info() -> dict:
     """Version, compiler, ISA detected/active, threads, OpenMP, CUDA compiled and devices found."""

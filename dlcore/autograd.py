@@ -1,14 +1,17 @@
 """gradcheck: compare autograd's backward with float64 central finite differences.
 
 Defaults follow torch.autograd.gradcheck (eps=1e-6, atol=1e-5, rtol=1e-3, inputs in float64).
-fast_mode compares one random projection v^T J u instead of the full Jacobian.
+fast_mode compares one random projection v^T J u instead of the full Jacobian. `Function` (the base
+for user-defined differentiable functions) is re-exported here, as torch.autograd.Function.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .random import generator
-from .tensor import Tensor, no_grad
+from .tensor import Function, Tensor, no_grad
+
+__all__ = ["Function", "GradcheckError", "gradcheck"]
 
 
 class GradcheckError(RuntimeError):

@@ -1,171 +1,153 @@
-"""Public differentiable functions (dlcore.add, dlcore.nn.functional.relu, ...) and the Tensor
-methods that forward to them. Composite functions (losses, softmax variants) are built from the
-primitives in dlcore/ops.py and have no backward of their own.
+"""Public differentiable functions (dlcore.add, dlcore.nn.functional.relu, ...) and composites.
+
+Each function accepts tensors or plain numbers/arrays (wrapped as constants, see
+tensor.as_tensor_like) and forwards to the Tensor method or ops Function of the same name.
+Composites (losses, minimum, nll_loss) are built from those primitives and have no backward of
+their own.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from . import ops
-from .tensor import Tensor, _as_tensor_like
+from .tensor import Tensor, apply, as_tensor_like, power, promote, true_divide
 
 
-def _pair(a, b):
-    """Both operands as tensors; an integer/bool tensor meeting a float one takes the float's dtype
-    (torch's promotion: int64 + float32 -> float32, where numpy would give float64)."""
-    a, b = _as_tensor_like(a, (a, b)), _as_tensor_like(b, (a, b))
-    ka, kb = a.data.dtype.kind, b.data.dtype.kind
-    if ka == "f" and kb in "iub":
-        b = Tensor(b.data.astype(a.data.dtype))
-    elif kb == "f" and ka in "iub":
-        a = Tensor(a.data.astype(b.data.dtype))
-    return a, b
+def _tensor(x) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
 
+
+# ---- elementwise -----------------------------------------------------------------------------
 
 def add(a, b) -> Tensor:
-    return ops.Add.apply(*_pair(a, b))
+    return apply(ops.Add, *promote(a, b))
 
 
 def sub(a, b) -> Tensor:
-    return ops.Sub.apply(*_pair(a, b))
+    return apply(ops.Sub, *promote(a, b))
 
 
 def mul(a, b) -> Tensor:
-    return ops.Mul.apply(*_pair(a, b))
+    return apply(ops.Mul, *promote(a, b))
 
 
 def div(a, b) -> Tensor:
-    a, b = _pair(a, b)
-    if a.data.dtype.kind in "iub" and b.data.dtype.kind in "iub":  # true division: float32, as torch
-        a, b = Tensor(a.data.astype(np.float32)), Tensor(b.data.astype(np.float32))
-    return ops.Div.apply(a, b)
+    """a / b; two integer operands divide in float32 (true division, as torch)."""
+    return true_divide(a, b)
 
 
 def pow(a, b) -> Tensor:
-    if isinstance(a, Tensor) and isinstance(b, (int, float, np.number)):
-        return ops.PowScalar.apply(a, p=b)
-    return ops.Pow.apply(*_pair(a, b))
+    return power(a, b)
 
 
 def matmul(a, b) -> Tensor:
-    return ops.MatMul.apply(*_pair(a, b))
+    return apply(ops.MatMul, *promote(a, b))
 
 
 def getitem(x: Tensor, idx) -> Tensor:
-    return ops.GetItem.apply(x, idx=ops.unwrap_index(idx))
+    return _tensor(x)[idx]
 
 
-def neg(x): return ops.Neg.apply(x)
-def exp(x): return ops.Exp.apply(x)
-def log(x): return ops.Log.apply(x)
-def sqrt(x): return ops.Sqrt.apply(x)
-def abs(x): return ops.Abs.apply(x)
-def tanh(x): return ops.Tanh.apply(x)
-def sigmoid(x): return ops.Sigmoid.apply(x)
-def relu(x): return ops.ReLU.apply(x)
+def neg(x): return -_tensor(x)
+def exp(x): return _tensor(x).exp()
+def log(x): return _tensor(x).log()
+def sqrt(x): return _tensor(x).sqrt()
+def abs(x): return _tensor(x).abs()
+def tanh(x): return _tensor(x).tanh()
+def sigmoid(x): return _tensor(x).sigmoid()
+def relu(x): return _tensor(x).relu()
 
 
 def clamp(x: Tensor, min=None, max=None) -> Tensor:
-    return ops.Clamp.apply(x, min=min, max=max)
+    return _tensor(x).clamp(min, max)
 
 
 def maximum(a, b) -> Tensor:
-    return ops.Maximum.apply(*_pair(a, b))
+    return apply(ops.Maximum, *promote(a, b))
 
 
 def minimum(a, b) -> Tensor:
-    a, b = _pair(a, b)
-    return -ops.Maximum.apply(-a, -b, op="minimum")
+    a, b = promote(a, b)
+    return -apply(ops.Maximum, -a, -b, op="minimum")
 
 
 def where(cond, a, b) -> Tensor:
-    a, b = _pair(a, b)
+    a, b = promote(a, b)
     c = cond.data if isinstance(cond, Tensor) else cond
-    return ops.Where.apply(a, b, Tensor(c))
+    return apply(ops.Where, a, b, Tensor(c))
 
+
+# ---- reductions and shape --------------------------------------------------------------------
 
 def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return ops.Sum.apply(x, axis=dim, keepdim=keepdim)
+    return _tensor(x).sum(dim, keepdim)
 
 
 def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return ops.Mean.apply(x, axis=dim, keepdim=keepdim)
+    return _tensor(x).mean(dim, keepdim)
 
 
 def max(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Values of the maximum over `dim` (torch.amax semantics)."""
-    return ops.Max.apply(x, axis=dim, keepdim=keepdim)
+    return _tensor(x).max(dim, keepdim)
 
 
 def reshape(x: Tensor, *shape) -> Tensor:
-    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    return ops.Reshape.apply(x, shape=shape)
+    return _tensor(x).reshape(*shape)
 
 
 def view(x: Tensor, *shape) -> Tensor:
     """reshape that never copies (torch.Tensor.view): the result shares x's storage, else ValueError."""
-    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    return ops.Reshape.apply(x, shape=shape, view=True)
+    return _tensor(x).view(*shape)
 
 
 def permute(x: Tensor, *dims) -> Tensor:
-    dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
-    return ops.Permute.apply(x, dims=dims)
+    return _tensor(x).permute(*dims)
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
-    dims = list(range(x.ndim))
-    i, j = ops._check_axis("transpose", dim0, x.ndim), ops._check_axis("transpose", dim1, x.ndim)
-    dims[i], dims[j] = dims[j], dims[i]
-    return permute(x, dims)
+    return _tensor(x).transpose(dim0, dim1)
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    if x.ndim == 0:
-        return reshape(x, (1,))
-    s, e = ops._check_axis("flatten", start_dim, x.ndim), ops._check_axis("flatten", end_dim, x.ndim)
-    if s > e:
-        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {x.shape}")
-    return reshape(x, x.shape[:s] + (int(np.prod(x.shape[s:e + 1])),) + x.shape[e + 1:])
+    return _tensor(x).flatten(start_dim, end_dim)
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
-    dim = ops._check_axis("unsqueeze", dim, x.ndim + 1)
-    return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
+    return _tensor(x).unsqueeze(dim)
 
 
 def squeeze(x: Tensor, dim=None) -> Tensor:
-    if dim is None:
-        return reshape(x, tuple(s for s in x.shape if s != 1))
-    dim = ops._check_axis("squeeze", dim, x.ndim)
-    return reshape(x, x.shape[:dim] + x.shape[dim + 1:]) if x.shape[dim] == 1 else x
+    return _tensor(x).squeeze(dim)
 
 
 def cat(tensors, dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
-    return ops.Cat.apply(*tensors, axis=dim)
+    return apply(ops.Cat, *tensors, axis=dim)
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack: expected a non-empty sequence of tensors")
-    return ops.Stack.apply(*tensors, axis=dim)
+    return apply(ops.Stack, *tensors, axis=dim)
 
+
+# ---- neural-network functions ----------------------------------------------------------------
 
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    return ops.LogSoftmax.apply(x, axis=dim)
+    return _tensor(x).log_softmax(dim)
 
 
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
-    return ops.Softmax.apply(x, axis=dim)
+    return _tensor(x).softmax(dim)
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x @ weight.T + bias, weight (out_features, in_features) as torch.nn.functional.linear."""
-    return ops.Linear.apply(x, weight) if bias is None else ops.Linear.apply(x, weight, bias)
+    return apply(ops.Linear, x, weight) if bias is None else apply(ops.Linear, x, weight, bias)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
@@ -175,7 +157,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         return x
     if p == 1.0:
         return x * 0.0
-    return ops.Dropout.apply(x, p=p)
+    return apply(ops.Dropout, x, p=p)
 
 
 # ---- losses ----------------------------------------------------------------------------------
@@ -199,20 +181,20 @@ def _check_same_shape(input: Tensor, target: Tensor, name: str) -> None:
 
 
 def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
-    target = _as_tensor_like(target, (input, target))
+    target = as_tensor_like(target, (input, target))
     _check_same_shape(input, target, "mse_loss")
     d = input - target
     return _reduce(d * d, reduction, "mse_loss")
 
 
 def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
-    target = _as_tensor_like(target, (input, target))
+    target = as_tensor_like(target, (input, target))
     _check_same_shape(input, target, "l1_loss")
     return _reduce(abs(input - target), reduction, "l1_loss")
 
 
 def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    target = _as_tensor_like(target, (input, target))
+    target = as_tensor_like(target, (input, target))
     _check_same_shape(input, target, "huber_loss")
     a = abs(input - target)
     small = clamp(a, max=delta)
@@ -229,15 +211,16 @@ def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
         if target.shape != (input.shape[0],) + input.shape[2:]:
             raise ValueError(f"cross_entropy: target shape {target.shape} does not match input {input.shape}")
         flat = permute(input, (0,) + tuple(range(2, input.ndim)) + (1,)).reshape(-1, c)
-        out = ops.CrossEntropy.apply(flat, target.reshape(-1), reduction=reduction)
+        out = apply(ops.CrossEntropy, flat, target.reshape(-1), reduction=reduction)
         return out.reshape(target.shape) if reduction == "none" else out
-    return ops.CrossEntropy.apply(input, target, reduction=reduction)
+    return apply(ops.CrossEntropy, input, target, reduction=reduction)
 
 
 def nll_loss(log_probs: Tensor, target, reduction: str = "mean") -> Tensor:
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if log_probs.ndim != 2 or t.shape != (log_probs.shape[0],):
-        raise ValueError(f"nll_loss: expected input (N, C) and target (N,), got {log_probs.shape} and {t.shape}")
+        raise ValueError(f"nll_loss: expected input (N, C) and target (N,), "
+                         f"got {log_probs.shape} and {t.shape}")
     if t.dtype.kind not in "iu":
         raise TypeError(f"nll_loss: target must be integer class indices, got {t.dtype}")
     if t.size and (int(t.min()) < 0 or int(t.max()) >= log_probs.shape[1]):
@@ -245,23 +228,3 @@ def nll_loss(log_probs: Tensor, target, reduction: str = "mean") -> Tensor:
                          f"in [{int(t.min())}, {int(t.max())}]")
     picked = log_probs[np.arange(log_probs.shape[0]), t]
     return _reduce(-picked, reduction, "nll_loss")
-
-
-# ---- Tensor methods --------------------------------------------------------------------------
-
-def _argmax(x: Tensor, dim=None, keepdim=False) -> Tensor:
-    r = x.data.argmax(axis=dim)
-    if keepdim and dim is not None:
-        r = np.expand_dims(r, dim)
-    return Tensor(r)
-
-
-_METHODS = {
-    "sum": sum, "mean": mean, "max": max, "reshape": reshape, "view": view,
-    "permute": permute, "transpose": transpose, "flatten": flatten, "unsqueeze": unsqueeze,
-    "squeeze": squeeze, "exp": exp, "log": log, "sqrt": sqrt, "abs": abs, "tanh": tanh,
-    "sigmoid": sigmoid, "relu": relu, "clamp": clamp, "log_softmax": log_softmax,
-    "softmax": softmax, "matmul": matmul, "pow": pow, "argmax": _argmax,
-}
-for _name, _fn in _METHODS.items():
-    setattr(Tensor, _name, _fn)

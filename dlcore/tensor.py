@@ -1,18 +1,18 @@
 """Tensor: an array (numpy on CPU, CuPy on CUDA) plus reverse-mode autograd.
 
-Each differentiable op is a `Function` (see dlcore/ops.py) whose `forward` takes arrays and whose
-`backward` returns one gradient array (or None) per input. `Tensor.backward()` sorts the recorded
-graph topologically (iteratively, so long unrolled graphs do not hit the recursion limit) and
-walks it in reverse, summing the contributions of every use of a tensor.
+`apply(Fn, *inputs)` runs one ops.Function on the inputs' arrays and, when grad mode is on and an
+input requires grad, records it as the result's `_ctx`; `Tensor.backward()` hands the graph to
+dlcore.graph, which walks it in reverse. Every Tensor method is defined in the class body and
+calls `apply` with a Function from dlcore.ops. Binary ops promote dtypes as torch does
+(`promote`): an integer/bool tensor meeting a float one takes the float's dtype.
 """
 from __future__ import annotations
 
-import contextlib
-import threading
-
 import numpy as np
 
-from . import backend
+from . import backend, ops
+from .graph import backward as _run_backward
+from .graph import enable_grad, is_grad_enabled, no_grad  # noqa: F401  (dlcore.tensor.no_grad)
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -20,72 +20,42 @@ int64 = np.dtype(np.int64)
 int32 = np.dtype(np.int32)
 bool_ = np.dtype(np.bool_)
 
-_state = threading.local()
+
+# ---- the engine's forward half -------------------------------------------------------------
 
 
-def is_grad_enabled() -> bool:
-    return getattr(_state, "grad_enabled", True)
+def apply(fn_cls, *inputs, **kwargs) -> "Tensor":
+    """Run fn_cls().forward on the inputs' arrays; record the node when a gradient is needed.
+
+    Non-tensor inputs (Python scalars, arrays) become constants (see as_tensor_like). Integer and
+    boolean results (x.long(), comparisons) never join the graph.
+    """
+    fn = fn_cls()
+    tensors = inputs if all(isinstance(x, Tensor) for x in inputs) else \
+        tuple(as_tensor_like(x, inputs) for x in inputs)
+    fn.needs_input_grad = needs = tuple(t.requires_grad for t in tensors)
+    result = Tensor(fn.forward(*[t.data for t in tensors], **kwargs))
+    requires = True in needs and is_grad_enabled() and result.data.dtype.kind in "fc"
+    result.requires_grad = requires
+    if requires:
+        fn.parents = tensors
+        result._ctx = fn
+    return result
 
 
-@contextlib.contextmanager
-def _grad_mode(enabled: bool):
-    prev = is_grad_enabled()
-    _state.grad_enabled = enabled
-    try:
-        yield
-    finally:
-        _state.grad_enabled = prev
-
-
-def no_grad():
-    """Context manager: ops inside record no graph (as torch.no_grad)."""
-    return _grad_mode(False)
-
-
-def enable_grad():
-    return _grad_mode(True)
-
-
-class Function:
-    """One differentiable primitive. Subclasses define forward(*arrays, **kw) and backward(g)."""
-
-    released = False  # set by _release() once a backward without retain_graph has run
-
-    def __init__(self):
-        self.parents: tuple = ()
-        self.needs_input_grad: tuple = ()
-
-    def forward(self, *args, **kwargs):
-        raise NotImplementedError
-
-    def backward(self, grad):
-        raise NotImplementedError
-
-    def _release(self) -> None:
-        """Drop saved arrays and parents after a backward without retain_graph; a second
-        backward through this node then raises instead of silently stopping here."""
-        self.__dict__.clear()
-        self.parents, self.needs_input_grad, self.released = (), (), True
+class Function(ops.Function):
+    """Base for user-defined differentiable functions, as torch.autograd.Function: subclass it,
+    define forward(*arrays, **kw) and backward(g) over arrays (see ops.Function), then call
+    `MyFn.apply(*tensors, **kw)`."""
 
     @classmethod
     def apply(cls, *inputs, **kwargs) -> "Tensor":
-        fn = cls()
-        tensors = inputs if all(isinstance(x, Tensor) for x in inputs) else \
-            tuple(_as_tensor_like(x, inputs) for x in inputs)
-        fn.needs_input_grad = needs = tuple(t.requires_grad for t in tensors)
-        out = fn.forward(*[t.data for t in tensors], **kwargs)
-        result = Tensor(out)
-        # integer / boolean results (x.long(), argmax-like ops) never join the graph
-        requires = True in needs and is_grad_enabled() and result.data.dtype.kind in "fc"
-        result.requires_grad = requires
-        if requires:
-            fn.parents = tensors
-            result._ctx = fn
-        return result
+        return apply(cls, *inputs, **kwargs)
 
 
-def _as_tensor_like(x, inputs) -> "Tensor":
-    """Wrap a Python/numpy scalar or array as a constant tensor of the first tensor's dtype."""
+def as_tensor_like(x, inputs) -> "Tensor":
+    """x as a tensor: a Python/numpy scalar or array becomes a constant of the first tensor's dtype
+    among `inputs` (float32 when x is float and that tensor is not)."""
     if isinstance(x, Tensor):
         return x
     ref = next((t for t in inputs if isinstance(t, Tensor)), None)
@@ -96,7 +66,51 @@ def _as_tensor_like(x, inputs) -> "Tensor":
     return Tensor(xp.asarray(x, dtype=dtype))
 
 
-def _default_dtype(arr: np.ndarray) -> np.ndarray:
+def promote(a, b) -> tuple:
+    """Both operands as tensors; an integer/bool tensor meeting a float one takes the float's dtype
+    (torch's promotion: int64 + float32 -> float32, where numpy would give float64)."""
+    a, b = as_tensor_like(a, (a, b)), as_tensor_like(b, (a, b))
+    ka, kb = a.data.dtype.kind, b.data.dtype.kind
+    if ka == "f" and kb in "iub":
+        b = Tensor(b.data.astype(a.data.dtype))
+    elif kb == "f" and ka in "iub":
+        a = Tensor(a.data.astype(b.data.dtype))
+    return a, b
+
+
+def true_divide(a, b) -> "Tensor":
+    """a / b; two integer operands divide in float32, as torch."""
+    a, b = promote(a, b)
+    if a.data.dtype.kind in "iub" and b.data.dtype.kind in "iub":
+        a, b = Tensor(a.data.astype(np.float32)), Tensor(b.data.astype(np.float32))
+    return apply(ops.Div, a, b)
+
+
+def power(a, b) -> "Tensor":
+    """a ** b; a scalar exponent of a tensor uses the scalar rule (exact 0 gradient for b == 0)."""
+    if isinstance(a, Tensor) and isinstance(b, (int, float, np.number)):
+        return apply(ops.PowScalar, a, p=b)
+    return apply(ops.Pow, *promote(a, b))
+
+
+def unwrap_index(idx):
+    """Replace Tensors inside an index expression by their arrays."""
+    if isinstance(idx, Tensor):
+        return idx.data
+    if isinstance(idx, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in idx)
+    return idx
+
+
+def shape_args(shape) -> tuple:
+    """f(2, 3) and f((2, 3)) alike -> (2, 3)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def default_dtype(arr: np.ndarray) -> np.ndarray:
+    """torch's defaults for data given as Python numbers: float64 -> float32, other ints -> int64."""
     if arr.dtype == np.float64:
         return arr.astype(np.float32)
     if arr.dtype.kind in "iu" and arr.dtype != np.int64:
@@ -118,10 +132,10 @@ class Tensor:
         elif isinstance(data, np.generic):
             data = np.asarray(data)  # 0-d array, so that in-place writes work
         elif not isinstance(data, np.ndarray) and not hasattr(data, "__cuda_array_interface__"):
-            data = _default_dtype(np.asarray(data))  # Python lists / scalars, as dlcore.tensor
+            data = default_dtype(np.asarray(data))  # Python lists / scalars, as dlcore.tensor
         self.data = data
         self.grad: Tensor | None = None
-        self._ctx: Function | None = None
+        self._ctx: ops.Function | None = None
         self._retain = False
         self.requires_grad = False
         if requires_grad:
@@ -199,8 +213,7 @@ class Tensor:
             data = backend.to_device(data, device)
         if data is self.data:
             return self
-        from .ops import Convert
-        return Convert.apply(self, data=data)
+        return apply(ops.Convert, self, data=data)
 
     def float(self) -> "Tensor":
         return self.to(dtype=float32)
@@ -218,8 +231,7 @@ class Tensor:
         return self.to("cuda")
 
     def clone(self) -> "Tensor":
-        from .ops import Clone
-        return Clone.apply(self)
+        return apply(ops.Clone, self)
 
     # ---- in-place (no graph) ---------------------------------------------------------------
     def requires_grad_(self, flag: bool = True) -> "Tensor":
@@ -249,7 +261,8 @@ class Tensor:
         try:
             self.data[...] = src
         except ValueError:
-            raise ValueError(f"copy_: source of shape {np.shape(src)} does not broadcast to {self.shape}") from None
+            raise ValueError(f"copy_: source of shape {np.shape(src)} does not broadcast "
+                             f"to {self.shape}") from None
         return self
 
     # ---- autograd --------------------------------------------------------------------------
@@ -260,30 +273,15 @@ class Tensor:
         xp = backend.array_module(self.data)
         if gradient is None:
             if self.data.size != 1:
-                raise RuntimeError(
-                    f"backward(): grad can be implicitly created only for scalar outputs, got shape {self.shape}")
+                raise RuntimeError(f"backward(): grad can be implicitly created only for scalar "
+                                   f"outputs, got shape {self.shape}")
             g = xp.ones_like(self.data)
         else:
             g = gradient.data if isinstance(gradient, Tensor) else xp.asarray(gradient, dtype=self.dtype)
             if tuple(g.shape) != self.shape:
-                raise ValueError(f"backward(): gradient shape {tuple(g.shape)} does not match tensor shape {self.shape}")
-        grads = {id(self): g}
-        for node in _topological_order(self):
-            g = grads.pop(id(node), None)
-            if g is None:
-                continue
-            fn = node._ctx
-            if fn is None or node._retain:
-                node._accumulate(g)
-            if fn is None:
-                continue
-            for parent, pg in zip(fn.parents, fn.backward(g)):
-                if pg is None or not parent.requires_grad:
-                    continue
-                prev = grads.get(id(parent))
-                grads[id(parent)] = pg if prev is None else prev + pg
-            if not retain_graph:
-                fn._release()
+                raise ValueError(f"backward(): gradient shape {tuple(g.shape)} does not match "
+                                 f"tensor shape {self.shape}")
+        _run_backward(self, g, retain_graph)
 
     def _accumulate(self, g) -> None:
         if g.dtype != self.data.dtype:
@@ -295,22 +293,104 @@ class Tensor:
         else:
             raise RuntimeError(f"grad shape {self.grad.shape} does not match gradient {tuple(g.shape)}")
 
-    # ---- operators (defined in ops.py) -------------------------------------------------------
-    def __add__(self, o): return _ops().add(self, o)
-    def __radd__(self, o): return _ops().add(o, self)
-    def __sub__(self, o): return _ops().sub(self, o)
-    def __rsub__(self, o): return _ops().sub(o, self)
-    def __mul__(self, o): return _ops().mul(self, o)
-    def __rmul__(self, o): return _ops().mul(o, self)
-    def __truediv__(self, o): return _ops().div(self, o)
-    def __rtruediv__(self, o): return _ops().div(o, self)
-    def __neg__(self): return _ops().neg(self)
-    def __pow__(self, o): return _ops().pow(self, o)
-    def __rpow__(self, o): return _ops().pow(o, self)
-    def __matmul__(self, o): return _ops().matmul(self, o)
-    def __rmatmul__(self, o): return _ops().matmul(o, self)
-    def __getitem__(self, idx): return _ops().getitem(self, idx)
+    # ---- arithmetic (dtype promotion as torch: see promote) ---------------------------------
+    def __add__(self, o): return apply(ops.Add, *promote(self, o))
+    def __radd__(self, o): return apply(ops.Add, *promote(o, self))
+    def __sub__(self, o): return apply(ops.Sub, *promote(self, o))
+    def __rsub__(self, o): return apply(ops.Sub, *promote(o, self))
+    def __mul__(self, o): return apply(ops.Mul, *promote(self, o))
+    def __rmul__(self, o): return apply(ops.Mul, *promote(o, self))
+    def __truediv__(self, o): return true_divide(self, o)
+    def __rtruediv__(self, o): return true_divide(o, self)
+    def __neg__(self): return apply(ops.Neg, self)
+    def __pow__(self, o): return power(self, o)
+    def __rpow__(self, o): return power(o, self)
+    def __matmul__(self, o): return apply(ops.MatMul, *promote(self, o))
+    def __rmatmul__(self, o): return apply(ops.MatMul, *promote(o, self))
+    def __getitem__(self, idx): return apply(ops.GetItem, self, idx=unwrap_index(idx))
 
+    def matmul(self, other) -> "Tensor":
+        return apply(ops.MatMul, *promote(self, other))
+
+    def pow(self, exponent) -> "Tensor":
+        return power(self, exponent)
+
+    # ---- elementwise math ------------------------------------------------------------------
+    def exp(self) -> "Tensor": return apply(ops.Exp, self)
+    def log(self) -> "Tensor": return apply(ops.Log, self)
+    def sqrt(self) -> "Tensor": return apply(ops.Sqrt, self)
+    def abs(self) -> "Tensor": return apply(ops.Abs, self)
+    def tanh(self) -> "Tensor": return apply(ops.Tanh, self)
+    def sigmoid(self) -> "Tensor": return apply(ops.Sigmoid, self)
+    def relu(self) -> "Tensor": return apply(ops.ReLU, self)
+
+    def clamp(self, min=None, max=None) -> "Tensor":
+        return apply(ops.Clamp, self, min=min, max=max)
+
+    def softmax(self, dim: int = -1) -> "Tensor":
+        return apply(ops.Softmax, self, axis=dim)
+
+    def log_softmax(self, dim: int = -1) -> "Tensor":
+        return apply(ops.LogSoftmax, self, axis=dim)
+
+    # ---- reductions ------------------------------------------------------------------------
+    def sum(self, dim=None, keepdim: bool = False) -> "Tensor":
+        return apply(ops.Sum, self, axis=dim, keepdim=keepdim)
+
+    def mean(self, dim=None, keepdim: bool = False) -> "Tensor":
+        return apply(ops.Mean, self, axis=dim, keepdim=keepdim)
+
+    def max(self, dim=None, keepdim: bool = False) -> "Tensor":
+        """Values of the maximum over `dim` (torch.amax semantics)."""
+        return apply(ops.Max, self, axis=dim, keepdim=keepdim)
+
+    def argmax(self, dim=None, keepdim: bool = False) -> "Tensor":
+        """Indices (int64) of the maximum over `dim`, or into the flattened tensor; no gradient."""
+        r = self.data.argmax(axis=dim)
+        if keepdim and dim is not None:
+            r = backend.array_module(r).expand_dims(r, dim)
+        return Tensor(r)
+
+    # ---- shape -----------------------------------------------------------------------------
+    def reshape(self, *shape) -> "Tensor":
+        return apply(ops.Reshape, self, shape=shape_args(shape))
+
+    def view(self, *shape) -> "Tensor":
+        """reshape that never copies (torch.Tensor.view): shares this storage, else ValueError."""
+        return apply(ops.Reshape, self, shape=shape_args(shape), view=True)
+
+    def permute(self, *dims) -> "Tensor":
+        return apply(ops.Permute, self, dims=shape_args(dims))
+
+    def transpose(self, dim0: int, dim1: int) -> "Tensor":
+        dims = list(range(self.ndim))
+        i = ops.check_axis("transpose", dim0, self.ndim)
+        j = ops.check_axis("transpose", dim1, self.ndim)
+        dims[i], dims[j] = dims[j], dims[i]
+        return self.permute(dims)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        if self.ndim == 0:
+            return self.reshape((1,))
+        s = ops.check_axis("flatten", start_dim, self.ndim)
+        e = ops.check_axis("flatten", end_dim, self.ndim)
+        if s > e:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                             f"for shape {self.shape}")
+        shape = self.shape
+        return self.reshape(shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
+
+    def unsqueeze(self, dim: int) -> "Tensor":
+        dim = ops.check_axis("unsqueeze", dim, self.ndim + 1)
+        return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
+
+    def squeeze(self, dim=None) -> "Tensor":
+        if dim is None:
+            return self.reshape(tuple(s for s in self.shape if s != 1))
+        dim = ops.check_axis("squeeze", dim, self.ndim)
+        return self.reshape(self.shape[:dim] + self.shape[dim + 1:]) if self.shape[dim] == 1 else self
+
+    # ---- comparisons (no gradient) ---------------------------------------------------------
     def __lt__(self, o): return _compare(self, o, "less")
     def __le__(self, o): return _compare(self, o, "less_equal")
     def __gt__(self, o): return _compare(self, o, "greater")
@@ -322,7 +402,7 @@ class Tensor:
     def __setitem__(self, idx, value):
         if self.requires_grad and is_grad_enabled():
             raise RuntimeError("in-place assignment to a tensor that requires grad is not supported")
-        self.data[_index(idx)] = value.data if isinstance(value, Tensor) else value
+        self.data[unwrap_index(idx)] = value.data if isinstance(value, Tensor) else value
 
     def __bool__(self):
         return bool(self.item())
@@ -349,142 +429,3 @@ def _compare(a: Tensor, b, name: str) -> Tensor:
     xp = backend.array_module(a.data)
     other = b.data if isinstance(b, Tensor) else b
     return Tensor(getattr(xp, name)(a.data, other))
-
-
-def _ops():
-    from . import functional
-    return functional
-
-
-def _index(idx):
-    from .ops import unwrap_index
-    return unwrap_index(idx)
-
-
-def _topological_order(root: Tensor) -> list:
-    """Tensors reachable from root through requires_grad edges, each after all its consumers."""
-    order, visited, stack = [], set(), [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        if node._ctx is not None:
-            if node._ctx.released:
-                raise RuntimeError(
-                    f"backward(): trying to backward through the graph a second time (through "
-                    f"{type(node._ctx).__name__}); its saved values were freed by the first backward(). "
-                    f"Pass retain_graph=True to the first call to keep them")
-            for p in node._ctx.parents:
-                if p.requires_grad and id(p) not in visited:
-                    stack.append((p, False))
-    order.reverse()
-    return order
-
-
-# ---- creation --------------------------------------------------------------------------------
-
-def tensor(data, dtype=None, requires_grad: bool = False, device: str = "cpu") -> Tensor:
-    """A new tensor holding a copy of `data`. Python floats become float32, ints int64."""
-    if isinstance(data, Tensor):
-        data = data.data
-    if backend.is_numpy(data) or not hasattr(data, "__cuda_array_interface__"):
-        arr = np.array(data, dtype=np.dtype(dtype) if dtype is not None else None, copy=True)
-        if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
-            arr = _default_dtype(arr)
-    else:
-        arr = data.astype(dtype) if dtype is not None else data.copy()
-    arr = backend.to_device(arr, device)
-    return Tensor(arr, requires_grad=requires_grad)
-
-
-def from_numpy(arr: np.ndarray) -> Tensor:
-    """A tensor that shares memory with the numpy array (no copy)."""
-    if not isinstance(arr, np.ndarray):
-        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(arr).__name__}")
-    return Tensor(arr)
-
-
-def from_dlpack(ext) -> Tensor:
-    """A tensor sharing memory with any DLPack exporter (numpy, torch, CuPy, ...): CPU objects
-    become numpy-backed tensors, CUDA objects CuPy-backed ones (needs CuPy)."""
-    if isinstance(ext, Tensor):
-        return ext
-    if not hasattr(ext, "__dlpack__") or not hasattr(ext, "__dlpack_device__"):
-        raise TypeError(f"from_dlpack expects an object with __dlpack__ and __dlpack_device__, "
-                        f"got {type(ext).__name__}")
-    dev_type = int(ext.__dlpack_device__()[0])
-    if dev_type == 1:  # kDLCPU
-        return Tensor(np.from_dlpack(ext))
-    if dev_type == 2:  # kDLCUDA
-        return Tensor(backend.cupy().from_dlpack(ext))
-    raise ValueError(f"from_dlpack: unsupported DLPack device type {dev_type} (CPU=1, CUDA=2)")
-
-
-def _shape_args(shape) -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(shape)
-
-
-def _make(fill, shape, dtype, requires_grad, device):
-    arr = fill(_shape_args(shape), dtype=np.dtype(dtype or float32))
-    return Tensor(backend.to_device(arr, device), requires_grad=requires_grad)
-
-
-def zeros(*shape, dtype=None, requires_grad=False, device="cpu") -> Tensor:
-    return _make(np.zeros, shape, dtype, requires_grad, device)
-
-
-def ones(*shape, dtype=None, requires_grad=False, device="cpu") -> Tensor:
-    return _make(np.ones, shape, dtype, requires_grad, device)
-
-
-def empty(*shape, dtype=None, requires_grad=False, device="cpu") -> Tensor:
-    return _make(np.empty, shape, dtype, requires_grad, device)
-
-
-def full(shape, value, dtype=None, requires_grad=False, device="cpu") -> Tensor:
-    """Filled with value; dtype defaults from the value as torch.full (bool, int64, else float32)."""
-    if dtype is None and isinstance(value, (bool, np.bool_)):
-        dtype = bool_
-    elif dtype is None and isinstance(value, (int, np.integer)):
-        dtype = int64
-    return _make(lambda s, dtype: np.full(s, value, dtype=dtype), (shape,), dtype, requires_grad, device)
-
-
-def zeros_like(t: Tensor, dtype=None) -> Tensor:
-    return zeros(t.shape, dtype=dtype or t.dtype, device=t.device)
-
-
-def ones_like(t: Tensor, dtype=None) -> Tensor:
-    return ones(t.shape, dtype=dtype or t.dtype, device=t.device)
-
-
-def arange(*args, dtype=None, device="cpu") -> Tensor:
-    arr = np.arange(*args)
-    arr = arr.astype(dtype) if dtype is not None else _default_dtype(arr)
-    return Tensor(backend.to_device(arr, device))
-
-
-def _random(draw, shape, dtype, requires_grad, device):
-    from .random import generator
-    arr = draw(generator(), _shape_args(shape)).astype(np.dtype(dtype or float32), copy=False)
-    return Tensor(backend.to_device(arr, device), requires_grad=requires_grad)
-
-
-def randn(*shape, dtype=None, requires_grad=False, device="cpu") -> Tensor:
-    return _random(lambda g, s: g.standard_normal(s), shape, dtype, requires_grad, device)
-
-
-def rand(*shape, dtype=None, requires_grad=False, device="cpu") -> Tensor:
-    return _random(lambda g, s: g.random(s), shape, dtype, requires_grad, device)
-
-
-def randint(low, high, shape, device="cpu") -> Tensor:
-    from .random import generator
-    return Tensor(backend.to_device(generator().integers(low, high, size=tuple(shape), dtype=np.int64), device))

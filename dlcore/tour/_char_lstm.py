@@ -74,7 +74,7 @@ def forward(params: dict, x: np.ndarray):
     (row t * B + j is step t of sequence j)."""
     from .. import functional as F
     from ..nn import functional as nnF
-    from ..tensor import zeros
+    from ..creation import zeros
 
     bsz, steps = x.shape
     hid = params["w"].shape[0] // 4

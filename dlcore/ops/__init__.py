@@ -1,0 +1,31 @@
+"""The differentiable primitives, one Function per op, by family; arrays in, arrays out.
+
+    function.py     the Function contract (forward over arrays, backward(g) per input)
+    elementwise.py  add, sub, mul, div, pow, maximum, where; neg, exp, log, ... relu, clamp
+    reduce.py       sum, mean, max
+    shape.py        reshape/view, permute, getitem, cat, stack, convert (device/dtype), clone
+    linalg.py       matmul
+    nn.py           linear, log_softmax, softmax, cross_entropy, dropout
+    _helpers.py     argument checks, unbroadcast, the one gemm call
+
+Nothing here knows Tensor: dlcore.tensor.apply runs a Function on tensors and records it.
+"""
+from ._helpers import check_axis, norm_axis, unbroadcast
+from .elementwise import (
+    Abs, Add, Clamp, Div, Exp, Log, Maximum, Mul, Neg, Pow, PowScalar, ReLU, Sigmoid, Sqrt, Sub,
+    Tanh, Where,
+)
+from .function import Function
+from .linalg import MatMul
+from .nn import CrossEntropy, Dropout, Linear, LogSoftmax, Softmax
+from .reduce import Max, Mean, Sum
+from .shape import Cat, Clone, Convert, GetItem, Permute, Reshape, Stack
+
+__all__ = [
+    "Function", "check_axis", "norm_axis", "unbroadcast",
+    "Add", "Sub", "Mul", "Div", "Pow", "PowScalar", "Maximum", "Where",
+    "Neg", "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "ReLU", "Clamp",
+    "Sum", "Mean", "Max",
+    "Reshape", "Permute", "GetItem", "Cat", "Stack", "Convert", "Clone",
+    "MatMul", "Linear", "LogSoftmax", "Softmax", "CrossEntropy", "Dropout",
+]

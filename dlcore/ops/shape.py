@@ -1,0 +1,117 @@
+"""Shape and data-movement ops: reshape/view, permute, indexing, cat, stack, device/dtype
+conversion and clone. Index expressions arrive here already unwrapped to arrays.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend
+from ._helpers import check_axis, xp_of
+from .function import Function
+
+
+class Reshape(Function):
+    """reshape (copies when it must) or, with view=True, torch's view: same storage or an error."""
+
+    def forward(self, x, shape=(), view=False):
+        self.shape = x.shape
+        op = "view" if view else "reshape"
+        try:
+            out = x.reshape(shape)
+        except (ValueError, TypeError):
+            raise ValueError(f"{op}: cannot reshape a tensor of shape {x.shape} "
+                             f"into {tuple(shape)}") from None
+        if view and out.size and not xp_of(x).may_share_memory(out, x):
+            raise ValueError(f"view: a tensor of shape {x.shape} with strides {x.strides} cannot be "
+                             f"viewed as {tuple(shape)} without a copy; use reshape()")
+        return out
+
+    def backward(self, g):
+        return (g.reshape(self.shape),)
+
+
+class Permute(Function):
+    def forward(self, x, dims=()):
+        ok = len(dims) == x.ndim and all(isinstance(d, (int, np.integer)) and -x.ndim <= d < x.ndim
+                                         for d in dims)
+        if not ok or sorted(int(d) % x.ndim for d in dims) != list(range(x.ndim)):
+            raise ValueError(f"permute: dims {tuple(dims)} are not a permutation of the {x.ndim} axes "
+                             f"of a tensor of shape {x.shape}")
+        dims = tuple(int(d) % x.ndim for d in dims)
+        self.inverse = tuple(int(i) for i in np.argsort(dims))
+        return x.transpose(dims)
+
+    def backward(self, g):
+        return (g.transpose(self.inverse),)
+
+
+def _is_advanced(idx) -> bool:
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    return any(hasattr(p, "shape") and getattr(p, "ndim", 0) > 0 or isinstance(p, list) for p in parts)
+
+
+class GetItem(Function):
+    def forward(self, x, idx=None):
+        self.shape, self.dtype, self.idx = x.shape, x.dtype, idx
+        return x[idx]
+
+    def backward(self, g):
+        xp = xp_of(g)
+        gx = xp.zeros(self.shape, dtype=self.dtype)
+        if _is_advanced(self.idx):  # repeated indices accumulate
+            xp.add.at(gx, self.idx, g)
+        else:
+            gx[self.idx] = g
+        return (gx,)
+
+
+class Cat(Function):
+    def forward(self, *xs, axis=0):
+        if any(x.ndim != xs[0].ndim for x in xs) or xs[0].ndim == 0:
+            raise ValueError(f"cat: tensors must have the same number of dimensions (>= 1), "
+                             f"got shapes {[tuple(x.shape) for x in xs]}")
+        self.axis = axis = check_axis("cat", axis, xs[0].ndim)
+        self.sizes = [x.shape[axis] for x in xs]
+        try:
+            return xp_of(xs[0]).concatenate(xs, axis=axis)
+        except ValueError:
+            raise ValueError(f"cat: shapes {[tuple(x.shape) for x in xs]} differ outside "
+                             f"axis {axis}") from None
+
+    def backward(self, g):
+        bounds = np.cumsum(self.sizes)[:-1]
+        return tuple(xp_of(g).split(g, bounds, axis=self.axis))
+
+
+class Stack(Function):
+    def forward(self, *xs, axis=0):
+        self.axis, self.n = check_axis("stack", axis, xs[0].ndim + 1), len(xs)
+        axis = self.axis
+        try:
+            return xp_of(xs[0]).stack(xs, axis=axis)
+        except ValueError:
+            raise ValueError(f"stack: all shapes must be equal, got {[tuple(x.shape) for x in xs]}") from None
+
+    def backward(self, g):
+        return tuple(xp_of(g).take(g, i, axis=self.axis) for i in range(self.n))
+
+
+class Convert(Function):
+    """Move to another device and/or dtype; the gradient moves back."""
+
+    def forward(self, x, data=None):
+        self.dtype, self.device = x.dtype, backend.device_of(x)
+        return data
+
+    def backward(self, g):
+        return (backend.to_device(g, self.device).astype(self.dtype, copy=False),)
+
+
+class Clone(Function):
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, g):
+        return (g,)
+
+
