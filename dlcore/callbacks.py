@@ -12,6 +12,8 @@ import math
 import os
 from typing import Any, Sequence
 
+from .checkpoint import save_checkpoint
+
 
 class Callback:
     """Base class: override any hook; `logs` maps metric names to floats."""
@@ -160,8 +162,6 @@ class ModelCheckpoint(Callback):
             if not self._m.improved(v):
                 return
             self._m.best = v
-        from .checkpoint import save_checkpoint  # lazy: lives in the optim layer's package part
-
         path = self.path.format(epoch=epoch + 1, **logs)
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         save_checkpoint(path, model=self.model, optimizer=self.optimizer,

@@ -27,8 +27,7 @@ def _encode(obj, arrays: dict):
     if isinstance(obj, (Tensor, np.ndarray)) or hasattr(obj, "__cuda_array_interface__"):
         kind = "Tensor" if isinstance(obj, Tensor) else "ndarray"
         data = obj.data if isinstance(obj, Tensor) else obj
-        if not backend.is_numpy(data):
-            data = backend.to_device(data, "cpu")
+        data = backend.to_device(data, "cpu")  # the same array when already on the CPU
         key = f"t{len(arrays)}"
         arrays[key] = data if data.flags.c_contiguous else np.array(data, order="C")
         return {"__tensor__": key, "kind": kind}

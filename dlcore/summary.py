@@ -10,6 +10,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .creation import from_numpy
+from .tensor import no_grad
+
 
 @dataclass
 class Summary:
@@ -55,8 +58,6 @@ def summary(model: Any, input_size: Sequence[int] | Sequence[Sequence[int]] | No
     Returns:
         Summary; str(summary) is the table. Without an input only parameter counts are filled.
     """
-    from . import from_numpy, no_grad
-
     params = list(model.parameters())
     s = Summary(type(model).__name__, total_params=sum(p.numel() for p in params),
                 trainable_params=sum(p.numel() for p in params if p.requires_grad))

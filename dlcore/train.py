@@ -11,9 +11,11 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from .callbacks import Callback, CallbackList
+from .callbacks import Callback, CallbackList, EarlyStopping
+from .creation import from_numpy
 from .metrics import get_metric
 from .progress import EpochProgress
+from .tensor import no_grad
 
 
 class History(dict):
@@ -155,8 +157,6 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_loader: Iterable, epochs
         raise ValueError(f"epochs must be a non-negative integer, got {epochs}")
     history = History()
     if early_stopping is not None:
-        from .callbacks import EarlyStopping
-
         monitor = "val_loss" if val_loader is not None else "loss"
         callbacks = [*callbacks, EarlyStopping(monitor, patience=early_stopping)]
     cbs = CallbackList(callbacks, model=model, optimizer=optimizer, scheduler=scheduler,
@@ -196,8 +196,6 @@ def evaluate(model: Any, loader: Iterable, loss_fn: Any = None, metrics: Sequenc
     The model's previous train/eval mode is restored afterwards. Returns {"loss": ..., name: ...}
     (keys prefixed with `prefix`); "loss" only when loss_fn is given.
     """
-    from . import no_grad
-
     was_training = getattr(model, "training", True)
     meter = _Meter(metrics)
     model.eval()
@@ -219,8 +217,6 @@ def predict(model: Any, x: Any, batch_size: int = 256, device: Any = None) -> np
 
     x is a numpy array or Tensor (N, ...); the model's previous mode is restored afterwards.
     """
-    from . import from_numpy, no_grad
-
     a = _np(x) if not isinstance(x, np.ndarray) else x
     was_training = getattr(model, "training", True)
     model.eval()

@@ -1,8 +1,6 @@
 """dlcore.train fit/evaluate/predict, callbacks, metrics, progress and summary (F15, U04, U13)."""
 import csv
 import json
-import sys
-import types
 
 import numpy as np
 import pytest
@@ -213,9 +211,7 @@ def test_csv_and_json_loggers(tmp_path):
 
 def test_model_checkpoint_calls_save_checkpoint(tmp_path, monkeypatch):
     calls = []
-    fake = types.ModuleType("dlcore.checkpoint")
-    fake.save_checkpoint = lambda path, **kw: calls.append((path, kw))
-    monkeypatch.setitem(sys.modules, "dlcore.checkpoint", fake)
+    monkeypatch.setattr("dlcore.callbacks.save_checkpoint", lambda path, **kw: calls.append((path, kw)))
     model, (tr, va) = _model(), _loaders()
     opt = optim.SGD(model.parameters(), lr=0.0)  # flat val_loss: only the first epoch is "best"
     ck = ModelCheckpoint(tmp_path / "ck-{epoch:02d}.st", save_best_only=True)

@@ -10,6 +10,9 @@ from typing import Any, Iterator, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from ..creation import from_numpy
+from ..random import generator as default_generator
+
 
 @runtime_checkable
 class Dataset(Protocol):
@@ -55,8 +58,6 @@ class TensorDataset:
 
 
 def _to_tensor(a: np.ndarray):
-    from .. import from_numpy  # lazy: dlcore/__init__ imports data before it is complete
-
     return from_numpy(np.ascontiguousarray(a))
 
 
@@ -115,9 +116,7 @@ class DataLoader:
             return np.arange(n)
         rng = self.generator
         if rng is None:
-            from .. import random as _random
-
-            rng = _random.generator()
+            rng = default_generator()
         return rng.permutation(n)
 
     def __iter__(self) -> Iterator[Any]:

@@ -11,6 +11,7 @@ from typing import Iterator
 import numpy as np
 
 from .. import backend
+from ..summary import summary
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -238,8 +239,6 @@ class Module:
         input_size is the full input shape with the batch dimension, e.g. (1, 64); see
         dlcore.summary.summary. Prints the table with print_fn (None: no print); returns it.
         """
-        from ..summary import summary
-
         s = summary(self, input_size=input_size, example_input=example_input)
         if print_fn is not None:
             print_fn(str(s))
