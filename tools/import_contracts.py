@@ -13,8 +13,9 @@ and reports each line that names the extension, unless the importer is allowed:
 
 Registered in .importlinter with `contract_types = extension_importers:
 tools.import_contracts.ExtensionImportersContract`; lint-imports runs from the repository root.
-Limit: grimp records the first line of an import statement, so a parenthesised multi-line
-`from dlcore import (\n _C,\n)` is not seen; write extension imports on one line.
+Seen: `from . import _C`, `from dlcore import _C`, `import dlcore._C`. Not seen (grimp records
+nothing, or only the statement's first line): `from ._C import x`, and a parenthesised
+multi-line `from dlcore import (` ... `_C)`. Write extension imports on one line, as above.
 """
 from __future__ import annotations
 
