@@ -1,13 +1,12 @@
 """One optimizer step (SGD with momentum 0.9, Adam) on float32 parameters: dlcore.optim (one
 fused kernel call over the group's flat buffer), the same update written in numpy
-(dlcore.reference.optimizer_ref run on float32 arrays: what a plain numpy optimizer does, with
+(dlcore/reference.py's optimizer_ref run on float32 arrays: what a plain numpy optimizer does, with
 temporaries) and torch.optim in its fused, foreach and for-loop forms; one benchmark group per
 optimizer, parameter layout and thread count. Layouts: one tensor of 1M parameters, and 100
 tensors of 1024 (where per-tensor overhead dominates). Gradients are fixed, so every step does
 the same work. The optimizers come from dlcore.bench.optim (the `dlcore bench optim` suite)."""
 import pytest
 
-from dlcore import reference
 from dlcore.bench import optim as optim_suite
 
 OPTS = ["SGD momentum", "Adam"]
@@ -15,7 +14,7 @@ LAYOUTS = {"1x1M": (1 << 20, 1), "100x1024": (100 * 1024, 100)}
 LIBS = ["dlcore", "numpy", "torch-fused", "torch-foreach", "torch-forloop"]
 
 
-def _numpy_step(opt, n, count):
+def _numpy_step(reference, opt, n, count):
     cls, kw, _, _ = optim_suite.OPTS[opt]
     params, grads = optim_suite._tensors(n, count)
     states = [{} for _ in params]
@@ -29,12 +28,12 @@ def _numpy_step(opt, n, count):
 @pytest.mark.parametrize("lib", LIBS)
 @pytest.mark.parametrize("layout", list(LAYOUTS))
 @pytest.mark.parametrize("opt", OPTS)
-def bench_optimizer_step(benchmark, threads, opt, layout, lib, request):
+def bench_optimizer_step(benchmark, threads, opt, layout, lib, reference, request):
     n, count = LAYOUTS[layout]
     if lib == "dlcore":
         step, _ = optim_suite.dlcore_step(opt, n, count)
     elif lib == "numpy":
-        step = _numpy_step(opt, n, count)
+        step = _numpy_step(reference, opt, n, count)
     else:
         request.getfixturevalue("torch_or_skip")
         step = optim_suite.torch_step(lib.split("-")[1], opt, n, count)

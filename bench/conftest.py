@@ -1,17 +1,26 @@
 """Fixtures of the pytest-benchmark suites: `threads` (1 and 2) limits dlcore, numpy's BLAS
 (threadpoolctl) and torch to the same thread count for one benchmark, so no pool spins against
-another; `torch_or_skip` skips a torch case cleanly where torch is not importable. Saved runs
+another; `torch_or_skip` skips a torch case cleanly where torch is not importable; `reference` is
+this tree's dlcore/reference.py loaded by path (numpy only), so the numpy baselines and the error
+checks are the same whichever commit's dlcore is measured. Saved runs
 (--benchmark-save / --benchmark-autosave) go to bench/.benchmarks whatever the working directory,
-so --benchmark-compare finds them from anywhere."""
+so --benchmark-compare finds them from anywhere. The dlcore measured is the one `import dlcore`
+finds (with `python -m pytest`, the working directory's tree first), else this tree's; the
+machine_info of saved runs records which."""
 import contextlib
+import importlib.util
 import os
+import sys
 
 import pytest
 
-import dlcore
-
 HERE = os.path.dirname(os.path.abspath(__file__))
+if importlib.util.find_spec("dlcore") is None:
+    sys.path.insert(0, os.path.dirname(HERE))
+import dlcore  # noqa: E402
+
 THREADS = (1, 2)
+REFERENCE_PY = os.path.join(os.path.dirname(HERE), "dlcore", "reference.py")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -21,12 +30,25 @@ def pytest_configure(config):
         config.option.benchmark_storage = "file://" + os.path.join(HERE, ".benchmarks")
 
 
+def pytest_benchmark_update_machine_info(config, machine_info):
+    machine_info["dlcore"] = {"version": dlcore.__version__, "path": os.path.dirname(dlcore.__file__),
+                              "threads_default": dlcore.get_num_threads()}
+
+
 def _torch():
     try:
         import torch
     except ImportError:
         return None
     return torch
+
+
+@pytest.fixture(scope="session")
+def reference():
+    spec = importlib.util.spec_from_file_location("dlcore_bench_reference", REFERENCE_PY)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture
