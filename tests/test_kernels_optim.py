@@ -1,10 +1,10 @@
 """_C.cpu optimizer kernels (sgd, adagrad, rmsprop, adam/adamw/amsgrad, stream_probe) against the
-float64 numpy references of tests/reference_optim.py, on awkward sizes, every ISA build."""
+float64 numpy references of dlcore/reference.py, on awkward sizes, every ISA build."""
 import numpy as np
 import pytest
 
 from dlcore import _C
-from reference_optim import adagrad_ref, adam_ref, rmsprop_ref, sgd_ref
+from dlcore.reference import adagrad_ref, adam_ref, rmsprop_ref, sgd_ref
 
 K = _C.cpu
 SIZES = [1, 7, 31, 33, 257, 4099, 70001]  # 70001 > 2**16 takes the OpenMP path

@@ -1,4 +1,4 @@
-"""_C.cpu log_softmax / cross_entropy kernels against float64 numpy references (tests/reference.py).
+"""_C.cpu log_softmax / cross_entropy kernels against float64 numpy references (dlcore/reference.py).
 
 Error is measured as |out - ref| / max(|ref|, 1) (backward: relative to max(sum|dy|, 1), the scale
 of the row's terms). Budget: 1e-5 (float32), 1e-12 (float64).
@@ -6,8 +6,8 @@ of the row's terms). Budget: 1e-5 (float32), 1e-12 (float64).
 import numpy as np
 import pytest
 
-import reference as ref
 from dlcore import backend
+from dlcore import reference as ref
 
 K = backend.cpu
 SHAPES = [(n, c) for n in (1, 7, 33, 257) for c in (1, 2, 10, 1000)]

@@ -9,8 +9,8 @@ import pytest
 
 import dlcore
 from dlcore import nn, optim
+from dlcore import reference as ref
 from dlcore.tensor import Tensor
-import reference_optim as ref
 
 SHAPES = [(7, 3), (5,), (1,), (33, 2)]
 STEPS = 100
@@ -65,24 +65,12 @@ def _run_dlcore(name, cfg, init, grads):
     return [p.data.copy() for p in params]
 
 
-def _ref_step(name, p, g, st, cfg):
-    cfg = dict(cfg)
-    if name == "SGD":
-        ref.sgd_ref(p, g, st, **cfg)
-    elif name == "Adagrad":
-        ref.adagrad_ref(p, g, st, **cfg)
-    elif name == "RMSprop":
-        ref.rmsprop_ref(p, g, st, **cfg)
-    else:
-        ref.adam_ref(p, g, st, decoupled=name == "AdamW", **cfg)
-
-
 def _run_ref(name, cfg, init, grads):
     ps = [a.astype(np.float64) for a in init]
     states = [{} for _ in ps]
     for gs in grads:
         for p, g, st in zip(ps, gs, states):
-            _ref_step(name, p, g.astype(np.float64), st, cfg)
+            ref.optimizer_ref(name, p, g.astype(np.float64), st, **cfg)
     return ps
 
 

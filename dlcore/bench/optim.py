@@ -113,8 +113,8 @@ def floor_step(o):
 
 
 def check_dlcore(opt, n=100_003, steps=3):
-    """Max relative error of dlcore's step against the float64 numpy reference."""
-    from dlcore.tour._optim_common import _ref_step
+    """Max relative error of dlcore's step against dlcore.reference.optimizer_ref (float64)."""
+    from dlcore import reference
 
     cls, kw, _, _ = OPTS[opt]
     step, o = dlcore_step(opt, n, 1)
@@ -122,16 +122,9 @@ def check_dlcore(opt, n=100_003, steps=3):
     ref = p.data.astype(np.float64)
     g = p.grad.data.astype(np.float64)
     st = {}
-    cfg = dict(kw)
     for _ in range(steps):
         step()
-        if cls == "RMSprop" and kw.get("centered"):
-            a = 0.99
-            st["s"] = a * st.get("s", 0.0) + (1 - a) * g * g
-            st["ga"] = a * st.get("ga", 0.0) + (1 - a) * g
-            ref -= kw["lr"] * g / (np.sqrt(st["s"] - st["ga"] ** 2) + 1e-8)
-        else:
-            _ref_step(cls, ref, g, st, cfg)
+        reference.optimizer_ref(cls, ref, g, st, **kw)
     return float(np.abs(p.data - ref).max() / np.abs(ref).max())
 
 

@@ -62,28 +62,18 @@ def char_lstm_runs(steps: int, seeds=(0, 1, 2)) -> dict:
 
 
 def algorithm1(losses, grads, init, lr, b1, b2, b3, eps, k, K):
-    """The paper's Algorithm 1 in float64 numpy: returns (d_t list, final parameters)."""
+    """The paper's Algorithm 1 in float64 numpy (dlcore.reference: d_t from the losses, then an
+    Adam step divided by d_t on each tensor): returns (d_t list, final parameters)."""
+    from .. import reference
+
     theta = [a.astype(np.float64) for a in init]
-    m = [np.zeros_like(a) for a in theta]
-    v = [np.zeros_like(a) for a in theta]
-    d, f_hat, ds = 1.0, None, []
-    for t, (f, gs) in enumerate(zip(losses, grads), start=1):
-        if t > 1:
-            lo, hi = (k + 1, K + 1) if f >= f_hat else (1 / (K + 1), 1 / (k + 1))
-            c = min(max(lo, f / f_hat), hi)
-            new = c * f_hat
-            r = abs(new - f_hat) / min(new, f_hat)
-            d = b3 * d + (1 - b3) * r
-            f_hat = new
-        else:
-            f_hat, d = f, 1.0
+    states, feedback, ds = [{} for _ in theta], {}, []
+    for f, gs in zip(losses, grads):
+        d = reference.eve_feedback_ref(feedback, f, b3, k, K)
         ds.append(d)
-        for i, g in enumerate(gs):
-            g = g.astype(np.float64)
-            m[i] = b1 * m[i] + (1 - b1) * g
-            v[i] = b2 * v[i] + (1 - b2) * g * g
-            mh, vh = m[i] / (1 - b1 ** t), v[i] / (1 - b2 ** t)
-            theta[i] = theta[i] - lr * mh / (d * (np.sqrt(vh) + eps))
+        for p, g, st in zip(theta, gs, states):
+            reference.adam_ref(p, g.astype(np.float64), st, lr=lr, betas=(b1, b2), eps=eps,
+                               lr_divisor=d)
     return ds, theta
 
 
@@ -116,7 +106,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     """Eve vs the paper's Algorithm 1, the constant-loss case, and Eve vs Adam on digits and on
     a char-LSTM."""
     from .. import optim
-    from ._optim_common import digits, train_digits
+    from ._optim_common import digits_split, train_digits
 
     rng = np.random.default_rng(0)
     shapes = [(300,), (40, 5), (7,)]
@@ -138,13 +128,12 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     _, adam = _dlcore_run("Adam", losses, grads, init, lr=1e-2)
     eq_err = _rel(eve1, adam)
 
-    data = digits()
+    data = digits_split()
     ep = 5 if quick else 10
     runs = {"Adam": [], "Eve": []}
     for seed in range(3):
         runs["Adam"].append(train_digits(lambda p: optim.Adam(p, lr=1e-3), seed, ep, data=data))
-        runs["Eve"].append(train_digits(lambda p: optim.Eve(p, lr=1e-3), seed, ep, data=data,
-                                        pass_loss=True))
+        runs["Eve"].append(train_digits(lambda p: optim.Eve(p, lr=1e-3), seed, ep, data=data))
     final = {k: [r["loss"][-1] for r in v] for k, v in runs.items()}
     ratio = float(np.mean(final["Eve"]) / np.mean(final["Adam"]))
 

@@ -1,7 +1,56 @@
-"""NumPy references of the optimizer updates (torch.optim's single-tensor formulas) and of Eve,
-Algorithm 1 of Koushik & Hayashi 2016 (arXiv 1611.01505). Plain numpy, imports nothing from
-dlcore. Each `*_ref` updates the arrays of `state` and `p` in place for one step."""
+"""float64 numpy references that tests, the tour and the bench check dlcore against.
+
+Kernels: log_softmax (+ backward), softmax, cross_entropy (+ backward) and the rel_err measure.
+Optimizers: one step of torch.optim's single-tensor formulas (sgd_ref, adagrad_ref, rmsprop_ref,
+adam_ref; AdamW is adam_ref(decoupled=True)), Eve's Algorithm 1 (Koushik & Hayashi 2016, arXiv
+1611.01505: eve_feedback_ref, eve_ref), and optimizer_ref(name, ...) dispatching by the
+dlcore/torch class name. Each `*_ref` updates p and the arrays of the dict `state` in place.
+Plain numpy: imports nothing from dlcore, so it can never share a bug with what it checks.
+"""
 import numpy as np
+
+# ---- kernels ------------------------------------------------------------------------------------
+
+
+def log_softmax(x, axis=-1):
+    x = np.asarray(x, dtype=np.float64)
+    m = x.max(axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    return x - m - np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+
+
+def log_softmax_backward(dy, y):
+    dy, y = np.asarray(dy, np.float64), np.asarray(y, np.float64)
+    return dy - np.exp(y) * dy.sum(axis=-1, keepdims=True)
+
+
+def softmax(x, axis=-1):
+    return np.exp(log_softmax(x, axis))
+
+
+def cross_entropy(logits, targets):
+    """Per-row losses (n,) and log-probabilities (n, c)."""
+    lp = log_softmax(logits)
+    return -lp[np.arange(lp.shape[0]), targets], lp
+
+
+def cross_entropy_backward(log_probs, targets, dloss):
+    d = np.exp(np.asarray(log_probs, np.float64)) * np.asarray(dloss, np.float64)[:, None]
+    d[np.arange(d.shape[0]), targets] -= dloss
+    return d
+
+
+def rel_err(out, ref, scale=None):
+    """max |out - ref| / max(|ref|, scale, 1) elementwise; equal infinities count as exact."""
+    out, ref = np.asarray(out, np.float64), np.asarray(ref, np.float64)
+    same = (out == ref) | (np.isnan(out) & np.isnan(ref))
+    denom = np.maximum(np.abs(ref), 1.0 if scale is None else np.maximum(scale, 1.0))
+    with np.errstate(invalid="ignore"):
+        err = np.where(same, 0.0, np.abs(out - ref) / np.where(np.isfinite(denom), denom, 1.0))
+    return float(err.max()) if err.size else 0.0
+
+
+# ---- optimizers (torch.optim semantics, one step, in place) -------------------------------------
 
 
 def sgd_ref(p, g, state, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
@@ -57,6 +106,7 @@ def rmsprop_ref(p, g, state, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, mo
 
 def adam_ref(p, g, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
              amsgrad=False, maximize=False, decoupled=False, lr_divisor=1.0):
+    """Adam; decoupled=True is AdamW; the step is lr / lr_divisor (Eve's d_t)."""
     b1, b2 = betas
     if "exp_avg" not in state:
         state["exp_avg"] = np.zeros_like(p)
@@ -104,3 +154,21 @@ def eve_ref(p, g, state, loss, lr=1e-3, betas=(0.9, 0.999, 0.999), eps=1e-8, k=0
     fb = state.setdefault("feedback", {})
     d = eve_feedback_ref(fb, loss, betas[2], k, K)
     adam_ref(p, g, state, lr=lr, betas=betas[:2], eps=eps, lr_divisor=d)
+
+
+def optimizer_ref(name, p, g, state, **cfg):
+    """One step of the optimizer class `name` ("SGD", "Adagrad", "RMSprop", "Adam", "AdamW")
+    with the constructor's keyword arguments `cfg`; AdamW's weight_decay defaults to 1e-2."""
+    if name == "SGD":
+        sgd_ref(p, g, state, **cfg)
+    elif name == "Adagrad":
+        adagrad_ref(p, g, state, **cfg)
+    elif name == "RMSprop":
+        rmsprop_ref(p, g, state, **cfg)
+    elif name == "Adam":
+        adam_ref(p, g, state, **cfg)
+    elif name == "AdamW":
+        adam_ref(p, g, state, decoupled=True, **{"weight_decay": 1e-2, **cfg})
+    else:
+        raise ValueError(f"optimizer_ref: no reference for optimizer {name!r}; expected one of "
+                         "SGD, Adagrad, RMSprop, Adam, AdamW")

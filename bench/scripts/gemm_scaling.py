@@ -5,7 +5,7 @@ the fastest and the median per-call time of each thread count and their ratios (
 fastest calls show what the split can reach when both cores run; the medians add the other
 vCPU's load, worker wake-ups and calls that the thread gate sent to one thread.
 
-    python3 bench/gemm_scaling.py --sizes 256 512 1024 --rounds 21
+    python3 bench/scripts/gemm_scaling.py --sizes 256 512 1024 --rounds 21
 """
 import argparse
 import json

@@ -8,7 +8,7 @@ fastest sample, the median over rounds of the within-round ratio to the default 
 the defaults were not measured on (e.g. an AVX-512 host); the defaults change only with a
 before/after table in BENCHMARKS.md.
 
-    python3 bench/gemm_sweep.py --shapes 1024x1024x1024:TN 2048x2048x2048 \\
+    python3 bench/scripts/gemm_sweep.py --shapes 1024x1024x1024:TN 2048x2048x2048 \\
         --configs '{}' '{"fused_rows": 0}' '{"kc": 384}' --rounds 7
 """
 import argparse

@@ -1,5 +1,5 @@
 # Sourced (not run) by the device-side scripts, from the repository root: installs the carried
-# wheels (.whl/, from tools/build_gpu_wheel.sh) into /tmp/site, replacing any earlier install on
+# wheels (.whl/, from bench/device/build_gpu_wheel.sh) into /tmp/site, replacing any earlier install on
 # a warm machine; imports dlcore from there, not from the source tree ($repo); cd /tmp.
 # Defines $out (logs, JSON: $OUT) and step NAME (a heading with the seconds since sourcing).
 out=${OUT:-/tmp/device_out}; mkdir -p "$out"

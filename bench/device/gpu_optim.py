@@ -2,7 +2,7 @@
 one float32 parameter of N elements, same process, alternated rounds. Prints GB/s (bytes the
 update must move: Adam 28 B/element, SGD with momentum 20) and the ratio to torch fused.
 
-    python3 bench/gpu_optim.py [--n 100000000] [--rounds 7] [--steps 10]
+    python3 bench/device/gpu_optim.py [--n 100000000] [--rounds 7] [--steps 10]
 """
 import argparse
 import statistics

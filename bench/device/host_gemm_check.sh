@@ -2,7 +2,7 @@
 # Device-side gemm bench on the GPU machine's host CPU (AVX-512), pinned like a 2-vCPU machine:
 # 1 thread on one CPU, 2 threads on two CPUs of different physical cores (numpy and torch
 # workers inherit the pin). Sent through the device tool with carry [".whl"] after
-# tools/build_gpu_wheel.sh. Env: REPEATS (default 7). Logs and JSON go to $OUT.
+# bench/device/build_gpu_wheel.sh. Env: REPEATS (default 7). Logs and JSON go to $OUT.
 set -uo pipefail
 source "$(dirname "$0")/device_env.sh"
 repeats=${REPEATS:-7}

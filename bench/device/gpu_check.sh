@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Device-side check, sent through the device tool with carry [".whl"] after tools/build_gpu_wheel.sh:
+# Device-side check, sent through the device tool with carry [".whl"] after
+# bench/device/build_gpu_wheel.sh:
 # installs the carried CUDA wheel; runs the CUDA tests, the CPU kernel tests (AVX-512 where the
 # host has it), the 1-thread gemm bench on the host CPU and the GPU optimizer bench. Each step
 # has its own time limit; logs and the gemm JSON go to $OUT.
@@ -24,7 +25,7 @@ echo "rc=$?"; tail -3 "$out/cpu_kernel_tests.log"
 grep -E "^(FAILED|ERROR)" "$out/cpu_kernel_tests.log" | head -10
 
 step "GPU optimizer step against torch.optim"
-timeout 90 python3 "$repo/bench/gpu_optim.py" 2>&1 | tee "$out/gpu_optim.md"
+timeout 90 python3 "$repo/bench/device/gpu_optim.py" 2>&1 | tee "$out/gpu_optim.md"
 
 step "gemm, 1 thread, host CPU"
 timeout 240 python3 -m dlcore.bench gemm --threads 1 --repeats 5 \
