@@ -687,7 +687,7 @@ OPS = [
     _unary("abs", dlcore.abs, np.abs, kinks=(0.0,)),
     _unary("tanh", dlcore.tanh, np.tanh),
     _unary("sigmoid", dlcore.sigmoid, _sigmoid_ref, domain=(-6.0, 6.0)),
-    _unary("relu", dlcore.relu, lambda x: np.maximum(x, 0.0), tname="relu", kinks=(0.0,)),
+    _unary("relu", dlcore.relu, lambda x: np.maximum(x, 0), tname="relu", kinks=(0.0,)),
     OpInfo("clamp", dlcore.clamp, _torch("clamp"), clamp_samples, kinks=(-0.5, 0.5),
            ref=lambda x, min=None, max=None: np.clip(x, min, max), bad_inputs=clamp_bad),
     OpInfo("where", dlcore.where, _torch("where"), where_samples, ref=np.where, bad_inputs=where_bad),
@@ -730,7 +730,7 @@ OPS = [
     OpInfo("clone", _method("clone"), _method("clone"), unary_samples, ref=np.copy, tol=EXACT),
     OpInfo("float", _method("float"), _method("float"), unary_samples, ref=lambda x: x.astype(np.float32),
            gradcheck=False),
-    OpInfo("double", _method("double"), _method("double"), unary_samples, ref=lambda x: x.astype(np.float64)),
+    OpInfo("double", _method("double"), _method("double"), unary_samples),
     OpInfo("argmax", _method("argmax"), _method("argmax"), argmax_samples, differentiable=False, tol=EXACT,
            bad_inputs=argmax_bad),
 ]

@@ -94,6 +94,15 @@ def _assert_close(got, ref, tol, what):
                                equal_nan=True, err_msg=what)
 
 
+def _expected_dtype(sample, ref):
+    """torch's result dtype, for the no-torch path: a non-float64 reference result is deliberate
+    (int indices, an explicit cast); else the promoted float inputs, float32 (torch's default) if none."""
+    if ref.dtype != np.float64:
+        return ref.dtype
+    floats = [a.dtype for a in _arrays(sample) if a.dtype.kind == "f"]
+    return np.result_type(*floats) if floats else np.dtype(np.float32)
+
+
 # ---- the checks (called by the generated tests and by the no-torch test) ---------------------
 
 def check_forward(op, dtype, i, device, torch):
@@ -117,6 +126,7 @@ def check_forward(op, dtype, i, device, torch):
             _assert_close(numpy_ref, ref, op.tol["float64"], f"{op.name} numpy reference vs torch")
     elif numpy_ref is not None:
         ref = numpy_ref
+        assert out.dtype == _expected_dtype(sample, ref), f"{op.name}: dtype {out.dtype}"
     else:
         pytest.skip(f"{op.name}: torch is not importable and the op has no numpy reference")
     _assert_close(out.numpy(), ref, op.tol[dtype], f"{op.name} forward, {sample.desc}")
