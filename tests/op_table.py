@@ -391,7 +391,7 @@ def dim_bad(name, *args):
 
 def flatten_bad():
     return [_bad("flatten", _ones(2, 3, 4), 2, 1, match="flatten: start_dim 2 comes after end_dim 1",
-                 desc="start > end"),
+                 desc="start after end"),
             _bad("flatten", _ones(2, 3), 5, match="flatten: dim 5 is out of range", desc="dim")]
 
 
@@ -544,7 +544,7 @@ def regression_loss_samples(op, dtype, rng):
 def regression_loss_bad(name):
     def bad():
         extra = [] if name != "huber_loss" else [
-            _bad(name, _ones(2, 3), _ones(2, 3), delta=-1.0, desc="delta <= 0",
+            _bad(name, _ones(2, 3), _ones(2, 3), delta=-1.0, desc="delta not positive",
                  xfail="huber_loss(delta=-1.0) returns a negative loss (-0.5 here); torch raises "
                        "'huber_loss does not support non-positive values for delta.'")]
         return extra + [
@@ -614,8 +614,8 @@ def dropout_samples(op, dtype, rng):
 
 def dropout_bad():
     return [_bad("dropout", _ones(2, 3), p=1.5, match=r"dropout: p must be in \[0, 1\], got 1.5",
-                 desc="p > 1"),
-            _bad("dropout", _ones(2, 3), p=-0.1, match=r"dropout: p must be in \[0, 1\]", desc="p < 0")]
+                 desc="p above 1"),
+            _bad("dropout", _ones(2, 3), p=-0.1, match=r"dropout: p must be in \[0, 1\]", desc="p below 0")]
 
 
 def argmax_samples(op, dtype, rng):

@@ -10,6 +10,7 @@ Test ids read `<op>-<dtype>-sample<i>-<device>`.
 """
 import functools
 import inspect
+import re
 
 import numpy as np
 import pytest
@@ -200,7 +201,8 @@ def _bad_cases():
     for op in OPS:
         for k, b in enumerate(op.bad_inputs()):
             marks = [pytest.mark.xfail(strict=True, reason=b.xfail)] if b.xfail else []
-            yield pytest.param(op, k, id=f"{op.name}-bad{k}-{b.desc.replace(' ', '_')}", marks=marks)
+            desc = re.sub(r"[^\w.]+", "_", b.desc)
+            yield pytest.param(op, k, id=f"{op.name}-bad{k}-{desc}", marks=marks)
 
 
 @pytest.mark.parametrize("device", DEVICES)
