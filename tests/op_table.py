@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-import reference
+from dlcore import reference
 
 import dlcore
 import dlcore.nn.functional as F
