@@ -15,11 +15,17 @@ namespace {
 
 std::string type_name(py::handle obj) { return std::string(py::str(py::type::of(obj).attr("__name__"))); }
 
+// By type number (no dtype objects made per call); non-native byte order is DType::other.
 DType dtype_of(const py::dtype& dt) {
-  if (dt.is(py::dtype::of<float>())) return DType::f32;
-  if (dt.is(py::dtype::of<double>())) return DType::f64;
-  if (dt.is(py::dtype::of<int64_t>())) return DType::i64;
-  return DType::other;
+  const char bo = dt.byteorder();
+  constexpr char kNative = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? '<' : '>';
+  if (!(bo == '=' || bo == '|' || bo == kNative)) return DType::other;
+  switch (dt.normalized_num()) {
+    case py::detail::npy_api::NPY_FLOAT_: return DType::f32;
+    case py::detail::npy_api::NPY_DOUBLE_: return DType::f64;
+    case py::detail::npy_api::NPY_INT64_: return DType::i64;
+    default: return DType::other;
+  }
 }
 
 ArrayView from_numpy(py::handle obj) {
@@ -30,9 +36,10 @@ ArrayView from_numpy(py::handle obj) {
   v.dtype = dtype_of(dt);
   v.dtype_obj = dt;
   v.itemsize = a.itemsize();
-  const py::ssize_t nd = a.ndim();
-  v.shape.assign(a.shape(), a.shape() + nd);
-  v.strides.assign(a.strides(), a.strides() + nd);
+  const int nd = int(a.ndim());
+  static_assert(sizeof(py::ssize_t) == sizeof(int64_t), "numpy sizes are 64-bit here");
+  v.shape.assign(reinterpret_cast<const int64_t*>(a.shape()), nd);
+  v.strides.assign(reinterpret_cast<const int64_t*>(a.strides()), nd);
   v.ptr = const_cast<void*>(a.data());
   v.writeable = a.writeable();
   v.owner = a;
@@ -62,20 +69,23 @@ ArrayView from_cai(py::handle obj, const py::object& cai, const char* op, const 
   v.dtype = dtype_of(dt);
   v.dtype_obj = dt;
   v.itemsize = dt.itemsize();
-  for (auto s : d["shape"].cast<py::tuple>()) v.shape.push_back(s.cast<int64_t>());
+  std::vector<int64_t> shape, strides;
+  for (auto s : d["shape"].cast<py::tuple>()) shape.push_back(s.cast<int64_t>());
   if (d.contains("strides") && !d["strides"].is_none()) {
-    for (auto s : d["strides"].cast<py::tuple>()) v.strides.push_back(s.cast<int64_t>());
-    if (v.strides.size() != v.shape.size())
-      fail(op, std::string(name) + " has " + std::to_string(v.strides.size()) +
-                   " strides for " + std::to_string(v.shape.size()) + " axes");
-  } else {
-    v.strides.assign(v.shape.size(), 0);
+    for (auto s : d["strides"].cast<py::tuple>()) strides.push_back(s.cast<int64_t>());
+    if (strides.size() != shape.size())
+      fail(op, std::string(name) + " has " + std::to_string(strides.size()) +
+                   " strides for " + std::to_string(shape.size()) + " axes");
+  } else {  // C order
+    strides.assign(shape.size(), 0);
     int64_t s = v.itemsize;
-    for (int i = int(v.shape.size()) - 1; i >= 0; --i) {
-      v.strides[i] = s;
-      s *= v.shape[i];
+    for (int i = int(shape.size()) - 1; i >= 0; --i) {
+      strides[i] = s;
+      s *= shape[i];
     }
   }
+  v.shape.assign(shape.data(), int(shape.size()));
+  v.strides.assign(strides.data(), int(strides.size()));
   auto data = d["data"].cast<py::tuple>();
   if (data.size() != 2) fail(op, std::string(name) + ".__cuda_array_interface__ data must be (ptr, read_only)");
   v.ptr = reinterpret_cast<void*>(data[0].cast<uintptr_t>());
@@ -98,7 +108,7 @@ const char* device_name(Device d) { return d == Device::cpu ? "cpu" : "cuda"; }
 
 int64_t ArrayView::size() const {
   int64_t n = 1;
-  for (int64_t s : shape) n *= s;
+  for (int i = 0; i < shape.size(); ++i) n *= shape[i];
   return n;
 }
 

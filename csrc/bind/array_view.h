@@ -6,6 +6,7 @@
 #pragma once
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,13 +21,32 @@ enum class DType { f32, f64, i64, other };
 
 const char* device_name(Device d);
 
+// Shape or strides: up to 4 axes stored inline (every kernel's arrays), more on the heap, so
+// that viewing an argument allocates nothing.
+class Dims {
+ public:
+  void assign(const int64_t* p, int n) {
+    n_ = n;
+    if (n <= kInline) std::copy(p, p + n, inline_);
+    else heap_.assign(p, p + n);
+  }
+  int size() const { return n_; }
+  int64_t operator[](int i) const { return n_ <= kInline ? inline_[i] : heap_[i]; }
+
+ private:
+  static constexpr int kInline = 4;
+  int n_ = 0;
+  int64_t inline_[kInline] = {};
+  std::vector<int64_t> heap_;
+};
+
 struct ArrayView {
   Device device;
   DType dtype;
   py::object dtype_obj;          // the numpy dtype, for messages (dtype_name())
   int64_t itemsize;              // bytes
-  std::vector<int64_t> shape;
-  std::vector<int64_t> strides;  // bytes, one per axis
+  Dims shape;
+  Dims strides;                  // bytes, one per axis
   void* ptr;                     // first element (host or device address)
   bool writeable;
   py::object owner;              // keeps the array alive for the call
