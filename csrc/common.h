@@ -2,7 +2,7 @@
 //
 // Argument order: outputs first, then inputs, then sizes (int64_t), then hyperparameters.
 // Arrays are row-major; a matrix is (pointer, leading dimension in elements). Kernels assume
-// valid arguments: csrc/bindings.cpp validates shapes, dtypes and strides before calling them.
+// valid arguments: csrc/bind/ validates shapes, dtypes and strides before calling them.
 #pragma once
 #include <cstdint>
 

@@ -1,7 +1,9 @@
-"""The only importer of dlcore._C: array modules per device and the kernel entry points.
+"""The only importer of dlcore._C: array modules per device, the kernel namespaces, runtime facts.
 
 CPU tensors hold numpy arrays, CUDA tensors hold CuPy arrays (optional). Everything above this
-file asks `array_module(x)` for the array library and calls kernels through the helpers here.
+file asks `array_module(x)` for the array library and `kernels(x)` for the kernel namespace of
+x's device (docs/kernels.md): `_C.cpu`, or the CUDA namespace built here from `_C.cuda` and CuPy.
+`instruments` (gemm tuning knobs and probes) is for bench and tests only.
 """
 from __future__ import annotations
 
@@ -10,8 +12,7 @@ import numpy as np
 from . import _C
 
 cpu = _C.cpu
-cuda = getattr(_C, "cuda", None)
-
+instruments = _C.instruments
 _cupy = None
 
 
@@ -21,7 +22,28 @@ def has_cuda() -> bool:
 
 
 def cuda_device_count() -> int:
-    return cuda.device_count() if cuda is not None else 0
+    """CUDA devices visible to this build (0 without CUDA kernels, a driver or a device)."""
+    return int(_C.cuda_device_count())
+
+
+def cuda_synchronize() -> None:
+    """Wait for the current CUDA device; a no-op without one."""
+    _C.cuda_synchronize()
+
+
+def extension_file() -> str:
+    """The path of the loaded extension module (dlcore._C), for bench workers and tests."""
+    return _C.__file__
+
+
+def detected_isa() -> str:
+    """The best instruction set the CPU kernels can use on this machine."""
+    return _C.detected_isa()
+
+
+def active_isa() -> str:
+    """The instruction set the CPU kernels use now (instruments.set_isa lowers it)."""
+    return _C.active_isa()
 
 
 def cupy():
@@ -52,6 +74,7 @@ def array_module(x):
 
 
 def device_of(x) -> str:
+    """'cpu' for numpy arrays, 'cuda' for anything else (CuPy / __cuda_array_interface__)."""
     return "cpu" if is_numpy(x) else "cuda"
 
 
@@ -76,17 +99,173 @@ def normalize_device(device) -> str:
 def kernels(x):
     """The kernel namespace of a device: `x` is an array (numpy or CUDA), or a device name.
 
-    Both namespaces have the same functions and signatures (docs/architecture.md lists them);
-    ops, layers and optimizers call kernels through this and never branch on the device.
+    Both namespaces have the same functions and signatures (docs/kernels.md); ops, layers and
+    optimizers call kernels through this and never branch on the device.
     """
     device = normalize_device(x) if isinstance(x, str) else device_of(x)
     if device == "cpu":
         return cpu
-    raise NotImplementedError("the CUDA kernel namespace is not wired yet")
+    return _cuda_kernels()
+
+
+def has_kernel(device: str, name: str) -> bool:
+    """True when `name` runs on `device` (a kernel or a fallback), False when it raises
+    NotImplementedError there. Optimizers ask this to refuse parameters at construction."""
+    fn = getattr(kernels(device), name)
+    return not getattr(fn, "not_implemented", False)
+
+
+_cuda_namespace = None
+
+
+def _cuda_kernels():
+    global _cuda_namespace
+    if _cuda_namespace is None:
+        if not has_cuda():
+            raise RuntimeError("dlcore was built without CUDA: there are no 'cuda' kernels")
+        _cuda_namespace = CudaKernels(_C.cuda, cupy)
+    return _cuda_namespace
+
+
+def _no_cuda_kernel(name: str, hint: str):
+    def missing(*args, **kwargs):
+        raise NotImplementedError(f"[{name}] has no CUDA kernel; {hint}")
+    missing.__name__ = name
+    missing.not_implemented = True
+    return missing
+
+
+class CudaKernels:
+    """The CUDA kernel namespace: the same functions and signatures as `_C.cpu`.
+
+    sgd_step and adam_step are the fused kernels of `_C.cuda` (float32). gemm, log_softmax_* and
+    cross_entropy_* are CuPy fallbacks (one or a few CuPy calls each, written into the given
+    outputs); adagrad_step and rmsprop_step raise NotImplementedError. Arguments are arrays with
+    `__cuda_array_interface__`; a numpy array raises TypeError naming the op and both devices.
+    `xp` returns the array module (cupy; a test may pass a stand-in).
+    """
+
+    adagrad_step = staticmethod(_no_cuda_kernel(
+        "adagrad_step", "keep the parameters on 'cpu' or use SGD/Adam/AdamW on 'cuda'"))
+    rmsprop_step = staticmethod(_no_cuda_kernel(
+        "rmsprop_step", "keep the parameters on 'cpu' or use SGD/Adam/AdamW on 'cuda'"))
+
+    def __init__(self, ext, xp):
+        self._ext = ext
+        self._xp = xp
+        self.sgd_step = ext.sgd_step
+        self.adam_step = ext.adam_step
+
+    def _arr(self, x, op: str, name: str, float_only: bool = True):
+        if is_numpy(x):
+            raise TypeError(f"[{op}] {name} is a cpu array; {op} here runs on cuda arrays "
+                            "(use backend.kernels(x))")
+        if not hasattr(x, "__cuda_array_interface__"):
+            raise TypeError(f"[{op}] {name} must be a CUDA array, got {type(x).__name__}")
+        a = self._xp().asarray(x)
+        if float_only and a.dtype not in (np.float32, np.float64):
+            raise TypeError(f"[{op}] {name} must be float32 or float64, got {a.dtype}")
+        return a
+
+    @staticmethod
+    def _like(a, ref, op: str, name: str, ref_name: str) -> None:
+        if a.dtype != ref.dtype:
+            raise TypeError(f"[{op}] {ref_name} and {name} must have the same dtype, got "
+                            f"{ref.dtype} and {a.dtype}")
+        if a.shape != ref.shape:
+            raise ValueError(f"[{op}] {name} {a.shape} must have the shape of {ref_name} "
+                             f"{ref.shape}")
+
+    @staticmethod
+    def _targets(t, n: int, c: int, op: str) -> None:
+        if t.dtype != np.int64:
+            raise TypeError(f"[{op}] targets must be int64, got {t.dtype}")
+        if t.shape != (n,):
+            raise ValueError(f"[{op}] targets {t.shape} must have one entry per row ({n})")
+        if n and (int(t.min()) < 0 or int(t.max()) >= c):
+            raise ValueError(f"[{op}] a target is out of range [0, {c})")
+
+    def gemm(self, a, b, out, alpha=1.0, beta=0.0):
+        """out = alpha * a @ b + beta * out; 2-D or equal-batch 3-D (CuPy matmul)."""
+        op = "gemm"
+        A, B, O = self._arr(a, op, "a"), self._arr(b, op, "b"), self._arr(out, op, "out")
+        for X, nx in ((B, "b"), (O, "out")):
+            if X.dtype != A.dtype:
+                raise TypeError(f"[{op}] a and {nx} must have the same dtype, got {A.dtype} "
+                                f"and {X.dtype}")
+        if O.ndim not in (2, 3) or A.ndim != O.ndim or B.ndim != O.ndim:
+            raise ValueError(f"[{op}] a {A.shape}, b {B.shape} and out {O.shape} must all be "
+                             "2-D or all 3-D")
+        if A.shape[:-1] + B.shape[-1:] != O.shape or A.shape[-1] != B.shape[-2] or \
+                A.shape[:-2] != B.shape[:-2]:
+            raise ValueError(f"[{op}] shapes a {A.shape} @ b {B.shape} -> out {O.shape} do not "
+                             "match: need a (m, k), b (k, n), out (m, n)")
+        r = self._xp().matmul(A, B)
+        if alpha != 1.0:
+            r *= alpha
+        if beta == 0.0:
+            O[...] = r
+        else:
+            O *= beta
+            O += r
+
+    def log_softmax_forward(self, out, x):
+        """out (N, C) = x - logsumexp(x, axis=1)."""
+        op = "log_softmax_forward"
+        X, O = self._arr(x, op, "x"), self._arr(out, op, "out")
+        if X.ndim != 2:
+            raise ValueError(f"[{op}] x must be 2-D, got shape {X.shape}")
+        self._like(O, X, op, "out", "x")
+        if X.shape[1]:
+            self._log_softmax(O, X)
+
+    def _log_softmax(self, O, X):
+        xp = self._xp()
+        y = X - X.max(axis=1, keepdims=True)
+        y -= xp.log(xp.exp(y).sum(axis=1, keepdims=True))
+        O[...] = y
+
+    def log_softmax_backward(self, dx, dy, y):
+        """dx = dy - exp(y) * sum(dy, axis=1), y the forward output."""
+        op = "log_softmax_backward"
+        Y, DY, DX = self._arr(y, op, "y"), self._arr(dy, op, "dy"), self._arr(dx, op, "dx")
+        if Y.ndim != 2:
+            raise ValueError(f"[{op}] y must be 2-D, got shape {Y.shape}")
+        self._like(DY, Y, op, "dy", "y")
+        self._like(DX, Y, op, "dx", "y")
+        DX[...] = DY - self._xp().exp(Y) * DY.sum(axis=1, keepdims=True)
+
+    def cross_entropy_forward(self, loss, log_probs, logits, targets):
+        """loss (N,) = -log_softmax(logits)[i, targets[i]]; log_probs (N, C) saved."""
+        op = "cross_entropy_forward"
+        X, LP = self._arr(logits, op, "logits"), self._arr(log_probs, op, "log_probs")
+        L, T = self._arr(loss, op, "loss"), self._arr(targets, op, "targets", float_only=False)
+        if X.ndim != 2 or X.shape[1] == 0:
+            raise ValueError(f"[{op}] logits must be (N, C) with C >= 1, got shape {X.shape}")
+        self._like(LP, X, op, "log_probs", "logits")
+        self._like(L, X[:, 0], op, "loss", "logits[:, 0]")
+        self._targets(T, X.shape[0], X.shape[1], op)
+        self._log_softmax(LP, X)
+        L[...] = -LP[self._xp().arange(X.shape[0]), T]
+
+    def cross_entropy_backward(self, dlogits, log_probs, targets, dloss):
+        """dlogits = dloss[i] * (softmax(logits) - onehot(targets))."""
+        op = "cross_entropy_backward"
+        LP, D = self._arr(log_probs, op, "log_probs"), self._arr(dlogits, op, "dlogits")
+        T = self._arr(targets, op, "targets", float_only=False)
+        DL = self._arr(dloss, op, "dloss")
+        if LP.ndim != 2:
+            raise ValueError(f"[{op}] log_probs must be 2-D, got shape {LP.shape}")
+        self._like(D, LP, op, "dlogits", "log_probs")
+        self._like(DL, LP[:, 0], op, "dloss", "log_probs[:, 0]")
+        self._targets(T, LP.shape[0], LP.shape[1], op)
+        xp = self._xp()
+        D[...] = DL[:, None] * xp.exp(LP)
+        D[xp.arange(LP.shape[0]), T] -= DL
 
 
 def _gemm_operand(x):
-    """x itself when gemm can read it (as csrc/bindings.cpp mat_ref: a unit stride on one of the last
+    """x itself when gemm can read it (as csrc/bind/bind_gemm.cpp mat_ref: a unit stride on one of the last
     two axes and a leading dimension covering the other), else a C-contiguous copy. Broadcast views
     (stride 0, e.g. the gradient of a sum) and negative strides are copied."""
     flags = x.flags
@@ -145,19 +324,21 @@ def info() -> dict:
     """Build and run-time facts: version, compiler, CPU, ISA, threads, CUDA."""
     d = dict(_C.build_info())
     d["cpu"] = cpu_model()
-    d["isa_detected"] = cpu.detected_isa()
-    d["isa_active"] = cpu.active_isa()
-    d["threads"] = cpu.max_threads()
+    d["isa_detected"] = detected_isa()
+    d["isa_active"] = active_isa()
+    d["threads"] = get_num_threads()
     d["cuda_devices"] = cuda_device_count()
     return d
 
 
 def set_num_threads(n: int) -> None:
-    """Threads for dlcore's kernels (OpenMP). OMP_NUM_THREADS sets the default."""
+    """The process-wide thread count of dlcore's kernels, for every Python thread (as
+    torch.set_num_threads). OMP_NUM_THREADS sets the default."""
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
-    cpu.set_num_threads(n)
+    _C.set_num_threads(n)
 
 
 def get_num_threads() -> int:
-    return cpu.max_threads()
+    """The process-wide thread count of dlcore's kernels."""
+    return int(_C.get_num_threads())

@@ -66,7 +66,7 @@ def test_compare_builds_runs_each_build_in_its_own_process(tmp_path, capsys):
     import pathlib
     import shutil
 
-    from dlcore import _C
+    from dlcore import backend
     root = pathlib.Path(__file__).resolve().parents[1]
     spec = importlib.util.spec_from_file_location("compare_builds",
                                                   root / "bench" / "compare_builds.py")
@@ -75,17 +75,23 @@ def test_compare_builds_runs_each_build_in_its_own_process(tmp_path, capsys):
     builds = []
     for name in ("old.so", "new.so"):
         builds.append(str(tmp_path / name))
-        shutil.copy(_C.__file__, builds[-1])
-    # the worker refuses to start unless `from dlcore import _C` there is the given file
+        shutil.copy(backend.extension_file(), builds[-1])
+    # the harness worker refuses to start unless dlcore._C there is the given file
     w = harness.Worker("dlcore", 1, build=builds[1])
     try:
         assert w.available, w.note
         assert w.version == builds[1]
     finally:
         w.close()
-    assert compare_builds.main(builds + ["--rounds", "2", "--shapes", "33x17x9:TN"]) == 0
-    line = capsys.readouterr().out.strip().splitlines()[-1]
-    assert line.startswith("33x17x9 TN: numpy ") and "old.so" in line and "new.so" in line
+    # so do compare_builds' workers (an assertion there ends the run with SystemExit)
+    argv = [builds[0], f"{builds[1]}@{root}", "--rounds", "2", "--sample-s", "0.001",
+            "--gemm", "33x17x9:TN", "--optim", "adam:7"]
+    assert compare_builds.main(argv) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert any(line.startswith("# b0: ") and line.split()[2] == builds[0] for line in out)
+    assert any(line.startswith("# b1: ") and line.split()[2] == builds[1] for line in out)
+    assert out[-2].startswith("| gemm 33x17x9:TN | ") and out[-1].startswith("| optim adam:7 | ")
+    assert len(out[-1].split("|")) == 6  # case, two builds, one paired ratio
 
 
 def test_calibrate_sizes_samples_from_the_fastest_call(monkeypatch):

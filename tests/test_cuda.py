@@ -30,7 +30,7 @@ def test_cuda_sgd_matches_cpu(n, momentum, nesterov):
     p_d, g_d, buf_d = cp.asarray(p), cp.asarray(g), cp.asarray(buf)
     kw = dict(lr=0.1, momentum=momentum, dampening=0.0, weight_decay=0.01, nesterov=nesterov)
     backend.cpu.sgd_step(p, g, buf if momentum else None, **kw)
-    backend.cuda.sgd_step(p_d.data.ptr, g_d.data.ptr, buf_d.data.ptr if momentum else 0, n, **kw)
+    backend.kernels(p_d).sgd_step(p_d, g_d, buf_d if momentum else None, **kw)
     dlcore.cuda.synchronize()
     np.testing.assert_allclose(cp.asnumpy(p_d), p, rtol=1e-5, atol=1e-6)
 
@@ -78,9 +78,8 @@ def test_cuda_adam_kernel_matches_cpu(n, variant):
         common = dict(step=step, lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-8, **kw)
         backend.cpu.adam_step(host["p"], g, host["m"], host["v"],
                               host["vmax"] if kw.get("amsgrad") else None, **common)
-        backend.cuda.adam_step(dev["p"].data.ptr, g_d.data.ptr, dev["m"].data.ptr,
-                               dev["v"].data.ptr, dev["vmax"].data.ptr if kw.get("amsgrad") else 0,
-                               n, **common)
+        backend.kernels(g_d).adam_step(dev["p"], g_d, dev["m"], dev["v"],
+                                       dev["vmax"] if kw.get("amsgrad") else None, **common)
     dlcore.cuda.synchronize()
     for k in ("p", "m", "v") + (("vmax",) if kw.get("amsgrad") else ()):
         np.testing.assert_allclose(cp.asnumpy(dev[k]), host[k], rtol=2e-5, atol=1e-6, err_msg=k)

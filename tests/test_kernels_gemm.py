@@ -1,4 +1,4 @@
-"""_C.cpu.gemm against a float64 numpy reference: awkward shapes, all transposes, strided
+"""backend.cpu.gemm against a float64 numpy reference: awkward shapes, all transposes, strided
 leading dimensions, alpha/beta, batched, float32/float64, on every ISA; determinism; errors."""
 import contextlib
 import os
@@ -8,10 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-from dlcore import _C
+from dlcore import backend
 
 _ORDER = ["generic", "avx2", "avx512"]
-ISAS = _ORDER[:_ORDER.index(_C.cpu.detected_isa()) + 1]
+ISAS = _ORDER[:_ORDER.index(backend.detected_isa()) + 1]
 TOL = {np.float32: 2e-5, np.float64: 1e-12}
 
 
@@ -25,17 +25,18 @@ def _setting(apply, restore):
 
 
 def isa(name):
-    old = _C.cpu.active_isa()
-    return _setting(lambda: _C.cpu.set_isa(name), lambda: _C.cpu.set_isa(old))
+    old = backend.active_isa()
+    set_isa = backend.instruments.set_isa
+    return _setting(lambda: set_isa(name), lambda: set_isa(old))
 
 
 def threads(n):
-    old = _C.cpu.max_threads()
-    return _setting(lambda: _C.cpu.set_num_threads(n), lambda: _C.cpu.set_num_threads(old))
+    old = backend.get_num_threads()
+    return _setting(lambda: backend.set_num_threads(n), lambda: backend.set_num_threads(old))
 
 
 def tuned(**kw):
-    return _setting(lambda: _C.cpu.gemm_tune(**kw), _C.cpu.gemm_tune)
+    return _setting(lambda: backend.instruments.gemm_tune(**kw), backend.instruments.gemm_tune)
 
 
 def operand(rng, rows, cols, dtype, trans, pad):
@@ -55,7 +56,7 @@ def check(rng, m, n, k, dtype, ta=False, tb=False, pad=0, alpha=1.0, beta=0.0):
     c0 = c.astype(np.float64)
     pad_before = cbase[:, n:].copy()
     ref = alpha * (a.astype(np.float64) @ b.astype(np.float64)) + beta * c0
-    _C.cpu.gemm(a, b, c, alpha, beta)
+    backend.cpu.gemm(a, b, c, alpha, beta)
     scale = np.sqrt(k) * (abs(alpha) + 1) + abs(beta) * np.abs(c0).max(initial=0)
     err = np.abs(c - ref).max(initial=0) / scale
     assert err < TOL[dtype], (m, n, k, dtype, ta, tb, pad, alpha, beta, err)
@@ -127,14 +128,14 @@ def test_gemm_batched(dtype):
         b = rng.standard_normal((bsz, n, k)).astype(dtype).transpose(0, 2, 1)  # transposed views
         c = rng.standard_normal((bsz, m, n)).astype(dtype)
         ref = 0.5 * np.einsum("bmk,bkn->bmn", a.astype(np.float64), b.astype(np.float64)) + 2.0 * c
-        _C.cpu.gemm(a, b, c, 0.5, 2.0)
+        backend.cpu.gemm(a, b, c, 0.5, 2.0)
         np.testing.assert_allclose(c, ref, rtol=TOL[dtype] * 50, atol=TOL[dtype] * 50 * np.sqrt(k))
     # batch stride 0 on b: one weight shared by every batch item
     a = rng.standard_normal((4, 9, 11)).astype(dtype)
     w = rng.standard_normal((11, 5)).astype(dtype)
     b = np.broadcast_to(w, (4, 11, 5))
     c = np.empty((4, 9, 5), dtype)
-    _C.cpu.gemm(a, b, c)
+    backend.cpu.gemm(a, b, c)
     np.testing.assert_allclose(c, a.astype(np.float64) @ w, rtol=1e-4, atol=1e-4)
 
 
@@ -143,13 +144,13 @@ def test_gemm_beta_zero_ignores_nan_and_k_zero():
     a = rng.standard_normal((9, 13)).astype(np.float32)
     b = rng.standard_normal((13, 17)).astype(np.float32)
     c = np.full((9, 17), np.nan, np.float32)
-    _C.cpu.gemm(a, b, c, 1.0, 0.0)
+    backend.cpu.gemm(a, b, c, 1.0, 0.0)
     assert np.isfinite(c).all()
     c2 = rng.standard_normal((9, 17)).astype(np.float32)
     expect = c2 * 3
-    _C.cpu.gemm(np.empty((9, 0), np.float32), np.empty((0, 17), np.float32), c2, 1.0, 3.0)
+    backend.cpu.gemm(np.empty((9, 0), np.float32), np.empty((0, 17), np.float32), c2, 1.0, 3.0)
     np.testing.assert_allclose(c2, expect, rtol=1e-6)
-    _C.cpu.gemm(a, b, c2, 0.0, 0.0)
+    backend.cpu.gemm(a, b, c2, 0.0, 0.0)
     assert (c2 == 0).all()
 
 
@@ -164,11 +165,11 @@ def test_gemm_deterministic_and_thread_independent():
         outs = {}
         for t in (1, 2, 3):
             with threads(t):
-                assert _C.cpu.gemm_threads(m, n, k) <= t
+                assert backend.instruments.gemm_threads(m, n, k) <= t
                 c1 = np.empty((m, n), np.float32)
                 c2 = np.empty((m, n), np.float32)
-                _C.cpu.gemm(a, b, c1)
-                _C.cpu.gemm(a, b, c2)
+                backend.cpu.gemm(a, b, c1)
+                backend.cpu.gemm(a, b, c2)
                 assert np.array_equal(c1, c2)
                 outs[t] = c1
         assert np.array_equal(outs[1], outs[2]) and np.array_equal(outs[1], outs[3])
@@ -198,7 +199,7 @@ def test_gemm_walk_order_keeps_results_bit_identical(isa_name, twin):
             for t in (1, 2):
                 with isa(isa_name), tuned(avx512_twin=twin, **cfg), threads(t):
                     c = c0.copy()
-                    _C.cpu.gemm(a, b, c, 0.5, 1.5)
+                    backend.cpu.gemm(a, b, c, 0.5, 1.5)
                     outs.append(c)
         for i, c in enumerate(outs[1:]):
             assert np.array_equal(c, outs[0]), (dtype, configs[(i + 1) // 2])
@@ -223,7 +224,7 @@ def test_gemm_fused_column_chunks_keep_results_bit_identical(isa_name, twin):
             with isa(isa_name), tuned(avx512_twin=twin, thread_gate=0, fused_rows=10**6), \
                     threads(t):
                 c = np.empty((m, n), np.float32)
-                _C.cpu.gemm(a, b, c)
+                backend.cpu.gemm(a, b, c)
                 outs.append(c)
         for t, c in zip((2, 3, 4), outs[1:]):
             assert np.array_equal(c, outs[0]), (m, n, k, t)
@@ -236,7 +237,7 @@ import sys
 import numpy as np
 core = getattr(np, "_core", None) or np.core
 core.multiarray._set_madvise_hugepage(False)  # numpy's own arrays stay on ordinary pages
-from dlcore import _C
+from dlcore import backend
 
 def field(path, name):
     with open(path) as f:
@@ -245,14 +246,14 @@ def field(path, name):
                 return int(line.split()[1])
     raise LookupError(name)
 
-_C.cpu.set_num_threads(1)
-_C.cpu.gemm_tune(huge_pages=int(sys.argv[1]))
+backend.set_num_threads(1)
+backend.instruments.gemm_tune(huge_pages=int(sys.argv[1]))
 a = np.ones((2048, 1024), np.float32)
 b = np.ones((1024, 2048), np.float32)
 c = np.ones((2048, 2048), np.float32)  # every operand touched before the first count
 huge0 = field("/proc/self/smaps_rollup", "AnonHugePages:")
 fallback0 = field("/proc/vmstat", "thp_fault_fallback ")
-_C.cpu.gemm(a, b, c)
+backend.cpu.gemm(a, b, c)
 assert c[0, 0] == 1024.0
 print(field("/proc/self/smaps_rollup", "AnonHugePages:") - huge0,
       field("/proc/vmstat", "thp_fault_fallback ") - fallback0)
@@ -275,7 +276,7 @@ def test_gemm_huge_page_scratch_gets_huge_pages(tmp_path):
     if mode not in ("madvise", "always"):
         pytest.skip(f"transparent huge pages are '{mode}'")
     # the child imports the dlcore this process imported (installed or in-tree)
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(_C.__file__)))
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(backend.extension_file())))
     grown = {}
     for flag in (1, 0):
         out = subprocess.run([sys.executable, "-c", _HUGE_PAGE_PROBE, str(flag)], check=True,
@@ -306,7 +307,7 @@ def test_gemm_huge_page_scratch_keeps_results_bit_identical():
                 for t in (1, 2):
                     with tuned(**cfg), threads(t):
                         c = c0.copy()
-                        _C.cpu.gemm(a, b, c, 1.0, -0.5)
+                        backend.cpu.gemm(a, b, c, 1.0, -0.5)
                         outs.append(c)
             for c in outs[1:]:
                 assert np.array_equal(c, outs[0]), (dtype, m, n, k)
@@ -336,7 +337,7 @@ def test_gemm_fused_b_packed_ahead_keeps_results_bit_identical(isa_name, twin):
             for t in (1, 2):
                 with isa(isa_name), tuned(pack_b=1, avx512_twin=twin, **cfg), threads(t):
                     c = rng.standard_normal((m, n)).astype(np.float32)
-                    _C.cpu.gemm(a, b, c, 0.5, 0.0)
+                    backend.cpu.gemm(a, b, c, 0.5, 0.0)
                     outs.append(c)
         for c in outs[1:]:
             assert np.array_equal(c, outs[0]), (m, k, n, ta)
@@ -355,7 +356,7 @@ def test_gemm_deep_kc_sums_in_blocks_of_256():
     for kc in (1024, 512, 256):
         c = np.empty((m, n), np.float32)
         with tuned(fused_rows=0, kc=kc):
-            _C.cpu.gemm(a, b, c, 0.5, 0.0)
+            backend.cpu.gemm(a, b, c, 0.5, 0.0)
         outs.append(c)
     assert np.array_equal(outs[0], outs[2]) and np.array_equal(outs[1], outs[2])
 
@@ -375,22 +376,22 @@ def test_gemm_avx512_blocks_through_their_avx2_twin(dtype):
     with isa("avx2"):
         for cfg in configs:
             with tuned(avx512_twin=1, **cfg), threads(2):
-                info = _C.cpu.gemm_info()[name]
+                info = backend.instruments.gemm_info()[name]
                 assert (info["mr"], info["nr"]) == ((14, 32) if dtype == np.float32 else (14, 16))
                 assert info["kernel"].endswith("(avx2 twin)")
                 for m, n, k in shapes:
                     for ta in (False, True):
                         for tb in (False, True):
                             check(rng, m, n, k, dtype, ta, tb, pad=1, alpha=0.5, beta=0.5)
-    assert "twin" not in _C.cpu.gemm_info()[name]["kernel"]
+    assert "twin" not in backend.instruments.gemm_info()[name]["kernel"]
     with isa("generic"), pytest.raises(ValueError, match="gemm_tune.*avx512_twin"):
-        _C.cpu.gemm_tune(avx512_twin=1)
+        backend.instruments.gemm_tune(avx512_twin=1)
 
 
 def test_gemm_threads_from_work_size():
     with threads(2):
-        assert _C.cpu.gemm_threads(8, 8, 8) == 1
-        assert _C.cpu.gemm_threads(1024, 1024, 1024) == 2
+        assert backend.instruments.gemm_threads(8, 8, 8) == 1
+        assert backend.instruments.gemm_threads(1024, 1024, 1024) == 2
 
 
 @pytest.mark.torch
@@ -400,7 +401,7 @@ def test_gemm_matches_torch():
     a = rng.standard_normal((129, 77)).astype(np.float32)
     b = rng.standard_normal((77, 95)).astype(np.float32)
     c = np.empty((129, 95), np.float32)
-    _C.cpu.gemm(a, b, c)
+    backend.cpu.gemm(a, b, c)
     expect = (torch.from_numpy(a) @ torch.from_numpy(b)).numpy()
     np.testing.assert_allclose(c, expect, rtol=1e-4, atol=1e-4)
 
@@ -410,37 +411,37 @@ def test_gemm_errors():
     g = np.ones((4, 5), np.float32)
     out = np.empty((3, 5), np.float32)
     with pytest.raises(ValueError, match=r"\[gemm\].*do not match"):
-        _C.cpu.gemm(f, np.ones((5, 5), np.float32), out)
+        backend.cpu.gemm(f, np.ones((5, 5), np.float32), out)
     with pytest.raises(ValueError, match=r"\[gemm\].*do not match"):
-        _C.cpu.gemm(f, g, np.empty((3, 6), np.float32))
+        backend.cpu.gemm(f, g, np.empty((3, 6), np.float32))
     with pytest.raises(ValueError, match=r"\[gemm\]"):
-        _C.cpu.gemm(np.ones(4, np.float32), g, out)
+        backend.cpu.gemm(np.ones(4, np.float32), g, out)
     with pytest.raises(ValueError, match=r"\[gemm\].*batch"):
-        _C.cpu.gemm(np.ones((2, 3, 4), np.float32), np.ones((3, 4, 5), np.float32),
-                    np.empty((2, 3, 5), np.float32))
+        backend.cpu.gemm(np.ones((2, 3, 4), np.float32), np.ones((3, 4, 5), np.float32),
+                         np.empty((2, 3, 5), np.float32))
     with pytest.raises(TypeError, match=r"\[gemm\]"):
-        _C.cpu.gemm(f.astype(np.float64), g, out)
+        backend.cpu.gemm(f.astype(np.float64), g, out)
     with pytest.raises(TypeError, match=r"\[gemm\]"):
-        _C.cpu.gemm(f.astype(np.int32), g.astype(np.int32), np.zeros((3, 5), np.int32))
+        backend.cpu.gemm(f.astype(np.int32), g.astype(np.int32), np.zeros((3, 5), np.int32))
     with pytest.raises(ValueError, match=r"\[gemm\].*unit stride"):
-        _C.cpu.gemm(np.ones((6, 8), np.float32)[::2, ::2], g, out)
+        backend.cpu.gemm(np.ones((6, 8), np.float32)[::2, ::2], g, out)
     with pytest.raises(ValueError, match=r"\[gemm\].*out"):
-        _C.cpu.gemm(f, g, np.empty((5, 3), np.float32).T)
+        backend.cpu.gemm(f, g, np.empty((5, 3), np.float32).T)
     with pytest.raises(ValueError, match=r"\[gemm\].*writeable"):
         ro = np.empty((3, 5), np.float32)
         ro.setflags(write=False)
-        _C.cpu.gemm(f, g, ro)
+        backend.cpu.gemm(f, g, ro)
     with pytest.raises(ValueError, match=r"\[gemm\].*overlap"):
         buf = np.ones((4, 4), np.float32)
-        _C.cpu.gemm(buf, buf, buf)
+        backend.cpu.gemm(buf, buf, buf)
     before = out.copy()
     with pytest.raises(ValueError):
-        _C.cpu.gemm(f, np.ones((5, 5), np.float32), out)
+        backend.cpu.gemm(f, np.ones((5, 5), np.float32), out)
     assert np.array_equal(out, before, equal_nan=True)
 
 
 def test_gemm_info_and_probe():
-    info = _C.cpu.gemm_info()
+    info = backend.instruments.gemm_info()
     for dt in ("float32", "float64"):
         blk = info[dt]
         assert blk["mc"] % blk["mr"] == 0 and blk["nc"] % blk["nr"] == 0 and blk["kc"] >= 64
@@ -453,20 +454,20 @@ def test_gemm_info_and_probe():
         assert blk["fused_rows"] % mr == 0 and blk["fused_rows"] >= mr
         assert a_block <= min(info["l2"], 512 << 10) * 5 // 8 or blk["fused_rows"] == mr
     with tuned(fused_rows=100):
-        assert _C.cpu.gemm_info()["float32"]["fused_rows"] == 100
-    assert _C.cpu.fma_probe(0.01) > 0
+        assert backend.instruments.gemm_info()["float32"]["fused_rows"] == 100
+    assert backend.instruments.fma_probe(0.01) > 0
     # the kernel peak checks its own tiles against float64 (a wrong kernel raises), per ISA
     for name in ISAS:
         with isa(name):
-            assert _C.cpu.gemm_kernel_peak(7, 1, 0.005) > 0
-            assert _C.cpu.gemm_kernel_peak(300, 3, 0.005) > 0
+            assert backend.instruments.gemm_kernel_peak(7, 1, 0.005) > 0
+            assert backend.instruments.gemm_kernel_peak(300, 3, 0.005) > 0
     for bad in (0, -3, 1 << 17):
         with pytest.raises(ValueError, match=r"gemm_kernel_peak.*k must be"):
-            _C.cpu.gemm_kernel_peak(bad)
+            backend.instruments.gemm_kernel_peak(bad)
     for bad in (0, 1025):
         with pytest.raises(ValueError, match=r"gemm_kernel_peak.*tiles must be"):
-            _C.cpu.gemm_kernel_peak(16, bad)
+            backend.instruments.gemm_kernel_peak(16, bad)
     with pytest.raises(ValueError, match="seconds"):
-        _C.cpu.gemm_kernel_peak(16, 1, 0.0)
+        backend.instruments.gemm_kernel_peak(16, 1, 0.0)
     with pytest.raises(ValueError, match="gemm_tune"):
-        _C.cpu.gemm_tune(bogus=1)
+        backend.instruments.gemm_tune(bogus=1)

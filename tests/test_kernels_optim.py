@@ -1,24 +1,26 @@
-"""_C.cpu optimizer kernels (sgd, adagrad, rmsprop, adam/adamw/amsgrad, stream_probe) against the
-float64 numpy references of dlcore/reference.py, on awkward sizes, every ISA build."""
+"""The CPU optimizer kernels (backend.cpu: sgd, adagrad, rmsprop, adam/adamw/amsgrad) and
+instruments.stream_probe against the float64 numpy references of dlcore/reference.py, on
+awkward sizes, every ISA build."""
 import numpy as np
 import pytest
 
-from dlcore import _C
+from dlcore import backend
 from dlcore.reference import adagrad_ref, adam_ref, rmsprop_ref, sgd_ref
 
-K = _C.cpu
+K = backend.cpu
+I = backend.instruments
 SIZES = [1, 7, 31, 33, 257, 4099, 70001]  # 70001 > 2**16 takes the OpenMP path
 _ALL_ISAS = ["generic", "avx2", "avx512"]
-ISAS = _ALL_ISAS[:_ALL_ISAS.index(K.detected_isa()) + 1]
+ISAS = _ALL_ISAS[:_ALL_ISAS.index(backend.detected_isa()) + 1]
 TOL = {np.float32: 2e-5, np.float64: 1e-12}
 
 
 @pytest.fixture(params=ISAS)
 def isa(request):
-    before = K.active_isa()
-    K.set_isa(request.param)
+    before = backend.active_isa()
+    I.set_isa(request.param)
     yield request.param
-    K.set_isa(before)
+    I.set_isa(before)
 
 
 def _close(got, want, dtype):
@@ -114,7 +116,7 @@ def test_stream_probe(isa, k, n):
     ro = rng.standard_normal(n).astype(np.float32)
     rw = [rng.standard_normal(n).astype(np.float32) for _ in range(k)]
     want = [a + ro for a in rw]
-    K.stream_probe(rw, ro)
+    I.stream_probe(rw, ro)
     for a, w in zip(rw, want):
         np.testing.assert_array_equal(a, w)
 
@@ -156,5 +158,5 @@ def test_errors_leave_param_unchanged():
     with pytest.raises(ValueError, match=r"param must be C-contiguous"):
         K.sgd_step(np.ones(16, np.float32)[::2], g, None, 0.1)
     with pytest.raises(ValueError, match=r"rw must hold 1 to 4"):
-        K.stream_probe([p] * 5, g)
+        I.stream_probe([p] * 5, g)
     np.testing.assert_array_equal(p, before)

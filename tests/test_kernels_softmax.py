@@ -1,4 +1,5 @@
-"""_C.cpu log_softmax / cross_entropy kernels against float64 numpy references (dlcore/reference.py).
+"""The CPU log_softmax / cross_entropy kernels (backend.cpu) against float64 numpy references
+(dlcore/reference.py).
 
 Error is measured as |out - ref| / max(|ref|, 1) (backward: relative to max(sum|dy|, 1), the scale
 of the row's terms). Budget: 1e-5 (float32), 1e-12 (float64).

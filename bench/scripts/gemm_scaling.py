@@ -12,7 +12,7 @@ import json
 import statistics
 import time
 
-from dlcore import _C
+from dlcore import backend
 from dlcore.bench import gemm as gemm_suite
 
 
@@ -21,7 +21,7 @@ def block(a, b, c, calls):
     out = []
     for _ in range(calls):
         t0 = time.perf_counter()
-        _C.cpu.gemm(a, b, c)
+        backend.cpu.gemm(a, b, c)
         out.append(time.perf_counter() - t0)
     return out
 
@@ -34,29 +34,30 @@ def main():
     ap.add_argument("--tune", default="{}", help="gemm_tune keyword JSON, e.g. "
                     "'{\"thread_gate\": 0}' or '{\"avx512_twin\": true}'")
     args = ap.parse_args()
-    _C.cpu.gemm_tune(**json.loads(args.tune))
-    budget = _C.cpu.max_threads()
-    print(f"# {_C.cpu.gemm_info()['float32']['kernel']}, thread budget {budget}, tune {args.tune}")
+    backend.instruments.gemm_tune(**json.loads(args.tune))
+    budget = backend.get_num_threads()
+    kernel = backend.instruments.gemm_info()["float32"]["kernel"]
+    print(f"# {kernel}, thread budget {budget}, tune {args.tune}")
     print("| n | 1t fastest ms | 2t fastest ms | fastest 1t/2t | 1t median ms | 2t median ms "
           "| median 1t/2t |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     try:
         for n in args.sizes:
             a, b, c = gemm_suite.operands(dict(m=n, k=n, n=n, ta=False, tb=False))
-            _C.cpu.set_num_threads(1)
+            backend.set_num_threads(1)
             calls = max(3, int(args.block_s / min(block(a, b, c, 3))))
             times = {1: [], 2: []}
             for r in range(args.rounds):
                 for t in ((1, 2) if r % 2 == 0 else (2, 1)):
-                    _C.cpu.set_num_threads(t)
+                    backend.set_num_threads(t)
                     times[t] += block(a, b, c, calls)
             f1, f2 = min(times[1]), min(times[2])
             m1, m2 = statistics.median(times[1]), statistics.median(times[2])
             print(f"| {n} | {1e3 * f1:.3f} | {1e3 * f2:.3f} | {f1 / f2:.2f} | {1e3 * m1:.3f} "
                   f"| {1e3 * m2:.3f} | {m1 / m2:.2f} |", flush=True)
     finally:
-        _C.cpu.set_num_threads(budget)
-        _C.cpu.gemm_tune()
+        backend.set_num_threads(budget)
+        backend.instruments.gemm_tune()
 
 
 if __name__ == "__main__":

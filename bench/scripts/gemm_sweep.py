@@ -1,4 +1,4 @@
-"""In-process sweep of gemm blocking overrides (`_C.cpu.gemm_tune`) on one machine, 1 thread.
+"""In-process sweep of gemm blocking overrides (`backend.instruments.gemm_tune`) on one machine, 1 thread.
 
 For each shape, every configuration and numpy (its pool limited to 1 thread) are timed once per
 round, back to back, on the thread's CPU clock; printed per configuration: GFLOP/s of the
@@ -38,13 +38,13 @@ def main():
     args = ap.parse_args()
     from threadpoolctl import threadpool_limits
     threadpool_limits(1)
-    from dlcore import _C
-    cpu = _C.cpu
-    cpu.set_num_threads(1)
+    from dlcore import backend
+    cpu, tools = backend.cpu, backend.instruments
+    backend.set_num_threads(1)
     configs = [json.loads(c) for c in args.configs]
     if configs[0]:
         configs.insert(0, {})
-    print(f"# isa {cpu.active_isa()}, blocking {cpu.gemm_info()['float32']}")
+    print(f"# isa {backend.active_isa()}, blocking {tools.gemm_info()['float32']}")
     if args.peak_k:
         probe = harness.fma_probe(1, 0.2)
         peaks = {k: harness.kernel_peak(k, 0.2, tries=2) for k in args.peak_k}
@@ -61,14 +61,14 @@ def main():
         tunes = configs + [{}]
 
         def tuned(i):  # run i with its blocking set
-            cpu.gemm_tune(**tunes[i])
+            tools.gemm_tune(**tunes[i])
             return runs[i]
         inner = [harness.calibrate(tuned(i), 0.05) for i in range(len(runs))]
         samples = [[] for _ in runs]
         for _ in range(args.rounds):
             for i in range(len(runs)):
                 samples[i].append(harness.sample(tuned(i), inner[i], "cpu"))
-        cpu.gemm_tune()
+        tools.gemm_tune()
         print(f"\n{spec}: numpy {flop / min(samples[-1]) / 1e9:.1f} GFLOP/s")
         for i, c in enumerate(configs):
             x_def = statistics.median(d / s for d, s in zip(samples[0], samples[i]))

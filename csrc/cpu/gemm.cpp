@@ -6,6 +6,7 @@
 // takes the fused mode (run_fused).
 // OpenMP threads split the work items; every C element is computed by the same sequence of
 // operations whatever the thread count, so results are bit-identical across runs and threads.
+// Each call reads the GemmConfig in force once at entry (gemm.h) and passes it down.
 #include "cpu/gemm.h"
 
 #include <algorithm>
@@ -13,7 +14,12 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <new>
+#include <stdexcept>
+#include <string>
+#include <vector>
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -22,6 +28,7 @@
 #include "cpu/cache_info.h"
 #include "cpu/gemm_kernels.h"
 #include "cpu/isa.h"
+#include "cpu/threads.h"
 #if defined(DLCORE_OPENMP)
 #include <omp.h>
 #endif
@@ -79,16 +86,16 @@ struct Scratch {
 // (kept apart, so that an A/B does not reallocate at every switch).
 struct ScratchKind {
   Scratch huge{true}, plain{false};
-  Scratch& get() { return gemm_tuning().huge_pages != 0 ? huge : plain; }
+  Scratch& get(const GemmConfig& cfg) { return cfg.tuning.huge_pages != 0 ? huge : plain; }
 };
 // The packed A block, and the packed B panel or groups.
-Scratch& a_scratch() {
+Scratch& a_scratch(const GemmConfig& cfg) {
   thread_local ScratchKind s;
-  return s.get();
+  return s.get(cfg);
 }
-Scratch& b_scratch() {
+Scratch& b_scratch(const GemmConfig& cfg) {
   thread_local ScratchKind s;
-  return s.get();
+  return s.get(cfg);
 }
 
 double seconds_now() {
@@ -161,9 +168,8 @@ int64_t clamp64(int64_t x, int64_t lo, int64_t hi) { return std::max(lo, std::mi
 constexpr int64_t kFusedL2Max = int64_t(512) << 10;
 
 template <typename T>
-GemmBlocking blocking_for(const MicroKernel<T>& K) {
+GemmBlocking blocking_for(const MicroKernel<T>& K, const GemmTuning& tu) {
   const CacheInfo& ci = cache_info();
-  const GemmTuning& tu = gemm_tuning();
   const int64_t s = sizeof(T), mr = K.mr, nr = K.nr;
   // shared mode: an mr x kc A sliver takes 3/4 of L1 (it stays there while a group of B
   // slivers streams past it from L2); deep, because every kc step re-reads and re-writes C
@@ -365,8 +371,8 @@ void sliver_step(const Problem<T>& P, const MicroKernel<T>& K, int64_t pc, int64
 // shapes, level on four, 2000x8x2000 and 2000x4x2000 the exceptions at 1.05-1.09; 2 threads:
 // 0.83-1.00 on seven).
 template <typename T>
-void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking& bl,
-                bool packed_a, T* bbuf, int nt, double* busy = nullptr) {
+void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmConfig& cfg,
+                const GemmBlocking& bl, bool packed_a, T* bbuf, int nt, double* busy = nullptr) {
   const int64_t mr = bl.mr, nr = bl.nr, group = bl.b_group;
   // row chunks: ceil(m / MC), rounded up to a multiple of the thread count, equal sizes
   int64_t n_ic = ceil_div(P.m, bl.mc);
@@ -375,7 +381,7 @@ void run_shared(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking
   n_ic = ceil_div(P.m, mc);
   // kc steps of equal depth (k = 1200 with KC 1024 runs as 600 + 600, not 1024 + 176)
   const int64_t kc_step = ceil_div(P.k, ceil_div(P.k, bl.kc));
-  T* abuf = packed_a ? a_scratch().get<T>(mc * kc_step) : nullptr;
+  T* abuf = packed_a ? a_scratch(cfg).get<T>(mc * kc_step) : nullptr;
 
   for (int64_t jc = 0; jc < P.n; jc += bl.nc) {
     const int64_t nc = std::min(bl.nc, P.n - jc), n_sl = ceil_div(nc, nr);
@@ -449,15 +455,16 @@ constexpr int64_t kFuseGroup = 4, kFuseGroupLargeB = 8;
 constexpr int64_t kFusedAMax = int64_t(16) << 20;
 
 template <typename T>
-void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking& bl,
-               bool packed_a, bool packed_b, int nt, double* busy = nullptr) {
+void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmConfig& cfg,
+               const GemmBlocking& bl, bool packed_a, bool packed_b, int nt,
+               double* busy = nullptr) {
   const int64_t mr = bl.mr, nr = bl.nr;
   const int64_t kc_step = ceil_div(P.k, ceil_div(P.k, bl.kc_fused)), kc_max = kc_step;
   const bool large_b = P.k * P.n * int64_t(sizeof(T)) > 4 * cache_info().l2;
-  const int64_t G = gemm_tuning().fuse_group > 0 ? gemm_tuning().fuse_group
+  const int64_t G = cfg.tuning.fuse_group > 0 ? cfg.tuning.fuse_group
                     : large_b                    ? kFuseGroupLargeB
                                                  : kFuseGroup;
-  const bool prefetch = gemm_tuning().prefetch != 0;
+  const bool prefetch = cfg.tuning.prefetch != 0;
   const int64_t n_sl = ceil_div(P.n, nr), m_pad = round_up(P.m, mr);
   // column chunks of about G slivers, at most 4 per thread, and a multiple of the thread count
   // where there are slivers for it: on the AVX-512 host (32-column slivers) 384^3 made 3
@@ -493,8 +500,8 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
     const int64_t i0 = tiles_m * rp / row_parts * mr;
     const int64_t rows = std::min(P.m, tiles_m * (rp + 1) / row_parts * mr) - i0;
     if (s_begin >= s_end) return;
-    if (packed_a && !abuf) abuf = a_scratch().get<T>(m_pad * (a_whole ? P.k : kc_max));
-    if (packed_b && !bgrp) bgrp = b_scratch().get<T>(2 * bgrp_size);
+    if (packed_a && !abuf) abuf = a_scratch(cfg).get<T>(m_pad * (a_whole ? P.k : kc_max));
+    if (packed_b && !bgrp) bgrp = b_scratch(cfg).get<T>(2 * bgrp_size);
     if (a_whole && !a_ready) {
       for (int64_t pc = 0; pc < P.k; pc += kc_step)
         pack_a(K, abuf + m_pad * pc, P, 0, P.m, pc, std::min(kc_step, P.k - pc));
@@ -518,7 +525,7 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmBlocking&
     // memory and the calls have enough tiles to hide the copy in (gemm_tune(pack_ahead=) A/B
     // in one build, 1 thread, paired: +5-8% at m 48..256 with B of 3-4 MiB; -3% with B of
     // 0.4-1.5 MiB; -7% to -14% at m <= 24)
-    const int pa = gemm_tuning().pack_ahead;
+    const int pa = cfg.tuning.pack_ahead;
     const bool pack_ahead = pa >= 0 ? pa == 1 : large_b && rows >= 8 * mr;
     const T* ablk = abuf;
     bool packed_ahead = false;  // this step's group was packed during the previous step
@@ -587,15 +594,25 @@ void scale_c(const Problem<T>& P) {
 }
 
 template <typename T>
-void gemm_impl(const Problem<T>& P, int nt) {
+const GemmBlocking& blocking_of(const GemmConfig& cfg);
+template <>
+const GemmBlocking& blocking_of<float>(const GemmConfig& cfg) { return cfg.f32; }
+template <>
+const GemmBlocking& blocking_of<double>(const GemmConfig& cfg) { return cfg.f64; }
+
+std::atomic<int> g_last_threads{1};
+
+// One product with at most nt threads, under cfg (the caller's snapshot).
+template <typename T>
+void gemm_impl(const Problem<T>& P, int nt, const GemmConfig& cfg) {
   if (P.m <= 0 || P.n <= 0) return;
   if (P.k <= 0 || P.alpha == T(0)) {
     scale_c(P);
     return;
   }
-  const GemmTuning& tu = gemm_tuning();
-  const MicroKernel<T>& K = gemm_detail::kernel_for<T>(active_isa(), tu.avx512_twin);
-  const GemmBlocking bl = blocking_for(K);
+  const GemmTuning& tu = cfg.tuning;
+  const MicroKernel<T>& K = gemm_detail::kernel_for<T>(cfg.isa, tu.avx512_twin);
+  const GemmBlocking& bl = blocking_of<T>(cfg);
   // Small-matrix path (crossovers measured, docs/gemm.md): read A in place when it is used
   // by few B slivers (n <= kSmallN); read B in place when few row slivers use it
   // (m <= kSmallM) and it fits L2. Transposed operands are always packed (the kernels need
@@ -608,12 +625,13 @@ void gemm_impl(const Problem<T>& P, int nt) {
   const bool packed_b = P.tb || (tu.pack_b >= 0 ? tu.pack_b == 1 : !small_b);
   const bool fused = in_fused || !packed_b;
   T* bbuf = fused ? nullptr
-                  : b_scratch().get<T>(std::min(bl.kc, P.k) *
+                  : b_scratch(cfg).get<T>(std::min(bl.kc, P.k) *
                                        round_up(std::min(bl.nc, P.n), bl.nr));
   if (nt > 1 && tu.thread_gate != 0 && thread_gate().closed()) nt = 1;
   if (nt <= 1) {
-    if (fused) run_fused(P, K, bl, packed_a, packed_b, 1);
-    else run_shared(P, K, bl, packed_a, bbuf, 1);
+    g_last_threads.store(1, std::memory_order_relaxed);
+    if (fused) run_fused(P, K, cfg, bl, packed_a, packed_b, 1);
+    else run_shared(P, K, cfg, bl, packed_a, bbuf, 1);
     return;
   }
 #if defined(DLCORE_OPENMP)
@@ -622,36 +640,91 @@ void gemm_impl(const Problem<T>& P, int nt) {
 #pragma omp parallel num_threads(nt)
   {
     double* busy = omp_get_thread_num() == 0 ? &master_busy : nullptr;
-    if (fused) run_fused(P, K, bl, packed_a, packed_b, omp_get_num_threads(), busy);
-    else run_shared(P, K, bl, packed_a, bbuf, omp_get_num_threads(), busy);
+    const int team = omp_get_num_threads();
+    if (busy) g_last_threads.store(team, std::memory_order_relaxed);
+    if (fused) run_fused(P, K, cfg, bl, packed_a, packed_b, team, busy);
+    else run_shared(P, K, cfg, bl, packed_a, bbuf, team, busy);
   }
   const double elapsed = seconds_now() - t0;
   thread_gate().record(elapsed - master_busy, elapsed);
 #else
-  if (fused) run_fused(P, K, bl, packed_a, packed_b, 1);
-  else run_shared(P, K, bl, packed_a, bbuf, 1);
+  g_last_threads.store(1, std::memory_order_relaxed);
+  if (fused) run_fused(P, K, cfg, bl, packed_a, packed_b, 1);
+  else run_shared(P, K, cfg, bl, packed_a, bbuf, 1);
 #endif
 }
 
-}  // namespace
-
-GemmTuning& gemm_tuning() {
-  static GemmTuning t;
-  return t;
-}
-
-int gemm_threads(int64_t m, int64_t n, int64_t k) {
+// Threads for an (m, n, k) product under cfg and the budget.
+int threads_for(const GemmConfig& cfg, int64_t m, int64_t n, int64_t k) {
   const int budget = max_threads();
   if (budget <= 1) return 1;
-  const double per = gemm_tuning().thread_flops >= 0 ? gemm_tuning().thread_flops : kThreadFlops;
+  const double per = cfg.thread_flops;
   const double flops = 2.0 * double(m) * double(n) * double(k);
   const double by_work = per > 0 ? flops / per : double(budget);
   return int(std::max(1.0, std::min(double(budget), by_work)));
 }
 
+GemmConfig make_config(Isa isa, const GemmTuning& t) {
+  GemmConfig c{};
+  c.isa = isa;
+  c.tuning = t;
+  c.f32 = blocking_for(gemm_detail::kernel_for<float>(isa, t.avx512_twin), t);
+  c.f64 = blocking_for(gemm_detail::kernel_for<double>(isa, t.avx512_twin), t);
+  c.thread_flops = t.thread_flops >= 0 ? t.thread_flops : kThreadFlops;
+  return c;
+}
+
+// The config in force, and every config ever installed (kept so that a reference taken by a
+// running call never dangles; gemm_tune is a measurement instrument, called a few hundred
+// times at most).
+struct ConfigStore {
+  std::mutex mu;
+  std::vector<std::unique_ptr<const GemmConfig>> all;
+  std::atomic<const GemmConfig*> current{nullptr};
+
+  ConfigStore() { install(make_config(active_isa(), GemmTuning{})); }
+  void install(const GemmConfig& c) {
+    std::lock_guard<std::mutex> lock(mu);
+    all.push_back(std::make_unique<const GemmConfig>(c));
+    current.store(all.back().get(), std::memory_order_release);
+  }
+};
+
+ConfigStore& config_store() {
+  static ConfigStore s;
+  return s;
+}
+
+}  // namespace
+
+const GemmConfig& gemm_config() {
+  return *config_store().current.load(std::memory_order_acquire);
+}
+
+void gemm_tune(const GemmTuning& t) {
+  if (t.mc < 0 || t.kc < 0 || t.nc < 0 || t.b_group < 0 || t.fuse_group < 0)
+    throw std::invalid_argument("[gemm_tune] block sizes must be >= 0");
+  if (t.avx512_twin && active_isa() < Isa::avx2)
+    throw std::invalid_argument(std::string("[gemm_tune] avx512_twin runs on avx2; the active "
+                                            "ISA is ") + isa_name(active_isa()));
+  config_store().install(make_config(active_isa(), t));
+}
+
+void gemm_set_isa(Isa isa) {
+  ConfigStore& store = config_store();
+  set_active_isa(isa);
+  GemmTuning t = store.current.load(std::memory_order_acquire)->tuning;
+  if (active_isa() < Isa::avx2) t.avx512_twin = false;  // the twin needs avx2
+  store.install(make_config(active_isa(), t));
+}
+
+int gemm_threads(int64_t m, int64_t n, int64_t k) { return threads_for(gemm_config(), m, n, k); }
+
+int gemm_last_threads() { return g_last_threads.load(std::memory_order_relaxed); }
+
 template <typename T>
 GemmBlocking gemm_blocking() {
-  return blocking_for(gemm_detail::kernel_for<T>(active_isa(), gemm_tuning().avx512_twin));
+  return blocking_of<T>(gemm_config());
 }
 
 template <typename T>
@@ -673,8 +746,9 @@ void gemm_naive(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T a
 template <typename T>
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
           int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  const GemmConfig& cfg = gemm_config();  // the one read of the config in this call
   const Problem<T> P{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc};
-  gemm_impl(P, gemm_threads(m, n, k));
+  gemm_impl(P, threads_for(cfg, m, n, k), cfg);
 }
 
 // Threads go to the products when each is big enough; otherwise to the batch (one thread per
@@ -684,12 +758,13 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t 
                   T alpha, const T* a, int64_t lda, int64_t stride_a, const T* b, int64_t ldb,
                   int64_t stride_b, T beta, T* c, int64_t ldc, int64_t stride_c) {
   if (batch <= 0) return;
-  const int per = gemm_threads(m, n, k);
-  const int over_batch = int(std::min<int64_t>(batch, gemm_threads(batch * m, n, k)));
+  const GemmConfig& cfg = gemm_config();  // the one read of the config in this call
+  const int per = threads_for(cfg, m, n, k);
+  const int over_batch = int(std::min<int64_t>(batch, threads_for(cfg, batch * m, n, k)));
   auto one = [&](int64_t i, int nt) {
     const Problem<T> P{trans_a, trans_b, m, n, k, alpha, a + i * stride_a, lda,
                        b + i * stride_b, ldb, beta, c + i * stride_c, ldc};
-    gemm_impl(P, nt);
+    gemm_impl(P, nt, cfg);
   };
   if (per > 1 || over_batch <= 1) {
     for (int64_t i = 0; i < batch; ++i) one(i, per);

@@ -7,6 +7,8 @@
 #pragma once
 #include <cstdint>
 
+#include "cpu/isa.h"
+
 namespace dlcore::cpu {
 
 template <typename T>
@@ -24,7 +26,7 @@ template <typename T>
 void gemm_naive(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
                 int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
 
-// The blocking the fast path uses for T on the active ISA: register block mr x nr; for the
+// The blocking the fast path uses for T in the config in force: register block mr x nr; for the
 // shared-panel mode kc (depth; an mr x kc A sliver fits 3/4 of L1), b_group (B slivers of a
 // group held in L2, half of it), mc (rows of packed A, a share of L3) and nc (columns of packed
 // B, a share of L3); kc_fused, the depth of the fused mode for small m (a B sliver fits half of
@@ -36,7 +38,7 @@ struct GemmBlocking {
 template <typename T>
 GemmBlocking gemm_blocking();
 
-// Overrides for measurement (0 / -1 = automatic). Not thread-safe; set before calling gemm.
+// Overrides for measurement (0 / -1 = automatic); GemmTuning{} is the automatic choice.
 struct GemmTuning {
   int64_t mc = 0, kc = 0, nc = 0;
   int pack_a = -1, pack_b = -1;      // force packing on (1) or off (0); B is packed when trans_b
@@ -51,9 +53,35 @@ struct GemmTuning {
   int thread_gate = -1;              // 0: never fall back to one thread (see gemm.cpp)
   bool avx512_twin = false;          // the AVX-512 register blocks on AVX2 (tests; needs avx2)
 };
-GemmTuning& gemm_tuning();
 
-// The number of threads gemm uses for an (m, n, k) product given the OpenMP budget.
+// Everything gemm reads besides its operands and the thread budget: the ISA, the overrides
+// and the blocking they give for each type. Immutable once made. One is in force at a time;
+// each gemm call takes it once at entry and passes it down (no global is read in the loops).
+struct GemmConfig {
+  Isa isa;
+  GemmTuning tuning;
+  GemmBlocking f32, f64;
+  double thread_flops;  // resolved: tuning.thread_flops, or the default
+};
+
+// The config in force. It is made on first use for the active ISA and no overrides. The
+// reference stays valid for the life of the process (installed configs are never freed), so
+// a call that took it is unaffected by a concurrent gemm_tune.
+const GemmConfig& gemm_config();
+
+// Installs a config made from t for the active ISA (atomically). Throws std::invalid_argument
+// naming the knob when t is invalid (negative block size; avx512_twin below avx2).
+void gemm_tune(const GemmTuning& t);
+
+// Sets the active ISA (set_active_isa) and installs the config for it with the same overrides.
+void gemm_set_isa(Isa isa);
+
+// The number of threads gemm uses for an (m, n, k) product given the thread budget
+// (threads.h) and the config in force.
 int gemm_threads(int64_t m, int64_t n, int64_t k);
+
+// The team size of the most recent gemm product that ran (any thread): what the budget and
+// the thread gate actually gave it. 1 for single-threaded products.
+int gemm_last_threads();
 
 }  // namespace dlcore::cpu

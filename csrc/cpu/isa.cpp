@@ -1,13 +1,11 @@
-// cpuid/xgetbv probe, the active-ISA switch and the OpenMP thread budget.
+// cpuid/xgetbv probe and the active-ISA switch.
 #include "cpu/isa.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #if defined(DLCORE_X86)
 #include <cpuid.h>
-#endif
-#if defined(DLCORE_OPENMP)
-#include <omp.h>
 #endif
 
 namespace dlcore::cpu {
@@ -49,7 +47,7 @@ Isa initial_active() {
   return isa;
 }
 
-Isa g_active = initial_active();
+std::atomic<Isa> g_active{initial_active()};
 
 }  // namespace
 
@@ -58,9 +56,11 @@ Isa detected_isa() {
   return isa;
 }
 
-Isa active_isa() { return g_active; }
+Isa active_isa() { return g_active.load(std::memory_order_relaxed); }
 
-void set_active_isa(Isa isa) { g_active = isa < detected_isa() ? isa : detected_isa(); }
+void set_active_isa(Isa isa) {
+  g_active.store(isa < detected_isa() ? isa : detected_isa(), std::memory_order_relaxed);
+}
 
 const char* isa_name(Isa isa) {
   switch (isa) {
@@ -76,22 +76,6 @@ bool parse_isa(const std::string& name, Isa* out) {
   else if (name == "avx512") *out = Isa::avx512;
   else return false;
   return true;
-}
-
-int max_threads() {
-#if defined(DLCORE_OPENMP)
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
-
-void set_num_threads(int n) {
-#if defined(DLCORE_OPENMP)
-  omp_set_num_threads(n < 1 ? 1 : n);
-#else
-  (void)n;
-#endif
 }
 
 }  // namespace dlcore::cpu

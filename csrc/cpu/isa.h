@@ -10,11 +10,10 @@ enum class Isa { generic = 0, avx2 = 1, avx512 = 2 };
 
 Isa detected_isa();                 // best ISA the CPU and OS support (and this build compiled)
 Isa active_isa();                   // the one kernels use now
-void set_active_isa(Isa isa);       // clamps to detected_isa()
+// Clamps to detected_isa(). Kernels read the ISA once per call; gemm reads it through its
+// GemmConfig, so change it with cpu::gemm_set_isa (gemm.h), which rebuilds that too.
+void set_active_isa(Isa isa);
 const char* isa_name(Isa isa);
 bool parse_isa(const std::string& name, Isa* out);
-
-int max_threads();                  // OpenMP thread budget (1 without OpenMP)
-void set_num_threads(int n);
 
 }  // namespace dlcore::cpu

@@ -9,6 +9,7 @@
 
 #include "cpu/isa.h"
 #include "cpu/optim_isa.h"
+#include "cpu/threads.h"
 
 namespace dlcore::cpu {
 namespace portable {

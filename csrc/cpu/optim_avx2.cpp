@@ -5,6 +5,7 @@
 #endif
 
 #include "cpu/optim_isa.h"
+#include "cpu/threads.h"
 
 namespace dlcore::cpu::avx2 {
 

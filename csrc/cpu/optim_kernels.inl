@@ -12,8 +12,9 @@ inline void for_chunks(int64_t n, F&& f) {
 #if defined(DLCORE_OPENMP)
   // Threads only for >= 1M elements: below that the fork/join (and, on a busy machine, a
   // descheduled thread at the barrier) costs more than the pass over memory.
-  if (n >= (int64_t(1) << 20) && omp_get_max_threads() > 1) {
-#pragma omp parallel
+  const int threads = max_threads();  // the process-wide budget (threads.h)
+  if (n >= (int64_t(1) << 20) && threads > 1) {
+#pragma omp parallel num_threads(threads)
     {
       const int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
       const int64_t chunk = (n + nt - 1) / nt / 64 * 64 + 64;  // cache-line aligned chunks

@@ -1,6 +1,7 @@
 // Row-wise log-softmax and fused cross-entropy; rows run in parallel, each row in one pass
 // for the max, one for the sum of exponentials (accumulated in double), one for the write.
 #include "cpu/softmax.h"
+#include "cpu/threads.h"
 
 #include <cmath>
 
@@ -29,7 +30,7 @@ void row_max_logsum(const T* x, int64_t c, T* mx_out, T* log_sum_out) {
 
 template <typename T>
 void log_softmax_forward(T* out, const T* x, int64_t n, int64_t c) {
-#pragma omp parallel for schedule(static) if (n * c > (1 << 15))
+#pragma omp parallel for schedule(static) if (n * c > (1 << 15)) num_threads(max_threads())
   for (int64_t i = 0; i < n; ++i) {
     T mx, log_sum;
     row_max_logsum(x + i * c, c, &mx, &log_sum);
@@ -39,7 +40,7 @@ void log_softmax_forward(T* out, const T* x, int64_t n, int64_t c) {
 
 template <typename T>
 void log_softmax_backward(T* dx, const T* dy, const T* y, int64_t n, int64_t c) {
-#pragma omp parallel for schedule(static) if (n * c > (1 << 15))
+#pragma omp parallel for schedule(static) if (n * c > (1 << 15)) num_threads(max_threads())
   for (int64_t i = 0; i < n; ++i) {
     double acc = 0;
     for (int64_t j = 0; j < c; ++j) acc += dy[i * c + j];
@@ -58,7 +59,7 @@ void cross_entropy_forward(T* loss, T* log_probs, const T* logits, const int64_t
 template <typename T>
 void cross_entropy_backward(T* dlogits, const T* log_probs, const int64_t* targets,
                             const T* dloss, int64_t n, int64_t c) {
-#pragma omp parallel for schedule(static) if (n * c > (1 << 15))
+#pragma omp parallel for schedule(static) if (n * c > (1 << 15)) num_threads(max_threads())
   for (int64_t i = 0; i < n; ++i) {
     const T g = dloss[i];
     for (int64_t j = 0; j < c; ++j) dlogits[i * c + j] = g * std::exp(log_probs[i * c + j]);

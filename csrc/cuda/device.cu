@@ -1,4 +1,4 @@
-// Device discovery for the CUDA build; safe on machines with no driver.
+// Device discovery and pointer checks for the CUDA build; safe on machines with no driver.
 #include "cuda/cuda_api.h"
 #include "cuda/cuda_common.cuh"
 
@@ -16,5 +16,14 @@ int device_count() {
 int runtime_version() { return CUDART_VERSION; }
 
 void synchronize() { CUDA_CHECK(cudaDeviceSynchronize()); }
+
+bool is_device_pointer(const void* p) {
+  cudaPointerAttributes attr{};
+  if (cudaPointerGetAttributes(&attr, p) != cudaSuccess) {
+    cudaGetLastError();  // clear the error (no driver, or an unknown pointer)
+    return false;
+  }
+  return attr.type == cudaMemoryTypeDevice || attr.type == cudaMemoryTypeManaged;
+}
 
 }  // namespace dlcore::cuda

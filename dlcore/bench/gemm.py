@@ -1,6 +1,6 @@
-"""`dlcore bench gemm`: float32 C = A @ B through _C.cpu.gemm against numpy (OpenBLAS) and
+"""`dlcore bench gemm`: float32 C = A @ B through backend.cpu.gemm against numpy (OpenBLAS) and
 torch (MKL/oneDNN), at 1 and 2 threads, with the FMA probe of the same run as the roofline and
-the micro-kernel's own rate on cached slivers (`_C.cpu.gemm_kernel_peak`) as its ceiling.
+the micro-kernel's own rate on cached slivers (`instruments.gemm_kernel_peak`) as its ceiling.
 
 Shapes are M x K x N (A is M x K). NT/TN/TT are transposed views (Linear's x @ W.T and
 g.T @ x), passed to every library without copies.
@@ -64,8 +64,8 @@ def operands(case):
 def make_call(lib, case, threads):
     a, b, out = operands(case)
     if lib == "dlcore":
-        from dlcore import _C
-        gemm = _C.cpu.gemm
+        from dlcore import backend
+        gemm = backend.cpu.gemm
 
         def fn():
             gemm(a, b, out)
@@ -102,17 +102,17 @@ def add_arguments(p):
 
 
 def run(args):
-    from dlcore import _C
+    from dlcore import backend
 
-    budget = _C.cpu.max_threads()
+    budget = backend.get_num_threads()
     try:
         return _run(args)
     finally:
-        _C.cpu.set_num_threads(budget)
+        backend.set_num_threads(budget)
 
 
 def _run(args):
-    from dlcore import _C
+    from dlcore import backend
 
     try:
         from threadpoolctl import threadpool_limits
@@ -124,11 +124,12 @@ def _run(args):
     info = harness.machine_info()
     todo = [c for c in cases(args.quick) if getattr(args, "shapes", "all") in ("all", c["kind"])]
     print(f"# gemm float32 on {harness.machine_line(info)}", flush=True)
-    print(f"# dlcore blocking: {_C.cpu.gemm_info()['float32']}", flush=True)
-    results = {"machine": info, "blocking": _C.cpu.gemm_info(), "probe_gflops": {}, "rows": []}
+    print(f"# dlcore blocking: {backend.instruments.gemm_info()['float32']}", flush=True)
+    results = {"machine": info, "blocking": backend.instruments.gemm_info(), "probe_gflops": {},
+               "rows": []}
     # the micro-kernel alone, one thread, its slivers and C in cache: what is left of the probe
     # once the FMAs are fed from packed slivers, before any packing or memory traffic
-    _C.cpu.set_num_threads(1)
+    backend.set_num_threads(1)
     seconds = 0.05 if args.quick else 0.25
     probe_1t = harness.fma_probe(1, seconds)
     results["kernel_peak_gflops"] = {k: harness.kernel_peak(k, seconds) for k in (256, 1024)}
@@ -136,7 +137,7 @@ def _run(args):
           + ", ".join(f"k={k} {g:.1f} GFLOP/s ({100 * g / probe_1t:.0f}% of the probe)"
                       for k, g in results["kernel_peak_gflops"].items()), flush=True)
     for t in args.threads:
-        _C.cpu.set_num_threads(t)
+        backend.set_num_threads(t)
         probe = probe_1t if t == 1 else harness.fma_probe(t)
         results["probe_gflops"][t] = probe
         print(f"# threads={t}: FMA probe {probe:.1f} GFLOP/s", flush=True)

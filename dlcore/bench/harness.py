@@ -5,7 +5,7 @@ Timing: each library's callable is calibrated to a sample of >= `target_s` secon
 then sampled `repeats` times in rotation (dlcore, numpy, torch, dlcore, ...); the median
 per-call time is reported. numpy and torch run in separate worker processes (one per library
 and thread count, started with *_NUM_THREADS set and limited again inside), so their thread
-pools never coexist with dlcore's; dlcore runs in this process with _C.cpu.set_num_threads.
+pools never coexist with dlcore's; dlcore runs in this process with backend.set_num_threads.
 
 Suites provide, for a case dict: `make_call(lib, case, threads) -> (fn, check)` where fn() runs
 the timed operation and check() returns its max relative error against a float64 reference.
@@ -41,15 +41,15 @@ def blas_info():
 
 
 def machine_info():
-    from dlcore import _C
+    from dlcore import backend
 
     info = {
         "cpu": cpu_model(),
         "logical_cpus": os.cpu_count(),
-        "isa_detected": _C.cpu.detected_isa(),
-        "isa_active": _C.cpu.active_isa(),
-        "max_threads": _C.cpu.max_threads(),
-        "build": dict(_C.build_info()),
+        "isa_detected": backend.detected_isa(),
+        "isa_active": backend.active_isa(),
+        "max_threads": backend.get_num_threads(),
+        "build": dict(backend.info()),
         "python": platform.python_version(),
         "numpy_blas": blas_info(),
         "env": {k: os.environ[k]
@@ -82,16 +82,16 @@ def machine_line(info):
 
 def fma_probe(threads, seconds=0.25, tries=3):
     """Best of `tries` FMA-probe runs on `threads` threads, GFLOP/s."""
-    from dlcore import _C
+    from dlcore import backend
 
-    return max(_C.cpu.fma_probe(seconds, threads) for _ in range(tries))
+    return max(backend.instruments.fma_probe(seconds, threads) for _ in range(tries))
 
 
 def kernel_peak(k, seconds=0.25, tries=3, tiles=16):
     """Best of `tries` runs of the gemm micro-kernel on cached data at depth k, GFLOP/s."""
-    from dlcore import _C
+    from dlcore import backend
 
-    return max(_C.cpu.gemm_kernel_peak(k, tiles, seconds) for _ in range(tries))
+    return max(backend.instruments.gemm_kernel_peak(k, tiles, seconds) for _ in range(tries))
 
 
 # ---- timing ----------------------------------------------------------------------------------
@@ -223,10 +223,10 @@ def _worker_main(lib, threads, build=None):
         pass
     try:
         if build:  # _BUILD_WORKER loaded it as dlcore._C before dlcore was imported
-            from dlcore import _C
-            if os.path.realpath(_C.__file__) != os.path.realpath(build):
-                raise RuntimeError(f"dlcore._C is {_C.__file__}, not {build}")
-            _C.cpu.set_num_threads(threads)
+            from dlcore import backend
+            if os.path.realpath(backend.extension_file()) != os.path.realpath(build):
+                raise RuntimeError(f"dlcore._C is {backend.extension_file()}, not {build}")
+            backend.set_num_threads(threads)
             version = build
         elif lib == "torch":
             import torch
@@ -305,10 +305,10 @@ def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, wa
     Returns {lib: {"s": median seconds per call, "s_min": the fastest sample's, "err": max rel
     error, "samples": [...]}}; sample i of every library comes from round i.
     """
-    from dlcore import _C
+    from dlcore import backend
 
     clock = pick_clock(clock, threads)
-    _C.cpu.set_num_threads(threads)
+    backend.set_num_threads(threads)
     mod = importlib.import_module(suite_module)
     fn, check = mod.make_call("dlcore", case, threads)
     inner = calibrate(fn, target_s)
@@ -328,11 +328,11 @@ def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, wa
     local = {"dlcore": (fn, inner)}
     if threads > 1 and dlcore_1t:
         def fn_1t():
-            _C.cpu.set_num_threads(1)
+            backend.set_num_threads(1)
             try:
                 fn()
             finally:
-                _C.cpu.set_num_threads(threads)
+                backend.set_num_threads(threads)
         local["dlcore_1t"] = (fn_1t, calibrate(fn_1t, target_s))
         results["dlcore_1t"] = {"err": results["dlcore"]["err"], "samples": []}
         order.insert(1, "dlcore_1t")

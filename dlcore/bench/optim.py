@@ -3,7 +3,7 @@ bandwidth floor measured in the same run and against torch.optim (fused, foreach
 
 Table 1, one large tensor (16M and 1M float32 parameters): time per step, effective GB/s
 (bytes moved per step / time: SGD 12, momentum/Adagrad/RMSprop 20, RMSprop centered 24,
-Adam/AdamW 28 bytes per parameter), the floor (_C.cpu.stream_probe with the same read/write
+Adam/AdamW 28 bytes per parameter), the floor (instruments.stream_probe with the same read/write
 streams and bytes, run on the optimizer's own buffers so that page placement is the same),
 the ratio to it, and torch fused / foreach time over dlcore time.
 Table 2, 100 tensors of 1024: time per step of dlcore (one kernel call over the flat buffer)
@@ -103,13 +103,13 @@ def dlcore_step(opt, n, count):
 def floor_step(o):
     """The bandwidth floor on the optimizer's own memory: stream_probe reads its flat gradient
     and reads+writes its flat parameters and state buffers (same streams, bytes and pages)."""
-    from dlcore import _C
+    from dlcore import backend
 
     o.step()  # creates the state buffers
     flat, state = o._flat[0], o.state[0]
     rw = [flat["data"]] + [v for v in state.values() if isinstance(v, np.ndarray)]
     grad = flat["grad"]
-    return lambda: _C.cpu.stream_probe(rw, grad)
+    return lambda: backend.instruments.stream_probe(rw, grad)
 
 
 def check_dlcore(opt, n=100_003, steps=3):
@@ -221,9 +221,9 @@ def _worker_main(variant, threads):
 # ---- the benchmark -----------------------------------------------------------------------------
 
 def measure(opt, n, count, threads, workers, repeats, target_s, with_floor):
-    from dlcore import _C
+    from dlcore import backend
 
-    _C.cpu.set_num_threads(threads)
+    backend.set_num_threads(threads)
     clock = "cpu" if threads == 1 else "wall"
     step, o = dlcore_step(opt, n, count)
     fns = {"dlcore": (step, _inner(step, target_s))}
@@ -247,7 +247,7 @@ def measure(opt, n, count, threads, workers, repeats, target_s, with_floor):
 
 
 def machine():
-    from dlcore import _C
+    from dlcore import backend
 
     cpu = platform.processor() or platform.machine()
     try:
@@ -255,8 +255,8 @@ def machine():
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return (f"{cpu}, {os.cpu_count()} logical CPUs, dlcore ISA {_C.cpu.active_isa()}, "
-            f"{_C.build_info()['compiler']}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    return (f"{cpu}, {os.cpu_count()} logical CPUs, dlcore ISA {backend.active_isa()}, "
+            f"{backend.info()['compiler']}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
 
 
 def _fmt(x, unit=1e3, nd=2):

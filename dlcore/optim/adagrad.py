@@ -10,6 +10,8 @@ from .optimizer import Optimizer, check_hyper
 
 
 class Adagrad(Optimizer):
+    _kernel = "adagrad_step"
+
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0, eps: float = 1e-10,
                  maximize: bool = False):

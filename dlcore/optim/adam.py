@@ -12,7 +12,7 @@ from .optimizer import Optimizer, check_hyper
 
 
 class Adam(Optimizer):
-    _has_cuda_kernel = True
+    _kernel = "adam_step"
     _decoupled = False
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
@@ -43,15 +43,6 @@ class Adam(Optimizer):
 
     def _update(self, group, flat, state, lr_divisor: float = 1.0):
         b1, b2 = group["betas"][:2]
-        if self._on_cuda(flat):
-            from .. import backend
-            backend.cuda.adam_step(
-                self._ptr(flat["data"]), self._ptr(flat["grad"]), self._ptr(state["exp_avg"]),
-                self._ptr(state["exp_avg_sq"]), self._ptr(state.get("max_exp_avg_sq")),
-                flat["data"].size, state["step"], group["lr"], b1, b2, group["eps"],
-                group["weight_decay"], self._decoupled, group["amsgrad"], group["maximize"],
-                lr_divisor)
-            return
         self._kernels(flat).adam_step(
             flat["data"], flat["grad"], state["exp_avg"], state["exp_avg_sq"],
             state.get("max_exp_avg_sq"), state["step"], group["lr"], b1, b2, group["eps"],

@@ -97,7 +97,7 @@ class Optimizer:
     def _validate(self, group: dict) -> None:
         check_hyper("lr", group.get("lr"), low=0.0, owner=type(self).__name__)
 
-    _has_cuda_kernel = False  # subclasses with a fused CUDA step (float32) set True
+    _kernel = ""  # the name of the fused step in the kernel namespaces (backend.kernels)
 
     def _check_cuda_support(self, params) -> None:
         """Refuse CUDA parameters this optimizer cannot step, before anything is changed."""
@@ -105,9 +105,9 @@ class Optimizer:
         if not on_cuda:
             return
         name = type(self).__name__
-        if not self._has_cuda_kernel:
-            raise NotImplementedError(f"{name}: no fused CUDA step; CUDA parameters are "
-                                      "supported by SGD, Adam, AdamW and Eve")
+        if not self._kernel or not backend.has_kernel("cuda", self._kernel):
+            raise NotImplementedError(f"{name}: [{self._kernel or 'step'}] has no CUDA kernel; "
+                                      "CUDA parameters are supported by SGD, Adam, AdamW and Eve")
         dtypes = sorted({str(p.dtype) for p in on_cuda} - {"float32"})
         if dtypes:
             raise TypeError(f"{name}: the CUDA step takes float32 parameters, got {dtypes}")
@@ -228,24 +228,9 @@ class Optimizer:
         raise NotImplementedError
 
     @staticmethod
-    def _kernels(flat: dict, name: str = ""):
-        if backend.device_of(flat["data"]) != "cpu":
-            raise NotImplementedError(f"{name or 'this optimizer'}: the fused step on CUDA exists "
-                                      "for SGD and Adam/AdamW/Eve only (float32)")
-        return backend.cpu
-
-    @staticmethod
-    def _on_cuda(flat: dict) -> bool:
-        return backend.device_of(flat["data"]) == "cuda"
-
-    @staticmethod
-    def _ptr(a) -> int:
-        """Device address of a CuPy array (0 for None)."""
-        if a is None:
-            return 0
-        if a.dtype != np.float32:
-            raise TypeError(f"CUDA optimizer kernels take float32, got {a.dtype}")
-        return int(a.data.ptr)
+    def _kernels(flat: dict):
+        """The kernel namespace of the group's device (backend.kernels)."""
+        return backend.kernels(flat["data"])
 
     # ---- state_dict --------------------------------------------------------------------------
     def state_dict(self) -> dict:

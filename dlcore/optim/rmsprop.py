@@ -10,6 +10,8 @@ from .optimizer import Optimizer, check_hyper
 
 
 class RMSprop(Optimizer):
+    _kernel = "rmsprop_step"
+
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
                  maximize: bool = False):

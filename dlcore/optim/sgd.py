@@ -11,7 +11,7 @@ from .optimizer import Optimizer, check_hyper
 
 
 class SGD(Optimizer):
-    _has_cuda_kernel = True
+    _kernel = "sgd_step"
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False):
@@ -32,17 +32,9 @@ class SGD(Optimizer):
 
     def _update(self, group, flat, state):
         first = state.get("momentum_started", False) is False
-        if self._on_cuda(flat):
-            from .. import backend
-            backend.cuda.sgd_step(self._ptr(flat["data"]), self._ptr(flat["grad"]),
-                                  self._ptr(state.get("momentum_buffer")), flat["data"].size,
-                                  group["lr"], group["momentum"], group["dampening"],
-                                  group["weight_decay"], group["nesterov"], group["maximize"],
-                                  first)
-        else:
-            self._kernels(flat).sgd_step(
-                flat["data"], flat["grad"], state.get("momentum_buffer"), group["lr"],
-                group["momentum"], group["dampening"], group["weight_decay"], group["nesterov"],
-                group["maximize"], first)
+        self._kernels(flat).sgd_step(
+            flat["data"], flat["grad"], state.get("momentum_buffer"), group["lr"],
+            group["momentum"], group["dampening"], group["weight_decay"], group["nesterov"],
+            group["maximize"], first)
         if group["momentum"] != 0:
             state["momentum_started"] = True

@@ -1,0 +1,19 @@
+// The registration functions of the binding files, called by module.cpp. Each adds one family
+// to the module (or submodule) it is given.
+#pragma once
+#include <pybind11/pybind11.h>
+
+namespace dlcore::bind {
+
+namespace py = pybind11;
+
+void bind_runtime(py::module_& m);      // _C: build_info, has_cuda, ISA names, threads, cuda_*
+void bind_gemm(py::module_& cpu);       // _C.cpu.gemm
+void bind_softmax(py::module_& cpu);    // _C.cpu.log_softmax_*, cross_entropy_*
+void bind_optim(py::module_& cpu);      // _C.cpu.*_step
+void bind_instruments(py::module_& instruments);  // _C.instruments: tuning knobs and probes
+#if defined(DLCORE_WITH_CUDA)
+void bind_cuda_optim(py::module_& cuda);  // _C.cuda.sgd_step, adam_step
+#endif
+
+}  // namespace dlcore::bind
