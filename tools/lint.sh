@@ -9,7 +9,7 @@
 set -uo pipefail
 {
 root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+cd "$root" || exit 1
 py=${PYTHON:-python3}
 failed=()
 run() {  # run NAME CMD...: prints a header, runs CMD, records NAME when it fails
@@ -42,7 +42,8 @@ run "import contracts" lint-imports --no-cache --no-logo
 run "line budget" "$py" tools/line_budget.py
 
 if ((${#failed[@]})); then
-  printf '\nlint: FAILED: %s\n' "$(IFS=,; echo "${failed[*]}" | sed 's/,/, /g')"
+  joined=$(printf '%s, ' "${failed[@]}")
+  printf '\nlint: FAILED: %s\n' "${joined%, }"
   exit 1
 fi
 printf '\nlint: all checks passed\n'

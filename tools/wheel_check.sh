@@ -35,7 +35,7 @@ step "inspect $name"
 mkdir "$work/unzipped"
 (cd "$work/unzipped" && "$py" -m zipfile -e "$wheel" .)
 so=$(ls "$work"/unzipped/dlcore/_C*.so)
-echo "bundled: $(cd "$work/unzipped" && ls -1 dlcore.libs 2>/dev/null | tr '\n' ' ')"
+echo "bundled: $(find "$work/unzipped/dlcore.libs" -type f -printf '%f ' 2>/dev/null)"
 ls "$work"/unzipped/dlcore.libs/libgomp*.so* >/dev/null 2>&1 || fail "libgomp is not bundled"
 needed=$(readelf -d "$so" | awk '/NEEDED/ {gsub(/[][]/, "", $NF); print $NF}' | tr '\n' ' ')
 echo "_C NEEDED: $needed"
@@ -52,12 +52,12 @@ if [[ ${DLCORE_CUDA:-AUTO} != OFF && $cuda_built == no ]] && command -v nvcc >/d
 fi
 cp "$wheel" "$wheelhouse/"
 
-step "fresh virtual environment: torch==2.13.0, then $name[test]"
+step "fresh virtual environment: torch==2.13.0, then ${name}[test]"
 "$py" -m venv "$work/venv"
 venv_py="$work/venv/bin/python"
 "$venv_py" -m pip install --quiet --upgrade pip
 "$venv_py" -m pip install --quiet torch==2.13.0
-"$venv_py" -m pip install --quiet "$wheelhouse/$name[test]"
+"$venv_py" -m pip install --quiet "$wheelhouse/${name}[test]"
 
 step "tests from outside the source tree"
 # Only tests/ and the pytest settings (markers) travel; no dlcore/ sits beside them.
