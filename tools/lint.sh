@@ -30,7 +30,7 @@ mapfile -t cxx < <(git ls-files --cached --others --exclude-standard -- \
 
 if [[ ${1:-} == --fix ]]; then
   printf '== fixing: ruff check --fix, ruff format, clang-format -i\n'
-  ruff check --fix --quiet . || true
+  ruff check --fix-only --quiet . || true
   ruff format --quiet .
   clang-format -i "${cxx[@]}"
 fi
