@@ -2,6 +2,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from dlcore import bench
 from dlcore.bench import gemm as gemm_suite
@@ -68,8 +69,10 @@ def test_compare_builds_runs_each_build_in_its_own_process(tmp_path, capsys):
 
     from dlcore import backend
     root = pathlib.Path(__file__).resolve().parents[1]
-    spec = importlib.util.spec_from_file_location("compare_builds",
-                                                  root / "bench" / "compare_builds.py")
+    script = root / "bench" / "compare_builds.py"
+    if not script.exists():
+        pytest.skip("bench/compare_builds.py is not beside the tests (tests run against a wheel)")
+    spec = importlib.util.spec_from_file_location("compare_builds", script)
     compare_builds = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(compare_builds)
     builds = []
