@@ -346,10 +346,7 @@ class Tensor:
 
     def argmax(self, dim=None, keepdim: bool = False) -> "Tensor":
         """Indices (int64) of the maximum over `dim`, or into the flattened tensor; no gradient."""
-        r = self.data.argmax(axis=dim)
-        if keepdim and dim is not None:
-            r = backend.array_module(r).expand_dims(r, dim)
-        return Tensor(r)
+        return Tensor(ops.argmax(self.data, dim, keepdim))
 
     # ---- shape -----------------------------------------------------------------------------
     def reshape(self, *shape) -> "Tensor":
@@ -363,10 +360,10 @@ class Tensor:
         return apply(ops.Permute, self, dims=shape_args(dims))
 
     def transpose(self, dim0: int, dim1: int) -> "Tensor":
+        i, j = (ops.check_axis("transpose", d, self.ndim) for d in (dim0, dim1))
         dims = list(range(self.ndim))
-        i = ops.check_axis("transpose", dim0, self.ndim)
-        j = ops.check_axis("transpose", dim1, self.ndim)
-        dims[i], dims[j] = dims[j], dims[i]
+        if self.ndim:  # a 0-d tensor takes dims 0 and -1 and is its own transpose
+            dims[i], dims[j] = dims[j], dims[i]
         return self.permute(dims)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
@@ -385,10 +382,10 @@ class Tensor:
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
 
     def squeeze(self, dim=None) -> "Tensor":
-        if dim is None:
-            return self.reshape(tuple(s for s in self.shape if s != 1))
-        dim = ops.check_axis("squeeze", dim, self.ndim)
-        return self.reshape(self.shape[:dim] + self.shape[dim + 1:]) if self.shape[dim] == 1 else self
+        """Drop the size-1 dims: all of them, or those among `dim` (an int or a tuple, as torch 2)."""
+        axes = range(self.ndim) if dim is None else ops.norm_dims(dim, self.ndim, "squeeze")
+        drop = {a for a in axes if self.shape[a] == 1}
+        return self.reshape(tuple(s for i, s in enumerate(self.shape) if i not in drop))
 
     # ---- comparisons (no gradient) ---------------------------------------------------------
     def __lt__(self, o): return _compare(self, o, "less")
