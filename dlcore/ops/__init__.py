@@ -6,10 +6,12 @@
     shape.py        reshape/view, permute, getitem, cat, stack, convert (device/dtype), clone
     linalg.py       matmul
     nn.py           linear, log_softmax, softmax, cross_entropy, dropout
+    dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
     _helpers.py     argument checks (dims), unbroadcast, the one gemm call
 
 Nothing here knows Tensor: dlcore.tensor.apply runs a Function on tensors and records it.
 """
+from . import dtypes
 from ._helpers import check_axis, norm_dims, reduce_axes, unbroadcast
 from .elementwise import (
     Abs, Add, Clamp, Div, Exp, Log, Maximum, Mul, Neg, Pow, PowScalar, ReLU, Sigmoid, Sqrt, Sub,
@@ -22,7 +24,7 @@ from .reduce import Max, Mean, Sum, argmax
 from .shape import Cat, Clone, Convert, GetItem, Permute, Reshape, Stack
 
 __all__ = [
-    "Function", "check_axis", "norm_dims", "reduce_axes", "unbroadcast",
+    "Function", "dtypes", "check_axis", "norm_dims", "reduce_axes", "unbroadcast",
     "Add", "Sub", "Mul", "Div", "Pow", "PowScalar", "Maximum", "Where",
     "Neg", "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "ReLU", "Clamp",
     "Sum", "Mean", "Max", "argmax",
