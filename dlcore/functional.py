@@ -196,6 +196,9 @@ def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
 
 
 def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta} "
+                         f"(huber_loss does not support non-positive values for delta)")
     target = as_tensor_like(target, (input, target))
     _check_same_shape(input, target, "huber_loss")
     a = abs(input - target)
