@@ -75,6 +75,8 @@ def promote(*operands, op: str, floating: bool = False) -> tuple:
     become constants (as_tensor_like); integer/bool tensors are cast to dtypes.compute_dtype, the
     floating operands' dtype, or float32 with `floating` (ops whose result is always floating)."""
     ts = tuple(as_tensor_like(x, operands, op) for x in operands)
+    if all(t.dtype.kind in "fc" for t in ts):
+        return ts
     target = dtypes.compute_dtype([t.dtype for t in ts], floating)
     if target is None:
         return ts
