@@ -68,7 +68,10 @@ def empty(*shape, dtype=None, requires_grad=False, device="cpu") -> Tensor:
 
 
 def full(shape, value, dtype=None, requires_grad=False, device="cpu") -> Tensor:
-    """Filled with value; dtype defaults from the value as torch.full (bool, int64, else float32)."""
+    """Filled with value; dtype defaults from the value as torch.full (bool, int64, else float32).
+    A value that is not a number (str, None) is a TypeError."""
+    if as_array(value, "full").ndim:
+        raise TypeError(f"full: fill value must be a number, got {type(value).__name__}")
     if dtype is None and isinstance(value, (bool, np.bool_)):
         dtype = bool_
     elif dtype is None and isinstance(value, (int, np.integer)):

@@ -19,6 +19,13 @@ def test_non_numeric_data_is_a_type_error(make, data):
         make(data)
 
 
+@pytest.mark.parametrize("value", ["a", None, [1.0, 2.0]], ids=["str", "None", "list"])
+def test_full_takes_a_number_only(value):
+    with pytest.raises(TypeError, match="full: "):
+        dlcore.full((2,), value)
+    assert dlcore.full((2,), 3).dtype == np.int64 and dlcore.full((2,), 0.5).dtype == np.float32
+
+
 @pytest.mark.parametrize("other", ["x", None, object()], ids=["str", "None", "object"])
 @pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "matmul"])
 def test_non_numeric_operand_is_a_type_error_naming_the_op(name, other):
