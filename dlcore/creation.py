@@ -8,18 +8,19 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend
+from .ops.dtypes import as_array, default_dtype
 from .random import generator
-from .tensor import Tensor, bool_, default_dtype, float32, int64, shape_args
+from .tensor import Tensor, bool_, float32, int64, shape_args
 
 
 def tensor(data, dtype=None, requires_grad: bool = False, device: str = "cpu") -> Tensor:
-    """A new tensor holding a copy of `data`. Python floats become float32, ints int64."""
+    """A new tensor holding a copy of `data`. Python floats become float32, ints int64; data that
+    is not numeric (a str, None, an object) is a TypeError, as torch."""
     if isinstance(data, Tensor):
         data = data.data
     if backend.is_numpy(data) or not hasattr(data, "__cuda_array_interface__"):
-        arr = np.array(data, dtype=np.dtype(dtype) if dtype is not None else None, copy=True)
-        if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
-            arr = default_dtype(arr)
+        arr = np.array(as_array(data, default_dtypes=dtype is None), copy=True)
+        arr = arr.astype(np.dtype(dtype), copy=False) if dtype is not None else arr
     else:
         arr = data.astype(dtype) if dtype is not None else data.copy()
     arr = backend.to_device(arr, device)
@@ -67,7 +68,10 @@ def empty(*shape, dtype=None, requires_grad=False, device="cpu") -> Tensor:
 
 
 def full(shape, value, dtype=None, requires_grad=False, device="cpu") -> Tensor:
-    """Filled with value; dtype defaults from the value as torch.full (bool, int64, else float32)."""
+    """Filled with value; dtype defaults from the value as torch.full (bool, int64, else float32).
+    A value that is not a number (str, None) is a TypeError."""
+    if as_array(value, "full").ndim:
+        raise TypeError(f"full: fill value must be a number, got {type(value).__name__}")
     if dtype is None and isinstance(value, (bool, np.bool_)):
         dtype = bool_
     elif dtype is None and isinstance(value, (int, np.integer)):

@@ -1,7 +1,8 @@
 """Public differentiable functions (dlcore.add, dlcore.nn.functional.relu, ...) and composites.
 
 Each function accepts tensors or plain numbers/arrays (wrapped as constants, see
-tensor.as_tensor_like) and forwards to the Tensor method or ops Function of the same name.
+tensor.as_tensor_like: anything else is a TypeError naming the function) and forwards to the
+Tensor method or ops Function of the same name.
 Composites (losses, minimum, nll_loss) are built from those primitives and have no backward of
 their own.
 """
@@ -10,30 +11,31 @@ from __future__ import annotations
 import numpy as np
 
 from . import ops
-from .tensor import Tensor, apply, as_tensor_like, power, promote, true_divide
+from .tensor import Tensor, apply, as_tensor_like, power, promote
 
 
-def _tensor(x) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+def _tensor(x, op: str) -> Tensor:
+    """x, or the Python number/array x as a tensor of the default dtypes (TypeError naming op)."""
+    return as_tensor_like(x, (), op)
 
 
 # ---- elementwise -----------------------------------------------------------------------------
 
 def add(a, b) -> Tensor:
-    return apply(ops.Add, *promote(a, b))
+    return apply(ops.Add, *promote(a, b, op="add"))
 
 
 def sub(a, b) -> Tensor:
-    return apply(ops.Sub, *promote(a, b))
+    return apply(ops.Sub, *promote(a, b, op="sub"))
 
 
 def mul(a, b) -> Tensor:
-    return apply(ops.Mul, *promote(a, b))
+    return apply(ops.Mul, *promote(a, b, op="mul"))
 
 
 def div(a, b) -> Tensor:
     """a / b; two integer operands divide in float32 (true division, as torch)."""
-    return true_divide(a, b)
+    return apply(ops.Div, *promote(a, b, op="div", floating=True))
 
 
 def pow(a, b) -> Tensor:
@@ -41,84 +43,84 @@ def pow(a, b) -> Tensor:
 
 
 def matmul(a, b) -> Tensor:
-    return apply(ops.MatMul, *promote(a, b))
+    return apply(ops.MatMul, *promote(a, b, op="matmul"))
 
 
 def getitem(x: Tensor, idx) -> Tensor:
-    return _tensor(x)[idx]
+    return _tensor(x, "getitem")[idx]
 
 
-def neg(x): return -_tensor(x)
-def exp(x): return _tensor(x).exp()
-def log(x): return _tensor(x).log()
-def sqrt(x): return _tensor(x).sqrt()
-def abs(x): return _tensor(x).abs()
-def tanh(x): return _tensor(x).tanh()
-def sigmoid(x): return _tensor(x).sigmoid()
-def relu(x): return _tensor(x).relu()
+def neg(x): return -_tensor(x, "neg")
+def exp(x): return _tensor(x, "exp").exp()
+def log(x): return _tensor(x, "log").log()
+def sqrt(x): return _tensor(x, "sqrt").sqrt()
+def abs(x): return _tensor(x, "abs").abs()
+def tanh(x): return _tensor(x, "tanh").tanh()
+def sigmoid(x): return _tensor(x, "sigmoid").sigmoid()
+def relu(x): return _tensor(x, "relu").relu()
 
 
 def clamp(x: Tensor, min=None, max=None) -> Tensor:
-    return _tensor(x).clamp(min, max)
+    return _tensor(x, "clamp").clamp(min, max)
 
 
 def maximum(a, b) -> Tensor:
-    return apply(ops.Maximum, *promote(a, b))
+    return apply(ops.Maximum, *promote(a, b, op="maximum"))
 
 
 def minimum(a, b) -> Tensor:
-    a, b = promote(a, b)
+    a, b = promote(a, b, op="minimum")
     return -apply(ops.Maximum, -a, -b, op="minimum")
 
 
 def where(cond, a, b) -> Tensor:
-    a, b = promote(a, b)
-    c = cond.data if isinstance(cond, Tensor) else cond
-    return apply(ops.Where, a, b, Tensor(c))
+    """a where cond else b; cond must be a bool tensor (or bools), as torch."""
+    a, b = promote(a, b, op="where")
+    return apply(ops.Where, a, b, _tensor(cond, "where").detach())
 
 
 # ---- reductions and shape --------------------------------------------------------------------
 
 def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return _tensor(x).sum(dim, keepdim)
+    return _tensor(x, "sum").sum(dim, keepdim)
 
 
 def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return _tensor(x).mean(dim, keepdim)
+    return _tensor(x, "mean").mean(dim, keepdim)
 
 
 def max(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Values of the maximum over `dim` (torch.amax semantics)."""
-    return _tensor(x).max(dim, keepdim)
+    return _tensor(x, "max").max(dim, keepdim)
 
 
 def reshape(x: Tensor, *shape) -> Tensor:
-    return _tensor(x).reshape(*shape)
+    return _tensor(x, "reshape").reshape(*shape)
 
 
 def view(x: Tensor, *shape) -> Tensor:
     """reshape that never copies (torch.Tensor.view): the result shares x's storage, else ValueError."""
-    return _tensor(x).view(*shape)
+    return _tensor(x, "view").view(*shape)
 
 
 def permute(x: Tensor, *dims) -> Tensor:
-    return _tensor(x).permute(*dims)
+    return _tensor(x, "permute").permute(*dims)
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
-    return _tensor(x).transpose(dim0, dim1)
+    return _tensor(x, "transpose").transpose(dim0, dim1)
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    return _tensor(x).flatten(start_dim, end_dim)
+    return _tensor(x, "flatten").flatten(start_dim, end_dim)
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
-    return _tensor(x).unsqueeze(dim)
+    return _tensor(x, "unsqueeze").unsqueeze(dim)
 
 
 def squeeze(x: Tensor, dim=None) -> Tensor:
-    return _tensor(x).squeeze(dim)
+    return _tensor(x, "squeeze").squeeze(dim)
 
 
 def cat(tensors, dim: int = 0) -> Tensor:
@@ -138,11 +140,11 @@ def stack(tensors, dim: int = 0) -> Tensor:
 # ---- neural-network functions ----------------------------------------------------------------
 
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    return _tensor(x).log_softmax(dim)
+    return _tensor(x, "log_softmax").log_softmax(dim)
 
 
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
-    return _tensor(x).softmax(dim)
+    return _tensor(x, "softmax").softmax(dim)
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -194,6 +196,9 @@ def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
 
 
 def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta} "
+                         f"(huber_loss does not support non-positive values for delta)")
     target = as_tensor_like(target, (input, target))
     _check_same_shape(input, target, "huber_loss")
     a = abs(input - target)

@@ -3,8 +3,10 @@
 `apply(Fn, *inputs)` runs one ops.Function on the inputs' arrays and, when grad mode is on and an
 input requires grad, records it as the result's `_ctx`; `Tensor.backward()` hands the graph to
 dlcore.graph, which walks it in reverse. Every Tensor method is defined in the class body and
-calls `apply` with a Function from dlcore.ops. Binary ops promote dtypes as torch does
-(`promote`): an integer/bool tensor meeting a float one takes the float's dtype.
+calls `apply` with a Function from dlcore.ops. Operands are converted and promoted as torch does,
+in one place (`promote`): Python values become constants (non-numeric ones are a TypeError naming
+the op), an integer/bool tensor meeting a float one takes the float's dtype, and ops whose result
+is always floating (exp, log, sqrt, tanh, sigmoid, true division) compute integers in float32.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import numpy as np
 from . import backend, ops
 from .graph import backward as _run_backward
 from .graph import enable_grad, is_grad_enabled, no_grad  # noqa: F401  (dlcore.tensor.no_grad)
+from .ops import dtypes
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -32,7 +35,7 @@ def apply(fn_cls, *inputs, **kwargs) -> "Tensor":
     """
     fn = fn_cls()
     tensors = inputs if all(isinstance(x, Tensor) for x in inputs) else \
-        tuple(as_tensor_like(x, inputs) for x in inputs)
+        tuple(as_tensor_like(x, inputs, fn_cls.__name__.lower()) for x in inputs)
     fn.needs_input_grad = needs = tuple(t.requires_grad for t in tensors)
     result = Tensor(fn.forward(*[t.data for t in tensors], **kwargs))
     requires = True in needs and is_grad_enabled() and result.data.dtype.kind in "fc"
@@ -53,44 +56,38 @@ class Function(ops.Function):
         return apply(cls, *inputs, **kwargs)
 
 
-def as_tensor_like(x, inputs) -> "Tensor":
-    """x as a tensor: a Python/numpy scalar or array becomes a constant of the first tensor's dtype
-    among `inputs` (float32 when x is float and that tensor is not)."""
+def as_tensor_like(x, inputs, op: str = "tensor") -> "Tensor":
+    """x as an operand of op beside the tensors among `inputs`: a Python/numpy scalar or array
+    becomes a constant of dtypes.constant_dtype (the first tensor's, unless x's kind ranks
+    higher); with no tensor among inputs, of the default dtypes. Non-numeric x: TypeError."""
     if isinstance(x, Tensor):
         return x
     ref = next((t for t in inputs if isinstance(t, Tensor)), None)
     if ref is None:
-        return Tensor(x)  # Python numbers get the default dtypes (float32 / int64), arrays keep theirs
-    xp = backend.array_module(ref.data)
-    dtype = ref.dtype if ref.dtype.kind == "f" or np.asarray(x).dtype.kind != "f" else float32
-    return Tensor(xp.asarray(x, dtype=dtype))
+        return Tensor(dtypes.as_array(x, op))
+    arr = dtypes.as_array(x, op, default_dtypes=False)
+    dtype = dtypes.constant_dtype(ref.dtype, arr.dtype)
+    return Tensor(backend.array_module(ref.data).asarray(arr, dtype=dtype))
 
 
-def promote(a, b) -> tuple:
-    """Both operands as tensors; an integer/bool tensor meeting a float one takes the float's dtype
-    (torch's promotion: int64 + float32 -> float32, where numpy would give float64)."""
-    a, b = as_tensor_like(a, (a, b)), as_tensor_like(b, (a, b))
-    ka, kb = a.data.dtype.kind, b.data.dtype.kind
-    if ka == "f" and kb in "iub":
-        b = Tensor(b.data.astype(a.data.dtype))
-    elif kb == "f" and ka in "iub":
-        a = Tensor(a.data.astype(b.data.dtype))
-    return a, b
-
-
-def true_divide(a, b) -> "Tensor":
-    """a / b; two integer operands divide in float32, as torch."""
-    a, b = promote(a, b)
-    if a.data.dtype.kind in "iub" and b.data.dtype.kind in "iub":
-        a, b = Tensor(a.data.astype(np.float32)), Tensor(b.data.astype(np.float32))
-    return apply(ops.Div, a, b)
+def promote(*operands, op: str, floating: bool = False) -> tuple:
+    """The operands of op as tensors, promoted as torch (the rules: dlcore.ops.dtypes): non-tensors
+    become constants (as_tensor_like); integer/bool tensors are cast to dtypes.compute_dtype, the
+    floating operands' dtype, or float32 with `floating` (ops whose result is always floating)."""
+    ts = tuple(as_tensor_like(x, operands, op) for x in operands)
+    if all(t.dtype.kind in "fc" for t in ts):
+        return ts
+    target = dtypes.compute_dtype([t.dtype for t in ts], floating)
+    if target is None:
+        return ts
+    return tuple(Tensor(t.data.astype(target)) if t.dtype.kind in "iub" else t for t in ts)
 
 
 def power(a, b) -> "Tensor":
     """a ** b; a scalar exponent of a tensor uses the scalar rule (exact 0 gradient for b == 0)."""
     if isinstance(a, Tensor) and isinstance(b, (int, float, np.number)):
-        return apply(ops.PowScalar, a, p=b)
-    return apply(ops.Pow, *promote(a, b))
+        return apply(ops.PowScalar, promote(a, b, op="pow")[0], p=b)
+    return apply(ops.Pow, *promote(a, b, op="pow"))
 
 
 def unwrap_index(idx):
@@ -109,15 +106,6 @@ def shape_args(shape) -> tuple:
     return tuple(shape)
 
 
-def default_dtype(arr: np.ndarray) -> np.ndarray:
-    """torch's defaults for data given as Python numbers: float64 -> float32, other ints -> int64."""
-    if arr.dtype == np.float64:
-        return arr.astype(np.float32)
-    if arr.dtype.kind in "iu" and arr.dtype != np.int64:
-        return arr.astype(np.int64)
-    return arr
-
-
 class Tensor:
     """An n-dimensional array with an optional gradient. See dlcore.tensor() to create one."""
 
@@ -125,14 +113,10 @@ class Tensor:
     __array_priority__ = 100  # numpy defers `ndarray @ Tensor` etc. to Tensor's reflected ops
 
     def __init__(self, data, requires_grad: bool = False):
-        if type(data) is np.ndarray:
-            pass
-        elif isinstance(data, Tensor):
+        if isinstance(data, Tensor):
             data = data.data
-        elif isinstance(data, np.generic):
-            data = np.asarray(data)  # 0-d array, so that in-place writes work
-        elif not isinstance(data, np.ndarray) and not hasattr(data, "__cuda_array_interface__"):
-            data = default_dtype(np.asarray(data))  # Python lists / scalars, as dlcore.tensor
+        elif type(data) is not np.ndarray or data.dtype.kind not in dtypes.CATEGORY:
+            data = dtypes.as_array(data)  # Python lists / scalars as dlcore.tensor; numpy scalars 0-d
         self.data = data
         self.grad: Tensor | None = None
         self._ctx: ops.Function | None = None
@@ -294,34 +278,34 @@ class Tensor:
             raise RuntimeError(f"grad shape {self.grad.shape} does not match gradient {tuple(g.shape)}")
 
     # ---- arithmetic (dtype promotion as torch: see promote) ---------------------------------
-    def __add__(self, o): return apply(ops.Add, *promote(self, o))
-    def __radd__(self, o): return apply(ops.Add, *promote(o, self))
-    def __sub__(self, o): return apply(ops.Sub, *promote(self, o))
-    def __rsub__(self, o): return apply(ops.Sub, *promote(o, self))
-    def __mul__(self, o): return apply(ops.Mul, *promote(self, o))
-    def __rmul__(self, o): return apply(ops.Mul, *promote(o, self))
-    def __truediv__(self, o): return true_divide(self, o)
-    def __rtruediv__(self, o): return true_divide(o, self)
+    def __add__(self, o): return apply(ops.Add, *promote(self, o, op="add"))
+    def __radd__(self, o): return apply(ops.Add, *promote(o, self, op="add"))
+    def __sub__(self, o): return apply(ops.Sub, *promote(self, o, op="sub"))
+    def __rsub__(self, o): return apply(ops.Sub, *promote(o, self, op="sub"))
+    def __mul__(self, o): return apply(ops.Mul, *promote(self, o, op="mul"))
+    def __rmul__(self, o): return apply(ops.Mul, *promote(o, self, op="mul"))
+    def __truediv__(self, o): return apply(ops.Div, *promote(self, o, op="div", floating=True))
+    def __rtruediv__(self, o): return apply(ops.Div, *promote(o, self, op="div", floating=True))
     def __neg__(self): return apply(ops.Neg, self)
     def __pow__(self, o): return power(self, o)
     def __rpow__(self, o): return power(o, self)
-    def __matmul__(self, o): return apply(ops.MatMul, *promote(self, o))
-    def __rmatmul__(self, o): return apply(ops.MatMul, *promote(o, self))
+    def __matmul__(self, o): return apply(ops.MatMul, *promote(self, o, op="matmul"))
+    def __rmatmul__(self, o): return apply(ops.MatMul, *promote(o, self, op="matmul"))
     def __getitem__(self, idx): return apply(ops.GetItem, self, idx=unwrap_index(idx))
 
     def matmul(self, other) -> "Tensor":
-        return apply(ops.MatMul, *promote(self, other))
+        return apply(ops.MatMul, *promote(self, other, op="matmul"))
 
     def pow(self, exponent) -> "Tensor":
         return power(self, exponent)
 
     # ---- elementwise math ------------------------------------------------------------------
-    def exp(self) -> "Tensor": return apply(ops.Exp, self)
-    def log(self) -> "Tensor": return apply(ops.Log, self)
-    def sqrt(self) -> "Tensor": return apply(ops.Sqrt, self)
+    def exp(self) -> "Tensor": return apply(ops.Exp, *promote(self, op="exp", floating=True))
+    def log(self) -> "Tensor": return apply(ops.Log, *promote(self, op="log", floating=True))
+    def sqrt(self) -> "Tensor": return apply(ops.Sqrt, *promote(self, op="sqrt", floating=True))
     def abs(self) -> "Tensor": return apply(ops.Abs, self)
-    def tanh(self) -> "Tensor": return apply(ops.Tanh, self)
-    def sigmoid(self) -> "Tensor": return apply(ops.Sigmoid, self)
+    def tanh(self) -> "Tensor": return apply(ops.Tanh, *promote(self, op="tanh", floating=True))
+    def sigmoid(self) -> "Tensor": return apply(ops.Sigmoid, *promote(self, op="sigmoid", floating=True))
     def relu(self) -> "Tensor": return apply(ops.ReLU, self)
 
     def clamp(self, min=None, max=None) -> "Tensor":
@@ -346,10 +330,7 @@ class Tensor:
 
     def argmax(self, dim=None, keepdim: bool = False) -> "Tensor":
         """Indices (int64) of the maximum over `dim`, or into the flattened tensor; no gradient."""
-        r = self.data.argmax(axis=dim)
-        if keepdim and dim is not None:
-            r = backend.array_module(r).expand_dims(r, dim)
-        return Tensor(r)
+        return Tensor(ops.argmax(self.data, dim, keepdim))
 
     # ---- shape -----------------------------------------------------------------------------
     def reshape(self, *shape) -> "Tensor":
@@ -363,10 +344,10 @@ class Tensor:
         return apply(ops.Permute, self, dims=shape_args(dims))
 
     def transpose(self, dim0: int, dim1: int) -> "Tensor":
+        i, j = (ops.check_axis("transpose", d, self.ndim) for d in (dim0, dim1))
         dims = list(range(self.ndim))
-        i = ops.check_axis("transpose", dim0, self.ndim)
-        j = ops.check_axis("transpose", dim1, self.ndim)
-        dims[i], dims[j] = dims[j], dims[i]
+        if self.ndim:  # a 0-d tensor takes dims 0 and -1 and is its own transpose
+            dims[i], dims[j] = dims[j], dims[i]
         return self.permute(dims)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
@@ -385,10 +366,10 @@ class Tensor:
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
 
     def squeeze(self, dim=None) -> "Tensor":
-        if dim is None:
-            return self.reshape(tuple(s for s in self.shape if s != 1))
-        dim = ops.check_axis("squeeze", dim, self.ndim)
-        return self.reshape(self.shape[:dim] + self.shape[dim + 1:]) if self.shape[dim] == 1 else self
+        """Drop the size-1 dims: all of them, or those among `dim` (an int or a tuple, as torch 2)."""
+        axes = range(self.ndim) if dim is None else ops.norm_dims(dim, self.ndim, "squeeze")
+        drop = {a for a in axes if self.shape[a] == 1}
+        return self.reshape(tuple(s for i, s in enumerate(self.shape) if i not in drop))
 
     # ---- comparisons (no gradient) ---------------------------------------------------------
     def __lt__(self, o): return _compare(self, o, "less")

@@ -2,15 +2,17 @@
 
     function.py     the Function contract (forward over arrays, backward(g) per input)
     elementwise.py  add, sub, mul, div, pow, maximum, where; neg, exp, log, ... relu, clamp
-    reduce.py       sum, mean, max
+    reduce.py       sum, mean, max; argmax (not differentiable)
     shape.py        reshape/view, permute, getitem, cat, stack, convert (device/dtype), clone
     linalg.py       matmul
     nn.py           linear, log_softmax, softmax, cross_entropy, dropout
-    _helpers.py     argument checks, unbroadcast, the one gemm call
+    dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
+    _helpers.py     argument checks (dims), unbroadcast, the one gemm call
 
 Nothing here knows Tensor: dlcore.tensor.apply runs a Function on tensors and records it.
 """
-from ._helpers import check_axis, norm_axis, unbroadcast
+from . import dtypes
+from ._helpers import check_axis, norm_dims, reduce_axes, unbroadcast
 from .elementwise import (
     Abs, Add, Clamp, Div, Exp, Log, Maximum, Mul, Neg, Pow, PowScalar, ReLU, Sigmoid, Sqrt, Sub,
     Tanh, Where,
@@ -18,14 +20,14 @@ from .elementwise import (
 from .function import Function
 from .linalg import MatMul
 from .nn import CrossEntropy, Dropout, Linear, LogSoftmax, Softmax
-from .reduce import Max, Mean, Sum
+from .reduce import Max, Mean, Sum, argmax
 from .shape import Cat, Clone, Convert, GetItem, Permute, Reshape, Stack
 
 __all__ = [
-    "Function", "check_axis", "norm_axis", "unbroadcast",
+    "Function", "dtypes", "check_axis", "norm_dims", "reduce_axes", "unbroadcast",
     "Add", "Sub", "Mul", "Div", "Pow", "PowScalar", "Maximum", "Where",
     "Neg", "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "ReLU", "Clamp",
-    "Sum", "Mean", "Max",
+    "Sum", "Mean", "Max", "argmax",
     "Reshape", "Permute", "GetItem", "Cat", "Stack", "Convert", "Clone",
     "MatMul", "Linear", "LogSoftmax", "Softmax", "CrossEntropy", "Dropout",
 ]

@@ -54,25 +54,35 @@ def unbroadcast(g, shape: tuple):
     return g
 
 
-def norm_axis(axis, ndim: int, op: str = "reduce"):
-    """None, an int or a sequence of ints -> None or a sorted tuple of non-negative axes."""
-    if axis is None:
-        return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
-    for a in axes:
-        if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"{op}: dim {a} is out of range for a tensor of {ndim} dimensions")
-        out.append(int(a) % max(ndim, 1))
-    return tuple(sorted(set(out)))
-
-
 def check_axis(op: str, axis, ndim: int) -> int:
-    """One axis in [-ndim, ndim) -> its non-negative value, or a ValueError naming op."""
-    if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+    """One dim -> its non-negative value. As torch, a dim is an int in [-n, n) with n = max(ndim, 1):
+    a 0-d tensor accepts 0 and -1, which name the tensor itself. Else a ValueError naming op."""
+    n = max(ndim, 1)
+    if not isinstance(axis, (int, np.integer)) or not -n <= axis < n:
         raise ValueError(f"{op}: dim {axis!r} is out of range for a tensor of {ndim} dimensions "
-                         f"(expected an int in [{-ndim}, {ndim - 1}])")
-    return int(axis) % ndim
+                         f"(expected an int in [{-n}, {n - 1}])")
+    return int(axis) % n
+
+
+def norm_dims(dims, ndim: int, op: str) -> tuple:
+    """An int or a sequence of ints -> the sorted non-negative axes they name, each checked by
+    check_axis; () for a 0-d tensor (its dims 0 and -1 name no axis). A dim named twice
+    (0 and -2 of a 2-D tensor, say) is a ValueError naming op, as torch."""
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    axes = [check_axis(op, d, ndim) for d in dims]
+    for a in axes:
+        if axes.count(a) > 1:
+            raise ValueError(f"{op}: dim {a} appears multiple times in the list of dims {dims} "
+                             f"(tensor of {ndim} dimensions)")
+    return tuple(sorted(axes)) if ndim else ()
+
+
+def reduce_axes(dim, ndim: int, op: str):
+    """The axes a reduction over `dim` reduces: None (all of them) for dim None, for an empty
+    list (as torch) and for a 0-d tensor; else the sorted tuple of norm_dims."""
+    if dim is None:
+        return None
+    return norm_dims(dim, ndim, op) or None
 
 
 def bcast_error(op: str, *arrays) -> ValueError:

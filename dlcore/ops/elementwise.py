@@ -117,7 +117,11 @@ class Maximum(Function):
 
 
 class Where(Function):
+    """where(cond, a, b), cond a bool array (as torch: no truthiness of numbers)."""
+
     def forward(self, a, b, cond):
+        if cond.dtype != bool:
+            raise TypeError(f"where: expected condition to be a boolean tensor, got dtype {cond.dtype}")
         self.cond, self.shapes = cond, (a.shape, b.shape)
         try:
             return xp_of(a).where(cond, a, b)
@@ -206,7 +210,11 @@ class ReLU(Function):
 
 
 class Clamp(Function):
+    """clip to [min, max], either bound optional but not both (as torch); min > max gives max."""
+
     def forward(self, x, min=None, max=None):
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
         xp = xp_of(x)
         self.mask = xp.ones(x.shape, dtype=bool)
         if min is not None:

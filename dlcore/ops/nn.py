@@ -74,10 +74,12 @@ def _rows(x, axis):
 
 
 class LogSoftmax(Function):
+    """log_softmax over one axis. A 0-d input is one row of one class (its result is 0); an empty
+    input gives an empty result."""
+
     def forward(self, x, axis=-1):
-        if x.ndim == 0:
-            raise ValueError("log_softmax: input must have at least one dimension")
-        self.axis = check_axis("log_softmax", axis, x.ndim)
+        self.axis, self.shape = check_axis("log_softmax", axis, x.ndim), x.shape
+        x = x.reshape(1) if x.ndim == 0 else x
         x2, moved_shape = _rows(x, self.axis)
         if has_kernel_dtype(x2):
             y2 = xp_of(x2).empty_like(x2)
@@ -87,31 +89,37 @@ class LogSoftmax(Function):
             m = x2.max(axis=1, keepdims=True)
             y2 = x2 - m - xp.log(xp.exp(x2 - m).sum(axis=1, keepdims=True))
         self.y2, self.moved_shape = y2, moved_shape
-        return xp_of(x).moveaxis(y2.reshape(moved_shape), -1, self.axis)
+        return xp_of(x).moveaxis(y2.reshape(moved_shape), -1, self.axis).reshape(self.shape)
 
     def backward(self, g):
         xp = xp_of(g)
+        g = g.reshape(1) if g.ndim == 0 else g
         g2 = xp.ascontiguousarray(xp.moveaxis(g, self.axis, -1).reshape(self.y2.shape))
         if has_kernel_dtype(g2, self.y2):
             dx2 = xp.empty_like(g2)
             backend.kernels(g2).log_softmax_backward(dx2, g2, self.y2)
         else:
             dx2 = g2 - xp.exp(self.y2) * g2.sum(axis=1, keepdims=True)
-        return (xp.moveaxis(dx2.reshape(self.moved_shape), -1, self.axis),)
+        return (xp.moveaxis(dx2.reshape(self.moved_shape), -1, self.axis).reshape(self.shape),)
 
 
 class Softmax(Function):
+    """softmax over one axis. A 0-d input is one class (its result is 1); an empty input gives an
+    empty result."""
+
     def forward(self, x, axis=-1):
-        if x.ndim == 0:
-            raise ValueError("softmax: input must have at least one dimension")
-        xp, axis = xp_of(x), check_axis("softmax", axis, x.ndim)
-        m = x.max(axis=axis, keepdims=True)
+        xp, self.axis = xp_of(x), check_axis("softmax", axis, x.ndim)
+        if x.size == 0:
+            self.y = xp.empty_like(x)
+            return self.y
+        m = x.max(axis=self.axis if x.ndim else None, keepdims=True)
         e = xp.exp(x - m)
-        self.y, self.axis = e / e.sum(axis=axis, keepdims=True), axis
+        self.y = e / e.sum(axis=self.axis if x.ndim else None, keepdims=True)
         return self.y
 
     def backward(self, g):
-        return (self.y * (g - (g * self.y).sum(axis=self.axis, keepdims=True)),)
+        axis = self.axis if g.ndim else None
+        return (self.y * (g - (g * self.y).sum(axis=axis, keepdims=True)),)
 
 
 class CrossEntropy(Function):

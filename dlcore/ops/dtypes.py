@@ -1,0 +1,61 @@
+"""The dtype rules of torch, over arrays, in one place: what data a tensor may hold, the default
+dtypes of Python values, and the dtype an op computes in (dlcore.tensor.promote applies them).
+
+Categories rank bool < integer < floating < complex. Python numbers default to int64 / float32
+(torch's default dtype); numpy arrays keep their dtype.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}  # dtype kind -> category; other kinds: not numeric
+_DEFAULT = {1: np.dtype(np.int64), 2: np.dtype(np.float32), 3: np.dtype(np.complex64)}
+
+
+def default_dtype(arr: np.ndarray) -> np.ndarray:
+    """torch's defaults for data given as Python numbers: float64 -> float32, other ints -> int64."""
+    if arr.dtype == np.float64:
+        return arr.astype(np.float32)
+    if arr.dtype.kind in "iu" and arr.dtype != np.int64:
+        return arr.astype(np.int64)
+    return arr
+
+
+def as_array(value, op: str = "tensor", default_dtypes: bool = True):
+    """The array a tensor holds for `value`: numpy/CuPy arrays as they are, numpy scalars as 0-d
+    arrays, Python numbers/bools/sequences with torch's default dtypes when default_dtypes.
+    Anything not numeric (str, None, other objects) is a TypeError naming op, as torch."""
+    if isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
+        arr = value
+    elif isinstance(value, np.generic) or not default_dtypes:
+        arr = np.asarray(value)
+    else:
+        arr = default_dtype(np.asarray(value))
+    if arr.dtype.kind not in CATEGORY:
+        got = type(value).__name__
+        if isinstance(value, (list, tuple, np.ndarray)):
+            got += f" of dtype {arr.dtype}"
+        what = "data" if op == "tensor" else "operand"
+        raise TypeError(f"{op}: unsupported {what} type {got}; expected a tensor, a number, a bool "
+                        f"or a (nested) sequence or array of them")
+    return arr
+
+
+def constant_dtype(tensor_dtype, value_dtype) -> np.dtype:
+    """The dtype of a non-tensor operand (Python scalar or array) beside a tensor: the tensor's,
+    unless the value's category ranks higher (a float beside an int tensor), as a Python scalar
+    in torch: then that category's default dtype (int64, float32, complex64)."""
+    category = CATEGORY[np.dtype(value_dtype).kind]
+    if CATEGORY[np.dtype(tensor_dtype).kind] >= category:
+        return np.dtype(tensor_dtype)
+    return _DEFAULT[category]
+
+
+def compute_dtype(dtypes, floating: bool = False):
+    """The floating dtype that integer/bool operands are cast to, or None for no cast: the
+    promoted dtype of the floating operands (int64 + float32 -> float32, where numpy would give
+    float64); with none, float32 (torch's default) when the op's result is always floating."""
+    floats = [d for d in dtypes if d.kind in "fc"]
+    if floats:
+        return np.result_type(*floats)
+    return _DEFAULT[2] if floating else None
