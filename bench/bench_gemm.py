@@ -3,13 +3,13 @@ the same operands, one benchmark group per shape and thread count. Shapes: squar
 the digits/MNIST Linear forward (64x784 @ 784x128) and its x @ W.T form (W stored (128, 784)).
 Each library allocates its result, as a user's `a @ b` does. extra_info["max_rel_err"]: the
 result's first 64 rows against float64 (rel_err of dlcore/reference.py)."""
+
 import numpy as np
 import pytest
 
 import dlcore
 
-SHAPES = [(256, 256, 256, "NN"), (1024, 1024, 1024, "NN"), (64, 784, 128, "NN"),
-          (64, 784, 128, "NT")]
+SHAPES = [(256, 256, 256, "NN"), (1024, 1024, 1024, "NN"), (64, 784, 128, "NN"), (64, 784, 128, "NT")]
 LIBS = ["dlcore", "numpy", "torch"]
 
 

@@ -5,6 +5,7 @@ temporaries) and torch.optim in its fused, foreach and for-loop forms; one bench
 optimizer, parameter layout and thread count. Layouts: one tensor of 1M parameters, and 100
 tensors of 1024 (where per-tensor overhead dominates). Gradients are fixed, so every step does
 the same work. The optimizers come from dlcore.bench.optim (the `dlcore bench optim` suite)."""
+
 import pytest
 
 from dlcore.bench import optim as optim_suite
@@ -22,6 +23,7 @@ def _numpy_step(reference, opt, n, count):
     def step():
         for p, g, st in zip(params, grads, states):
             reference.optimizer_ref(cls, p, g, st, **kw)
+
     return step
 
 
@@ -40,6 +42,7 @@ def bench_optimizer_step(benchmark, threads, opt, layout, lib, reference, reques
         if step is None:
             pytest.skip(f"torch has no {lib} {opt} on this device")
     benchmark.group = f"optim {opt} {layout}, {threads} thread{'s' if threads > 1 else ''}"
-    benchmark.extra_info.update(lib=lib, threads=threads, params=n, tensors=count,
-                                bytes_per_step=optim_suite.OPTS[opt][2] * n)
+    benchmark.extra_info.update(
+        lib=lib, threads=threads, params=n, tensors=count, bytes_per_step=optim_suite.OPTS[opt][2] * n
+    )
     benchmark(step)

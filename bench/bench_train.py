@@ -5,6 +5,7 @@ dlcore/bench/train_mlp.py): the digits MLPs 64-512-10 (Adam) and 64-128-10 (SGD 
 TARGETS.md's 784-128-10 on 60,000 synthetic samples (SGD momentum; about a second per epoch, so
 3 rounds). numpy has no training loop to compare. extra_info["first_loss_rel_err"]: the first
 batch's loss at the shared initialisation against a float64 numpy forward pass."""
+
 import pytest
 
 from dlcore.bench import train_mlp

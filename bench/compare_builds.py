@@ -18,6 +18,7 @@ hit all of them alike. A sample is the calling thread's CPU time at 1 thread, wa
 Reported per case: each build's fastest and median microseconds per call, and the median over
 rounds of before time / after time within the round ("paired", > 1: the later build is faster).
 """
+
 import argparse
 import json
 import os
@@ -27,12 +28,27 @@ import sys
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-GEMM = ("64x64x64", "256x256x256", "512x512x512", "1024x1024x1024", "64x784x128",
-        "256x2048x512", "1024x1024x1024:TN", "32x784x10")
-OPTIM = ("sgd:1000", "sgd_momentum:1000000", "adam:1000", "adam:1000000", "adamw:1000000",
-         "adagrad:1000000", "rmsprop:1000000")
+GEMM = (
+    "64x64x64",
+    "256x256x256",
+    "512x512x512",
+    "1024x1024x1024",
+    "64x784x128",
+    "256x2048x512",
+    "1024x1024x1024:TN",
+    "32x784x10",
+)
+OPTIM = (
+    "sgd:1000",
+    "sgd_momentum:1000000",
+    "adam:1000",
+    "adam:1000000",
+    "adamw:1000000",
+    "adagrad:1000000",
+    "rmsprop:1000000",
+)
 
-_WORKER = r'''
+_WORKER = r"""
 import importlib.machinery, importlib.util, json, os, sys, time
 so, tree, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
 sys.path.insert(0, tree)
@@ -93,7 +109,7 @@ for line in sys.stdin:
         print(json.dumps({"inner": inner}), flush=True)
     else:
         print(json.dumps({"s": sample(fn, inner)}), flush=True)
-'''
+"""
 
 
 class Worker:
@@ -104,9 +120,15 @@ class Worker:
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = str(threads)
         env.pop("PYTHONPATH", None)
-        self.proc = subprocess.Popen([sys.executable, "-c", _WORKER, so, tree, str(threads)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                     bufsize=1, cwd=tree, env=env)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _WORKER, so, tree, str(threads)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            cwd=tree,
+            env=env,
+        )
         self._read()
 
     def _read(self):
@@ -142,8 +164,10 @@ def main(argv=None):
     names = [f"b{i}" for i in range(len(builds))]
     workers = [Worker(so, tree, args.threads) for so, tree in builds]
     cases = [f"gemm {s}" for s in args.gemm] + [f"optim {s}" for s in args.optim]
-    print(f"# {args.threads} thread(s), {args.rounds} rounds, "
-          f"{'thread CPU time' if args.threads == 1 else 'wall time'}")
+    print(
+        f"# {args.threads} thread(s), {args.rounds} rounds, "
+        f"{'thread CPU time' if args.threads == 1 else 'wall time'}"
+    )
     for name, (so, tree) in zip(names, builds):
         print(f"# {name}: {so} with the Python tree {tree}")
     head = " | ".join(f"{n} us (fastest / median)" for n in names)
@@ -157,12 +181,11 @@ def main(argv=None):
             times = [[] for _ in workers]
             for r in range(args.rounds):
                 order = list(range(len(workers)))
-                order = order[r % len(order):] + order[:r % len(order)]
+                order = order[r % len(order) :] + order[: r % len(order)]
                 for i in order:
                     times[i].append(workers[i].request(op="sample")["s"])
             cells = [f"{min(t) * 1e6:.1f} / {statistics.median(t) * 1e6:.1f}" for t in times]
-            ratios = [f"{statistics.median(a / b for a, b in zip(times[0], t)):.3f}"
-                      for t in times[1:]]
+            ratios = [f"{statistics.median(a / b for a, b in zip(times[0], t)):.3f}" for t in times[1:]]
             print(f"| {case} | " + " | ".join(cells + ratios) + " |", flush=True)
     finally:
         for w in workers:

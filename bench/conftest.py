@@ -7,6 +7,7 @@ checks are the same whichever commit's dlcore is measured. Saved runs
 so --benchmark-compare finds them from anywhere. The dlcore measured is the one `import dlcore`
 finds (with `python -m pytest`, the working directory's tree first), else this tree's; the
 machine_info of saved runs records which."""
+
 import contextlib
 import importlib.util
 import os
@@ -31,8 +32,11 @@ def pytest_configure(config):
 
 
 def pytest_benchmark_update_machine_info(config, machine_info):
-    machine_info["dlcore"] = {"version": dlcore.__version__, "path": os.path.dirname(dlcore.__file__),
-                              "threads_default": dlcore.get_num_threads()}
+    machine_info["dlcore"] = {
+        "version": dlcore.__version__,
+        "path": os.path.dirname(dlcore.__file__),
+        "threads_default": dlcore.get_num_threads(),
+    }
 
 
 def _torch():
@@ -69,6 +73,7 @@ def threads(request):
     torch_before = torch.get_num_threads() if torch is not None else None
     try:
         from threadpoolctl import threadpool_limits
+
         limits = threadpool_limits(n)
     except ImportError:  # numpy's BLAS then keeps its own count (OPENBLAS_NUM_THREADS)
         limits = contextlib.nullcontext()

@@ -4,6 +4,7 @@ Defaults follow torch.autograd.gradcheck (eps=1e-6, atol=1e-5, rtol=1e-3, inputs
 fast_mode compares one random projection v^T J u instead of the full Jacobian. `Function` (the base
 for user-defined differentiable functions) is re-exported here, as torch.autograd.Function.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,7 +38,7 @@ def _analytic_vjp(fn, inputs, v: np.ndarray) -> list:
     for o in outs:
         k = o.numel()
         if o.requires_grad:
-            term = (o * Tensor(v[off:off + k].reshape(o.shape).astype(o.dtype))).sum()
+            term = (o * Tensor(v[off : off + k].reshape(o.shape).astype(o.dtype))).sum()
             total = term if total is None else total + term
         off += k
     if total is not None:
@@ -61,8 +62,15 @@ def _numeric_jvp(fn, inputs, direction: list, eps: float) -> np.ndarray:
     return (plus - minus) / (2 * eps)
 
 
-def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              fast_mode: bool = False, raise_exception: bool = True) -> bool:
+def gradcheck(
+    fn,
+    inputs,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    fast_mode: bool = False,
+    raise_exception: bool = True,
+) -> bool:
     """Check fn's gradients w.r.t. every input Tensor that requires grad (use float64 inputs)."""
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     diff = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
@@ -100,9 +108,11 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
             if bad.any():
                 j, i = np.argwhere(bad)[0]
                 ok = False
-                msg = (f"gradcheck: Jacobian mismatch for input {k} (shape {t.shape}) at output {j}, "
-                       f"element {i}: analytic {ana[k][j, i]!r} vs numeric {num[j, i]!r}; "
-                       f"max abs diff {np.abs(ana[k] - num).max():.3e}")
+                msg = (
+                    f"gradcheck: Jacobian mismatch for input {k} (shape {t.shape}) at output {j}, "
+                    f"element {i}: analytic {ana[k][j, i]!r} vs numeric {num[j, i]!r}; "
+                    f"max abs diff {np.abs(ana[k] - num).max():.3e}"
+                )
                 break
     for t in diff:
         t.grad = None

@@ -5,6 +5,7 @@ file asks `array_module(x)` for the array library and `kernels(x)` for the kerne
 x's device (docs/kernels.md): `_C.cpu`, or the CUDA namespace built here from `_C.cuda` and CuPy.
 `instruments` (gemm tuning knobs and probes) is for bench and tests only.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -130,6 +131,7 @@ def _cuda_kernels():
 def _no_cuda_kernel(name: str, hint: str):
     def missing(*args, **kwargs):
         raise NotImplementedError(f"[{name}] has no CUDA kernel; {hint}")
+
     missing.__name__ = name
     missing.not_implemented = True
     return missing
@@ -145,10 +147,12 @@ class CudaKernels:
     `xp` returns the array module (cupy; a test may pass a stand-in).
     """
 
-    adagrad_step = staticmethod(_no_cuda_kernel(
-        "adagrad_step", "keep the parameters on 'cpu' or use SGD/Adam/AdamW on 'cuda'"))
-    rmsprop_step = staticmethod(_no_cuda_kernel(
-        "rmsprop_step", "keep the parameters on 'cpu' or use SGD/Adam/AdamW on 'cuda'"))
+    adagrad_step = staticmethod(
+        _no_cuda_kernel("adagrad_step", "keep the parameters on 'cpu' or use SGD/Adam/AdamW on 'cuda'")
+    )
+    rmsprop_step = staticmethod(
+        _no_cuda_kernel("rmsprop_step", "keep the parameters on 'cpu' or use SGD/Adam/AdamW on 'cuda'")
+    )
 
     def __init__(self, ext, xp):
         self._ext = ext
@@ -158,8 +162,9 @@ class CudaKernels:
 
     def _arr(self, x, op: str, name: str, float_only: bool = True):
         if is_numpy(x):
-            raise TypeError(f"[{op}] {name} is a cpu array; {op} here runs on cuda arrays "
-                            "(use backend.kernels(x))")
+            raise TypeError(
+                f"[{op}] {name} is a cpu array; {op} here runs on cuda arrays (use backend.kernels(x))"
+            )
         if not hasattr(x, "__cuda_array_interface__"):
             raise TypeError(f"[{op}] {name} must be a CUDA array, got {type(x).__name__}")
         a = self._xp().asarray(x)
@@ -170,11 +175,11 @@ class CudaKernels:
     @staticmethod
     def _like(a, ref, op: str, name: str, ref_name: str) -> None:
         if a.dtype != ref.dtype:
-            raise TypeError(f"[{op}] {ref_name} and {name} must have the same dtype, got "
-                            f"{ref.dtype} and {a.dtype}")
+            raise TypeError(
+                f"[{op}] {ref_name} and {name} must have the same dtype, got {ref.dtype} and {a.dtype}"
+            )
         if a.shape != ref.shape:
-            raise ValueError(f"[{op}] {name} {a.shape} must have the shape of {ref_name} "
-                             f"{ref.shape}")
+            raise ValueError(f"[{op}] {name} {a.shape} must have the shape of {ref_name} {ref.shape}")
 
     @staticmethod
     def _targets(t, n: int, c: int, op: str) -> None:
@@ -191,15 +196,18 @@ class CudaKernels:
         A, B, O = self._arr(a, op, "a"), self._arr(b, op, "b"), self._arr(out, op, "out")
         for X, nx in ((B, "b"), (O, "out")):
             if X.dtype != A.dtype:
-                raise TypeError(f"[{op}] a and {nx} must have the same dtype, got {A.dtype} "
-                                f"and {X.dtype}")
+                raise TypeError(f"[{op}] a and {nx} must have the same dtype, got {A.dtype} and {X.dtype}")
         if O.ndim not in (2, 3) or A.ndim != O.ndim or B.ndim != O.ndim:
-            raise ValueError(f"[{op}] a {A.shape}, b {B.shape} and out {O.shape} must all be "
-                             "2-D or all 3-D")
-        if A.shape[:-1] + B.shape[-1:] != O.shape or A.shape[-1] != B.shape[-2] or \
-                A.shape[:-2] != B.shape[:-2]:
-            raise ValueError(f"[{op}] shapes a {A.shape} @ b {B.shape} -> out {O.shape} do not "
-                             "match: need a (m, k), b (k, n), out (m, n)")
+            raise ValueError(f"[{op}] a {A.shape}, b {B.shape} and out {O.shape} must all be 2-D or all 3-D")
+        if (
+            A.shape[:-1] + B.shape[-1:] != O.shape
+            or A.shape[-1] != B.shape[-2]
+            or A.shape[:-2] != B.shape[:-2]
+        ):
+            raise ValueError(
+                f"[{op}] shapes a {A.shape} @ b {B.shape} -> out {O.shape} do not "
+                "match: need a (m, k), b (k, n), out (m, n)"
+            )
         r = self._xp().matmul(A, B)
         if alpha != 1.0:
             r *= alpha
@@ -317,6 +325,7 @@ def cpu_model() -> str:
     except OSError:
         pass
     import platform
+
     return platform.processor() or platform.machine()
 
 

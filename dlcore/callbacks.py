@@ -4,13 +4,15 @@ Keras hook names (on_train_begin/end, on_epoch_begin/end, on_batch_end); fit giv
 callback `model`, `optimizer`, `scheduler`, `history`. Setting `self.stop_training = True`
 ends fit after the current epoch.
 """
+
 from __future__ import annotations
 
 import csv
 import json
 import math
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .checkpoint import save_checkpoint
 
@@ -75,8 +77,10 @@ class _Monitor:
 
     def value(self, logs: dict) -> float:
         if self.monitor not in logs:
-            raise KeyError(f"monitored quantity {self.monitor!r} is not logged; logged: "
-                           f"{sorted(logs)} (val_* needs a val_loader)")
+            raise KeyError(
+                f"monitored quantity {self.monitor!r} is not logged; logged: "
+                f"{sorted(logs)} (val_* needs a val_loader)"
+            )
         return float(logs[self.monitor])
 
     def improved(self, v: float) -> bool:
@@ -105,8 +109,14 @@ class EarlyStopping(Callback):
             (and at the end of training).
     """
 
-    def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0,
-                 mode: str = "auto", restore_best_weights: bool = False) -> None:
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 0,
+        min_delta: float = 0.0,
+        mode: str = "auto",
+        restore_best_weights: bool = False,
+    ) -> None:
         if int(patience) != patience or patience < 0:
             raise ValueError(f"patience must be a non-negative integer, got {patience}")
         self.patience, self.restore_best_weights = int(patience), restore_best_weights
@@ -147,8 +157,14 @@ class ModelCheckpoint(Callback):
         save_best_only: save only when `monitor` improved.
     """
 
-    def __init__(self, path: str | os.PathLike, monitor: str = "val_loss",
-                 save_best_only: bool = False, mode: str = "auto", min_delta: float = 0.0) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        monitor: str = "val_loss",
+        save_best_only: bool = False,
+        mode: str = "auto",
+        min_delta: float = 0.0,
+    ) -> None:
         self.path, self.save_best_only = str(path), save_best_only
         self._args = (monitor, mode, min_delta)
         self.saved: list[str] = []
@@ -164,9 +180,14 @@ class ModelCheckpoint(Callback):
             self._m.best = v
         path = self.path.format(epoch=epoch + 1, **logs)
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        save_checkpoint(path, model=self.model, optimizer=self.optimizer,
-                        scheduler=self.scheduler, epoch=epoch,
-                        extra={"logs": {k: float(v) for k, v in logs.items()}})
+        save_checkpoint(
+            path,
+            model=self.model,
+            optimizer=self.optimizer,
+            scheduler=self.scheduler,
+            epoch=epoch,
+            extra={"logs": {k: float(v) for k, v in logs.items()}},
+        )
         self.saved.append(path)
 
 

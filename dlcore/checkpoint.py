@@ -4,6 +4,7 @@ dlcore.save file (safetensors + JSON metadata, written atomically).
 load_checkpoint restores all of them or none: it snapshots the current states, loads, and on
 any error (mismatched model, optimizer or schedule) puts the snapshots back and re-raises.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,16 +15,20 @@ from .serialization import load, save
 KIND = "dlcore-checkpoint"
 
 
-def save_checkpoint(path, model=None, optimizer=None, scheduler=None, epoch=None,
-                    extra=None) -> None:
+def save_checkpoint(path, model=None, optimizer=None, scheduler=None, epoch=None, extra=None) -> None:
     """Write a checkpoint to path atomically (a crash mid-save keeps the previous file)."""
-    ckpt = {"kind": KIND, "epoch": epoch, "rng": _random.get_rng_state(), "extra": extra,
-            "model": None if model is None else dict(model.state_dict()),
-            "model_class": None if model is None else type(model).__name__,
-            "optimizer": None if optimizer is None else optimizer.state_dict(),
-            "optimizer_class": None if optimizer is None else type(optimizer).__name__,
-            "scheduler": None if scheduler is None else scheduler.state_dict(),
-            "scheduler_class": None if scheduler is None else type(scheduler).__name__}
+    ckpt = {
+        "kind": KIND,
+        "epoch": epoch,
+        "rng": _random.get_rng_state(),
+        "extra": extra,
+        "model": None if model is None else dict(model.state_dict()),
+        "model_class": None if model is None else type(model).__name__,
+        "optimizer": None if optimizer is None else optimizer.state_dict(),
+        "optimizer_class": None if optimizer is None else type(optimizer).__name__,
+        "scheduler": None if scheduler is None else scheduler.state_dict(),
+        "scheduler_class": None if scheduler is None else type(scheduler).__name__,
+    }
     save(ckpt, path)
 
 
@@ -32,12 +37,10 @@ def _check_class(ckpt, key, obj):
     if obj is not None and ckpt.get(key) is None:
         raise ValueError(f"load_checkpoint: the checkpoint has no {key} state")
     if obj is not None and saved is not None and saved != type(obj).__name__:
-        raise ValueError(f"load_checkpoint: the checkpoint's {key} is a {saved}, not a "
-                         f"{type(obj).__name__}")
+        raise ValueError(f"load_checkpoint: the checkpoint's {key} is a {saved}, not a {type(obj).__name__}")
 
 
-def load_checkpoint(path, model=None, optimizer=None, scheduler=None,
-                    restore_rng: bool = True) -> dict:
+def load_checkpoint(path, model=None, optimizer=None, scheduler=None, restore_rng: bool = True) -> dict:
     """Restore the given objects (and the RNG) from path; returns the checkpoint dict (epoch,
     extra, ...). On a mismatch raises ValueError and leaves every object as it was."""
     if not os.path.exists(path):
@@ -47,8 +50,7 @@ def load_checkpoint(path, model=None, optimizer=None, scheduler=None,
         raise ValueError(f"load_checkpoint: {path} is not a dlcore checkpoint")
     for key, obj in (("model", model), ("optimizer", optimizer), ("scheduler", scheduler)):
         _check_class(ckpt, key, obj)
-    snap_model = (None if model is None
-                  else {k: v.data.copy() for k, v in model.state_dict().items()})
+    snap_model = None if model is None else {k: v.data.copy() for k, v in model.state_dict().items()}
     snap_opt = None if optimizer is None else optimizer.state_dict()
     snap_sched = None if scheduler is None else scheduler.state_dict()
     snap_rng = _random.get_rng_state()

@@ -1,16 +1,17 @@
 """The `dlcore` command: `dlcore tour`, `dlcore info`, `dlcore bench`.
 
-    dlcore tour [--list] [--quick] [--out DIR] [--seed N] [NAME ...]   exit 1 if a criterion fails
-    dlcore info                                                          build and runtime report
-    dlcore bench NAME ... [options]                                      forwards to dlcore.bench
+dlcore tour [--list] [--quick] [--out DIR] [--seed N] [NAME ...]   exit 1 if a criterion fails
+dlcore info                                                          build and runtime report
+dlcore bench NAME ... [options]                                      forwards to dlcore.bench
 """
+
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 
 def _tour(args: argparse.Namespace) -> int:
@@ -20,8 +21,9 @@ def _tour(args: argparse.Namespace) -> int:
         runner.list_entries()
         return 0
     try:
-        return runner.run_entries(args.names, quick=args.quick,
-                                  out_dir=Path(args.out) if args.out else None, seed=args.seed)
+        return runner.run_entries(
+            args.names, quick=args.quick, out_dir=Path(args.out) if args.out else None, seed=args.seed
+        )
     except KeyError as e:
         print(f"dlcore tour: {e.args[0]}", file=sys.stderr)
         return 2
@@ -39,15 +41,29 @@ def info_lines() -> list[str]:
         ("compiler", d.get("compiler", "?")),
         ("isa detected", d.get("isa_detected", "?")),
         ("isa active (kernels chosen)", d.get("isa_active", "?")),
-        ("threads", f"{d.get('threads', '?')}"
-                    + (f" (OMP_NUM_THREADS={omp})" if omp else " (OMP_NUM_THREADS unset)")),
+        (
+            "threads",
+            f"{d.get('threads', '?')}" + (f" (OMP_NUM_THREADS={omp})" if omp else " (OMP_NUM_THREADS unset)"),
+        ),
         ("openmp", "yes" if d.get("openmp") else "no"),
         ("cuda compiled", "yes" if d.get("cuda") else "no"),
         ("cuda devices", d.get("cuda_devices", 0)),
     ]
-    extra = [(k, v) for k, v in d.items() if k not in {
-        "version", "compiler", "isa_detected", "isa_active", "threads", "openmp", "cuda",
-        "cuda_devices"}]
+    extra = [
+        (k, v)
+        for k, v in d.items()
+        if k
+        not in {
+            "version",
+            "compiler",
+            "isa_detected",
+            "isa_active",
+            "threads",
+            "openmp",
+            "cuda",
+            "cuda_devices",
+        }
+    ]
     return [f"{k}: {v}" for k, v in rows + extra]
 
 

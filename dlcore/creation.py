@@ -3,6 +3,7 @@ full, *_like, arange, and the random rand / randn / randint drawn from dlcore.ra
 
 Python floats become float32 and ints int64 (torch's defaults); numpy arrays keep their dtype.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,8 +41,9 @@ def from_dlpack(ext) -> Tensor:
     if isinstance(ext, Tensor):
         return ext
     if not hasattr(ext, "__dlpack__") or not hasattr(ext, "__dlpack_device__"):
-        raise TypeError(f"from_dlpack expects an object with __dlpack__ and __dlpack_device__, "
-                        f"got {type(ext).__name__}")
+        raise TypeError(
+            f"from_dlpack expects an object with __dlpack__ and __dlpack_device__, got {type(ext).__name__}"
+        )
     dev_type = int(ext.__dlpack_device__()[0])
     if dev_type == 1:  # kDLCPU
         return Tensor(np.from_dlpack(ext))

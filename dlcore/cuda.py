@@ -1,4 +1,5 @@
 """dlcore.cuda: whether CUDA kernels were built and a device is present."""
+
 from . import backend
 
 

@@ -6,6 +6,7 @@ Tensor method or ops Function of the same name.
 Composites (losses, minimum, nll_loss) are built from those primitives and have no backward of
 their own.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,6 +21,7 @@ def _tensor(x, op: str) -> Tensor:
 
 
 # ---- elementwise -----------------------------------------------------------------------------
+
 
 def add(a, b) -> Tensor:
     return apply(ops.Add, *promote(a, b, op="add"))
@@ -50,14 +52,36 @@ def getitem(x: Tensor, idx) -> Tensor:
     return _tensor(x, "getitem")[idx]
 
 
-def neg(x): return -_tensor(x, "neg")
-def exp(x): return _tensor(x, "exp").exp()
-def log(x): return _tensor(x, "log").log()
-def sqrt(x): return _tensor(x, "sqrt").sqrt()
-def abs(x): return _tensor(x, "abs").abs()
-def tanh(x): return _tensor(x, "tanh").tanh()
-def sigmoid(x): return _tensor(x, "sigmoid").sigmoid()
-def relu(x): return _tensor(x, "relu").relu()
+def neg(x):
+    return -_tensor(x, "neg")
+
+
+def exp(x):
+    return _tensor(x, "exp").exp()
+
+
+def log(x):
+    return _tensor(x, "log").log()
+
+
+def sqrt(x):
+    return _tensor(x, "sqrt").sqrt()
+
+
+def abs(x):
+    return _tensor(x, "abs").abs()
+
+
+def tanh(x):
+    return _tensor(x, "tanh").tanh()
+
+
+def sigmoid(x):
+    return _tensor(x, "sigmoid").sigmoid()
+
+
+def relu(x):
+    return _tensor(x, "relu").relu()
 
 
 def clamp(x: Tensor, min=None, max=None) -> Tensor:
@@ -80,6 +104,7 @@ def where(cond, a, b) -> Tensor:
 
 
 # ---- reductions and shape --------------------------------------------------------------------
+
 
 def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     return _tensor(x, "sum").sum(dim, keepdim)
@@ -139,6 +164,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
 
 # ---- neural-network functions ----------------------------------------------------------------
 
+
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     return _tensor(x, "log_softmax").log_softmax(dim)
 
@@ -197,8 +223,10 @@ def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
 
 def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     if not delta > 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta} "
-                         f"(huber_loss does not support non-positive values for delta)")
+        raise ValueError(
+            f"huber_loss: delta must be positive, got {delta} "
+            f"(huber_loss does not support non-positive values for delta)"
+        )
     target = as_tensor_like(target, (input, target))
     _check_same_shape(input, target, "huber_loss")
     a = abs(input - target)
@@ -224,12 +252,15 @@ def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
 def nll_loss(log_probs: Tensor, target, reduction: str = "mean") -> Tensor:
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if log_probs.ndim != 2 or t.shape != (log_probs.shape[0],):
-        raise ValueError(f"nll_loss: expected input (N, C) and target (N,), "
-                         f"got {log_probs.shape} and {t.shape}")
+        raise ValueError(
+            f"nll_loss: expected input (N, C) and target (N,), got {log_probs.shape} and {t.shape}"
+        )
     if t.dtype.kind not in "iu":
         raise TypeError(f"nll_loss: target must be integer class indices, got {t.dtype}")
     if t.size and (int(t.min()) < 0 or int(t.max()) >= log_probs.shape[1]):
-        raise ValueError(f"nll_loss: targets must lie in [0, {log_probs.shape[1]}), got values "
-                         f"in [{int(t.min())}, {int(t.max())}]")
+        raise ValueError(
+            f"nll_loss: targets must lie in [0, {log_probs.shape[1]}), got values "
+            f"in [{int(t.min())}, {int(t.max())}]"
+        )
     picked = log_probs[np.arange(log_probs.shape[0]), t]
     return _reduce(-picked, reduction, "nll_loss")

@@ -4,6 +4,7 @@ Nodes are tensors, seen only through four members: `requires_grad`, `_ctx` (the 
 that produced the node, None for leaves), `_retain` (retain_grad() was called) and
 `_accumulate(g)` (add g into .grad). Recording nodes is dlcore.tensor.apply's job.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -75,7 +76,8 @@ def topological_order(root) -> list:
                 raise RuntimeError(
                     f"backward(): trying to backward through the graph a second time (through "
                     f"{type(node._ctx).__name__}); its saved values were freed by the first "
-                    f"backward(). Pass retain_graph=True to the first call to keep them")
+                    f"backward(). Pass retain_graph=True to the first call to keep them"
+                )
             for p in node._ctx.parents:
                 if p.requires_grad and id(p) not in visited:
                     stack.append((p, False))

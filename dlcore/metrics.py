@@ -3,6 +3,7 @@
 fit/evaluate average a metric over batches weighted by batch size, which is exact for these
 per-sample means. Names accepted by `get_metric`: accuracy, mse, mae.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Union
@@ -27,22 +28,19 @@ def accuracy(output: np.ndarray, target: np.ndarray) -> float:
         pred = (output.reshape(len(output), -1)[:, 0] > 0).astype(np.int64)
         target = target.reshape(len(target), -1)[:, 0]
     if pred.shape != target.shape:
-        raise ValueError(f"[accuracy] output shape {output.shape} does not match target shape "
-                         f"{target.shape}")
+        raise ValueError(f"[accuracy] output shape {output.shape} does not match target shape {target.shape}")
     return float(np.mean(pred == target))
 
 
 def mse(output: np.ndarray, target: np.ndarray) -> float:
     """Mean squared error over all elements (shapes must match)."""
-    d = np.asarray(output, dtype=np.float64) - np.asarray(target, dtype=np.float64).reshape(
-        np.shape(output))
+    d = np.asarray(output, dtype=np.float64) - np.asarray(target, dtype=np.float64).reshape(np.shape(output))
     return float(np.mean(d * d))
 
 
 def mae(output: np.ndarray, target: np.ndarray) -> float:
     """Mean absolute error over all elements (shapes must match)."""
-    d = np.asarray(output, dtype=np.float64) - np.asarray(target, dtype=np.float64).reshape(
-        np.shape(output))
+    d = np.asarray(output, dtype=np.float64) - np.asarray(target, dtype=np.float64).reshape(np.shape(output))
     return float(np.mean(np.abs(d)))
 
 

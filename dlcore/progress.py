@@ -3,6 +3,7 @@
 verbose=0: nothing; 1: a bar per epoch when stderr is a TTY, nothing otherwise;
 2: one summary line per epoch on stderr (also for logs).
 """
+
 from __future__ import annotations
 
 import sys
@@ -18,8 +19,7 @@ def _is_tty(stream: Any) -> bool:
 
 
 def format_logs(logs: dict) -> str:
-    return " - ".join(f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}"
-                      for k, v in logs.items())
+    return " - ".join(f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}" for k, v in logs.items())
 
 
 class EpochProgress:
@@ -33,8 +33,14 @@ class EpochProgress:
         if verbose == 1 and _is_tty(self.stream):
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=total, desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
-                            file=self.stream, leave=False, dynamic_ncols=True)
+            self.bar = tqdm(
+                total=total,
+                desc=f"epoch {epoch + 1}/{epochs}",
+                unit="batch",
+                file=self.stream,
+                leave=False,
+                dynamic_ncols=True,
+            )
 
     @property
     def samples_per_s(self) -> float:
@@ -44,12 +50,15 @@ class EpochProgress:
         self.samples += n
         if self.bar is not None:
             self.bar.update(1)
-            self.bar.set_postfix(loss=f"{loss:.4g}", samples_s=f"{self.samples_per_s:.0f}",
-                                 refresh=False)
+            self.bar.set_postfix(loss=f"{loss:.4g}", samples_s=f"{self.samples_per_s:.0f}", refresh=False)
 
     def close(self, logs: dict) -> None:
         if self.bar is not None:
             self.bar.close()
         if self.verbose >= 2 or (self.bar is not None):
-            print(f"epoch {self.epoch + 1}/{self.epochs} - {format_logs(logs)} - "
-                  f"{self.samples_per_s:.0f} samples/s", file=self.stream, flush=True)
+            print(
+                f"epoch {self.epoch + 1}/{self.epochs} - {format_logs(logs)} - "
+                f"{self.samples_per_s:.0f} samples/s",
+                file=self.stream,
+                flush=True,
+            )

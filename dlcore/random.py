@@ -2,6 +2,7 @@
 
 `manual_seed(s)` makes runs reproducible; get/set_rng_state save and restore it (checkpoints).
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -7,6 +7,7 @@ adam_ref; AdamW is adam_ref(decoupled=True)), Eve's Algorithm 1 (Koushik & Hayas
 dlcore/torch class name. Each `*_ref` updates p and the arrays of the dict `state` in place.
 Plain numpy: imports nothing from dlcore, so it can never share a bug with what it checks.
 """
+
 import numpy as np
 
 # ---- kernels ------------------------------------------------------------------------------------
@@ -53,8 +54,7 @@ def rel_err(out, ref, scale=None):
 # ---- optimizers (torch.optim semantics, one step, in place) -------------------------------------
 
 
-def sgd_ref(p, g, state, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
-            maximize=False):
+def sgd_ref(p, g, state, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False):
     g = -g if maximize else g
     if weight_decay:
         g = g + weight_decay * p
@@ -68,8 +68,17 @@ def sgd_ref(p, g, state, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nest
     p -= lr * g
 
 
-def adagrad_ref(p, g, state, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
-                initial_accumulator_value=0.0, eps=1e-10, maximize=False):
+def adagrad_ref(
+    p,
+    g,
+    state,
+    lr=1e-2,
+    lr_decay=0.0,
+    weight_decay=0.0,
+    initial_accumulator_value=0.0,
+    eps=1e-10,
+    maximize=False,
+):
     if "sum" not in state:
         state["sum"] = np.full_like(p, initial_accumulator_value)
         state["step"] = 0
@@ -82,8 +91,9 @@ def adagrad_ref(p, g, state, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
     p -= clr * g / (np.sqrt(state["sum"]) + eps)
 
 
-def rmsprop_ref(p, g, state, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                centered=False, maximize=False):
+def rmsprop_ref(
+    p, g, state, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False, maximize=False
+):
     if "square_avg" not in state:
         state["square_avg"] = np.zeros_like(p)
         state["grad_avg"] = np.zeros_like(p)
@@ -104,8 +114,19 @@ def rmsprop_ref(p, g, state, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, mo
         p -= lr * g / avg
 
 
-def adam_ref(p, g, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-             amsgrad=False, maximize=False, decoupled=False, lr_divisor=1.0):
+def adam_ref(
+    p,
+    g,
+    state,
+    lr=1e-3,
+    betas=(0.9, 0.999),
+    eps=1e-8,
+    weight_decay=0.0,
+    amsgrad=False,
+    maximize=False,
+    decoupled=False,
+    lr_divisor=1.0,
+):
     """Adam; decoupled=True is AdamW; the step is lr / lr_divisor (Eve's d_t)."""
     b1, b2 = betas
     if "exp_avg" not in state:
@@ -125,8 +146,8 @@ def adam_ref(p, g, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.
     v = state["exp_avg_sq"] = b2 * state["exp_avg_sq"] + (1 - b2) * g * g
     if amsgrad:
         v = state["max_exp_avg_sq"] = np.maximum(state["max_exp_avg_sq"], v)
-    m_hat = m / (1 - b1 ** t)
-    v_hat = v / (1 - b2 ** t)
+    m_hat = m / (1 - b1**t)
+    v_hat = v / (1 - b2**t)
     p -= lr_t * m_hat / (np.sqrt(v_hat) + eps)
 
 
@@ -170,5 +191,7 @@ def optimizer_ref(name, p, g, state, **cfg):
     elif name == "AdamW":
         adam_ref(p, g, state, decoupled=True, **{"weight_decay": 1e-2, **cfg})
     else:
-        raise ValueError(f"optimizer_ref: no reference for optimizer {name!r}; expected one of "
-                         "SGD, Adagrad, RMSprop, Adam, AdamW")
+        raise ValueError(
+            f"optimizer_ref: no reference for optimizer {name!r}; expected one of "
+            "SGD, Adagrad, RMSprop, Adam, AdamW"
+        )

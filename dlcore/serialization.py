@@ -7,6 +7,7 @@ Writes are atomic: the bytes go to a temporary file in the same directory, which
 fsync'ed and renamed over the target (then the directory is fsync'ed). A crash or an exception
 mid-save leaves the previous file intact; only a stray temporary file may remain.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,16 +42,19 @@ def _encode(obj, arrays: dict):
         items = []
         for k, v in obj.items():
             if not isinstance(k, (str, int, float, bool, type(None))):
-                raise TypeError(f"dlcore.save: dict keys must be str, int, float, bool or None, "
-                                f"got {type(k).__name__}")
+                raise TypeError(
+                    f"dlcore.save: dict keys must be str, int, float, bool or None, got {type(k).__name__}"
+                )
             items.append([k, _encode(v, arrays)])
         return {"__items__": items}
     if isinstance(obj, (list, tuple)):
         enc = [_encode(v, arrays) for v in obj]
         return {"__tuple__": enc} if isinstance(obj, tuple) else enc
-    raise TypeError(f"dlcore.save: cannot save an object of type {type(obj).__name__} "
-                    "(supported: Tensor, numpy array, dict, list, tuple, str, int, float, bool, "
-                    "None)")
+    raise TypeError(
+        f"dlcore.save: cannot save an object of type {type(obj).__name__} "
+        "(supported: Tensor, numpy array, dict, list, tuple, str, int, float, bool, "
+        "None)"
+    )
 
 
 def _decode(obj, arrays: dict):
@@ -75,10 +79,14 @@ def _decode(obj, arrays: dict):
 def dumps(obj) -> bytes:
     """The bytes dlcore.save writes for obj."""
     from safetensors.numpy import save as st_save
+
     arrays: dict = {}
     tree = _encode(obj, arrays)
-    meta = {"format": FORMAT, "version": str(VERSION),
-            "dlcore": json.dumps(tree, allow_nan=True, separators=(",", ":"))}
+    meta = {
+        "format": FORMAT,
+        "version": str(VERSION),
+        "dlcore": json.dumps(tree, allow_nan=True, separators=(",", ":")),
+    }
     return st_save(arrays, metadata=meta)
 
 
@@ -90,8 +98,7 @@ def atomic_write(path, data: bytes) -> None:
     """Write data to path atomically (temporary file, fsync, rename, fsync of the directory)."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                               dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
             _write_bytes(f, data)
@@ -123,22 +130,26 @@ def save(obj, path) -> None:
 
 def loads(data: bytes):
     from safetensors.numpy import load as st_load
+
     if len(data) < 8:
         raise ValueError("dlcore.load: the file is truncated (no safetensors header)")
     (n,) = struct.unpack("<Q", data[:8])
     if 8 + n > len(data):
         raise ValueError("dlcore.load: the file is truncated (header longer than the file)")
     try:
-        header = json.loads(data[8:8 + n])
+        header = json.loads(data[8 : 8 + n])
     except ValueError as e:
         raise ValueError(f"dlcore.load: corrupt safetensors header ({e})") from None
     meta = header.get("__metadata__") or {}
     if meta.get("format") != FORMAT or "dlcore" not in meta:
-        raise ValueError("dlcore.load: not a file written by dlcore.save (no dlcore metadata); "
-                         "use safetensors directly for plain safetensors files")
+        raise ValueError(
+            "dlcore.load: not a file written by dlcore.save (no dlcore metadata); "
+            "use safetensors directly for plain safetensors files"
+        )
     if int(meta.get("version", 0)) > VERSION:
-        raise ValueError(f"dlcore.load: file format version {meta['version']} is newer than "
-                         f"this dlcore ({VERSION})")
+        raise ValueError(
+            f"dlcore.load: file format version {meta['version']} is newer than this dlcore ({VERSION})"
+        )
     try:
         arrays = st_load(data)
     except Exception as e:  # safetensors raises its own error type on truncated data

@@ -3,10 +3,12 @@
 `summary(model, input_size=(1, 64))` runs one forward pass in eval mode under no_grad (the
 model's mode is restored) and records the output shape of every sub-module it calls.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -31,9 +33,12 @@ class Summary:
         fmt = f"{{:<{w[0]}}}  {{:<{w[1]}}}  {{:>{w[2]}}}"
         out = [f"Model: {self.model_name}", line, fmt.format(*head), line]
         out += [fmt.format(*r) for r in body]
-        out += [line, f"Total params: {self.total_params:,}",
-                f"Trainable params: {self.trainable_params:,}",
-                f"Non-trainable params: {self.total_params - self.trainable_params:,}"]
+        out += [
+            line,
+            f"Total params: {self.total_params:,}",
+            f"Trainable params: {self.trainable_params:,}",
+            f"Non-trainable params: {self.total_params - self.trainable_params:,}",
+        ]
         return "\n".join(out)
 
 
@@ -45,8 +50,12 @@ def _shape(out: Any) -> str:
     return type(out).__name__
 
 
-def summary(model: Any, input_size: Sequence[int] | Sequence[Sequence[int]] | None = None,
-            example_input: Any = None, dtype: Any = np.float32) -> Summary:
+def summary(
+    model: Any,
+    input_size: Sequence[int] | Sequence[Sequence[int]] | None = None,
+    example_input: Any = None,
+    dtype: Any = np.float32,
+) -> Summary:
     """Summary of `model` for one input.
 
     Args:
@@ -59,17 +68,20 @@ def summary(model: Any, input_size: Sequence[int] | Sequence[Sequence[int]] | No
         Summary; str(summary) is the table. Without an input only parameter counts are filled.
     """
     params = list(model.parameters())
-    s = Summary(type(model).__name__, total_params=sum(p.numel() for p in params),
-                trainable_params=sum(p.numel() for p in params if p.requires_grad))
+    s = Summary(
+        type(model).__name__,
+        total_params=sum(p.numel() for p in params),
+        trainable_params=sum(p.numel() for p in params if p.requires_grad),
+    )
     if example_input is None and input_size is None:
-        s.rows = [(n or "(root)", type(m).__name__, "?", _own(m))
-                  for n, m in model.named_modules() if _own(m) or n]
+        s.rows = [
+            (n or "(root)", type(m).__name__, "?", _own(m)) for n, m in model.named_modules() if _own(m) or n
+        ]
         return s
     if example_input is None:
         sizes = [input_size] if isinstance(input_size[0], int) else list(input_size)
         rng = np.random.default_rng(0)
-        example_input = tuple(from_numpy(rng.standard_normal(tuple(sz)).astype(dtype))
-                              for sz in sizes)
+        example_input = tuple(from_numpy(rng.standard_normal(tuple(sz)).astype(dtype)) for sz in sizes)
     inputs = example_input if isinstance(example_input, (tuple, list)) else (example_input,)
     patched = []
     for name, mod in model.named_modules():

@@ -8,6 +8,7 @@ in one place (`promote`): Python values become constants (non-numeric ones are a
 the op), an integer/bool tensor meeting a float one takes the float's dtype, and ops whose result
 is always floating (exp, log, sqrt, tanh, sigmoid, true division) compute integers in float32.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,15 +28,18 @@ bool_ = np.dtype(np.bool_)
 # ---- the engine's forward half -------------------------------------------------------------
 
 
-def apply(fn_cls, *inputs, **kwargs) -> "Tensor":
+def apply(fn_cls, *inputs, **kwargs) -> Tensor:
     """Run fn_cls().forward on the inputs' arrays; record the node when a gradient is needed.
 
     Non-tensor inputs (Python scalars, arrays) become constants (see as_tensor_like). Integer and
     boolean results (x.long(), comparisons) never join the graph.
     """
     fn = fn_cls()
-    tensors = inputs if all(isinstance(x, Tensor) for x in inputs) else \
-        tuple(as_tensor_like(x, inputs, fn_cls.__name__.lower()) for x in inputs)
+    tensors = (
+        inputs
+        if all(isinstance(x, Tensor) for x in inputs)
+        else tuple(as_tensor_like(x, inputs, fn_cls.__name__.lower()) for x in inputs)
+    )
     fn.needs_input_grad = needs = tuple(t.requires_grad for t in tensors)
     result = Tensor(fn.forward(*[t.data for t in tensors], **kwargs))
     requires = True in needs and is_grad_enabled() and result.data.dtype.kind in "fc"
@@ -52,11 +56,11 @@ class Function(ops.Function):
     `MyFn.apply(*tensors, **kw)`."""
 
     @classmethod
-    def apply(cls, *inputs, **kwargs) -> "Tensor":
+    def apply(cls, *inputs, **kwargs) -> Tensor:
         return apply(cls, *inputs, **kwargs)
 
 
-def as_tensor_like(x, inputs, op: str = "tensor") -> "Tensor":
+def as_tensor_like(x, inputs, op: str = "tensor") -> Tensor:
     """x as an operand of op beside the tensors among `inputs`: a Python/numpy scalar or array
     becomes a constant of dtypes.constant_dtype (the first tensor's, unless x's kind ranks
     higher); with no tensor among inputs, of the default dtypes. Non-numeric x: TypeError."""
@@ -83,7 +87,7 @@ def promote(*operands, op: str, floating: bool = False) -> tuple:
     return tuple(Tensor(t.data.astype(target)) if t.dtype.kind in "iub" else t for t in ts)
 
 
-def power(a, b) -> "Tensor":
+def power(a, b) -> Tensor:
     """a ** b; a scalar exponent of a tensor uses the scalar rule (exact 0 gradient for b == 0)."""
     if isinstance(a, Tensor) and isinstance(b, (int, float, np.number)):
         return apply(ops.PowScalar, promote(a, b, op="pow")[0], p=b)
@@ -147,7 +151,7 @@ class Tensor:
         return self._ctx is None
 
     @property
-    def T(self) -> "Tensor":
+    def T(self) -> Tensor:
         return self.permute(*reversed(range(self.ndim)))
 
     def size(self, dim: int | None = None):
@@ -183,11 +187,11 @@ class Tensor:
     def tolist(self):
         return self.numpy().tolist()
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """A tensor sharing this one's data, cut from the graph."""
         return Tensor(self.data)
 
-    def to(self, device=None, dtype=None) -> "Tensor":
+    def to(self, device=None, dtype=None) -> Tensor:
         if dtype is None and device is not None and not isinstance(device, str):
             device, dtype = None, device
         data = self.data
@@ -199,26 +203,26 @@ class Tensor:
             return self
         return apply(ops.Convert, self, data=data)
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         return self.to(dtype=float32)
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return self.to(dtype=float64)
 
-    def long(self) -> "Tensor":
+    def long(self) -> Tensor:
         return self.to(dtype=int64)
 
-    def cpu(self) -> "Tensor":
+    def cpu(self) -> Tensor:
         return self.to("cpu")
 
-    def cuda(self) -> "Tensor":
+    def cuda(self) -> Tensor:
         return self.to("cuda")
 
-    def clone(self) -> "Tensor":
+    def clone(self) -> Tensor:
         return apply(ops.Clone, self)
 
     # ---- in-place (no graph) ---------------------------------------------------------------
-    def requires_grad_(self, flag: bool = True) -> "Tensor":
+    def requires_grad_(self, flag: bool = True) -> Tensor:
         if flag and self.data.dtype.kind not in "fc":
             raise TypeError(f"only floating-point tensors can require gradients, got {self.dtype}")
         if not self.is_leaf and not flag:
@@ -229,15 +233,15 @@ class Tensor:
     def retain_grad(self) -> None:
         self._retain = True
 
-    def zero_(self) -> "Tensor":
+    def zero_(self) -> Tensor:
         self.data[...] = 0
         return self
 
-    def fill_(self, value) -> "Tensor":
+    def fill_(self, value) -> Tensor:
         self.data[...] = value
         return self
 
-    def copy_(self, src) -> "Tensor":
+    def copy_(self, src) -> Tensor:
         """Copy src's values into this tensor's storage (broadcasting; devices may differ)."""
         src = src.data if isinstance(src, Tensor) else src
         if hasattr(src, "__cuda_array_interface__") or self.device != "cpu":
@@ -245,8 +249,9 @@ class Tensor:
         try:
             self.data[...] = src
         except ValueError:
-            raise ValueError(f"copy_: source of shape {np.shape(src)} does not broadcast "
-                             f"to {self.shape}") from None
+            raise ValueError(
+                f"copy_: source of shape {np.shape(src)} does not broadcast to {self.shape}"
+            ) from None
         return self
 
     # ---- autograd --------------------------------------------------------------------------
@@ -257,14 +262,17 @@ class Tensor:
         xp = backend.array_module(self.data)
         if gradient is None:
             if self.data.size != 1:
-                raise RuntimeError(f"backward(): grad can be implicitly created only for scalar "
-                                   f"outputs, got shape {self.shape}")
+                raise RuntimeError(
+                    f"backward(): grad can be implicitly created only for scalar "
+                    f"outputs, got shape {self.shape}"
+                )
             g = xp.ones_like(self.data)
         else:
             g = gradient.data if isinstance(gradient, Tensor) else xp.asarray(gradient, dtype=self.dtype)
             if tuple(g.shape) != self.shape:
-                raise ValueError(f"backward(): gradient shape {tuple(g.shape)} does not match "
-                                 f"tensor shape {self.shape}")
+                raise ValueError(
+                    f"backward(): gradient shape {tuple(g.shape)} does not match tensor shape {self.shape}"
+                )
         _run_backward(self, g, retain_graph)
 
     def _accumulate(self, g) -> None:
@@ -278,106 +286,159 @@ class Tensor:
             raise RuntimeError(f"grad shape {self.grad.shape} does not match gradient {tuple(g.shape)}")
 
     # ---- arithmetic (dtype promotion as torch: see promote) ---------------------------------
-    def __add__(self, o): return apply(ops.Add, *promote(self, o, op="add"))
-    def __radd__(self, o): return apply(ops.Add, *promote(o, self, op="add"))
-    def __sub__(self, o): return apply(ops.Sub, *promote(self, o, op="sub"))
-    def __rsub__(self, o): return apply(ops.Sub, *promote(o, self, op="sub"))
-    def __mul__(self, o): return apply(ops.Mul, *promote(self, o, op="mul"))
-    def __rmul__(self, o): return apply(ops.Mul, *promote(o, self, op="mul"))
-    def __truediv__(self, o): return apply(ops.Div, *promote(self, o, op="div", floating=True))
-    def __rtruediv__(self, o): return apply(ops.Div, *promote(o, self, op="div", floating=True))
-    def __neg__(self): return apply(ops.Neg, self)
-    def __pow__(self, o): return power(self, o)
-    def __rpow__(self, o): return power(o, self)
-    def __matmul__(self, o): return apply(ops.MatMul, *promote(self, o, op="matmul"))
-    def __rmatmul__(self, o): return apply(ops.MatMul, *promote(o, self, op="matmul"))
-    def __getitem__(self, idx): return apply(ops.GetItem, self, idx=unwrap_index(idx))
+    def __add__(self, o):
+        return apply(ops.Add, *promote(self, o, op="add"))
 
-    def matmul(self, other) -> "Tensor":
+    def __radd__(self, o):
+        return apply(ops.Add, *promote(o, self, op="add"))
+
+    def __sub__(self, o):
+        return apply(ops.Sub, *promote(self, o, op="sub"))
+
+    def __rsub__(self, o):
+        return apply(ops.Sub, *promote(o, self, op="sub"))
+
+    def __mul__(self, o):
+        return apply(ops.Mul, *promote(self, o, op="mul"))
+
+    def __rmul__(self, o):
+        return apply(ops.Mul, *promote(o, self, op="mul"))
+
+    def __truediv__(self, o):
+        return apply(ops.Div, *promote(self, o, op="div", floating=True))
+
+    def __rtruediv__(self, o):
+        return apply(ops.Div, *promote(o, self, op="div", floating=True))
+
+    def __neg__(self):
+        return apply(ops.Neg, self)
+
+    def __pow__(self, o):
+        return power(self, o)
+
+    def __rpow__(self, o):
+        return power(o, self)
+
+    def __matmul__(self, o):
+        return apply(ops.MatMul, *promote(self, o, op="matmul"))
+
+    def __rmatmul__(self, o):
+        return apply(ops.MatMul, *promote(o, self, op="matmul"))
+
+    def __getitem__(self, idx):
+        return apply(ops.GetItem, self, idx=unwrap_index(idx))
+
+    def matmul(self, other) -> Tensor:
         return apply(ops.MatMul, *promote(self, other, op="matmul"))
 
-    def pow(self, exponent) -> "Tensor":
+    def pow(self, exponent) -> Tensor:
         return power(self, exponent)
 
     # ---- elementwise math ------------------------------------------------------------------
-    def exp(self) -> "Tensor": return apply(ops.Exp, *promote(self, op="exp", floating=True))
-    def log(self) -> "Tensor": return apply(ops.Log, *promote(self, op="log", floating=True))
-    def sqrt(self) -> "Tensor": return apply(ops.Sqrt, *promote(self, op="sqrt", floating=True))
-    def abs(self) -> "Tensor": return apply(ops.Abs, self)
-    def tanh(self) -> "Tensor": return apply(ops.Tanh, *promote(self, op="tanh", floating=True))
-    def sigmoid(self) -> "Tensor": return apply(ops.Sigmoid, *promote(self, op="sigmoid", floating=True))
-    def relu(self) -> "Tensor": return apply(ops.ReLU, self)
+    def exp(self) -> Tensor:
+        return apply(ops.Exp, *promote(self, op="exp", floating=True))
 
-    def clamp(self, min=None, max=None) -> "Tensor":
+    def log(self) -> Tensor:
+        return apply(ops.Log, *promote(self, op="log", floating=True))
+
+    def sqrt(self) -> Tensor:
+        return apply(ops.Sqrt, *promote(self, op="sqrt", floating=True))
+
+    def abs(self) -> Tensor:
+        return apply(ops.Abs, self)
+
+    def tanh(self) -> Tensor:
+        return apply(ops.Tanh, *promote(self, op="tanh", floating=True))
+
+    def sigmoid(self) -> Tensor:
+        return apply(ops.Sigmoid, *promote(self, op="sigmoid", floating=True))
+
+    def relu(self) -> Tensor:
+        return apply(ops.ReLU, self)
+
+    def clamp(self, min=None, max=None) -> Tensor:
         return apply(ops.Clamp, self, min=min, max=max)
 
-    def softmax(self, dim: int = -1) -> "Tensor":
+    def softmax(self, dim: int = -1) -> Tensor:
         return apply(ops.Softmax, self, axis=dim)
 
-    def log_softmax(self, dim: int = -1) -> "Tensor":
+    def log_softmax(self, dim: int = -1) -> Tensor:
         return apply(ops.LogSoftmax, self, axis=dim)
 
     # ---- reductions ------------------------------------------------------------------------
-    def sum(self, dim=None, keepdim: bool = False) -> "Tensor":
+    def sum(self, dim=None, keepdim: bool = False) -> Tensor:
         return apply(ops.Sum, self, axis=dim, keepdim=keepdim)
 
-    def mean(self, dim=None, keepdim: bool = False) -> "Tensor":
+    def mean(self, dim=None, keepdim: bool = False) -> Tensor:
         return apply(ops.Mean, self, axis=dim, keepdim=keepdim)
 
-    def max(self, dim=None, keepdim: bool = False) -> "Tensor":
+    def max(self, dim=None, keepdim: bool = False) -> Tensor:
         """Values of the maximum over `dim` (torch.amax semantics)."""
         return apply(ops.Max, self, axis=dim, keepdim=keepdim)
 
-    def argmax(self, dim=None, keepdim: bool = False) -> "Tensor":
+    def argmax(self, dim=None, keepdim: bool = False) -> Tensor:
         """Indices (int64) of the maximum over `dim`, or into the flattened tensor; no gradient."""
         return Tensor(ops.argmax(self.data, dim, keepdim))
 
     # ---- shape -----------------------------------------------------------------------------
-    def reshape(self, *shape) -> "Tensor":
+    def reshape(self, *shape) -> Tensor:
         return apply(ops.Reshape, self, shape=shape_args(shape))
 
-    def view(self, *shape) -> "Tensor":
+    def view(self, *shape) -> Tensor:
         """reshape that never copies (torch.Tensor.view): shares this storage, else ValueError."""
         return apply(ops.Reshape, self, shape=shape_args(shape), view=True)
 
-    def permute(self, *dims) -> "Tensor":
+    def permute(self, *dims) -> Tensor:
         return apply(ops.Permute, self, dims=shape_args(dims))
 
-    def transpose(self, dim0: int, dim1: int) -> "Tensor":
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
         i, j = (ops.check_axis("transpose", d, self.ndim) for d in (dim0, dim1))
         dims = list(range(self.ndim))
         if self.ndim:  # a 0-d tensor takes dims 0 and -1 and is its own transpose
             dims[i], dims[j] = dims[j], dims[i]
         return self.permute(dims)
 
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         if self.ndim == 0:
             return self.reshape((1,))
         s = ops.check_axis("flatten", start_dim, self.ndim)
         e = ops.check_axis("flatten", end_dim, self.ndim)
         if s > e:
-            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
-                             f"for shape {self.shape}")
+            raise ValueError(
+                f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {self.shape}"
+            )
         shape = self.shape
-        return self.reshape(shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
+        return self.reshape(shape[:s] + (int(np.prod(shape[s : e + 1])),) + shape[e + 1 :])
 
-    def unsqueeze(self, dim: int) -> "Tensor":
+    def unsqueeze(self, dim: int) -> Tensor:
         dim = ops.check_axis("unsqueeze", dim, self.ndim + 1)
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
 
-    def squeeze(self, dim=None) -> "Tensor":
+    def squeeze(self, dim=None) -> Tensor:
         """Drop the size-1 dims: all of them, or those among `dim` (an int or a tuple, as torch 2)."""
         axes = range(self.ndim) if dim is None else ops.norm_dims(dim, self.ndim, "squeeze")
         drop = {a for a in axes if self.shape[a] == 1}
         return self.reshape(tuple(s for i, s in enumerate(self.shape) if i not in drop))
 
     # ---- comparisons (no gradient) ---------------------------------------------------------
-    def __lt__(self, o): return _compare(self, o, "less")
-    def __le__(self, o): return _compare(self, o, "less_equal")
-    def __gt__(self, o): return _compare(self, o, "greater")
-    def __ge__(self, o): return _compare(self, o, "greater_equal")
-    def __eq__(self, o): return _compare(self, o, "equal")
-    def __ne__(self, o): return _compare(self, o, "not_equal")
+    def __lt__(self, o):
+        return _compare(self, o, "less")
+
+    def __le__(self, o):
+        return _compare(self, o, "less_equal")
+
+    def __gt__(self, o):
+        return _compare(self, o, "greater")
+
+    def __ge__(self, o):
+        return _compare(self, o, "greater_equal")
+
+    def __eq__(self, o):
+        return _compare(self, o, "equal")
+
+    def __ne__(self, o):
+        return _compare(self, o, "not_equal")
+
     __hash__ = object.__hash__
 
     def __setitem__(self, idx, value):

@@ -3,11 +3,13 @@
 fit switches the model to train mode per epoch and restores the caller's mode at the end;
 evaluate and predict run in eval mode under no_grad. No global state, no trainer classes.
 """
+
 from __future__ import annotations
 
 import inspect
 import time
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -44,8 +46,9 @@ def _split_batch(batch: Any) -> tuple[tuple, Any]:
     """(inputs, target) from a loader batch: (x, y) or (x1, ..., xk, y)."""
     if not isinstance(batch, (tuple, list)) or len(batch) < 2:
         n = len(batch) if hasattr(batch, "__len__") else "?"
-        raise ValueError("fit/evaluate need batches of (inputs..., target); got "
-                         f"{type(batch).__name__} of length {n}")
+        raise ValueError(
+            f"fit/evaluate need batches of (inputs..., target); got {type(batch).__name__} of length {n}"
+        )
     return tuple(batch[:-1]), batch[-1]
 
 
@@ -88,9 +91,11 @@ def _step(optimizer: Any, loss_value: float) -> None:
 def _scheduler_step(scheduler: Any, logs: dict) -> None:
     """Epoch-level scheduler step; schedulers whose step() takes a metric get val_loss/loss."""
     try:
-        params = [p for p in inspect.signature(scheduler.step).parameters.values()
-                  if p.default is inspect.Parameter.empty
-                  and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        params = [
+            p
+            for p in inspect.signature(scheduler.step).parameters.values()
+            if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
     except (TypeError, ValueError):
         params = []
     if params:
@@ -103,9 +108,16 @@ def _batch_size(t: Any) -> int:
     return int(t.shape[0]) if len(t.shape) else 1
 
 
-def train_epoch(model: Any, loss_fn: Any, optimizer: Any, loader: Iterable, metrics: Sequence = (),
-                progress: EpochProgress | None = None, callbacks: CallbackList | None = None,
-                device: Any = None) -> dict[str, float]:
+def train_epoch(
+    model: Any,
+    loss_fn: Any,
+    optimizer: Any,
+    loader: Iterable,
+    metrics: Sequence = (),
+    progress: EpochProgress | None = None,
+    callbacks: CallbackList | None = None,
+    device: Any = None,
+) -> dict[str, float]:
     """One pass over `loader` with a gradient step per batch; returns the epoch's mean logs."""
     meter = _Meter(metrics)
     for i, batch in enumerate(loader):
@@ -126,11 +138,21 @@ def train_epoch(model: Any, loss_fn: Any, optimizer: Any, loader: Iterable, metr
     return meter.result()
 
 
-def fit(model: Any, loss_fn: Any, optimizer: Any, train_loader: Iterable, epochs: int = 1,
-        val_loader: Iterable | None = None, metrics: Sequence = (),
-        callbacks: Sequence[Callback] = (), verbose: int = 1, scheduler: Any = None,
-        device: Any = None, initial_epoch: int = 0,
-        early_stopping: int | None = None) -> History:
+def fit(
+    model: Any,
+    loss_fn: Any,
+    optimizer: Any,
+    train_loader: Iterable,
+    epochs: int = 1,
+    val_loader: Iterable | None = None,
+    metrics: Sequence = (),
+    callbacks: Sequence[Callback] = (),
+    verbose: int = 1,
+    scheduler: Any = None,
+    device: Any = None,
+    initial_epoch: int = 0,
+    early_stopping: int | None = None,
+) -> History:
     """Train `model` for `epochs` passes over `train_loader`.
 
     Args:
@@ -159,8 +181,7 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_loader: Iterable, epochs
     if early_stopping is not None:
         monitor = "val_loss" if val_loader is not None else "loss"
         callbacks = [*callbacks, EarlyStopping(monitor, patience=early_stopping)]
-    cbs = CallbackList(callbacks, model=model, optimizer=optimizer, scheduler=scheduler,
-                       history=history)
+    cbs = CallbackList(callbacks, model=model, optimizer=optimizer, scheduler=scheduler, history=history)
     was_training = getattr(model, "training", True)
     cbs.on_train_begin({})
     try:
@@ -170,11 +191,9 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_loader: Iterable, epochs
             model.train()
             total = len(train_loader) if hasattr(train_loader, "__len__") else None
             progress = EpochProgress(epoch, initial_epoch + int(epochs), total, verbose)
-            logs = train_epoch(model, loss_fn, optimizer, train_loader, metrics, progress, cbs,
-                               device)
+            logs = train_epoch(model, loss_fn, optimizer, train_loader, metrics, progress, cbs, device)
             if val_loader is not None:
-                logs.update(evaluate(model, val_loader, loss_fn, metrics, device=device,
-                                     prefix="val_"))
+                logs.update(evaluate(model, val_loader, loss_fn, metrics, device=device, prefix="val_"))
             if scheduler is not None:
                 _scheduler_step(scheduler, logs)
             progress.close(logs)
@@ -189,8 +208,14 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, train_loader: Iterable, epochs
     return history
 
 
-def evaluate(model: Any, loader: Iterable, loss_fn: Any = None, metrics: Sequence = (),
-             device: Any = None, prefix: str = "") -> dict[str, float]:
+def evaluate(
+    model: Any,
+    loader: Iterable,
+    loss_fn: Any = None,
+    metrics: Sequence = (),
+    device: Any = None,
+    prefix: str = "",
+) -> dict[str, float]:
     """Mean loss and metrics of `model` over `loader`, in eval mode and under no_grad.
 
     The model's previous train/eval mode is restored afterwards. Returns {"loss": ..., name: ...}
@@ -224,7 +249,7 @@ def predict(model: Any, x: Any, batch_size: int = 256, device: Any = None) -> np
     try:
         with no_grad():
             for s in range(0, len(a), batch_size):
-                xb = _to(from_numpy(np.ascontiguousarray(a[s:s + batch_size])), device)
+                xb = _to(from_numpy(np.ascontiguousarray(a[s : s + batch_size])), device)
                 outs.append(_np(model(xb)))
     finally:
         model.train(was_training)

@@ -3,6 +3,7 @@
 Tests marked `@pytest.mark.torch` (or using the `torch` fixture) are skipped cleanly when PyTorch
 is not importable.
 """
+
 import importlib.util
 import os
 import sys
@@ -12,7 +13,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))  # `import reference` from any test file
 
-import dlcore  # noqa: E402
+import dlcore
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 

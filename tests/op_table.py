@@ -8,6 +8,7 @@ negative-stride layouts reach the op as they are) or a torch tensor. Floating ar
 differentiable inputs. This module imports no torch: torch counterparts resolve it when called.
 A new op registers here: an OpInfo in OPS, else test_every_public_op_has_a_table_entry fails.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -19,10 +20,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-from dlcore import reference
 
 import dlcore
 import dlcore.nn.functional as F
+from dlcore import reference
 
 DTYPES = ("float32", "float64")
 
@@ -30,6 +31,7 @@ DTYPES = ("float32", "float64")
 @dataclass(frozen=True)
 class Tol:
     """|dlcore - reference| <= atol + rtol * |reference|, the reference computed in float64."""
+
     rtol: float
     atol: float
 
@@ -54,6 +56,7 @@ class Sample:
 @dataclass
 class BadInput:
     """op(*args, **kwargs) must raise `exc` with a message matching the regex `match`."""
+
     args: tuple
     kwargs: dict
     exc: type
@@ -109,19 +112,23 @@ class Maker:
 
 def _torch(path: str) -> Callable:
     """torch.<path>, resolved at call time."""
+
     def call(*args, **kwargs):
         obj = importlib.import_module("torch")
         for part in path.split("."):
             obj = getattr(obj, part)
         return obj(*args, **kwargs)
+
     call.__name__ = f"torch.{path}"
     return call
 
 
 def _method(name: str) -> Callable:
     """x.<name>(...): the same call for a dlcore and a torch tensor."""
+
     def call(x, *args, **kwargs):
         return getattr(x, name)(*args, **kwargs)
+
     call.__name__ = f"Tensor.{name}"
     return call
 
@@ -139,6 +146,7 @@ def _bad(op: str, *args, exc=ValueError, match=None, desc="", xfail=None, **kwar
 
 
 # ---- elementwise -----------------------------------------------------------------------------
+
 
 def unary_samples(op, dtype, rng):
     m = Maker(op, dtype, rng)
@@ -165,18 +173,38 @@ def binary_samples(op, dtype, rng):
 def binary_bad(name):
     def bad():
         return [
-            _bad(name, _ones(2, 3), _ones(4), match=rf"{name}: shapes \(2, 3\) and \(4,\) do not broadcast",
-                 desc="shapes"),
-            _bad(name, _ones(2, 3), "x", exc=TypeError, match=rf"{name}: unsupported operand type str",
-                 desc="string operand"),
+            _bad(
+                name,
+                _ones(2, 3),
+                _ones(4),
+                match=rf"{name}: shapes \(2, 3\) and \(4,\) do not broadcast",
+                desc="shapes",
+            ),
+            _bad(
+                name,
+                _ones(2, 3),
+                "x",
+                exc=TypeError,
+                match=rf"{name}: unsupported operand type str",
+                desc="string operand",
+            ),
         ]
+
     return bad
 
 
 def unary_bad(name):
     def bad():
-        return [_bad(name, None, exc=TypeError, match=rf"{name}: unsupported operand type NoneType",
-                     desc="None input")]
+        return [
+            _bad(
+                name,
+                None,
+                exc=TypeError,
+                match=rf"{name}: unsupported operand type NoneType",
+                desc="None input",
+            )
+        ]
+
     return bad
 
 
@@ -217,8 +245,14 @@ def clamp_samples(op, dtype, rng):
 
 
 def clamp_bad():
-    return [_bad("clamp", _ones(2, 3), desc="no bound",
-                 match="clamp: at least one of 'min' or 'max' must not be None")]
+    return [
+        _bad(
+            "clamp",
+            _ones(2, 3),
+            desc="no bound",
+            match="clamp: at least one of 'min' or 'max' must not be None",
+        )
+    ]
 
 
 def where_samples(op, dtype, rng):
@@ -231,14 +265,28 @@ def where_samples(op, dtype, rng):
 
 def where_bad():
     return [
-        _bad("where", np.ones((2, 3), bool), _ones(4), _ones(4),
-             match=r"where: shapes \(2, 3\) and \(4,\) and \(4,\) do not broadcast", desc="shapes"),
-        _bad("where", _ones(2, 3), _ones(2, 3), _ones(2, 3), exc=TypeError, desc="float condition",
-             match="where: expected condition to be a boolean tensor, got dtype float32"),
+        _bad(
+            "where",
+            np.ones((2, 3), bool),
+            _ones(4),
+            _ones(4),
+            match=r"where: shapes \(2, 3\) and \(4,\) and \(4,\) do not broadcast",
+            desc="shapes",
+        ),
+        _bad(
+            "where",
+            _ones(2, 3),
+            _ones(2, 3),
+            _ones(2, 3),
+            exc=TypeError,
+            desc="float condition",
+            match="where: expected condition to be a boolean tensor, got dtype float32",
+        ),
     ]
 
 
 # ---- reductions ------------------------------------------------------------------------------
+
 
 def reduce_samples(op, dtype, rng):
     m = Maker(op, dtype, rng)
@@ -265,23 +313,49 @@ def reduce_bad(name):
     def bad():
         out = [
             _bad(name, _ones(2, 3), dim=2, match=rf"{name}: dim 2 is out of range", desc="dim"),
-            _bad(name, _ones(2, 3), dim=(0, 0), match=rf"{name}: dim 0 appears multiple times",
-                 desc="repeated dim"),
-            _bad(name, _ones(2, 3), dim=(1, -1), match=rf"{name}: dim 1 appears multiple times",
-                 desc="same dim, negative"),
-            _bad(name, _ones(), dim=1, match=rf"{name}: dim 1 is out of range .* \[-1, 0\]",
-                 desc="0-d dim 1"),
+            _bad(
+                name,
+                _ones(2, 3),
+                dim=(0, 0),
+                match=rf"{name}: dim 0 appears multiple times",
+                desc="repeated dim",
+            ),
+            _bad(
+                name,
+                _ones(2, 3),
+                dim=(1, -1),
+                match=rf"{name}: dim 1 appears multiple times",
+                desc="same dim, negative",
+            ),
+            _bad(
+                name, _ones(), dim=1, match=rf"{name}: dim 1 is out of range .* \[-1, 0\]", desc="0-d dim 1"
+            ),
         ]
         if name == "max":
-            out.append(_bad(name, _ones(0, 3), match=r"max: cannot reduce an empty tensor of shape \(0, 3\)",
-                            desc="empty"))
-            out.append(_bad(name, _ones(0, 3), dim=0, desc="empty dim",
-                            match=r"max: cannot reduce an empty tensor of shape \(0, 3\) over dim 0"))
+            out.append(
+                _bad(
+                    name,
+                    _ones(0, 3),
+                    match=r"max: cannot reduce an empty tensor of shape \(0, 3\)",
+                    desc="empty",
+                )
+            )
+            out.append(
+                _bad(
+                    name,
+                    _ones(0, 3),
+                    dim=0,
+                    desc="empty dim",
+                    match=r"max: cannot reduce an empty tensor of shape \(0, 3\) over dim 0",
+                )
+            )
         return out
+
     return bad
 
 
 # ---- shape -----------------------------------------------------------------------------------
+
 
 def reshape_samples(op, dtype, rng):
     m = Maker(op, dtype, rng)
@@ -303,11 +377,19 @@ def view_samples(op, dtype, rng):
 
 def reshape_bad(name):
     def bad():
-        out = [_bad(name, _ones(2, 3), (5,), desc="numel",
-                    match=rf"{name}: cannot reshape a tensor of shape \(2, 3\) into \(5,\)")]
+        out = [
+            _bad(
+                name,
+                _ones(2, 3),
+                (5,),
+                desc="numel",
+                match=rf"{name}: cannot reshape a tensor of shape \(2, 3\) into \(5,\)",
+            )
+        ]
         if name == "view":
             out.append(_bad(name, _ones(7, 3).T, (21,), match="view: .* without a copy", desc="transposed"))
         return out
+
     return bad
 
 
@@ -321,10 +403,18 @@ def permute_samples(op, dtype, rng):
 
 
 def permute_bad():
-    return [_bad("permute", _ones(2, 3), (0, 0), match=r"permute: dims \(0, 0\) are not a permutation",
-                 desc="repeated"),
-            _bad("permute", _ones(2, 3), (0,), match=r"permute: dims \(0,\) are not a permutation",
-                 desc="too few")]
+    return [
+        _bad(
+            "permute",
+            _ones(2, 3),
+            (0, 0),
+            match=r"permute: dims \(0, 0\) are not a permutation",
+            desc="repeated",
+        ),
+        _bad(
+            "permute", _ones(2, 3), (0,), match=r"permute: dims \(0,\) are not a permutation", desc="too few"
+        ),
+    ]
 
 
 def transpose_samples(op, dtype, rng):
@@ -367,15 +457,25 @@ def unsqueeze_samples(op, dtype, rng):
 
 def dim_bad(name, *args):
     """name(2-D tensor, *args) with dim 5 among args."""
+
     def bad():
         return [_bad(name, _ones(2, 3), *args, match=rf"{name}: dim 5 is out of range", desc="dim")]
+
     return bad
 
 
 def flatten_bad():
-    return [_bad("flatten", _ones(2, 3, 4), 2, 1, match="flatten: start_dim 2 comes after end_dim 1",
-                 desc="start after end"),
-            _bad("flatten", _ones(2, 3), 5, match="flatten: dim 5 is out of range", desc="dim")]
+    return [
+        _bad(
+            "flatten",
+            _ones(2, 3, 4),
+            2,
+            1,
+            match="flatten: start_dim 2 comes after end_dim 1",
+            desc="start after end",
+        ),
+        _bad("flatten", _ones(2, 3), 5, match="flatten: dim 5 is out of range", desc="dim"),
+    ]
 
 
 def cat_samples(op, dtype, rng):
@@ -387,11 +487,17 @@ def cat_samples(op, dtype, rng):
 
 
 def cat_bad():
-    return [_bad("cat", [], match="cat: expected a non-empty", desc="empty list"),
-            _bad("cat", [_ones(2, 3), _ones(2, 4)], match="cat: shapes", desc="shapes"),
-            _bad("cat", [_ones(2, 3), _ones(3)], match="cat: tensors must have the same number of dimensions",
-                 desc="ndim"),
-            _bad("cat", [_ones(2, 3)], dim=2, match="cat: dim 2 is out of range", desc="dim")]
+    return [
+        _bad("cat", [], match="cat: expected a non-empty", desc="empty list"),
+        _bad("cat", [_ones(2, 3), _ones(2, 4)], match="cat: shapes", desc="shapes"),
+        _bad(
+            "cat",
+            [_ones(2, 3), _ones(3)],
+            match="cat: tensors must have the same number of dimensions",
+            desc="ndim",
+        ),
+        _bad("cat", [_ones(2, 3)], dim=2, match="cat: dim 2 is out of range", desc="dim"),
+    ]
 
 
 def stack_samples(op, dtype, rng):
@@ -403,9 +509,11 @@ def stack_samples(op, dtype, rng):
 
 
 def stack_bad():
-    return [_bad("stack", [], match="stack: expected a non-empty", desc="empty list"),
-            _bad("stack", [_ones(2, 3), _ones(3, 2)], match="stack: all shapes must be equal", desc="shapes"),
-            _bad("stack", [_ones(2, 3)], dim=3, match="stack: dim 3 is out of range", desc="dim")]
+    return [
+        _bad("stack", [], match="stack: expected a non-empty", desc="empty list"),
+        _bad("stack", [_ones(2, 3), _ones(3, 2)], match="stack: all shapes must be equal", desc="shapes"),
+        _bad("stack", [_ones(2, 3)], dim=3, match="stack: dim 3 is out of range", desc="dim"),
+    ]
 
 
 def getitem_samples(op, dtype, rng):
@@ -428,14 +536,16 @@ def getitem_samples(op, dtype, rng):
 
 
 def getitem_bad():
-    return [_bad("getitem", _ones(3, 7), 5, exc=IndexError, match="out of bounds", desc="int"),
-            _bad("getitem", _ones(3, 7), np.array([3]), exc=IndexError, match="out of bounds", desc="array"),
-            _bad("getitem", _ones(3, 7), (0, 0, 0), exc=IndexError, match="too many indices",
-                 desc="too many"),
-            _bad("getitem", _ones(3, 7), 1.5, exc=IndexError, match="integer", desc="float index")]
+    return [
+        _bad("getitem", _ones(3, 7), 5, exc=IndexError, match="out of bounds", desc="int"),
+        _bad("getitem", _ones(3, 7), np.array([3]), exc=IndexError, match="out of bounds", desc="array"),
+        _bad("getitem", _ones(3, 7), (0, 0, 0), exc=IndexError, match="too many indices", desc="too many"),
+        _bad("getitem", _ones(3, 7), 1.5, exc=IndexError, match="integer", desc="float index"),
+    ]
 
 
 # ---- linear algebra --------------------------------------------------------------------------
+
 
 def matmul_samples(op, dtype, rng):
     m = Maker(op, dtype, rng)
@@ -452,10 +562,21 @@ def matmul_samples(op, dtype, rng):
 def matmul_bad():
     return [
         _bad("matmul", _ones(), _ones(3), match="matmul: operands must be at least 1-D", desc="0-d"),
-        _bad("matmul", _ones(2, 3), _ones(4, 2), match=r"matmul: shapes \(2, 3\) and \(4, 2\) do not match",
-             desc="K"),
-        _bad("matmul", _ones(2, 3), _ones(3, 2, dtype=np.float64), exc=TypeError,
-             match="matmul: operands must have the same dtype", desc="dtypes"),
+        _bad(
+            "matmul",
+            _ones(2, 3),
+            _ones(4, 2),
+            match=r"matmul: shapes \(2, 3\) and \(4, 2\) do not match",
+            desc="K",
+        ),
+        _bad(
+            "matmul",
+            _ones(2, 3),
+            _ones(3, 2, dtype=np.float64),
+            exc=TypeError,
+            match="matmul: operands must have the same dtype",
+            desc="dtypes",
+        ),
         _bad("matmul", _ones(2, 2, 3), _ones(3, 3, 2), match="matmul: batch dimensions", desc="batch"),
     ]
 
@@ -471,16 +592,34 @@ def linear_samples(op, dtype, rng):
 
 def linear_bad():
     return [
-        _bad("linear", _ones(5, 7), _ones(3, 6), desc="in_features",
-             match=r"linear: input of shape \(5, 7\) does not match weight of shape \(3, 6\)"),
-        _bad("linear", _ones(5, 7), _ones(3, 7), _ones(4), desc="bias",
-             match=r"linear: bias of shape \(4,\) does not match weight \(3, 7\)"),
-        _bad("linear", _ones(5, 7), _ones(3, 7, dtype=np.float64), exc=TypeError,
-             match="linear: input, weight and bias must have the same dtype", desc="dtypes"),
+        _bad(
+            "linear",
+            _ones(5, 7),
+            _ones(3, 6),
+            desc="in_features",
+            match=r"linear: input of shape \(5, 7\) does not match weight of shape \(3, 6\)",
+        ),
+        _bad(
+            "linear",
+            _ones(5, 7),
+            _ones(3, 7),
+            _ones(4),
+            desc="bias",
+            match=r"linear: bias of shape \(4,\) does not match weight \(3, 7\)",
+        ),
+        _bad(
+            "linear",
+            _ones(5, 7),
+            _ones(3, 7, dtype=np.float64),
+            exc=TypeError,
+            match="linear: input, weight and bias must have the same dtype",
+            desc="dtypes",
+        ),
     ]
 
 
 # ---- softmax family, losses, dropout ---------------------------------------------------------
+
 
 def softmax_samples(op, dtype, rng):
     m = Maker(op, dtype, rng)
@@ -497,6 +636,7 @@ def softmax_samples(op, dtype, rng):
 def softmax_bad(name):
     def bad():
         return [_bad(name, _ones(2, 3), dim=2, match=rf"{name}: dim 2 is out of range", desc="dim")]
+
     return bad
 
 
@@ -522,17 +662,46 @@ def regression_loss_samples(op, dtype, rng):
 
 def regression_loss_bad(name):
     def bad():
-        extra = [] if name != "huber_loss" else [
-            _bad(name, _ones(2, 3), _ones(2, 3), delta=-1.0, desc="delta negative",
-                 match="huber_loss: delta must be positive, got -1.0"),
-            _bad(name, _ones(2, 3), _ones(2, 3), delta=0.0, desc="delta zero",
-                 match="huber_loss: delta must be positive, got 0.0")]
+        extra = (
+            []
+            if name != "huber_loss"
+            else [
+                _bad(
+                    name,
+                    _ones(2, 3),
+                    _ones(2, 3),
+                    delta=-1.0,
+                    desc="delta negative",
+                    match="huber_loss: delta must be positive, got -1.0",
+                ),
+                _bad(
+                    name,
+                    _ones(2, 3),
+                    _ones(2, 3),
+                    delta=0.0,
+                    desc="delta zero",
+                    match="huber_loss: delta must be positive, got 0.0",
+                ),
+            ]
+        )
         return extra + [
-            _bad(name, _ones(2, 3), _ones(3), match=rf"{name}: input shape \(2, 3\) and target shape \(3,\)",
-                 desc="shapes"),
-            _bad(name, _ones(2, 3), _ones(2, 3), reduction="avg", match=rf"{name}: reduction must be one of",
-                 desc="reduction"),
+            _bad(
+                name,
+                _ones(2, 3),
+                _ones(3),
+                match=rf"{name}: input shape \(2, 3\) and target shape \(3,\)",
+                desc="shapes",
+            ),
+            _bad(
+                name,
+                _ones(2, 3),
+                _ones(2, 3),
+                reduction="avg",
+                match=rf"{name}: reduction must be one of",
+                desc="reduction",
+            ),
         ]
+
     return bad
 
 
@@ -554,32 +723,86 @@ def class_loss_samples(op, dtype, rng):
 
 def cross_entropy_bad():
     return [
-        _bad("cross_entropy", _ones(5, 3), np.zeros(4, np.int64), match="cross_entropy: expected logits",
-             desc="target length"),
-        _bad("cross_entropy", np.ones((5, 3), np.int64), np.zeros(5, np.int64), exc=TypeError,
-             match="cross_entropy: logits must be floating point", desc="int logits"),
-        _bad("cross_entropy", _ones(5, 3), np.zeros(5, np.float32), exc=TypeError,
-             match="cross_entropy: targets must be integer", desc="float target"),
-        _bad("cross_entropy", _ones(5, 3), np.array([0, 1, 3, 0, 0]), match=r"cross_entropy.*\[0, 3\)",
-             desc="target out of range"),
-        _bad("cross_entropy", _ones(5, 3), np.zeros(5, np.int64), reduction="avg",
-             match="cross_entropy: reduction must be one of", desc="reduction"),
-        _bad("cross_entropy", _ones(2, 3, 4), np.zeros((2, 5), np.int64),
-             match=r"cross_entropy: target shape \(2, 5\) does not match input \(2, 3, 4\)",
-             desc="(N, C, d)"),
+        _bad(
+            "cross_entropy",
+            _ones(5, 3),
+            np.zeros(4, np.int64),
+            match="cross_entropy: expected logits",
+            desc="target length",
+        ),
+        _bad(
+            "cross_entropy",
+            np.ones((5, 3), np.int64),
+            np.zeros(5, np.int64),
+            exc=TypeError,
+            match="cross_entropy: logits must be floating point",
+            desc="int logits",
+        ),
+        _bad(
+            "cross_entropy",
+            _ones(5, 3),
+            np.zeros(5, np.float32),
+            exc=TypeError,
+            match="cross_entropy: targets must be integer",
+            desc="float target",
+        ),
+        _bad(
+            "cross_entropy",
+            _ones(5, 3),
+            np.array([0, 1, 3, 0, 0]),
+            match=r"cross_entropy.*\[0, 3\)",
+            desc="target out of range",
+        ),
+        _bad(
+            "cross_entropy",
+            _ones(5, 3),
+            np.zeros(5, np.int64),
+            reduction="avg",
+            match="cross_entropy: reduction must be one of",
+            desc="reduction",
+        ),
+        _bad(
+            "cross_entropy",
+            _ones(2, 3, 4),
+            np.zeros((2, 5), np.int64),
+            match=r"cross_entropy: target shape \(2, 5\) does not match input \(2, 3, 4\)",
+            desc="(N, C, d)",
+        ),
     ]
 
 
 def nll_loss_bad():
     return [
-        _bad("nll_loss", _ones(5, 3), np.zeros(4, np.int64), match=r"nll_loss: expected input \(N, C\)",
-             desc="target length"),
-        _bad("nll_loss", _ones(5, 3), np.zeros(5, np.float32), exc=TypeError,
-             match="nll_loss: target must be integer", desc="float target"),
-        _bad("nll_loss", _ones(5, 3), np.array([0, 1, 3, 0, 0]), desc="target out of range",
-             match=r"nll_loss: targets must lie in \[0, 3\)"),
-        _bad("nll_loss", _ones(5, 3), np.zeros(5, np.int64), reduction="avg",
-             match="nll_loss: reduction must be one of", desc="reduction"),
+        _bad(
+            "nll_loss",
+            _ones(5, 3),
+            np.zeros(4, np.int64),
+            match=r"nll_loss: expected input \(N, C\)",
+            desc="target length",
+        ),
+        _bad(
+            "nll_loss",
+            _ones(5, 3),
+            np.zeros(5, np.float32),
+            exc=TypeError,
+            match="nll_loss: target must be integer",
+            desc="float target",
+        ),
+        _bad(
+            "nll_loss",
+            _ones(5, 3),
+            np.array([0, 1, 3, 0, 0]),
+            desc="target out of range",
+            match=r"nll_loss: targets must lie in \[0, 3\)",
+        ),
+        _bad(
+            "nll_loss",
+            _ones(5, 3),
+            np.zeros(5, np.int64),
+            reduction="avg",
+            match="nll_loss: reduction must be one of",
+            desc="reduction",
+        ),
     ]
 
 
@@ -593,9 +816,12 @@ def dropout_samples(op, dtype, rng):
 
 
 def dropout_bad():
-    return [_bad("dropout", _ones(2, 3), p=1.5, match=r"dropout: p must be in \[0, 1\], got 1.5",
-                 desc="p above 1"),
-            _bad("dropout", _ones(2, 3), p=-0.1, match=r"dropout: p must be in \[0, 1\]", desc="p below 0")]
+    return [
+        _bad(
+            "dropout", _ones(2, 3), p=1.5, match=r"dropout: p must be in \[0, 1\], got 1.5", desc="p above 1"
+        ),
+        _bad("dropout", _ones(2, 3), p=-0.1, match=r"dropout: p must be in \[0, 1\]", desc="p below 0"),
+    ]
 
 
 def argmax_samples(op, dtype, rng):
@@ -609,15 +835,22 @@ def argmax_samples(op, dtype, rng):
 
 
 def argmax_bad():
-    return [_bad("argmax", _ones(0, 3), match="argmax", desc="empty"),
-            _bad("argmax", _ones(2, 3), dim=5, desc="dim",
-                 match=r"argmax: dim 5 is out of range for a tensor of 2 dimensions "
-                       r"\(expected an int in \[-2, 1\]\)"),
-            _bad("argmax", _ones(0, 3), dim=0, match=r"argmax: .*shape \(0, 3\) over dim 0",
-                 desc="empty dim")]
+    return [
+        _bad("argmax", _ones(0, 3), match="argmax", desc="empty"),
+        _bad(
+            "argmax",
+            _ones(2, 3),
+            dim=5,
+            desc="dim",
+            match=r"argmax: dim 5 is out of range for a tensor of 2 dimensions "
+            r"\(expected an int in \[-2, 1\]\)",
+        ),
+        _bad("argmax", _ones(0, 3), dim=0, match=r"argmax: .*shape \(0, 3\) over dim 0", desc="empty dim"),
+    ]
 
 
 # ---- the table -------------------------------------------------------------------------------
+
 
 def _sigmoid_ref(x):
     return 1.0 / (1.0 + np.exp(-x))
@@ -626,10 +859,12 @@ def _sigmoid_ref(x):
 def _reduce_ref(fn):
     """fn over `dim` with torch's edge cases: a 0-d tensor reduces to itself; the mean of no
     elements is nan, without numpy's warning."""
+
     def ref(x, dim=None, keepdim=False):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             return fn(x, axis=None if x.ndim == 0 else dim, keepdims=keepdim)
+
     return ref
 
 
@@ -655,8 +890,14 @@ def _reduction(name, fn, torch_op, ref, samples=reduce_samples):
 
 
 def _loss(name, samples, bad):
-    return OpInfo(f"nn.functional.{name}", getattr(F, name), _torch(f"nn.functional.{name}"), samples,
-                  tol=SUMMING, bad_inputs=bad)
+    return OpInfo(
+        f"nn.functional.{name}",
+        getattr(F, name),
+        _torch(f"nn.functional.{name}"),
+        samples,
+        tol=SUMMING,
+        bad_inputs=bad,
+    )
 
 
 OPS = [
@@ -675,51 +916,156 @@ OPS = [
     _unary("tanh", dlcore.tanh, np.tanh),
     _unary("sigmoid", dlcore.sigmoid, _sigmoid_ref, domain=(-6.0, 6.0)),
     _unary("relu", dlcore.relu, lambda x: np.maximum(x, 0), kinks=(0.0,)),
-    OpInfo("clamp", dlcore.clamp, _torch("clamp"), clamp_samples, kinks=(-0.5, 0.5),
-           ref=lambda x, min=None, max=None: np.clip(x, min, max), bad_inputs=clamp_bad),
+    OpInfo(
+        "clamp",
+        dlcore.clamp,
+        _torch("clamp"),
+        clamp_samples,
+        kinks=(-0.5, 0.5),
+        ref=lambda x, min=None, max=None: np.clip(x, min, max),
+        bad_inputs=clamp_bad,
+    ),
     OpInfo("where", dlcore.where, _torch("where"), where_samples, ref=np.where, bad_inputs=where_bad),
     _reduction("sum", dlcore.sum, _torch("sum"), _reduce_ref(np.sum)),
     _reduction("mean", dlcore.mean, _torch("mean"), _reduce_ref(np.mean)),
     _reduction("max", dlcore.max, _torch_amax, _reduce_ref(np.max), samples=max_samples),
-    OpInfo("reshape", dlcore.reshape, _method("reshape"), reshape_samples, tol=EXACT,
-           bad_inputs=reshape_bad("reshape")),
+    OpInfo(
+        "reshape",
+        dlcore.reshape,
+        _method("reshape"),
+        reshape_samples,
+        tol=EXACT,
+        bad_inputs=reshape_bad("reshape"),
+    ),
     OpInfo("view", _method("view"), _method("view"), view_samples, tol=EXACT, bad_inputs=reshape_bad("view")),
-    OpInfo("permute", dlcore.permute, _torch("permute"), permute_samples, ref=np.transpose, tol=EXACT,
-           bad_inputs=permute_bad),
-    OpInfo("transpose", dlcore.transpose, _torch("transpose"), transpose_samples, ref=_swapaxes_ref,
-           tol=EXACT, bad_inputs=dim_bad("transpose", 0, 5)),
+    OpInfo(
+        "permute",
+        dlcore.permute,
+        _torch("permute"),
+        permute_samples,
+        ref=np.transpose,
+        tol=EXACT,
+        bad_inputs=permute_bad,
+    ),
+    OpInfo(
+        "transpose",
+        dlcore.transpose,
+        _torch("transpose"),
+        transpose_samples,
+        ref=_swapaxes_ref,
+        tol=EXACT,
+        bad_inputs=dim_bad("transpose", 0, 5),
+    ),
     OpInfo("flatten", dlcore.flatten, _torch("flatten"), flatten_samples, tol=EXACT, bad_inputs=flatten_bad),
-    OpInfo("squeeze", dlcore.squeeze, _torch("squeeze"), squeeze_samples, tol=EXACT,
-           bad_inputs=dim_bad("squeeze", 5)),
-    OpInfo("unsqueeze", dlcore.unsqueeze, _torch("unsqueeze"), unsqueeze_samples, tol=EXACT,
-           bad_inputs=dim_bad("unsqueeze", 5)),
-    OpInfo("cat", dlcore.cat, _torch("cat"), cat_samples, tol=EXACT, bad_inputs=cat_bad,
-           ref=lambda xs, dim=0: np.concatenate(xs, axis=dim)),
-    OpInfo("stack", dlcore.stack, _torch("stack"), stack_samples, tol=EXACT, bad_inputs=stack_bad,
-           ref=lambda xs, dim=0: np.stack(xs, axis=dim)),
-    OpInfo("getitem", operator.getitem, operator.getitem, getitem_samples, ref=operator.getitem,
-           bad_inputs=getitem_bad),  # ELEMENTWISE: the gradient sums repeated indices
-    OpInfo("matmul", dlcore.matmul, _torch("matmul"), matmul_samples, ref=np.matmul, tol=SUMMING,
-           bad_inputs=matmul_bad),
-    OpInfo("softmax", dlcore.softmax, _torch("softmax"), softmax_samples, tol=SUMMING,
-           ref=_softmax_ref(reference.softmax), bad_inputs=softmax_bad("softmax")),
-    OpInfo("log_softmax", dlcore.log_softmax, _torch("log_softmax"), softmax_samples, tol=SUMMING,
-           ref=_softmax_ref(reference.log_softmax), bad_inputs=softmax_bad("log_softmax")),
-    OpInfo("nn.functional.linear", F.linear, _torch("nn.functional.linear"), linear_samples, tol=SUMMING,
-           bad_inputs=linear_bad),
+    OpInfo(
+        "squeeze",
+        dlcore.squeeze,
+        _torch("squeeze"),
+        squeeze_samples,
+        tol=EXACT,
+        bad_inputs=dim_bad("squeeze", 5),
+    ),
+    OpInfo(
+        "unsqueeze",
+        dlcore.unsqueeze,
+        _torch("unsqueeze"),
+        unsqueeze_samples,
+        tol=EXACT,
+        bad_inputs=dim_bad("unsqueeze", 5),
+    ),
+    OpInfo(
+        "cat",
+        dlcore.cat,
+        _torch("cat"),
+        cat_samples,
+        tol=EXACT,
+        bad_inputs=cat_bad,
+        ref=lambda xs, dim=0: np.concatenate(xs, axis=dim),
+    ),
+    OpInfo(
+        "stack",
+        dlcore.stack,
+        _torch("stack"),
+        stack_samples,
+        tol=EXACT,
+        bad_inputs=stack_bad,
+        ref=lambda xs, dim=0: np.stack(xs, axis=dim),
+    ),
+    OpInfo(
+        "getitem",
+        operator.getitem,
+        operator.getitem,
+        getitem_samples,
+        ref=operator.getitem,
+        bad_inputs=getitem_bad,
+    ),  # ELEMENTWISE: the gradient sums repeated indices
+    OpInfo(
+        "matmul",
+        dlcore.matmul,
+        _torch("matmul"),
+        matmul_samples,
+        ref=np.matmul,
+        tol=SUMMING,
+        bad_inputs=matmul_bad,
+    ),
+    OpInfo(
+        "softmax",
+        dlcore.softmax,
+        _torch("softmax"),
+        softmax_samples,
+        tol=SUMMING,
+        ref=_softmax_ref(reference.softmax),
+        bad_inputs=softmax_bad("softmax"),
+    ),
+    OpInfo(
+        "log_softmax",
+        dlcore.log_softmax,
+        _torch("log_softmax"),
+        softmax_samples,
+        tol=SUMMING,
+        ref=_softmax_ref(reference.log_softmax),
+        bad_inputs=softmax_bad("log_softmax"),
+    ),
+    OpInfo(
+        "nn.functional.linear",
+        F.linear,
+        _torch("nn.functional.linear"),
+        linear_samples,
+        tol=SUMMING,
+        bad_inputs=linear_bad,
+    ),
     _loss("mse_loss", regression_loss_samples, regression_loss_bad("mse_loss")),
     _loss("l1_loss", regression_loss_samples, regression_loss_bad("l1_loss")),
     _loss("huber_loss", regression_loss_samples, regression_loss_bad("huber_loss")),
     _loss("cross_entropy", class_loss_samples, cross_entropy_bad),
     _loss("nll_loss", class_loss_samples, nll_loss_bad),
-    OpInfo("nn.functional.dropout", F.dropout, _torch("nn.functional.dropout"), dropout_samples, tol=EXACT,
-           bad_inputs=dropout_bad),
+    OpInfo(
+        "nn.functional.dropout",
+        F.dropout,
+        _torch("nn.functional.dropout"),
+        dropout_samples,
+        tol=EXACT,
+        bad_inputs=dropout_bad,
+    ),
     OpInfo("clone", _method("clone"), _method("clone"), unary_samples, ref=np.copy, tol=EXACT),
-    OpInfo("float", _method("float"), _method("float"), unary_samples, ref=lambda x: x.astype(np.float32),
-           gradcheck=False),
+    OpInfo(
+        "float",
+        _method("float"),
+        _method("float"),
+        unary_samples,
+        ref=lambda x: x.astype(np.float32),
+        gradcheck=False,
+    ),
     OpInfo("double", _method("double"), _method("double"), unary_samples),
-    OpInfo("argmax", _method("argmax"), _method("argmax"), argmax_samples, differentiable=False, tol=EXACT,
-           bad_inputs=argmax_bad),
+    OpInfo(
+        "argmax",
+        _method("argmax"),
+        _method("argmax"),
+        argmax_samples,
+        differentiable=False,
+        tol=EXACT,
+        bad_inputs=argmax_bad,
+    ),
 ]
 
 OPS_BY_NAME = {op.name: op for op in OPS}

@@ -2,6 +2,7 @@
 method, plus the engine's contracts (accumulation, diamonds, deep graphs, retain_graph, no_grad,
 detach, errors) and a check that gradcheck itself fails on a wrong backward.
 """
+
 import numpy as np
 import pytest
 
@@ -16,7 +17,7 @@ ATOL, RTOL = 1e-8, 1e-6  # F10: |analytic - numeric| <= 1e-8 + 1e-6 |numeric|
 
 def _arr(rng, shape, kind="any"):
     x = rng.standard_normal(shape)
-    if kind == "pos":     # log, sqrt, pow bases
+    if kind == "pos":  # log, sqrt, pow bases
         x = np.abs(x) + 0.5
     elif kind == "away":  # away from the kinks of abs / relu at 0
         x = np.sign(x) * (np.abs(x) + 0.2)
@@ -55,11 +56,11 @@ UNARY = {
     "relu_fn": (F.relu, "away"),
     "clamp": (lambda x: dlcore.clamp(x, min=-0.1, max=0.1) + x.clamp(min=0.1), "away"),
     "clamp_max": (lambda x: x.clamp(max=-0.1), "away"),
-    "pow2": (lambda x: x ** 2, "any"),
+    "pow2": (lambda x: x**2, "any"),
     "pow3": (lambda x: x.pow(3), "any"),
-    "pow_neg_frac": (lambda x: x ** -1.5, "pos"),
-    "pow_half": (lambda x: x ** 0.5, "pos"),
-    "rpow": (lambda x: 2.0 ** x, "any"),
+    "pow_neg_frac": (lambda x: x**-1.5, "pos"),
+    "pow_half": (lambda x: x**0.5, "pos"),
+    "rpow": (lambda x: 2.0**x, "any"),
     "radd_rsub_rmul_rdiv": (lambda x: (2 + x) * (1 - x) * 3 / (x * x + 1) - 0.5, "any"),
     "clone": (lambda x: x.clone() * x, "any"),
     "to_same_dtype": (lambda x: x.to(dlcore.float64).double() * 2, "any"),
@@ -83,14 +84,21 @@ BINARY = {
     "mul_fn": (dlcore.mul, "any", "any"),
     "div": (lambda a, b: a / b, "any", "pos"),
     "div_fn": (dlcore.div, "any", "pos"),
-    "pow": (lambda a, b: a ** b, "pos", "any"),
+    "pow": (lambda a, b: a**b, "pos", "any"),
     "pow_fn": (dlcore.functional.pow, "pos", "any"),
     "maximum": (dlcore.maximum, "distinct", "distinct"),
     "minimum": (dlcore.minimum, "distinct", "distinct"),
     "where": (lambda a, b: dlcore.where(a > 0.1, a, b), "away", "any"),
 }
-BCAST = [((3, 1, 4), (5, 1)), ((5, 1), (3, 1, 4)), ((2, 3), (3,)), ((1,), (2, 3)), ((), (2, 3)),
-         ((2, 3), ()), ((4, 1), (1, 5))]
+BCAST = [
+    ((3, 1, 4), (5, 1)),
+    ((5, 1), (3, 1, 4)),
+    ((2, 3), (3,)),
+    ((1,), (2, 3)),
+    ((), (2, 3)),
+    ((2, 3), ()),
+    ((4, 1), (1, 5)),
+]
 
 
 @pytest.mark.parametrize("name", sorted(BINARY))
@@ -100,7 +108,7 @@ def test_binary_broadcasting(name, sa, sb):
     if name in ("maximum", "minimum"):  # distinct values across both operands: no ties
         rng = np.random.default_rng(3)
         vals = rng.permutation(np.arange(int(np.prod(sa)) + int(np.prod(sb)))) * 0.37 - 2.0
-        a, b = vals[:int(np.prod(sa))].reshape(sa), vals[int(np.prod(sa)):].reshape(sb)
+        a, b = vals[: int(np.prod(sa))].reshape(sa), vals[int(np.prod(sa)) :].reshape(sb)
         check(fn, a, b)
     else:
         check(fn, (sa, ka), (sb, kb))
@@ -121,7 +129,7 @@ def test_where_with_tensor_condition_and_scalar():
 def test_pow_of_negative_base_with_tensor_exponent_has_no_nan_gradient():
     a = Tensor(np.array([-2.0, 3.0]), requires_grad=True)
     b = Tensor(np.array([2.0, 2.0]), requires_grad=True)
-    (a ** b).sum().backward()
+    (a**b).sum().backward()
     np.testing.assert_allclose(a.grad.numpy(), [-4.0, 6.0])
     assert np.isfinite(b.grad.numpy()).all()
 
@@ -228,9 +236,20 @@ def test_cat_with_a_constant_input():
 
 # ---- matmul / linear -------------------------------------------------------------------------
 
-MATMUL = [((3,), (3,)), ((4, 3), (3,)), ((3,), (3, 5)), ((4, 3), (3, 5)), ((1, 1), (1, 1)),
-          ((2, 4, 3), (3, 5)), ((2, 4, 3), (2, 3, 5)), ((2, 1, 4, 3), (3, 3, 5)), ((4, 3), (2, 3, 5)),
-          ((3,), (2, 3, 5)), ((2, 4, 3), (3,)), ((1, 4, 3), (2, 3, 5))]
+MATMUL = [
+    ((3,), (3,)),
+    ((4, 3), (3,)),
+    ((3,), (3, 5)),
+    ((4, 3), (3, 5)),
+    ((1, 1), (1, 1)),
+    ((2, 4, 3), (3, 5)),
+    ((2, 4, 3), (2, 3, 5)),
+    ((2, 1, 4, 3), (3, 3, 5)),
+    ((4, 3), (2, 3, 5)),
+    ((3,), (2, 3, 5)),
+    ((2, 4, 3), (3,)),
+    ((1, 4, 3), (2, 3, 5)),
+]
 
 
 @pytest.mark.parametrize("sa,sb", MATMUL)
@@ -270,6 +289,7 @@ def test_linear_with_non_contiguous_input_and_broadcast_gradient():
 
 # ---- softmax family and losses ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("dim", [0, 1, 2, -1])
 @pytest.mark.parametrize("fn", ["log_softmax", "softmax"])
 def test_softmax_family(fn, dim):
@@ -280,9 +300,12 @@ def test_softmax_family(fn, dim):
 def test_softmax_values(rng):
     x = rng.standard_normal((3, 4, 5)) * 5
     from dlcore import reference as ref
+
     for d in range(3):
         np.testing.assert_allclose(F.softmax(Tensor(x), d).numpy(), ref.softmax(x, d), rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(F.log_softmax(Tensor(x), d).numpy(), ref.log_softmax(x, d), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            F.log_softmax(Tensor(x), d).numpy(), ref.log_softmax(x, d), rtol=1e-12, atol=1e-12
+        )
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -305,7 +328,9 @@ def test_cross_entropy_module_and_nll():
 def test_regression_losses(loss, reduction):
     rng = np.random.default_rng(6)
     x = rng.standard_normal((4, 3)) * 2
-    y = x + np.sign(rng.standard_normal((4, 3))) * rng.choice([0.3, 0.7, 1.5, 2.5], size=(4, 3))  # |x-y| != 0, 1
+    y = x + np.sign(rng.standard_normal((4, 3))) * rng.choice(
+        [0.3, 0.7, 1.5, 2.5], size=(4, 3)
+    )  # |x-y| != 0, 1
     check(lambda a, b: getattr(F, loss)(a, b, reduction=reduction), x, y)
 
 
@@ -320,6 +345,7 @@ def test_dropout_with_a_fixed_mask():
     def fn(x):
         dlcore.manual_seed(3)
         return F.dropout(x, 0.4, training=True)
+
     check(fn, (5, 6))
     x = Tensor(np.ones((200, 50)))
     y = F.dropout(x, 0.25).numpy()
@@ -339,6 +365,7 @@ def test_mlp_parameters_gradcheck():
     def fn(w1, b1, w2, b2):
         h = F.linear(x, w1, b1).tanh()
         return F.cross_entropy(F.linear(h, w2, b2), t)
+
     assert gradcheck(fn, [lin1.weight, lin1.bias, lin2.weight, lin2.bias], atol=ATOL, rtol=RTOL)
 
 
@@ -380,7 +407,7 @@ def test_deep_chain_has_no_recursion_limit():
     for _ in range(5000):
         y = y * 1.0001 + 0.0
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), [1.0001 ** 5000] * 2, rtol=1e-10)
+    np.testing.assert_allclose(x.grad.numpy(), [1.0001**5000] * 2, rtol=1e-10)
 
 
 def test_gradients_accumulate_across_backward_calls():
@@ -425,8 +452,22 @@ def test_no_grad_records_nothing():
     w = dlcore.nn.Linear(2, 3, dtype=np.float64)
     with dlcore.no_grad():
         assert not dlcore.is_grad_enabled()
-        outs = [x * 2, x + 1, x @ x, x.exp(), x.sum(), x[0], x.reshape(4), dlcore.cat([x, x]), w(x),
-                F.log_softmax(x), F.softmax(x), F.cross_entropy(x, dlcore.tensor([0, 1])), x.T, x.clone()]
+        outs = [
+            x * 2,
+            x + 1,
+            x @ x,
+            x.exp(),
+            x.sum(),
+            x[0],
+            x.reshape(4),
+            dlcore.cat([x, x]),
+            w(x),
+            F.log_softmax(x),
+            F.softmax(x),
+            F.cross_entropy(x, dlcore.tensor([0, 1])),
+            x.T,
+            x.clone(),
+        ]
         with dlcore.enable_grad():
             inner = x * 2
     assert dlcore.is_grad_enabled()
@@ -438,9 +479,8 @@ def test_no_grad_records_nothing():
 
 
 def test_no_grad_is_restored_after_an_exception():
-    with pytest.raises(ValueError):
-        with dlcore.no_grad():
-            raise ValueError("boom")
+    with pytest.raises(ValueError), dlcore.no_grad():
+        raise ValueError("boom")
     assert dlcore.is_grad_enabled()
 
 
@@ -527,11 +567,11 @@ def test_gradcheck_argument_errors():
 
 def test_pow_zero_exponent_has_zero_gradient_at_zero():
     x = Tensor(np.array([0.0, 2.0]), requires_grad=True)
-    (x ** 0).sum().backward()
+    (x**0).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
     b = Tensor(np.array([0.0, 1.0]), requires_grad=True)
     x.grad = None
-    (x ** b).sum().backward()
+    (x**b).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0])  # as torch.pow
 
 
@@ -555,6 +595,7 @@ def test_softmax_family_with_empty_axes():
 def test_backward_frees_the_graph():
     import gc
     import weakref
+
     x = Tensor(np.ones(3), requires_grad=True)
     y = x * 2
     z = (y.exp() * 3).sum()
@@ -564,7 +605,7 @@ def test_backward_frees_the_graph():
     assert ref() is not None  # still held by z's graph
     z.backward()
     gc.collect()
-    assert ref() is None      # freed once backward ran without retain_graph
+    assert ref() is None  # freed once backward ran without retain_graph
 
 
 @pytest.mark.parametrize("bias", [True, False])
@@ -572,8 +613,9 @@ def test_nn_linear_module_gradcheck(bias):
     lin = dlcore.nn.Linear(3, 4, bias=bias, dtype=np.float64)
     x = Tensor(np.random.default_rng(11).standard_normal((2, 5, 3)), requires_grad=True)
     assert gradcheck(lambda x, *ps: lin(x), [x, *lin.parameters()], atol=ATOL, rtol=RTOL)
-    model = dlcore.nn.Sequential(dlcore.nn.Flatten(), dlcore.nn.Linear(15, 4, dtype=np.float64),
-                                 dlcore.nn.LogSoftmax(1))
+    model = dlcore.nn.Sequential(
+        dlcore.nn.Flatten(), dlcore.nn.Linear(15, 4, dtype=np.float64), dlcore.nn.LogSoftmax(1)
+    )
     assert gradcheck(lambda x, *ps: model(x), [x, *model.parameters()], atol=ATOL, rtol=RTOL)
 
 

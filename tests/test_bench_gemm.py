@@ -1,4 +1,5 @@
 """Smoke test of the benchmark harness and the gemm suite (dlcore only, tiny run)."""
+
 import json
 
 import numpy as np
@@ -11,8 +12,21 @@ from dlcore.bench import harness
 
 def test_gemm_suite_runs_and_writes_json(tmp_path, capsys):
     out = tmp_path / "gemm.json"
-    rc = bench.main(["gemm", "--quick", "--threads", "1", "--no-baselines", "--shapes", "model",
-                     "--repeats", "5", "--json", str(out)])
+    rc = bench.main(
+        [
+            "gemm",
+            "--quick",
+            "--threads",
+            "1",
+            "--no-baselines",
+            "--shapes",
+            "model",
+            "--repeats",
+            "5",
+            "--json",
+            str(out),
+        ]
+    )
     assert rc == 0
     text = capsys.readouterr().out
     assert "| M x K x N |" in text and "64x784x128" in text
@@ -68,6 +82,7 @@ def test_compare_builds_runs_each_build_in_its_own_process(tmp_path, capsys):
     import shutil
 
     from dlcore import backend
+
     root = pathlib.Path(__file__).resolve().parents[1]
     script = root / "bench" / "compare_builds.py"
     if not script.exists():
@@ -87,8 +102,18 @@ def test_compare_builds_runs_each_build_in_its_own_process(tmp_path, capsys):
     finally:
         w.close()
     # so do compare_builds' workers (an assertion there ends the run with SystemExit)
-    argv = [builds[0], f"{builds[1]}@{root}", "--rounds", "2", "--sample-s", "0.001",
-            "--gemm", "33x17x9:TN", "--optim", "adam:7"]
+    argv = [
+        builds[0],
+        f"{builds[1]}@{root}",
+        "--rounds",
+        "2",
+        "--sample-s",
+        "0.001",
+        "--gemm",
+        "33x17x9:TN",
+        "--optim",
+        "adam:7",
+    ]
     assert compare_builds.main(argv) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert any(line.startswith("# b0: ") and line.split()[2] == builds[0] for line in out)
@@ -106,5 +131,6 @@ def test_calibrate_sizes_samples_from_the_fastest_call(monkeypatch):
 
     def fn():
         clock[0] += next(durations)
+
     # samples of 1/64 s: 16 fast calls; sized from the slow call alone, 1
     assert harness.calibrate(fn, target_s=2.0**-6) == 16

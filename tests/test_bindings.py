@@ -3,6 +3,7 @@
 all raise ValueError/TypeError naming the op, and no output or state array is touched.
 The CUDA namespace is checked with hand-made `__cuda_array_interface__` objects (no GPU
 needed): its bindings refuse host pointers too. The CuPy fallbacks run on a numpy stand-in."""
+
 import types
 
 import numpy as np
@@ -17,8 +18,13 @@ class FakeCuda:
     def __init__(self, arr, **override):
         self.arr = arr
         self.__cuda_array_interface__ = {
-            "shape": arr.shape, "typestr": arr.dtype.str, "strides": arr.strides,
-            "data": (arr.ctypes.data, not arr.flags.writeable), "version": 3, **override}
+            "shape": arr.shape,
+            "typestr": arr.dtype.str,
+            "strides": arr.strides,
+            "data": (arr.ctypes.data, not arr.flags.writeable),
+            "version": 3,
+            **override,
+        }
 
 
 # ---- the kernels and their arguments ----------------------------------------------------------
@@ -42,26 +48,51 @@ def _pos(n):
 
 KERNELS = {
     "gemm": ([("a", _f(M, K)), ("b", _f(K, NN)), ("out", _f(M, NN))], {"out"}, (1.0, 0.5)),
-    "gemm_batched": ([("a", _f(2, M, K)), ("b", _f(2, K, NN)), ("out", _f(2, M, NN))], {"out"},
-                     (1.0, 0.0)),
+    "gemm_batched": ([("a", _f(2, M, K)), ("b", _f(2, K, NN)), ("out", _f(2, M, NN))], {"out"}, (1.0, 0.0)),
     "log_softmax_forward": ([("out", _f(N, C)), ("x", _f(N, C))], {"out"}, ()),
     "log_softmax_backward": ([("dx", _f(N, C)), ("dy", _f(N, C)), ("y", _f(N, C))], {"dx"}, ()),
-    "cross_entropy_forward": ([("loss", _f(N)), ("log_probs", _f(N, C)), ("logits", _f(N, C)),
-                               ("targets", _targets)], {"loss", "log_probs"}, ()),
-    "cross_entropy_backward": ([("dlogits", _f(N, C)), ("log_probs", _f(N, C)),
-                                ("targets", _targets), ("dloss", _f(N))], {"dlogits"}, ()),
-    "sgd_step": ([("param", _f(NN)), ("grad", _f(NN)), ("momentum_buf", _f(NN))],
-                 {"param", "momentum_buf"}, (0.1, 0.9, 0.0, 0.01, True, False, False)),
-    "adam_step": ([("param", _f(NN)), ("grad", _f(NN)), ("exp_avg", _f(NN)),
-                   ("exp_avg_sq", _pos(NN)), ("max_exp_avg_sq", _pos(NN))],
-                  {"param", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"},
-                  (3, 1e-3, 0.9, 0.999, 1e-8, 0.01, False, True, False, 1.0)),
-    "adagrad_step": ([("param", _f(NN)), ("grad", _f(NN)), ("state_sum", _pos(NN))],
-                     {"param", "state_sum"}, (2, 0.1, 0.0, 0.0, 1e-10, False)),
-    "rmsprop_step": ([("param", _f(NN)), ("grad", _f(NN)), ("square_avg", _pos(NN)),
-                      ("grad_avg", _f(NN)), ("momentum_buf", _f(NN))],
-                     {"param", "square_avg", "grad_avg", "momentum_buf"},
-                     (0.01, 0.99, 1e-8, 0.0, 0.9, True, False)),
+    "cross_entropy_forward": (
+        [("loss", _f(N)), ("log_probs", _f(N, C)), ("logits", _f(N, C)), ("targets", _targets)],
+        {"loss", "log_probs"},
+        (),
+    ),
+    "cross_entropy_backward": (
+        [("dlogits", _f(N, C)), ("log_probs", _f(N, C)), ("targets", _targets), ("dloss", _f(N))],
+        {"dlogits"},
+        (),
+    ),
+    "sgd_step": (
+        [("param", _f(NN)), ("grad", _f(NN)), ("momentum_buf", _f(NN))],
+        {"param", "momentum_buf"},
+        (0.1, 0.9, 0.0, 0.01, True, False, False),
+    ),
+    "adam_step": (
+        [
+            ("param", _f(NN)),
+            ("grad", _f(NN)),
+            ("exp_avg", _f(NN)),
+            ("exp_avg_sq", _pos(NN)),
+            ("max_exp_avg_sq", _pos(NN)),
+        ],
+        {"param", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"},
+        (3, 1e-3, 0.9, 0.999, 1e-8, 0.01, False, True, False, 1.0),
+    ),
+    "adagrad_step": (
+        [("param", _f(NN)), ("grad", _f(NN)), ("state_sum", _pos(NN))],
+        {"param", "state_sum"},
+        (2, 0.1, 0.0, 0.0, 1e-10, False),
+    ),
+    "rmsprop_step": (
+        [
+            ("param", _f(NN)),
+            ("grad", _f(NN)),
+            ("square_avg", _pos(NN)),
+            ("grad_avg", _f(NN)),
+            ("momentum_buf", _f(NN)),
+        ],
+        {"param", "square_avg", "grad_avg", "momentum_buf"},
+        (0.01, 0.99, 1e-8, 0.0, 0.9, True, False),
+    ),
 }
 CUDA_KERNELS = ("sgd_step", "adam_step")
 
@@ -82,13 +113,17 @@ def _call(ns, name, arrays, scalars):
 
 # ---- the bad arrays ---------------------------------------------------------------------------
 
+
 def wrong_size(x):
     return np.zeros(x.shape[:-1] + (x.shape[-1] + 1,), x.dtype)
 
 
 def wrong_dtype(x):
-    return x.astype({np.dtype(np.float32): np.float64, np.dtype(np.float64): np.float32,
-                     np.dtype(np.int64): np.int32}[x.dtype])
+    return x.astype(
+        {np.dtype(np.float32): np.float64, np.dtype(np.float64): np.float32, np.dtype(np.int64): np.int32}[
+            x.dtype
+        ]
+    )
 
 
 def strided(x):
@@ -105,7 +140,7 @@ def negative(x):
 def misaligned(x):
     """A view whose last-axis stride is not a multiple of the item size."""
     step = x.itemsize + 1
-    strides = [step * int(np.prod(x.shape[i + 1:])) for i in range(x.ndim)]
+    strides = [step * int(np.prod(x.shape[i + 1 :])) for i in range(x.ndim)]
     buf = bytearray(strides[0] * x.shape[0] + x.itemsize + 8) if x.ndim else bytearray(16)
     return np.ndarray(x.shape, x.dtype, buffer=buf, offset=1, strides=strides)
 
@@ -116,8 +151,7 @@ def read_only(x):
     return y
 
 
-BAD_VALUES = {"size": wrong_size, "strided": strided, "negative": negative,
-              "misaligned": misaligned}
+BAD_VALUES = {"size": wrong_size, "strided": strided, "negative": negative, "misaligned": misaligned}
 BAD_TYPES = {"dtype": wrong_dtype, "cuda_array": FakeCuda, "list": lambda x: x.tolist()}
 
 
@@ -192,8 +226,11 @@ def test_cpu_optional_state_is_required_by_its_mode():
 
 def test_cuda_interface_objects_are_read_for_the_message():
     x = np.zeros((3, 4), np.float32)
-    with pytest.raises(TypeError, match=r"\[log_softmax_forward\] x is a cuda array; "
-                                        r"log_softmax_forward here runs on cpu arrays"):
+    with pytest.raises(
+        TypeError,
+        match=r"\[log_softmax_forward\] x is a cuda array; "
+        r"log_softmax_forward here runs on cpu arrays",
+    ):
         backend.cpu.log_softmax_forward(x, FakeCuda(x))
     with pytest.raises(TypeError, match=r"\[gemm\] a must be a numpy array, got str"):
         backend.cpu.gemm("a", x, x)
@@ -250,8 +287,9 @@ def test_cuda_namespace_without_a_cuda_build():
 
 # ---- the CuPy fallbacks, on a numpy stand-in for CuPy --------------------------------------------
 
-_XP = types.SimpleNamespace(asarray=lambda o: o.arr, matmul=np.matmul, exp=np.exp, log=np.log,
-                            arange=np.arange)
+_XP = types.SimpleNamespace(
+    asarray=lambda o: o.arr, matmul=np.matmul, exp=np.exp, log=np.log, arange=np.arange
+)
 
 
 def _fallbacks():
@@ -259,8 +297,14 @@ def _fallbacks():
     return backend.CudaKernels(ext, lambda: _XP)
 
 
-FALLBACKS = ("gemm", "gemm_batched", "log_softmax_forward", "log_softmax_backward",
-             "cross_entropy_forward", "cross_entropy_backward")
+FALLBACKS = (
+    "gemm",
+    "gemm_batched",
+    "log_softmax_forward",
+    "log_softmax_backward",
+    "cross_entropy_forward",
+    "cross_entropy_backward",
+)
 
 
 @pytest.mark.parametrize("name", FALLBACKS)

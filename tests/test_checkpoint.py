@@ -1,6 +1,7 @@
 """dlcore.save/load and checkpoints: round trips, 5 + 5 epochs resumed in a fresh process equal
 10 uninterrupted epochs bit for bit, an interrupted write keeps the previous checkpoint, and a
 mismatched checkpoint raises and changes nothing."""
+
 import os
 import subprocess
 import sys
@@ -81,10 +82,12 @@ TRAIN = textwrap.dedent("""
 def _run(tmp_path, *args):
     script = tmp_path / "train.py"
     script.write_text(TRAIN)
-    env = dict(os.environ, PYTHONPATH=PKG_PARENT + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               OMP_NUM_THREADS="1")
-    subprocess.run([sys.executable, str(script), *map(str, args)], check=True, env=env,
-                   cwd=tmp_path, timeout=300)
+    env = dict(
+        os.environ, PYTHONPATH=PKG_PARENT + os.pathsep + os.environ.get("PYTHONPATH", ""), OMP_NUM_THREADS="1"
+    )
+    subprocess.run(
+        [sys.executable, str(script), *map(str, args)], check=True, env=env, cwd=tmp_path, timeout=300
+    )
 
 
 @pytest.mark.parametrize("kind", ["adam", "sgd", "eve", "fit"])
@@ -102,10 +105,13 @@ def test_resume_in_fresh_process_is_bit_identical(tmp_path, kind):
 
 
 def test_save_load_round_trip(tmp_path):
-    obj = {"w": Tensor(np.arange(6, dtype=np.float32).reshape(2, 3)),
-           "a": np.array([1, 2], np.int64), 3: (1.5, float("inf"), None, True, "s"),
-           "nested": [{"x": np.float64(2.5), "e": np.zeros((0, 4), np.float32)}],
-           "scalar": np.array(7.0)}
+    obj = {
+        "w": Tensor(np.arange(6, dtype=np.float32).reshape(2, 3)),
+        "a": np.array([1, 2], np.int64),
+        3: (1.5, float("inf"), None, True, "s"),
+        "nested": [{"x": np.float64(2.5), "e": np.zeros((0, 4), np.float32)}],
+        "scalar": np.array(7.0),
+    }
     path = tmp_path / "x.safetensors"
     dlcore.save(obj, path)
     back = dlcore.load(path)
@@ -116,6 +122,7 @@ def test_save_load_round_trip(tmp_path):
     assert back["nested"][0]["x"] == 2.5 and back["nested"][0]["e"].shape == (0, 4)
     assert back["scalar"].shape == ()
     from safetensors.numpy import load_file  # readable by plain safetensors
+
     assert len(load_file(str(path))) == 4
     with pytest.raises(TypeError, match="cannot save an object of type object"):
         dlcore.save({"x": object()}, tmp_path / "bad.safetensors")
@@ -149,8 +156,9 @@ def test_interrupted_write_keeps_previous_checkpoint(tmp_path, monkeypatch):
         p.data += 1.0
 
     def half_then_crash(f, data):
-        f.write(data[:len(data) // 2])
+        f.write(data[: len(data) // 2])
         raise KeyboardInterrupt("simulated crash mid-write")
+
     monkeypatch.setattr(serialization, "_write_bytes", half_then_crash)
     with pytest.raises(KeyboardInterrupt):
         save_checkpoint(path, model=model, optimizer=opt, scheduler=sched, epoch=2)
@@ -184,7 +192,7 @@ def test_truncated_file_is_a_clear_error(tmp_path):
     path = tmp_path / "t.safetensors"
     dlcore.save({"v": np.arange(100.0)}, path)
     data = path.read_bytes()
-    path.write_bytes(data[:len(data) - 50])
+    path.write_bytes(data[: len(data) - 50])
     with pytest.raises(ValueError, match="truncated"):
         dlcore.load(path)
     path.write_bytes(data[:4])

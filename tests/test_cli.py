@@ -1,4 +1,5 @@
 """`dlcore info` and thread control as the CLI reports them."""
+
 import os
 import subprocess
 import sys
@@ -34,7 +35,8 @@ def test_omp_num_threads_respected(tmp_path):
     # dlcore as this process
     root = os.path.dirname(os.path.dirname(os.path.abspath(dlcore.__file__)))
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": root}
-    r = subprocess.run([sys.executable, "-m", "dlcore.cli", "info"], env=env, cwd=tmp_path,
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "dlcore.cli", "info"], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr
     assert "threads: 1 (OMP_NUM_THREADS=1)" in r.stdout

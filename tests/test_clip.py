@@ -1,4 +1,5 @@
 """dlcore.nn.utils.clip_grad_norm_ / clip_grad_value_ against closed forms and torch."""
+
 import math
 
 import numpy as np

@@ -1,5 +1,6 @@
 """CUDA build checks. Without a CUDA build or device the device tests skip; the build-level
 contract (a CUDA build imports and reports no device on a machine without one) always runs."""
+
 import numpy as np
 import pytest
 
@@ -76,10 +77,12 @@ def test_cuda_adam_kernel_matches_cpu(n, variant):
         g = rng.standard_normal(n).astype(np.float32)
         g_d = cp.asarray(g)
         common = dict(step=step, lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-8, **kw)
-        backend.cpu.adam_step(host["p"], g, host["m"], host["v"],
-                              host["vmax"] if kw.get("amsgrad") else None, **common)
-        backend.kernels(g_d).adam_step(dev["p"], g_d, dev["m"], dev["v"],
-                                       dev["vmax"] if kw.get("amsgrad") else None, **common)
+        backend.cpu.adam_step(
+            host["p"], g, host["m"], host["v"], host["vmax"] if kw.get("amsgrad") else None, **common
+        )
+        backend.kernels(g_d).adam_step(
+            dev["p"], g_d, dev["m"], dev["v"], dev["vmax"] if kw.get("amsgrad") else None, **common
+        )
     dlcore.cuda.synchronize()
     for k in ("p", "m", "v") + (("vmax",) if kw.get("amsgrad") else ()):
         np.testing.assert_allclose(cp.asnumpy(dev[k]), host[k], rtol=2e-5, atol=1e-6, err_msg=k)
@@ -87,13 +90,11 @@ def test_cuda_adam_kernel_matches_cpu(n, variant):
 
 def _mlp(seed):
     dlcore.manual_seed(seed)
-    return dlcore.nn.Sequential(dlcore.nn.Linear(20, 33), dlcore.nn.Tanh(),
-                                dlcore.nn.Linear(33, 5))
+    return dlcore.nn.Sequential(dlcore.nn.Linear(20, 33), dlcore.nn.Tanh(), dlcore.nn.Linear(33, 5))
 
 
 OPTIMIZERS = {
-    "sgd_nesterov": lambda ps: dlcore.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True,
-                                                weight_decay=1e-3),
+    "sgd_nesterov": lambda ps: dlcore.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3),
     "adam": lambda ps: dlcore.optim.Adam(ps, lr=1e-2),
     "adamw_amsgrad": lambda ps: dlcore.optim.AdamW(ps, lr=1e-2, amsgrad=True),
     "eve": lambda ps: dlcore.optim.Eve(ps, lr=1e-2),
@@ -147,8 +148,7 @@ def test_cuda_ops_match_cpu():
         "reductions": lambda x, y, z: x.max(dim=2).sum() + x.mean(dim=(0, 1)).sum(),
         "cat_stack": lambda x, y, z: dlcore.stack([dlcore.cat([x, x * 3.0], dim=1)] * 2).exp().mean(),
         "mse": lambda x, y, z: F.mse_loss(x, x.tanh() * 0.5),
-        "nll": lambda x, y, z: F.nll_loss(dlcore.log_softmax(x.reshape(24, 7), dim=1),
-                                           np.arange(24) % 7),
+        "nll": lambda x, y, z: F.nll_loss(dlcore.log_softmax(x.reshape(24, 7), dim=1), np.arange(24) % 7),
         "where_clamp": lambda x, y, z: dlcore.where(x > 0, x.clamp(0.1, 0.9), x.abs().sqrt()).sum(),
     }
     for name, f in exprs.items():
@@ -171,13 +171,14 @@ def test_cuda_checkpoint_resumes_on_cpu(tmp_path):
     """A model and Adam trained on CUDA, saved, loaded into a CPU model and optimizer: one more
     step on each gives the same parameters."""
     from dlcore.checkpoint import load_checkpoint, save_checkpoint
+
     rng = np.random.default_rng(3)
-    batches = [(rng.standard_normal((9, 20)).astype(np.float32), rng.integers(0, 5, 9))
-               for _ in range(3)]
+    batches = [(rng.standard_normal((9, 20)).astype(np.float32), rng.integers(0, 5, 9)) for _ in range(3)]
 
     def step(model, opt, device, x, y):
-        loss = dlcore.nn.functional.cross_entropy(model(dlcore.tensor(x, device=device)),
-                                                  dlcore.tensor(y, device=device))
+        loss = dlcore.nn.functional.cross_entropy(
+            model(dlcore.tensor(x, device=device)), dlcore.tensor(y, device=device)
+        )
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -193,16 +194,18 @@ def test_cuda_checkpoint_resumes_on_cpu(tmp_path):
     step(gpu, opt_g, "cuda", *batches[2])
     step(cpu, opt_c, "cpu", *batches[2])
     for k, v in cpu.state_dict().items():
-        np.testing.assert_allclose(gpu.state_dict()[k].numpy(), v.numpy(), rtol=1e-4,
-                                   atol=1e-6, err_msg=k)
+        np.testing.assert_allclose(gpu.state_dict()[k].numpy(), v.numpy(), rtol=1e-4, atol=1e-6, err_msg=k)
 
 
 @needs_device
 @pytest.mark.cuda
-@pytest.mark.parametrize("make", [
-    lambda ps: dlcore.optim.Adagrad(ps, lr=0.1),
-    lambda ps: dlcore.optim.RMSprop(ps, lr=0.1),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: dlcore.optim.Adagrad(ps, lr=0.1),
+        lambda ps: dlcore.optim.RMSprop(ps, lr=0.1),
+    ],
+)
 def test_cuda_optimizer_without_kernel_refuses_at_construction(make):
     model = _mlp(0).to("cuda")
     before = [p.data.copy() for p in model.parameters()]

@@ -1,4 +1,5 @@
 """dlcore.data: DataLoader batching/shuffling/drop_last (U03), TensorDataset, digits, synthetic."""
+
 import numpy as np
 import pytest
 
@@ -76,8 +77,7 @@ def test_default_generator_follows_manual_seed():
 
 
 def test_explicit_generator():
-    a = _ids(DataLoader(_dataset(50), batch_size=8, shuffle=True,
-                        generator=np.random.default_rng(5)))
+    a = _ids(DataLoader(_dataset(50), batch_size=8, shuffle=True, generator=np.random.default_rng(5)))
     b = _ids(DataLoader(_dataset(50), batch_size=8, shuffle=True, seed=5))
     np.testing.assert_array_equal(a, b)
 
@@ -122,7 +122,7 @@ def test_digits_split():
     xa, ya = digits("all")
     assert x.shape == (1438, 64) and xt.shape == (359, 64) and xa.shape == (1797, 64)
     assert x.dtype == np.float32 and y.dtype == np.int64
-    assert 0.0 <= x.min() and x.max() == 1.0
+    assert x.min() >= 0.0 and x.max() == 1.0
     for c in range(10):  # stratified: every class in both splits, ~20% held out
         n_c = np.sum(ya == c)
         assert abs(np.sum(yt == c) - 0.2 * n_c) <= 1
@@ -157,7 +157,6 @@ def test_digits_folds_partition_the_data():
     for k in range(5):
         xtr, _ = digits("train", fold=k)
         assert len(xtr) + len(tests[k]) == 1797
-        assert all(abs(np.sum(tests[k] == c) - np.sum(digits("all")[1] == c) / 5) <= 1
-                   for c in range(10))
+        assert all(abs(np.sum(tests[k] == c) - np.sum(digits("all")[1] == c) / 5) <= 1 for c in range(10))
     with pytest.raises(ValueError, match="fold"):
         digits("test", fold=5)

@@ -1,5 +1,6 @@
 """torch's dtype rules where the op table cannot reach them (dlcore/ops/dtypes.py, tensor.promote):
 what data a tensor may hold, Python values beside tensors, ops whose result is always floating."""
+
 import warnings
 
 import numpy as np
@@ -11,8 +12,11 @@ import dlcore.nn.functional as F
 torch = pytest.importorskip("torch")
 
 
-@pytest.mark.parametrize("data", ["abc", None, object(), [1, "a"], np.array(["a", "b"]), [[1.0], ["x"]]],
-                         ids=["str", "None", "object", "mixed list", "str array", "nested"])
+@pytest.mark.parametrize(
+    "data",
+    ["abc", None, object(), [1, "a"], np.array(["a", "b"]), [[1.0], ["x"]]],
+    ids=["str", "None", "object", "mixed list", "str array", "nested"],
+)
 @pytest.mark.parametrize("make", [dlcore.tensor, dlcore.Tensor], ids=["tensor", "Tensor"])
 def test_non_numeric_data_is_a_type_error(make, data):
     with pytest.raises(TypeError, match="tensor: unsupported data type"):
@@ -38,9 +42,9 @@ def test_non_numeric_operand_is_a_type_error_naming_the_op(name, other):
 def test_operators_name_the_op_and_never_turn_none_into_nan():
     x = dlcore.ones(3)
     with pytest.raises(TypeError, match="add: unsupported operand type NoneType"):
-        x + None  # noqa: B018  (numpy alone would give [nan, nan, nan])
+        x + None
     with pytest.raises(TypeError, match="mul: unsupported operand type str"):
-        "a" * x  # noqa: B018
+        "a" * x
     with pytest.raises(TypeError, match=r"where: unsupported operand type NoneType"):
         dlcore.where(dlcore.tensor([True, False, True]), x, None)
 
@@ -62,17 +66,29 @@ def test_always_floating_ops_compute_integers_in_float32(name, dtype):
     np.testing.assert_allclose(got.numpy(), ref.numpy(), rtol=1e-6, atol=1e-7)
 
 
-@pytest.mark.parametrize("expr", [
-    lambda m, a, b: a ** 0.5,
-    lambda m, a, b: a * 0.5,
-    lambda m, a, b: a / a,
-    lambda m, a, b: b + 3,
-    lambda m, a, b: b * 2.5,
-    lambda m, a, b: m.pow(2.0, a),
-    lambda m, a, b: a + b,
-    lambda m, a, b: m.where(b, a, 0.5),
-], ids=["int ** float", "int * float", "int / int", "bool + int", "bool * float", "float ** int",
-        "int + bool", "where(int, float)"])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        lambda m, a, b: a**0.5,
+        lambda m, a, b: a * 0.5,
+        lambda m, a, b: a / a,
+        lambda m, a, b: b + 3,
+        lambda m, a, b: b * 2.5,
+        lambda m, a, b: m.pow(2.0, a),
+        lambda m, a, b: a + b,
+        lambda m, a, b: m.where(b, a, 0.5),
+    ],
+    ids=[
+        "int ** float",
+        "int * float",
+        "int / int",
+        "bool + int",
+        "bool * float",
+        "float ** int",
+        "int + bool",
+        "where(int, float)",
+    ],
+)
 def test_promotion_matches_torch(expr):
     a, b = np.array([1, 2, 3]), np.array([True, False, True])
     got = expr(dlcore, dlcore.tensor(a), dlcore.tensor(b))
@@ -86,10 +102,17 @@ def test_mean_of_integers_is_a_type_error_as_torch():
         dlcore.tensor([1, 2]).mean()
 
 
-@pytest.mark.parametrize("call", [
-    lambda x: x.mean(), lambda x: x.mean(0), lambda x: F.mse_loss(x, x), lambda x: F.l1_loss(x, x),
-    lambda x: F.huber_loss(x, x),
-], ids=["mean", "mean dim 0", "mse_loss", "l1_loss", "huber_loss"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: x.mean(),
+        lambda x: x.mean(0),
+        lambda x: F.mse_loss(x, x),
+        lambda x: F.l1_loss(x, x),
+        lambda x: F.huber_loss(x, x),
+    ],
+    ids=["mean", "mean dim 0", "mse_loss", "l1_loss", "huber_loss"],
+)
 def test_mean_of_no_elements_is_nan_without_a_warning(call):
     x = dlcore.zeros(0, 3, dtype=dlcore.float64, requires_grad=True)
     with warnings.catch_warnings():

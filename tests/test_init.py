@@ -1,5 +1,6 @@
 """dlcore.nn.init: empirical variance of each initialiser within 5% of its formula on 512x512,
 orthogonality, reproducibility under manual_seed, and errors."""
+
 import math
 
 import numpy as np
@@ -14,15 +15,18 @@ def _t(*shape, dtype=np.float32):
     return Tensor(np.full(shape, 7.0, dtype))
 
 
-@pytest.mark.parametrize("fn,kw,var", [
-    (init.xavier_uniform_, {}, 2.0 / (512 + 256)),
-    (init.xavier_normal_, {"gain": 2.0}, 4.0 * 2.0 / (512 + 256)),
-    (init.kaiming_uniform_, {"nonlinearity": "relu"}, 2.0 / 256),
-    (init.kaiming_normal_, {"nonlinearity": "relu", "mode": "fan_out"}, 2.0 / 512),
-    (init.kaiming_normal_, {"a": 0.2}, 2.0 / (1 + 0.04) / 256),
-    (init.normal_, {"std": 0.3}, 0.09),
-    (init.uniform_, {"a": -1.0, "b": 1.0}, 1.0 / 3),
-])
+@pytest.mark.parametrize(
+    "fn,kw,var",
+    [
+        (init.xavier_uniform_, {}, 2.0 / (512 + 256)),
+        (init.xavier_normal_, {"gain": 2.0}, 4.0 * 2.0 / (512 + 256)),
+        (init.kaiming_uniform_, {"nonlinearity": "relu"}, 2.0 / 256),
+        (init.kaiming_normal_, {"nonlinearity": "relu", "mode": "fan_out"}, 2.0 / 512),
+        (init.kaiming_normal_, {"a": 0.2}, 2.0 / (1 + 0.04) / 256),
+        (init.normal_, {"std": 0.3}, 0.09),
+        (init.uniform_, {"a": -1.0, "b": 1.0}, 1.0 / 3),
+    ],
+)
 def test_variance(fn, kw, var):
     dlcore.manual_seed(0)
     w = fn(_t(512, 256), **kw)

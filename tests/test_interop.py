@@ -1,5 +1,6 @@
 """Interop: from_numpy shares memory, .numpy(), __dlpack__/from_dlpack with numpy and (when
 importable) torch on the CPU, zero copy both ways."""
+
 import numpy as np
 import pytest
 

@@ -1,5 +1,6 @@
 """backend.cpu.gemm against a float64 numpy reference: awkward shapes, all transposes, strided
 leading dimensions, alpha/beta, batched, float32/float64, on every ISA; determinism; errors."""
+
 import contextlib
 import os
 import subprocess
@@ -11,7 +12,7 @@ import pytest
 from dlcore import backend
 
 _ORDER = ["generic", "avx2", "avx512"]
-ISAS = _ORDER[:_ORDER.index(backend.detected_isa()) + 1]
+ISAS = _ORDER[: _ORDER.index(backend.detected_isa()) + 1]
 TOL = {np.float32: 2e-5, np.float64: 1e-12}
 
 
@@ -64,9 +65,22 @@ def check(rng, m, n, k, dtype, ta=False, tb=False, pad=0, alpha=1.0, beta=0.0):
         assert np.array_equal(cbase[:, n:], pad_before)
 
 
-SHAPES = [(1, 1, 1), (1, 7, 1), (7, 1, 31), (7, 31, 33), (31, 33, 7), (33, 257, 31),
-          (257, 33, 65), (6, 16, 256), (12, 32, 257), (97, 101, 103), (1000, 7, 33),
-          (2, 1000, 13), (131, 67, 1000), (300, 263, 300)]
+SHAPES = [
+    (1, 1, 1),
+    (1, 7, 1),
+    (7, 1, 31),
+    (7, 31, 33),
+    (31, 33, 7),
+    (33, 257, 31),
+    (257, 33, 65),
+    (6, 16, 256),
+    (12, 32, 257),
+    (97, 101, 103),
+    (1000, 7, 33),
+    (2, 1000, 13),
+    (131, 67, 1000),
+    (300, 263, 300),
+]
 
 
 @pytest.mark.parametrize("isa_name", ISAS)
@@ -84,11 +98,13 @@ def test_gemm_shapes_transposes(isa_name, dtype, ta, tb):
 def test_gemm_strided_alpha_beta(isa_name, dtype):
     rng = np.random.default_rng(1)
     with isa(isa_name):
-        for (m, n, k), pad, alpha, beta in [((33, 47, 29), 3, 0.5, 1.0),
-                                            ((7, 257, 31), 17, -2.0, 0.25),
-                                            ((257, 7, 300), 1, 1.0, -1.0),
-                                            ((64, 64, 64), 64, 3.0, 0.0),
-                                            ((301, 401, 263), 5, 0.7, 1.3)]:
+        for (m, n, k), pad, alpha, beta in [
+            ((33, 47, 29), 3, 0.5, 1.0),
+            ((7, 257, 31), 17, -2.0, 0.25),
+            ((257, 7, 300), 1, 1.0, -1.0),
+            ((64, 64, 64), 64, 3.0, 0.0),
+            ((301, 401, 263), 5, 0.7, 1.3),
+        ]:
             for ta in (False, True):
                 for tb in (False, True):
                     check(rng, m, n, k, dtype, ta, tb, pad, alpha, beta)
@@ -98,14 +114,23 @@ def test_gemm_strided_alpha_beta(isa_name, dtype):
 def test_gemm_small_and_packed_paths_agree(dtype):
     """Force packing on/off and tiny/odd cache blocks so every driver branch runs."""
     rng = np.random.default_rng(2)
-    configs = [dict(pack_a=0, pack_b=0), dict(pack_a=1, pack_b=1), dict(pack_a=0, pack_b=1),
-               dict(pack_a=1, pack_b=0), dict(mc=12, kc=16, nc=32), dict(mc=7, kc=5, nc=17),
-               dict(fused_rows=0), dict(fused_rows=0, mc=12, kc=16, nc=32),
-               dict(fused_rows=0, mc=12, kc=16, nc=48, b_group=2),
-               dict(fused_rows=0, b_group=1, kc=24), dict(fused_rows=0, pack_a=0),
-               dict(fused_rows=10**6, kc=16), dict(fused_rows=10**6, pack_a=0),
-               dict(fused_rows=0, mc=12, nc=48, b_group=3, pack_a=0),
-               dict(fused_rows=0, b_group=1000, pack_a=0)]
+    configs = [
+        dict(pack_a=0, pack_b=0),
+        dict(pack_a=1, pack_b=1),
+        dict(pack_a=0, pack_b=1),
+        dict(pack_a=1, pack_b=0),
+        dict(mc=12, kc=16, nc=32),
+        dict(mc=7, kc=5, nc=17),
+        dict(fused_rows=0),
+        dict(fused_rows=0, mc=12, kc=16, nc=32),
+        dict(fused_rows=0, mc=12, kc=16, nc=48, b_group=2),
+        dict(fused_rows=0, b_group=1, kc=24),
+        dict(fused_rows=0, pack_a=0),
+        dict(fused_rows=10**6, kc=16),
+        dict(fused_rows=10**6, pack_a=0),
+        dict(fused_rows=0, mc=12, nc=48, b_group=3, pack_a=0),
+        dict(fused_rows=0, b_group=1000, pack_a=0),
+    ]
     for cfg in configs:
         with tuned(**cfg), threads(2):
             for ta in (False, True):
@@ -158,8 +183,14 @@ def test_gemm_deterministic_and_thread_independent():
     rng = np.random.default_rng(6)
     # (290, 40, 700) and (9, 32, 3000): fused mode with fewer column chunks than threads, so
     # the rows are split between threads too (A read in place, and packed when transposed)
-    for m, n, k, ta in [(500, 300, 700, False), (64, 2048, 512, False), (1000, 100, 37, False),
-                        (290, 40, 700, False), (290, 40, 700, True), (9, 32, 3000, True)]:
+    for m, n, k, ta in [
+        (500, 300, 700, False),
+        (64, 2048, 512, False),
+        (1000, 100, 37, False),
+        (290, 40, 700, False),
+        (290, 40, 700, True),
+        (9, 32, 3000, True),
+    ]:
         a = operand(rng, m, k, np.float32, ta, 0)
         b = rng.standard_normal((n, k)).astype(np.float32).T
         outs = {}
@@ -177,8 +208,9 @@ def test_gemm_deterministic_and_thread_independent():
         assert err < TOL[np.float32]
 
 
-@pytest.mark.parametrize("isa_name,twin", [(i, False) for i in ISAS] +
-                         ([("avx2", True)] if "avx2" in ISAS else []))
+@pytest.mark.parametrize(
+    "isa_name,twin", [(i, False) for i in ISAS] + ([("avx2", True)] if "avx2" in ISAS else [])
+)
 def test_gemm_walk_order_keeps_results_bit_identical(isa_name, twin):
     """The shared mode's walk (along C's rows, one kernel call per group of B slivers that
     takes each row tile across the group's slivers) and reading A in place or packed change
@@ -187,9 +219,16 @@ def test_gemm_walk_order_keeps_results_bit_identical(isa_name, twin):
     register blocks through their AVX2 twin)."""
     rng = np.random.default_rng(7)
     m, n, k = 500, 300, 1300  # shared mode, two kc steps in float32, partial edge slivers
-    configs = [dict(b_group=1), dict(b_group=2), dict(b_group=3), dict(b_group=5),
-               dict(b_group=1000), dict(b_group=3, pack_a=0), dict(b_group=1, pack_a=0),
-               dict(b_group=1000, pack_a=0)]
+    configs = [
+        dict(b_group=1),
+        dict(b_group=2),
+        dict(b_group=3),
+        dict(b_group=5),
+        dict(b_group=1000),
+        dict(b_group=3, pack_a=0),
+        dict(b_group=1, pack_a=0),
+        dict(b_group=1000, pack_a=0),
+    ]
     for dtype in (np.float32, np.float64):
         a = rng.standard_normal((m, k)).astype(dtype)
         b = rng.standard_normal((k, n)).astype(dtype)
@@ -208,8 +247,9 @@ def test_gemm_walk_order_keeps_results_bit_identical(isa_name, twin):
         assert err < TOL[dtype]
 
 
-@pytest.mark.parametrize("isa_name,twin", [(i, False) for i in ISAS] +
-                         ([("avx2", True)] if "avx2" in ISAS else []))
+@pytest.mark.parametrize(
+    "isa_name,twin", [(i, False) for i in ISAS] + ([("avx2", True)] if "avx2" in ISAS else [])
+)
 def test_gemm_fused_column_chunks_keep_results_bit_identical(isa_name, twin):
     """The fused mode cuts C's columns into a multiple of the thread count of chunks (3 groups
     of slivers become 4 chunks at 2 threads, 5 become 6): 1 to 4 threads, the thread gate off
@@ -221,8 +261,7 @@ def test_gemm_fused_column_chunks_keep_results_bit_identical(isa_name, twin):
         outs = []
         for t in (1, 2, 3, 4):
             # fused_rows: the fused mode whatever this CPU's L1 and L2 make its row limit
-            with isa(isa_name), tuned(avx512_twin=twin, thread_gate=0, fused_rows=10**6), \
-                    threads(t):
+            with isa(isa_name), tuned(avx512_twin=twin, thread_gate=0, fused_rows=10**6), threads(t):
                 c = np.empty((m, n), np.float32)
                 backend.cpu.gemm(a, b, c)
                 outs.append(c)
@@ -279,8 +318,14 @@ def test_gemm_huge_page_scratch_gets_huge_pages(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(backend.extension_file())))
     grown = {}
     for flag in (1, 0):
-        out = subprocess.run([sys.executable, "-c", _HUGE_PAGE_PROBE, str(flag)], check=True,
-                             capture_output=True, text=True, cwd=tmp_path, env=env).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", _HUGE_PAGE_PROBE, str(flag)],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+        ).stdout
         huge_kb, fallbacks = map(int, out.split())
         if fallbacks:
             pytest.skip("the kernel fell back to small pages during the probe")
@@ -315,8 +360,9 @@ def test_gemm_huge_page_scratch_keeps_results_bit_identical():
             assert err < TOL[dtype], (dtype, m, n, k, err)
 
 
-@pytest.mark.parametrize("isa_name,twin", [(i, False) for i in ISAS] +
-                         ([("avx2", True)] if "avx2" in ISAS else []))
+@pytest.mark.parametrize(
+    "isa_name,twin", [(i, False) for i in ISAS] + ([("avx2", True)] if "avx2" in ISAS else [])
+)
 def test_gemm_fused_b_packed_ahead_keeps_results_bit_identical(isa_name, twin):
     """The fused mode packs the next B group during the current group's kernel calls (a share
     per tile) when its slivers are whole columns of a row-major B; packing each group before
@@ -325,15 +371,26 @@ def test_gemm_fused_b_packed_ahead_keeps_results_bit_identical(isa_name, twin):
     (twin: the AVX-512 register blocks, 14 x 32, through their AVX2 twin)."""
     rng = np.random.default_rng(9)
     # (m, k, n, ta): k = 600 is three kc steps; n = 149 ends in a partial group and sliver
-    cases = [(64, 600, 149, False), (64, 600, 192, True), (5, 300, 160, False),
-             (100, 37, 2048, False), (1, 600, 64, True), (290, 300, 300, False)]
+    cases = [
+        (64, 600, 149, False),
+        (64, 600, 192, True),
+        (5, 300, 160, False),
+        (100, 37, 2048, False),
+        (1, 600, 64, True),
+        (290, 300, 300, False),
+    ]
     for m, k, n, ta in cases:
         a = operand(rng, m, k, np.float32, ta, 0)
         b = rng.standard_normal((k, n)).astype(np.float32)
         outs = []
-        for cfg in (dict(pack_ahead=0), dict(pack_ahead=1), dict(pack_ahead=1, fuse_group=1),
-                    dict(pack_ahead=1, fuse_group=3), dict(pack_ahead=1, fuse_group=5),
-                    dict(pack_ahead=1, fuse_group=8)):
+        for cfg in (
+            dict(pack_ahead=0),
+            dict(pack_ahead=1),
+            dict(pack_ahead=1, fuse_group=1),
+            dict(pack_ahead=1, fuse_group=3),
+            dict(pack_ahead=1, fuse_group=5),
+            dict(pack_ahead=1, fuse_group=8),
+        ):
             for t in (1, 2):
                 with isa(isa_name), tuned(pack_b=1, avx512_twin=twin, **cfg), threads(t):
                     c = rng.standard_normal((m, n)).astype(np.float32)
@@ -368,11 +425,23 @@ def test_gemm_avx512_blocks_through_their_avx2_twin(dtype):
     driver around them) through the AVX2 twin of their traits, on any AVX2 machine."""
     rng = np.random.default_rng(9)
     name = np.dtype(dtype).name
-    configs = [dict(), dict(fused_rows=0), dict(fused_rows=0, b_group=1),
-               dict(fused_rows=0, pack_a=0), dict(pack_a=0, pack_b=0),
-               dict(fused_rows=0, mc=28, kc=16, nc=64, b_group=2)]
-    shapes = [(1, 1, 1), (13, 31, 7), (14, 32, 33), (15, 33, 257), (29, 65, 31), (331, 97, 41),
-              (700, 70, 300)]
+    configs = [
+        dict(),
+        dict(fused_rows=0),
+        dict(fused_rows=0, b_group=1),
+        dict(fused_rows=0, pack_a=0),
+        dict(pack_a=0, pack_b=0),
+        dict(fused_rows=0, mc=28, kc=16, nc=64, b_group=2),
+    ]
+    shapes = [
+        (1, 1, 1),
+        (13, 31, 7),
+        (14, 32, 33),
+        (15, 33, 257),
+        (29, 65, 31),
+        (331, 97, 41),
+        (700, 70, 300),
+    ]
     with isa("avx2"):
         for cfg in configs:
             with tuned(avx512_twin=1, **cfg), threads(2):
@@ -417,8 +486,9 @@ def test_gemm_errors():
     with pytest.raises(ValueError, match=r"\[gemm\]"):
         backend.cpu.gemm(np.ones(4, np.float32), g, out)
     with pytest.raises(ValueError, match=r"\[gemm\].*batch"):
-        backend.cpu.gemm(np.ones((2, 3, 4), np.float32), np.ones((3, 4, 5), np.float32),
-                         np.empty((2, 3, 5), np.float32))
+        backend.cpu.gemm(
+            np.ones((2, 3, 4), np.float32), np.ones((3, 4, 5), np.float32), np.empty((2, 3, 5), np.float32)
+        )
     with pytest.raises(TypeError, match=r"\[gemm\]"):
         backend.cpu.gemm(f.astype(np.float64), g, out)
     with pytest.raises(TypeError, match=r"\[gemm\]"):

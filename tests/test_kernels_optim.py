@@ -1,6 +1,7 @@
 """The CPU optimizer kernels (backend.cpu: sgd, adagrad, rmsprop, adam/adamw/amsgrad) and
 instruments.stream_probe against the float64 numpy references of dlcore/reference.py, on
 awkward sizes, every ISA build."""
+
 import numpy as np
 import pytest
 
@@ -11,7 +12,7 @@ K = backend.cpu
 I = backend.instruments
 SIZES = [1, 7, 31, 33, 257, 4099, 70001]  # 70001 > 2**16 takes the OpenMP path
 _ALL_ISAS = ["generic", "avx2", "avx512"]
-ISAS = _ALL_ISAS[:_ALL_ISAS.index(backend.detected_isa()) + 1]
+ISAS = _ALL_ISAS[: _ALL_ISAS.index(backend.detected_isa()) + 1]
 TOL = {np.float32: 2e-5, np.float64: 1e-12}
 
 
@@ -46,65 +47,112 @@ def _run(n, dtype, steps, kernel, ref, state_names, seed):
 
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("cfg", [
-    dict(momentum=0.0), dict(momentum=0.9), dict(momentum=0.9, dampening=0.3, weight_decay=0.01),
-    dict(momentum=0.8, nesterov=True, weight_decay=0.1), dict(maximize=True, weight_decay=0.05)])
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        dict(momentum=0.0),
+        dict(momentum=0.9),
+        dict(momentum=0.9, dampening=0.3, weight_decay=0.01),
+        dict(momentum=0.8, nesterov=True, weight_decay=0.1),
+        dict(maximize=True, weight_decay=0.05),
+    ],
+)
 def test_sgd(isa, n, dtype, cfg):
     lr = 0.05
+
     def kernel(p, g, b, t):
         K.sgd_step(p, g, b["buf"], lr, first_step=t == 1, **cfg)
-    bufs, st = _run(n, dtype, 6, kernel, lambda p, g, s, t: sgd_ref(p, g, s, lr, **cfg),
-                    ["buf"], 1)
+
+    bufs, st = _run(n, dtype, 6, kernel, lambda p, g, s, t: sgd_ref(p, g, s, lr, **cfg), ["buf"], 1)
     if cfg.get("momentum"):
         _close(bufs["buf"], st["momentum_buffer"], dtype)
 
 
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("cfg", [dict(), dict(lr_decay=0.1, weight_decay=0.02, eps=1e-6),
-                                 dict(maximize=True, initial_accumulator_value=0.5)])
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        dict(),
+        dict(lr_decay=0.1, weight_decay=0.02, eps=1e-6),
+        dict(maximize=True, initial_accumulator_value=0.5),
+    ],
+)
 def test_adagrad(isa, n, dtype, cfg):
     lr = 0.1
     kcfg = {k: v for k, v in cfg.items() if k != "initial_accumulator_value"}
+
     def kernel(p, g, b, t):
         if t == 1:
             b["sum"][:] = cfg.get("initial_accumulator_value", 0.0)
         K.adagrad_step(p, g, b["sum"], t, lr, **kcfg)
-    bufs, st = _run(n, dtype, 6, kernel, lambda p, g, s, t: adagrad_ref(p, g, s, lr, **cfg),
-                    ["sum"], 2)
+
+    bufs, st = _run(n, dtype, 6, kernel, lambda p, g, s, t: adagrad_ref(p, g, s, lr, **cfg), ["sum"], 2)
     _close(bufs["sum"], st["sum"], dtype)
 
 
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("cfg", [dict(), dict(centered=True), dict(momentum=0.9),
-                                 dict(centered=True, momentum=0.5, weight_decay=0.01, alpha=0.9),
-                                 dict(maximize=True, eps=1e-4)])
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        dict(),
+        dict(centered=True),
+        dict(momentum=0.9),
+        dict(centered=True, momentum=0.5, weight_decay=0.01, alpha=0.9),
+        dict(maximize=True, eps=1e-4),
+    ],
+)
 def test_rmsprop(isa, n, dtype, cfg):
     lr = 0.01
+
     def kernel(p, g, b, t):
         K.rmsprop_step(p, g, b["sq"], b["ga"], b["mb"], lr, **cfg)
-    bufs, st = _run(n, dtype, 6, kernel, lambda p, g, s, t: rmsprop_ref(p, g, s, lr, **cfg),
-                    ["sq", "ga", "mb"], 3)
+
+    bufs, st = _run(
+        n, dtype, 6, kernel, lambda p, g, s, t: rmsprop_ref(p, g, s, lr, **cfg), ["sq", "ga", "mb"], 3
+    )
     _close(bufs["sq"], st["square_avg"], dtype)
 
 
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("cfg", [dict(), dict(amsgrad=True), dict(weight_decay=0.1),
-                                 dict(weight_decay=0.1, decoupled=True, amsgrad=True),
-                                 dict(maximize=True, lr_divisor=1.7, betas=(0.5, 0.9))])
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        dict(),
+        dict(amsgrad=True),
+        dict(weight_decay=0.1),
+        dict(weight_decay=0.1, decoupled=True, amsgrad=True),
+        dict(maximize=True, lr_divisor=1.7, betas=(0.5, 0.9)),
+    ],
+)
 def test_adam(isa, n, dtype, cfg):
     lr = 1e-2
     betas = cfg.get("betas", (0.9, 0.999))
+
     def kernel(p, g, b, t):
-        K.adam_step(p, g, b["m"], b["v"], b["vmax"], t, lr, betas[0], betas[1], 1e-8,
-                    weight_decay=cfg.get("weight_decay", 0.0),
-                    decoupled_weight_decay=cfg.get("decoupled", False),
-                    amsgrad=cfg.get("amsgrad", False), maximize=cfg.get("maximize", False),
-                    lr_divisor=cfg.get("lr_divisor", 1.0))
-    bufs, st = _run(n, dtype, 8, kernel, lambda p, g, s, t: adam_ref(p, g, s, lr, **cfg),
-                    ["m", "v", "vmax"], 4)
+        K.adam_step(
+            p,
+            g,
+            b["m"],
+            b["v"],
+            b["vmax"],
+            t,
+            lr,
+            betas[0],
+            betas[1],
+            1e-8,
+            weight_decay=cfg.get("weight_decay", 0.0),
+            decoupled_weight_decay=cfg.get("decoupled", False),
+            amsgrad=cfg.get("amsgrad", False),
+            maximize=cfg.get("maximize", False),
+            lr_divisor=cfg.get("lr_divisor", 1.0),
+        )
+
+    bufs, st = _run(
+        n, dtype, 8, kernel, lambda p, g, s, t: adam_ref(p, g, s, lr, **cfg), ["m", "v", "vmax"], 4
+    )
     _close(bufs["m"], st["exp_avg"], dtype)
     _close(bufs["v"], st["exp_avg_sq"], dtype)
 
@@ -139,14 +187,34 @@ def test_errors_leave_param_unchanged():
     before = p.copy()
     g = np.ones(8, np.float32)
     with pytest.raises(TypeError, match=r"\[adam_step\].*same dtype"):
-        K.adam_step(p, g.astype(np.float64), np.zeros(8, np.float32), np.zeros(8, np.float32),
-                    None, 1, 1e-3, 0.9, 0.999, 1e-8)
+        K.adam_step(
+            p,
+            g.astype(np.float64),
+            np.zeros(8, np.float32),
+            np.zeros(8, np.float32),
+            None,
+            1,
+            1e-3,
+            0.9,
+            0.999,
+            1e-8,
+        )
     with pytest.raises(ValueError, match=r"\[adam_step\] exp_avg must have 8 elements"):
-        K.adam_step(p, g, np.zeros(7, np.float32), np.zeros(8, np.float32), None, 1, 1e-3, 0.9,
-                    0.999, 1e-8)
+        K.adam_step(p, g, np.zeros(7, np.float32), np.zeros(8, np.float32), None, 1, 1e-3, 0.9, 0.999, 1e-8)
     with pytest.raises(ValueError, match=r"amsgrad needs max_exp_avg_sq"):
-        K.adam_step(p, g, np.zeros(8, np.float32), np.zeros(8, np.float32), None, 1, 1e-3, 0.9,
-                    0.999, 1e-8, amsgrad=True)
+        K.adam_step(
+            p,
+            g,
+            np.zeros(8, np.float32),
+            np.zeros(8, np.float32),
+            None,
+            1,
+            1e-3,
+            0.9,
+            0.999,
+            1e-8,
+            amsgrad=True,
+        )
     with pytest.raises(ValueError, match=r"step must be >= 1"):
         K.adagrad_step(p, g, np.zeros(8, np.float32), 0, 0.1)
     with pytest.raises(ValueError, match=r"centered=True needs grad_avg"):

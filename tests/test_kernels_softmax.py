@@ -4,6 +4,7 @@
 Error is measured as |out - ref| / max(|ref|, 1) (backward: relative to max(sum|dy|, 1), the scale
 of the row's terms). Budget: 1e-5 (float32), 1e-12 (float64).
 """
+
 import numpy as np
 import pytest
 
@@ -53,12 +54,12 @@ def test_cross_entropy_forward_backward(rng, n, c, dtype):
 def test_extreme_logits(rng, dtype):
     n, c = 33, 10
     x = _logits(rng, n, c, dtype)
-    x[0, 3] = 1e4                      # one dominant class
-    x[1, :] = -1e4                     # all very negative: uniform
-    x[2, :5] = 1e4                     # ties at the top
-    x[3, 1] = -np.inf                  # masked class
+    x[0, 3] = 1e4  # one dominant class
+    x[1, :] = -1e4  # all very negative: uniform
+    x[2, :5] = 1e4  # ties at the top
+    x[3, 1] = -np.inf  # masked class
     x[4, ::2] = -np.inf
-    x[5, :] = x[5, :] - 1e4            # shifted row
+    x[5, :] = x[5, :] - 1e4  # shifted row
     y = np.empty_like(x)
     K.log_softmax_forward(y, x)
     r = ref.log_softmax(x)
@@ -71,7 +72,9 @@ def test_extreme_logits(rng, dtype):
     dx = np.empty_like(x)
     K.log_softmax_backward(dx, dy, y)
     assert np.isfinite(dx).all()
-    assert ref.rel_err(dx, ref.log_softmax_backward(dy, r), np.abs(dy).sum(axis=1, keepdims=True)) <= TOL[dtype]
+    assert (
+        ref.rel_err(dx, ref.log_softmax_backward(dy, r), np.abs(dy).sum(axis=1, keepdims=True)) <= TOL[dtype]
+    )
     # cross-entropy with targets on the dominant, uniform and masked classes
     t = rng.integers(0, c, size=n).astype(np.int64)
     t[0], t[3], t[4] = 3, 0, 1
@@ -83,7 +86,7 @@ def test_extreme_logits(rng, dtype):
     d = np.empty_like(x)
     K.cross_entropy_backward(d, lp, t, np.ones(n, dtype))
     assert np.isfinite(d).all()
-    np.testing.assert_allclose(d.sum(axis=1), 0.0, atol=1e-5)   # softmax rows sum to one
+    np.testing.assert_allclose(d.sum(axis=1), 0.0, atol=1e-5)  # softmax rows sum to one
 
 
 def test_target_on_masked_class_gives_inf_loss():
@@ -173,8 +176,9 @@ def test_cross_entropy_bad_arguments():
     with pytest.raises(TypeError, match="same dtype"):
         K.cross_entropy_forward(_sentinel(3, np.float64), lp, x, np.array([0, 1, 2], np.int64))
     with pytest.raises(ValueError, match="at least one class"):
-        K.cross_entropy_forward(_sentinel(3), _sentinel((3, 0)), np.zeros((3, 0), np.float32),
-                                np.array([0, 0, 0], np.int64))
+        K.cross_entropy_forward(
+            _sentinel(3), _sentinel((3, 0)), np.zeros((3, 0), np.float32), np.array([0, 0, 0], np.int64)
+        )
     with pytest.raises(ValueError, match="targets must be C-contiguous"):
         K.cross_entropy_forward(loss, lp, x, np.array([0, 9, 1, 9, 2, 9], np.int64)[::2])
     assert (loss == 7).all() and (lp == 7).all()
@@ -188,10 +192,12 @@ def test_cross_entropy_bad_arguments():
 
 # ---- the same kernels through the Python ops (float32, axis moved, (N, C, d) targets) ------------
 
+
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_log_softmax_op_float32(rng, dim):
     import dlcore
     import dlcore.nn.functional as F
+
     x = (rng.standard_normal((7, 33, 10)) * 3).astype(np.float32)
     t = dlcore.tensor(x, requires_grad=True)
     y = F.log_softmax(t, dim)
@@ -207,6 +213,7 @@ def test_log_softmax_op_float32(rng, dim):
 def test_cross_entropy_op_float32(rng):
     import dlcore
     import dlcore.nn.functional as F
+
     x = (rng.standard_normal((33, 10, 7)) * 3).astype(np.float32)
     tg = rng.integers(0, 10, size=(33, 7))
     t = dlcore.tensor(x, requires_grad=True)

@@ -1,5 +1,6 @@
 """The process-wide thread count (set_num_threads seen by every Python thread, as torch) and the
 gemm's immutable configuration (instruments.gemm_tune / set_isa install a new one)."""
+
 import contextlib
 import threading
 
@@ -43,6 +44,7 @@ def _gemm_in_thread(n=384):
         seen["budget"] = dlcore.get_num_threads()
         backend.cpu.gemm(a, b, out)
         seen["used"] = tools.gemm_last_threads()
+
     t = threading.Thread(target=work)
     t.start()
     t.join()
@@ -85,7 +87,7 @@ def test_gemm_tune_installs_and_restores_a_config():
     assert tools.gemm_info() == auto  # a refused config leaves the one in force
 
 
-@pytest.mark.parametrize("name", _ORDER[:_ORDER.index(backend.detected_isa()) + 1])
+@pytest.mark.parametrize("name", _ORDER[: _ORDER.index(backend.detected_isa()) + 1])
 def test_set_isa_installs_the_config_of_that_isa(name):
     before = backend.active_isa()
     try:
@@ -114,6 +116,7 @@ def test_gemm_tune_while_another_thread_multiplies():
         while not stop.is_set():
             backend.cpu.gemm(a, b, out)
             errs.append(np.abs(out - ref).max() / np.abs(ref).max())
+
     t = threading.Thread(target=work)
     t.start()
     try:

@@ -1,5 +1,6 @@
 """dlcore.optim.lr_scheduler: closed forms at 10 checkpoints, torch parity when importable,
 resume from state_dict, and argument errors."""
+
 import math
 
 import numpy as np
@@ -19,15 +20,23 @@ def _opt(lr=BASE):
 
 CLOSED = {
     "StepLR": (lambda o: S.StepLR(o, step_size=7, gamma=0.5), lambda t: BASE * 0.5 ** (t // 7)),
-    "ExponentialLR": (lambda o: S.ExponentialLR(o, gamma=0.95), lambda t: BASE * 0.95 ** t),
-    "CosineAnnealingLR": (lambda o: S.CosineAnnealingLR(o, T_max=50, eta_min=0.01),
-                          lambda t: 0.01 + (BASE - 0.01) * (1 + math.cos(math.pi * t / 50)) / 2),
-    "LinearLR": (lambda o: S.LinearLR(o, start_factor=0.1, total_iters=10),
-                 lambda t: BASE * (0.1 + 0.9 * min(t, 10) / 10)),
-    "LinearWarmup": (lambda o: S.LinearWarmup(o, warmup_steps=4),
-                     lambda t: BASE * (0.2 + 0.8 * min(t, 4) / 4)),
-    "MultiStepLR": (lambda o: S.MultiStepLR(o, [5, 20], gamma=0.1),
-                    lambda t: BASE * 0.1 ** ((t >= 5) + (t >= 20))),
+    "ExponentialLR": (lambda o: S.ExponentialLR(o, gamma=0.95), lambda t: BASE * 0.95**t),
+    "CosineAnnealingLR": (
+        lambda o: S.CosineAnnealingLR(o, T_max=50, eta_min=0.01),
+        lambda t: 0.01 + (BASE - 0.01) * (1 + math.cos(math.pi * t / 50)) / 2,
+    ),
+    "LinearLR": (
+        lambda o: S.LinearLR(o, start_factor=0.1, total_iters=10),
+        lambda t: BASE * (0.1 + 0.9 * min(t, 10) / 10),
+    ),
+    "LinearWarmup": (
+        lambda o: S.LinearWarmup(o, warmup_steps=4),
+        lambda t: BASE * (0.2 + 0.8 * min(t, 4) / 4),
+    ),
+    "MultiStepLR": (
+        lambda o: S.MultiStepLR(o, [5, 20], gamma=0.1),
+        lambda t: BASE * 0.1 ** ((t >= 5) + (t >= 20)),
+    ),
 }
 
 
@@ -48,18 +57,20 @@ def test_closed_form(name):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("name", ["StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
-                                  "MultiStepLR"])
+@pytest.mark.parametrize("name", ["StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "MultiStepLR"])
 def test_vs_torch(name):
     torch = pytest.importorskip("torch")
     make, _ = CLOSED[name]
     opt = _opt()
     sch = make(opt)
     topt = torch.optim.SGD([torch.zeros(3, requires_grad=True)], lr=BASE)
-    args = {"StepLR": dict(step_size=7, gamma=0.5), "ExponentialLR": dict(gamma=0.95),
-            "CosineAnnealingLR": dict(T_max=50, eta_min=0.01),
-            "LinearLR": dict(start_factor=0.1, total_iters=10),
-            "MultiStepLR": dict(milestones=[5, 20], gamma=0.1)}[name]
+    args = {
+        "StepLR": dict(step_size=7, gamma=0.5),
+        "ExponentialLR": dict(gamma=0.95),
+        "CosineAnnealingLR": dict(T_max=50, eta_min=0.01),
+        "LinearLR": dict(start_factor=0.1, total_iters=10),
+        "MultiStepLR": dict(milestones=[5, 20], gamma=0.1),
+    }[name]
     tsch = getattr(torch.optim.lr_scheduler, name)(topt, **args)
     for _ in range(60):
         assert opt.param_groups[0]["lr"] == pytest.approx(topt.param_groups[0]["lr"], rel=1e-9)
@@ -108,8 +119,7 @@ def test_reduce_on_plateau():
     assert min(lrs) == 0.1  # floored at min_lr
     torch = pytest.importorskip("torch")
     topt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
-    tsch = torch.optim.lr_scheduler.ReduceLROnPlateau(topt, factor=0.5, patience=2, cooldown=1,
-                                                      min_lr=0.1)
+    tsch = torch.optim.lr_scheduler.ReduceLROnPlateau(topt, factor=0.5, patience=2, cooldown=1, min_lr=0.1)
     tl = []
     for m in metrics:
         tsch.step(m)
@@ -136,15 +146,18 @@ def test_reduce_on_plateau_resume():
     assert o3.param_groups[0]["lr"] == o1.param_groups[0]["lr"] and s3.best == s1.best
 
 
-@pytest.mark.parametrize("ctor,match", [
-    (lambda o: S.StepLR(o, step_size=0), "step_size"),
-    (lambda o: S.ExponentialLR(o, gamma=-1.0), "gamma"),
-    (lambda o: S.CosineAnnealingLR(o, T_max=0), "T_max"),
-    (lambda o: S.LinearLR(o, start_factor=0.0), "start_factor"),
-    (lambda o: S.LinearWarmup(o, warmup_steps=0), "warmup_steps"),
-    (lambda o: S.ReduceLROnPlateau(o, factor=1.0), "factor"),
-    (lambda o: S.ReduceLROnPlateau(o, mode="up"), "mode"),
-])
+@pytest.mark.parametrize(
+    "ctor,match",
+    [
+        (lambda o: S.StepLR(o, step_size=0), "step_size"),
+        (lambda o: S.ExponentialLR(o, gamma=-1.0), "gamma"),
+        (lambda o: S.CosineAnnealingLR(o, T_max=0), "T_max"),
+        (lambda o: S.LinearLR(o, start_factor=0.0), "start_factor"),
+        (lambda o: S.LinearWarmup(o, warmup_steps=0), "warmup_steps"),
+        (lambda o: S.ReduceLROnPlateau(o, factor=1.0), "factor"),
+        (lambda o: S.ReduceLROnPlateau(o, mode="up"), "mode"),
+    ],
+)
 def test_bad_arguments(ctor, match):
     opt = _opt()
     with pytest.raises(ValueError, match=match):

@@ -1,6 +1,7 @@
 """dlcore.nn: Module registration and traversal, state_dict / load_state_dict (round trip, clear
 errors that leave the model unchanged), train/eval, to(), repr, Linear, Sequential, losses.
 """
+
 import math
 
 import numpy as np
@@ -34,8 +35,15 @@ class Net(nn.Module):
         return self.head(self.block(x + self.embed.sum(0)))
 
 
-NET_NAMES = ["embed", "block.scale", "block.proj.weight", "block.proj.bias", "head.0.weight",
-             "head.0.bias", "head.2.weight"]
+NET_NAMES = [
+    "embed",
+    "block.scale",
+    "block.proj.weight",
+    "block.proj.bias",
+    "head.0.weight",
+    "head.0.bias",
+    "head.2.weight",
+]
 
 
 def _snapshot(model):
@@ -49,31 +57,52 @@ def _same(model, snap):
 
 # ---- registration ----------------------------------------------------------------------------
 
+
 def test_registration_and_traversal():
     net = Net()
     assert [n for n, _ in net.named_parameters()] == NET_NAMES
     assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in net.parameters())
     assert [n for n, _ in net.named_children()] == ["block", "head"]
-    assert [n for n, _ in net.named_modules()] == ["", "block", "block.proj", "block.act", "head",
-                                                   "head.0", "head.1", "head.2"]
+    assert [n for n, _ in net.named_modules()] == [
+        "",
+        "block",
+        "block.proj",
+        "block.act",
+        "head",
+        "head.0",
+        "head.1",
+        "head.2",
+    ]
     assert [n for n, _ in net.named_buffers()] == ["block.running"]
     assert [n for n, _ in net.named_parameters(recurse=False)] == ["embed"]
     assert net.note == "plain attribute" and net.head[2].bias is None
-    assert list(net.state_dict()) == ["embed", "block.scale", "block.running", "block.proj.weight",
-                                      "block.proj.bias", "head.0.weight", "head.0.bias", "head.2.weight"]
+    assert list(net.state_dict()) == [
+        "embed",
+        "block.scale",
+        "block.running",
+        "block.proj.weight",
+        "block.proj.bias",
+        "head.0.weight",
+        "head.0.bias",
+        "head.2.weight",
+    ]
 
 
 def test_reassigning_and_deleting_attributes():
     net = Net()
-    net.block = nn.Identity()          # a module replaced by another module
+    net.block = nn.Identity()  # a module replaced by another module
     assert "block.proj.weight" not in dict(net.named_parameters())
-    with pytest.raises(TypeError, match="cannot assign Tensor as parameter 'embed' \\(Parameter or None expected\\)"):
-        net.embed = dlcore.zeros(2)    # as torch: a plain tensor there would silently stop training
+    with pytest.raises(
+        TypeError, match="cannot assign Tensor as parameter 'embed' \\(Parameter or None expected\\)"
+    ):
+        net.embed = dlcore.zeros(2)  # as torch: a plain tensor there would silently stop training
     assert "embed" in dict(net.named_parameters())
     with pytest.raises(TypeError, match="cannot assign int as child module 'head'"):
         net.head = 3
-    net.embed = None                   # None keeps the slot, as torch
-    assert net.embed is None and "embed" not in dict(net.named_parameters()) and "embed" not in net.state_dict()
+    net.embed = None  # None keeps the slot, as torch
+    assert (
+        net.embed is None and "embed" not in dict(net.named_parameters()) and "embed" not in net.state_dict()
+    )
     net.embed = nn.Parameter(dlcore.ones(2))
     assert list(dict(net.named_parameters()))[0] == "embed"
     net.block2 = Block()
@@ -123,6 +152,7 @@ def test_parameter():
 
 # ---- state_dict ------------------------------------------------------------------------------
 
+
 def test_state_dict_round_trip():
     a, b = Net(), Net()
     x = dlcore.randn(5, 4)
@@ -143,13 +173,21 @@ def test_load_state_dict_keeps_storage_identity():
     assert net.head[0].weight is w and w.data is data  # optimizers holding views stay valid
 
 
-@pytest.mark.parametrize("mutate,pattern", [
-    (lambda sd: sd.pop("block.proj.bias"), r"missing keys \['block.proj.bias'\]"),
-    (lambda sd: sd.__setitem__("head.2.bias", np.zeros(2)), r"unexpected keys \['head.2.bias'\]"),
-    (lambda sd: sd.__setitem__("head.0.weight", np.zeros((6, 5))),
-     r"'head.0.weight': checkpoint shape \(6, 5\) != model shape \(5, 6\)"),
-    (lambda sd: sd.__setitem__("block.running", np.zeros(7)), r"'block.running': checkpoint shape \(7,\)"),
-])
+@pytest.mark.parametrize(
+    "mutate,pattern",
+    [
+        (lambda sd: sd.pop("block.proj.bias"), r"missing keys \['block.proj.bias'\]"),
+        (lambda sd: sd.__setitem__("head.2.bias", np.zeros(2)), r"unexpected keys \['head.2.bias'\]"),
+        (
+            lambda sd: sd.__setitem__("head.0.weight", np.zeros((6, 5))),
+            r"'head.0.weight': checkpoint shape \(6, 5\) != model shape \(5, 6\)",
+        ),
+        (
+            lambda sd: sd.__setitem__("block.running", np.zeros(7)),
+            r"'block.running': checkpoint shape \(7,\)",
+        ),
+    ],
+)
 def test_load_state_dict_errors_leave_the_model_unchanged(mutate, pattern):
     net = Net()
     before = _snapshot(net)
@@ -186,6 +224,7 @@ def test_load_state_dict_non_strict():
 
 # ---- modes, dtype, repr ----------------------------------------------------------------------
 
+
 def test_train_eval_propagate():
     net = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5), nn.Sequential(nn.Dropout(0.2)))
     assert all(m.training for m in net.modules())
@@ -215,7 +254,9 @@ def test_to_float64():
 
 
 def test_repr_matches_torch_format():
-    net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 1, bias=False), nn.Dropout(0.1)))
+    net = nn.Sequential(
+        nn.Linear(2, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 1, bias=False), nn.Dropout(0.1))
+    )
     assert repr(net) == (
         "Sequential(\n"
         "  (0): Linear(in_features=2, out_features=3, bias=True)\n"
@@ -224,7 +265,8 @@ def test_repr_matches_torch_format():
         "    (0): Linear(in_features=3, out_features=1, bias=False)\n"
         "    (1): Dropout(p=0.1)\n"
         "  )\n"
-        ")")
+        ")"
+    )
 
 
 def test_zero_grad_and_requires_grad():
@@ -242,10 +284,13 @@ def test_zero_grad_and_requires_grad():
 def test_apply_visits_every_module():
     seen = []
     Net().apply(lambda m: seen.append(type(m).__name__))
-    assert sorted(seen) == sorted(["Linear", "Tanh", "Block", "Linear", "ReLU", "Linear", "Sequential", "Net"])
+    assert sorted(seen) == sorted(
+        ["Linear", "Tanh", "Block", "Linear", "ReLU", "Linear", "Sequential", "Net"]
+    )
 
 
 # ---- layers ----------------------------------------------------------------------------------
+
 
 def test_linear_layout_and_init_bounds():
     lin = nn.Linear(50, 40)
@@ -256,7 +301,9 @@ def test_linear_layout_and_init_bounds():
         assert np.abs(v).max() <= bound and np.abs(v).max() > 0.9 * bound
     assert abs(lin.weight.numpy().std() - bound / math.sqrt(3)) < 0.1 * bound  # uniform, not constant
     x = dlcore.randn(3, 50)
-    np.testing.assert_allclose(lin(x).numpy(), x.numpy() @ lin.weight.numpy().T + lin.bias.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        lin(x).numpy(), x.numpy() @ lin.weight.numpy().T + lin.bias.numpy(), rtol=1e-5, atol=1e-6
+    )
     assert nn.Linear(3, 2, bias=False).bias is None
     assert nn.Linear(3, 2, dtype=np.float64).weight.dtype == np.float64
     assert lin(dlcore.randn(2, 7, 50)).shape == (2, 7, 40)
@@ -293,7 +340,11 @@ def test_sequential_indexing():
 def test_module_list_and_simple_layers():
     ml = nn.ModuleList([nn.Linear(2, 2), nn.Tanh()])
     ml.append(nn.Identity())
-    assert len(ml) == 3 and isinstance(ml[1], nn.Tanh) and [n for n, _ in ml.named_parameters()] == ["0.weight", "0.bias"]
+    assert (
+        len(ml) == 3
+        and isinstance(ml[1], nn.Tanh)
+        and [n for n, _ in ml.named_parameters()] == ["0.weight", "0.bias"]
+    )
     x = dlcore.randn(2, 3, 4)
     assert nn.Flatten()(x).shape == (2, 12) and nn.Flatten(0, 1)(x).shape == (6, 4)
     np.testing.assert_allclose(nn.Softmax(1)(x).numpy().sum(1), 1.0, rtol=1e-6)
@@ -317,6 +368,7 @@ def test_loss_modules_bad_shapes():
 
 # ---- the same architecture in torch ----------------------------------------------------------
 
+
 @pytest.mark.torch
 def test_named_parameters_and_state_dict_keys_match_torch(torch):
     tnn = torch.nn
@@ -337,7 +389,9 @@ def test_named_parameters_and_state_dict_keys_match_torch(torch):
             self.head = tnn.Sequential(tnn.Linear(6, 5), tnn.ReLU(), tnn.Linear(5, 2, bias=False))
 
     t, d = TNet(), Net()
-    assert [(n, tuple(p.shape)) for n, p in t.named_parameters()] == [(n, p.shape) for n, p in d.named_parameters()]
+    assert [(n, tuple(p.shape)) for n, p in t.named_parameters()] == [
+        (n, p.shape) for n, p in d.named_parameters()
+    ]
     assert list(t.state_dict()) == list(d.state_dict())
     assert [n for n, _ in t.named_modules()] == [n for n, _ in d.named_modules()]
     d.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
@@ -348,7 +402,9 @@ def test_named_parameters_and_state_dict_keys_match_torch(torch):
     with pytest.raises(ValueError, match="'embed': cannot convert Parameter"):  # requires grad: no numpy()
         d.load_state_dict(dict(t.named_parameters(), **{"block.running": t.block.running}))
     assert _same(d, before)
-    tl = tnn.Sequential(tnn.Linear(2, 3), tnn.ReLU(), tnn.Sequential(tnn.Linear(3, 1, bias=False), tnn.Tanh()))
+    tl = tnn.Sequential(
+        tnn.Linear(2, 3), tnn.ReLU(), tnn.Sequential(tnn.Linear(3, 1, bias=False), tnn.Tanh())
+    )
     dl = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 1, bias=False), nn.Tanh()))
     assert repr(tl) == repr(dl)
 
@@ -367,4 +423,5 @@ def test_named_parameters_and_state_dict_keys_match_torch(torch):
 
         def extra_repr(self):
             return "k=3"
+
     assert repr(TWithExtra()).replace("TWith", "DWith") == repr(DWithExtra())

@@ -8,6 +8,7 @@
 - coverage: every public op has a table entry.
 Test ids read `<op>-<dtype>-sample<i>-<device>`.
 """
+
 import functools
 import inspect
 import re
@@ -25,10 +26,37 @@ CHECKS = ("forward", "backward", "gradcheck")
 
 # Public names of dlcore.__all__ that are not ops (creation, modes, state, I/O, types, modules).
 NOT_OPS = {
-    "Tensor", "tensor", "from_numpy", "from_dlpack", "zeros", "ones", "empty", "full", "zeros_like",
-    "ones_like", "arange", "rand", "randn", "randint", "no_grad", "enable_grad", "is_grad_enabled",
-    "manual_seed", "get_rng_state", "set_rng_state", "set_num_threads", "get_num_threads", "save",
-    "load", "info", "float32", "float64", "int32", "int64", "bool_", "__version__",
+    "Tensor",
+    "tensor",
+    "from_numpy",
+    "from_dlpack",
+    "zeros",
+    "ones",
+    "empty",
+    "full",
+    "zeros_like",
+    "ones_like",
+    "arange",
+    "rand",
+    "randn",
+    "randint",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "manual_seed",
+    "get_rng_state",
+    "set_rng_state",
+    "set_num_threads",
+    "get_num_threads",
+    "save",
+    "load",
+    "info",
+    "float32",
+    "float64",
+    "int32",
+    "int64",
+    "bool_",
+    "__version__",
 }
 
 
@@ -42,6 +70,7 @@ def _torch():
 
 
 # ---- sample conversion -----------------------------------------------------------------------
+
 
 def _convert(tree, leaf):
     """tree with every numpy array replaced by leaf(array); lists, tuples and dicts kept."""
@@ -92,8 +121,14 @@ def _arrays(sample) -> list:
 def _assert_close(got, ref, tol, what):
     got = np.asarray(got)
     assert got.shape == ref.shape, f"{what}: shape {got.shape}, expected {ref.shape}"
-    np.testing.assert_allclose(got.astype(np.float64), ref.astype(np.float64), rtol=tol.rtol, atol=tol.atol,
-                               equal_nan=True, err_msg=what)
+    np.testing.assert_allclose(
+        got.astype(np.float64),
+        ref.astype(np.float64),
+        rtol=tol.rtol,
+        atol=tol.atol,
+        equal_nan=True,
+        err_msg=what,
+    )
 
 
 def _expected_dtype(sample, ref):
@@ -115,6 +150,7 @@ def _tolerance(op, dtype, sample, out):
 
 # ---- the checks (called by the generated tests and by the no-torch test) ---------------------
 
+
 def check_forward(op, dtype, i, device, torch):
     sample = op.sample_list(dtype)[i]
     before = [a.copy() for a in _arrays(sample)]
@@ -134,8 +170,12 @@ def check_forward(op, dtype, i, device, torch):
         targs, tkwargs, _ = to_torch(sample, torch, float64=True)
         ref = op.torch_op(*targs, **tkwargs).detach().numpy()
         if numpy_ref is not None:  # keeps the fallback oracle honest while torch is here
-            _assert_close(numpy_ref, ref, tol if tol is not op.tol[dtype] else op.tol["float64"],
-                          f"{op.name} numpy reference vs torch")
+            _assert_close(
+                numpy_ref,
+                ref,
+                tol if tol is not op.tol[dtype] else op.tol["float64"],
+                f"{op.name} numpy reference vs torch",
+            )
     elif numpy_ref is not None:
         ref = numpy_ref
         assert out.dtype == _expected_dtype(sample, ref), f"{op.name}: dtype {out.dtype}"
@@ -175,10 +215,11 @@ def check_gradcheck(op, i, device):
 
 # ---- generated tests -------------------------------------------------------------------------
 
+
 def _cases(check):
     dtypes = ("float64",) if check == "gradcheck" else DTYPES
     for op in OPS:
-        if check != "forward" and not op.differentiable or check == "gradcheck" and not op.gradcheck:
+        if (check != "forward" and not op.differentiable) or (check == "gradcheck" and not op.gradcheck):
             continue
         for dtype in dtypes:
             for i, s in enumerate(op.sample_list(dtype)):
@@ -228,13 +269,15 @@ def test_bad_input(op, k, device):
 
 # ---- coverage and the parts the table cannot express -----------------------------------------
 
+
 def test_every_public_op_has_a_table_entry():
     """A new op in dlcore.__all__ or dlcore.nn.functional fails here until OPS declares it."""
     covered = {id(op.op) for op in OPS}
     public = {n: getattr(dlcore, n) for n in dlcore.__all__ if n not in NOT_OPS}
     public = {n: f for n, f in public.items() if not inspect.ismodule(f)}
-    functional = {f"nn.functional.{n}": f for n, f in vars(F).items()
-                  if not n.startswith("_") and inspect.isfunction(f)}
+    functional = {
+        f"nn.functional.{n}": f for n, f in vars(F).items() if not n.startswith("_") and inspect.isfunction(f)
+    }
     missing = sorted(n for n, f in {**public, **functional}.items() if id(f) not in covered)
     assert not missing, f"ops without an entry in tests/op_table.py (non-ops: add to NOT_OPS): {missing}"
 
@@ -257,8 +300,17 @@ def test_samples_cover_empty_scalar_and_strided_inputs():
     seen = set()
     for op in OPS:
         for a in (a for s in op.sample_list("float32") for a in _arrays(s) if a.dtype.kind == "f"):
-            seen.add("0-size" if a.size == 0 else "0-d" if a.ndim == 0 else "contiguous"
-                     if a.flags.c_contiguous else "negative stride" if min(a.strides) < 0 else "view")
+            seen.add(
+                "0-size"
+                if a.size == 0
+                else "0-d"
+                if a.ndim == 0
+                else "contiguous"
+                if a.flags.c_contiguous
+                else "negative stride"
+                if min(a.strides) < 0
+                else "view"
+            )
     assert seen == {"0-size", "0-d", "contiguous", "negative stride", "view"}
 
 
@@ -266,8 +318,10 @@ def test_checks_without_torch_use_the_numpy_reference_or_skip():
     """The path taken when torch is not importable: forward falls back to `ref`, else skips."""
     check_forward(OPS_BY_NAME["add"], "float32", 1, "cpu", torch=None)
     check_forward(OPS_BY_NAME["getitem"], "float64", 8, "cpu", torch=None)
-    for call in (lambda: check_forward(OPS_BY_NAME["nn.functional.linear"], "float32", 0, "cpu", None),
-                 lambda: check_backward(OPS_BY_NAME["add"], "float32", 0, "cpu", None)):
+    for call in (
+        lambda: check_forward(OPS_BY_NAME["nn.functional.linear"], "float32", 0, "cpu", None),
+        lambda: check_backward(OPS_BY_NAME["add"], "float32", 0, "cpu", None),
+    ):
         with pytest.raises(pytest.skip.Exception, match="not importable"):
             call()
 

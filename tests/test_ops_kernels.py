@@ -1,5 +1,6 @@
 """Ops reach dlcore's kernels only through backend.kernels(x), chosen by dtype: float32/float64
 arrays call the namespace's gemm / log_softmax / cross_entropy, other dtypes the array module."""
+
 import numpy as np
 import pytest
 
@@ -23,6 +24,7 @@ def kernel_calls(monkeypatch):
             def call(*args, **kwargs):
                 calls.append(name)
                 return fn(*args, **kwargs)
+
             return call
 
     monkeypatch.setattr(backend, "kernels", lambda x: Recorder(real(x)))

@@ -1,6 +1,7 @@
 """dlcore.optim: 100-step trajectories against torch.optim over a hyperparameter grid (when torch
 is importable) and against the float64 numpy references always; Eve against Algorithm 1;
 flat-buffer bookkeeping (replaced/None grads), state_dict round trips and error messages."""
+
 import itertools
 import math
 
@@ -21,20 +22,48 @@ def _grid(**axes):
     return [dict(zip(keys, vals)) for vals in itertools.product(*axes.values())]
 
 
-SGD_GRID = [c for c in _grid(lr=[0.01, 0.1], momentum=[0.0, 0.9], dampening=[0.0, 0.3],
-                             nesterov=[False, True], weight_decay=[0.0, 0.01],
-                             maximize=[False, True])
-            if not (c["nesterov"] and (c["momentum"] == 0 or c["dampening"] != 0))]
-ADAGRAD_GRID = _grid(lr=[0.01, 0.1], lr_decay=[0.0, 0.01], weight_decay=[0.0, 0.1],
-                     initial_accumulator_value=[0.0, 0.3], eps=[1e-10, 1e-3])
-RMSPROP_GRID = _grid(lr=[0.001, 0.01], alpha=[0.99, 0.5], weight_decay=[0.0, 0.1],
-                     momentum=[0.0, 0.9], centered=[False, True], maximize=[False, True])
-ADAM_GRID = _grid(lr=[1e-3, 1e-2], betas=[(0.9, 0.999), (0.5, 0.9)], weight_decay=[0.0, 0.1],
-                  amsgrad=[False, True], maximize=[False, True])
+SGD_GRID = [
+    c
+    for c in _grid(
+        lr=[0.01, 0.1],
+        momentum=[0.0, 0.9],
+        dampening=[0.0, 0.3],
+        nesterov=[False, True],
+        weight_decay=[0.0, 0.01],
+        maximize=[False, True],
+    )
+    if not (c["nesterov"] and (c["momentum"] == 0 or c["dampening"] != 0))
+]
+ADAGRAD_GRID = _grid(
+    lr=[0.01, 0.1],
+    lr_decay=[0.0, 0.01],
+    weight_decay=[0.0, 0.1],
+    initial_accumulator_value=[0.0, 0.3],
+    eps=[1e-10, 1e-3],
+)
+RMSPROP_GRID = _grid(
+    lr=[0.001, 0.01],
+    alpha=[0.99, 0.5],
+    weight_decay=[0.0, 0.1],
+    momentum=[0.0, 0.9],
+    centered=[False, True],
+    maximize=[False, True],
+)
+ADAM_GRID = _grid(
+    lr=[1e-3, 1e-2],
+    betas=[(0.9, 0.999), (0.5, 0.9)],
+    weight_decay=[0.0, 0.1],
+    amsgrad=[False, True],
+    maximize=[False, True],
+)
 
-CASES = ([("SGD", c) for c in SGD_GRID] + [("Adagrad", c) for c in ADAGRAD_GRID]
-         + [("RMSprop", c) for c in RMSPROP_GRID] + [("Adam", c) for c in ADAM_GRID]
-         + [("AdamW", c) for c in ADAM_GRID])
+CASES = (
+    [("SGD", c) for c in SGD_GRID]
+    + [("Adagrad", c) for c in ADAGRAD_GRID]
+    + [("RMSprop", c) for c in RMSPROP_GRID]
+    + [("Adam", c) for c in ADAM_GRID]
+    + [("AdamW", c) for c in ADAM_GRID]
+)
 
 
 def _ids(cases):
@@ -58,9 +87,9 @@ def _run_dlcore(name, cfg, init, grads):
         opt.zero_grad()
         for i, (p, g) in enumerate(zip(params, gs)):
             if (t + i) % 2:
-                p.grad.data[...] = g          # in place into the flat buffer
+                p.grad.data[...] = g  # in place into the flat buffer
             else:
-                p.grad = Tensor(g.copy())     # replaced: step() copies it in
+                p.grad = Tensor(g.copy())  # replaced: step() copies it in
         opt.step()
     return [p.data.copy() for p in params]
 
@@ -110,8 +139,9 @@ def test_vs_torch(name, cfg):
 
 # ---- Eve ------------------------------------------------------------------------------------
 
+
 def _eve_run(losses, cfg, dtype=np.float64, seed=4):
-    init, grads = _init(seed, dtype), _grads(seed, dtype)[:len(losses)]
+    init, grads = _init(seed, dtype), _grads(seed, dtype)[: len(losses)]
     params = [nn.Parameter(Tensor(a.copy())) for a in init]
     opt = optim.Eve(params, **cfg)
     ds = []
@@ -187,6 +217,7 @@ def test_eve_closure_and_errors():
         loss = (p * p).sum()
         loss.backward()
         return loss
+
     for _ in range(3):
         loss = opt.step(closure)
     assert float(loss) < 5.0 and opt.state[0]["step"] == 3
@@ -195,6 +226,7 @@ def test_eve_closure_and_errors():
 
 
 # ---- bookkeeping ------------------------------------------------------------------------------
+
 
 def test_one_kernel_call_per_group_and_views():
     m = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
@@ -248,11 +280,17 @@ def test_param_groups_and_per_group_lr():
     assert a.dtype == np.float32 and b.dtype == np.float64
 
 
-@pytest.mark.parametrize("name,cfg", [("SGD", dict(lr=0.1, momentum=0.9)),
-                                      ("Adagrad", dict(lr=0.1, initial_accumulator_value=0.1)),
-                                      ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
-                                      ("Adam", dict(lr=0.01, amsgrad=True)),
-                                      ("AdamW", dict(lr=0.01)), ("Eve", dict(lr=0.01))])
+@pytest.mark.parametrize(
+    "name,cfg",
+    [
+        ("SGD", dict(lr=0.1, momentum=0.9)),
+        ("Adagrad", dict(lr=0.1, initial_accumulator_value=0.1)),
+        ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
+        ("Adam", dict(lr=0.01, amsgrad=True)),
+        ("AdamW", dict(lr=0.01)),
+        ("Eve", dict(lr=0.01)),
+    ],
+)
 def test_state_dict_resume_is_bit_identical(name, cfg):
     init, grads = _init(5, np.float32), _grads(5, np.float32)[:20]
 
@@ -295,8 +333,9 @@ def test_load_state_dict_mismatch_changes_nothing():
     with pytest.raises(ValueError, match="parameter shapes"):
         opt.load_state_dict(other.state_dict())
     with pytest.raises(ValueError, match="unknown hyperparameters"):
-        opt.load_state_dict(optim.SGD([nn.Parameter(Tensor(np.ones((2, 3), np.float32)))],
-                                      lr=0.5, momentum=0.9).state_dict())
+        opt.load_state_dict(
+            optim.SGD([nn.Parameter(Tensor(np.ones((2, 3), np.float32)))], lr=0.5, momentum=0.9).state_dict()
+        )
     with pytest.raises(ValueError, match="param groups"):
         opt.load_state_dict({"state": {}, "param_groups": []})
     after = opt.state_dict()
@@ -304,23 +343,26 @@ def test_load_state_dict_mismatch_changes_nothing():
     np.testing.assert_array_equal(after["state"][0]["exp_avg"], sd_before["state"][0]["exp_avg"])
 
 
-@pytest.mark.parametrize("ctor,match", [
-    (lambda p: optim.SGD(p, lr=-0.1), "invalid lr"),
-    (lambda p: optim.SGD(p, lr=float("nan")), "invalid lr"),
-    (lambda p: optim.SGD(p, momentum=-0.5), "invalid momentum"),
-    (lambda p: optim.SGD(p, nesterov=True), "nesterov"),
-    (lambda p: optim.SGD(p, weight_decay=-1), "invalid weight_decay"),
-    (lambda p: optim.Adam(p, betas=(1.0, 0.999)), "beta parameter at index 0"),
-    (lambda p: optim.Adam(p, betas=(0.9, -0.1)), "beta parameter at index 1"),
-    (lambda p: optim.Adam(p, betas=(0.9,)), "invalid betas"),
-    (lambda p: optim.AdamW(p, eps=-1e-8), "invalid eps"),
-    (lambda p: optim.Adagrad(p, lr_decay=-1), "invalid lr_decay"),
-    (lambda p: optim.Adagrad(p, initial_accumulator_value=-1), "initial_accumulator_value"),
-    (lambda p: optim.RMSprop(p, alpha=1.5), "invalid alpha"),
-    (lambda p: optim.RMSprop(p, momentum=-0.1), "invalid momentum"),
-    (lambda p: optim.Eve(p, betas=(0.9, 0.999, 1.5)), "beta parameter at index 2"),
-    (lambda p: optim.SGD([{"params": p, "lr": 0.1, "bogus": 1}]), "unknown hyperparameter"),
-])
+@pytest.mark.parametrize(
+    "ctor,match",
+    [
+        (lambda p: optim.SGD(p, lr=-0.1), "invalid lr"),
+        (lambda p: optim.SGD(p, lr=float("nan")), "invalid lr"),
+        (lambda p: optim.SGD(p, momentum=-0.5), "invalid momentum"),
+        (lambda p: optim.SGD(p, nesterov=True), "nesterov"),
+        (lambda p: optim.SGD(p, weight_decay=-1), "invalid weight_decay"),
+        (lambda p: optim.Adam(p, betas=(1.0, 0.999)), "beta parameter at index 0"),
+        (lambda p: optim.Adam(p, betas=(0.9, -0.1)), "beta parameter at index 1"),
+        (lambda p: optim.Adam(p, betas=(0.9,)), "invalid betas"),
+        (lambda p: optim.AdamW(p, eps=-1e-8), "invalid eps"),
+        (lambda p: optim.Adagrad(p, lr_decay=-1), "invalid lr_decay"),
+        (lambda p: optim.Adagrad(p, initial_accumulator_value=-1), "initial_accumulator_value"),
+        (lambda p: optim.RMSprop(p, alpha=1.5), "invalid alpha"),
+        (lambda p: optim.RMSprop(p, momentum=-0.1), "invalid momentum"),
+        (lambda p: optim.Eve(p, betas=(0.9, 0.999, 1.5)), "beta parameter at index 2"),
+        (lambda p: optim.SGD([{"params": p, "lr": 0.1, "bogus": 1}]), "unknown hyperparameter"),
+    ],
+)
 def test_bad_hyperparameters(ctor, match):
     p = [nn.Parameter(Tensor(np.ones(3, np.float32)))]
     before = p[0].data
@@ -338,8 +380,10 @@ def test_bad_params():
     with pytest.raises(ValueError, match="does not require grad"):
         optim.SGD([Tensor(np.ones(2, np.float32))], lr=0.1)
     with pytest.raises(TypeError, match="share dtype"):
-        optim.SGD([nn.Parameter(Tensor(np.ones(2, np.float32))),
-                   nn.Parameter(Tensor(np.ones(2, np.float64)))], lr=0.1)
+        optim.SGD(
+            [nn.Parameter(Tensor(np.ones(2, np.float32))), nn.Parameter(Tensor(np.ones(2, np.float64)))],
+            lr=0.1,
+        )
 
 
 def test_eve_through_fit():
@@ -355,15 +399,17 @@ def test_eve_through_fit():
         dlcore.manual_seed(3)
         m = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 2))
         return m, optim.Eve(m.parameters(), lr=1e-2)
+
     m1, o1 = make()
-    train.fit(m1, nn.CrossEntropyLoss(), o1, DataLoader(TensorDataset(x, y), batch_size=16),
-              epochs=2, verbose=0)
+    train.fit(
+        m1, nn.CrossEntropyLoss(), o1, DataLoader(TensorDataset(x, y), batch_size=16), epochs=2, verbose=0
+    )
     m2, o2 = make()
     loss_fn = nn.CrossEntropyLoss()
     for _ in range(2):
         for i in range(0, 64, 16):
             o2.zero_grad()
-            loss = loss_fn(m2(dlcore.tensor(x[i:i + 16])), dlcore.tensor(y[i:i + 16]))
+            loss = loss_fn(m2(dlcore.tensor(x[i : i + 16])), dlcore.tensor(y[i : i + 16]))
             loss.backward()
             o2.step(loss=loss.item())
     assert o1.state[0]["step"] == 8 and o1.feedback["d"] != 1.0

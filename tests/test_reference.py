@@ -1,5 +1,6 @@
 """dlcore.reference's dispatcher: optimizer_ref runs the named optimizer's update with torch's
 defaults (AdamW's weight_decay 1e-2) and rejects a name it has no reference for."""
+
 import numpy as np
 import pytest
 

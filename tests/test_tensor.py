@@ -1,6 +1,7 @@
 """Tensor: creation and dtype defaults, numpy interop, conversion, comparisons, in-place writes,
 repr, and the clear errors that every public op raises on bad shapes, dims and dtypes.
 """
+
 import re
 
 import numpy as np
@@ -10,15 +11,26 @@ import dlcore
 import dlcore.nn.functional as F
 from dlcore import Tensor
 
-
 # ---- creation --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("data,dtype", [
-    ([1.0, 2.0], np.float32), (1.5, np.float32), ([[1, 2], [3, 4]], np.int64), (3, np.int64),
-    ([1, 2.5], np.float32), (True, np.bool_), ([True, False], np.bool_),
-    (np.ones(3), np.float64), (np.ones(3, np.float32), np.float32), (np.ones(2, np.int32), np.int32),
-    (np.float64(2.0), np.float64), (np.arange(3, dtype=np.uint8), np.uint8),
-])
+
+@pytest.mark.parametrize(
+    "data,dtype",
+    [
+        ([1.0, 2.0], np.float32),
+        (1.5, np.float32),
+        ([[1, 2], [3, 4]], np.int64),
+        (3, np.int64),
+        ([1, 2.5], np.float32),
+        (True, np.bool_),
+        ([True, False], np.bool_),
+        (np.ones(3), np.float64),
+        (np.ones(3, np.float32), np.float32),
+        (np.ones(2, np.int32), np.int32),
+        (np.float64(2.0), np.float64),
+        (np.arange(3, dtype=np.uint8), np.uint8),
+    ],
+)
 def test_tensor_dtype_defaults(data, dtype):
     t = dlcore.tensor(data)
     assert t.dtype == dtype and t.shape == np.shape(data)
@@ -42,7 +54,7 @@ def test_tensor_copies_and_from_numpy_shares():
     a[0, 0] = 42.0
     assert t.numpy()[0, 0] == 0.0 and s.numpy()[0, 0] == 42.0
     assert s.dtype == np.float64  # from_numpy keeps the dtype
-    s.numpy()[1, 1] = -1.0        # .numpy() shares memory too
+    s.numpy()[1, 1] = -1.0  # .numpy() shares memory too
     assert a[1, 1] == -1.0
     with pytest.raises(TypeError, match="from_numpy expects a numpy.ndarray, got list"):
         dlcore.from_numpy([1, 2])
@@ -90,6 +102,7 @@ def test_manual_seed_reproduces_random_tensors():
 
 # ---- properties and conversion ---------------------------------------------------------------
 
+
 def test_properties():
     t = dlcore.zeros(2, 3, 4)
     assert t.shape == (2, 3, 4) and t.ndim == 3 and t.dim() == 3 and t.numel() == 24
@@ -128,8 +141,14 @@ def test_to_dtype():
 def test_comparisons_return_bool_tensors_without_graph():
     x = dlcore.tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = dlcore.tensor([3.0, 2.0, 1.0])
-    for r, expect in [(x < y, [1, 0, 0]), (x <= y, [1, 1, 0]), (x > y, [0, 0, 1]),
-                      (x >= 2, [0, 1, 1]), (x == y, [0, 1, 0]), (x != 2.0, [1, 0, 1])]:
+    for r, expect in [
+        (x < y, [1, 0, 0]),
+        (x <= y, [1, 1, 0]),
+        (x > y, [0, 0, 1]),
+        (x >= 2, [0, 1, 1]),
+        (x == y, [0, 1, 0]),
+        (x != 2.0, [1, 0, 1]),
+    ]:
         assert r.dtype == np.bool_ and not r.requires_grad and r._ctx is None
         assert r.numpy().tolist() == [bool(e) for e in expect]
     assert {x, y} and hash(x) != hash(y)  # tensors stay hashable (dict keys, sets)
@@ -182,18 +201,28 @@ def test_repr():
 
 # ---- errors: every public op names itself and both shapes -------------------------------------
 
+
 def _both_shapes(*shapes):
     return ".*".join(re.escape(str(tuple(s))) for s in shapes)
 
 
 A, B = dlcore.ones(2, 3), dlcore.ones(4, 5)
 BROADCAST_OPS = {
-    "add": lambda: A + B, "sub": lambda: dlcore.sub(A, B), "mul": lambda: A * B,
-    "div": lambda: dlcore.div(A, B), "pow": lambda: A ** B, "maximum": lambda: dlcore.maximum(A, B),
-    "minimum": lambda: dlcore.minimum(A, B), "where": lambda: dlcore.where(A > 0, A, B),
-    "matmul": lambda: A @ B, "mse_loss": lambda: F.mse_loss(A, B), "l1_loss": lambda: F.l1_loss(A, B),
-    "huber_loss": lambda: F.huber_loss(A, B), "linear": lambda: F.linear(A, B),
-    "cat": lambda: dlcore.cat([A, B]), "stack": lambda: dlcore.stack([A, B]),
+    "add": lambda: A + B,
+    "sub": lambda: dlcore.sub(A, B),
+    "mul": lambda: A * B,
+    "div": lambda: dlcore.div(A, B),
+    "pow": lambda: A**B,
+    "maximum": lambda: dlcore.maximum(A, B),
+    "minimum": lambda: dlcore.minimum(A, B),
+    "where": lambda: dlcore.where(A > 0, A, B),
+    "matmul": lambda: A @ B,
+    "mse_loss": lambda: F.mse_loss(A, B),
+    "l1_loss": lambda: F.l1_loss(A, B),
+    "huber_loss": lambda: F.huber_loss(A, B),
+    "linear": lambda: F.linear(A, B),
+    "cat": lambda: dlcore.cat([A, B]),
+    "stack": lambda: dlcore.stack([A, B]),
 }
 
 
@@ -203,60 +232,107 @@ def test_bad_shapes_raise_value_error_naming_op_and_both_shapes(name):
         BROADCAST_OPS[name]()
 
 
-@pytest.mark.parametrize("call,pattern", [
-    (lambda: dlcore.ones(2, 3, 4) @ dlcore.ones(5, 4, 2), r"matmul: batch dimensions of \(2, 3, 4\) and \(5, 4, 2\)"),
-    (lambda: dlcore.ones(3) @ dlcore.tensor(2.0), r"matmul: operands must be at least 1-D"),
-    (lambda: F.linear(dlcore.ones(2, 3), dlcore.ones(4, 3), dlcore.ones(3)),
-     r"linear: bias of shape \(3,\) does not match weight \(4, 3\)"),
-    (lambda: F.cross_entropy(dlcore.ones(4, 3), dlcore.tensor([0, 1])), r"cross_entropy: .*\(4, 3\) and \(2,\)"),
-    (lambda: F.cross_entropy(dlcore.ones(2, 3, 5), dlcore.tensor(np.zeros((2, 4), int))),
-     r"cross_entropy: target shape \(2, 4\) does not match input \(2, 3, 5\)"),
-    (lambda: F.cross_entropy(dlcore.ones(2, 3), dlcore.tensor([0, 3])), r"target 3 at row 1 is out of range \[0, 3\)"),
-    (lambda: F.cross_entropy(dlcore.ones(2, 3), dlcore.tensor([0, 1]), reduction="avg"), r"reduction must be one of"),
-    (lambda: F.nll_loss(dlcore.ones(4, 3), dlcore.tensor([0, 1])), r"nll_loss: .*\(4, 3\) and \(2,\)"),
-    (lambda: F.nll_loss(dlcore.ones(2, 3), dlcore.tensor([0, -1])), r"nll_loss: targets must lie in \[0, 3\)"),
-    (lambda: F.nll_loss(dlcore.ones(2, 3), dlcore.tensor([0, 3])), r"nll_loss: targets must lie in \[0, 3\)"),
-    (lambda: F.mse_loss(dlcore.ones(2), dlcore.ones(2), reduction="bad"), r"mse_loss: reduction"),
-    (lambda: dlcore.ones(2, 3).reshape(7), r"reshape: cannot reshape a tensor of shape \(2, 3\) into \(7,\)"),
-    (lambda: dlcore.ones(2, 3).T.view(6), r"view: .*\(3, 2\).*cannot be viewed as \(6,\) without a copy"),
-    (lambda: dlcore.ones(2, 3).permute(0, 0), r"permute: dims \(0, 0\) are not a permutation"),
-    (lambda: dlcore.ones(2, 3).permute(0, 5), r"permute: dims \(0, 5\)"),
-    (lambda: dlcore.ones(2, 3).permute(1, 0, 2), r"permute: dims \(1, 0, 2\)"),
-    (lambda: dlcore.ones(2, 3).transpose(0, 2), r"transpose: dim 2 is out of range for a tensor of 2 dimensions"),
-    (lambda: dlcore.ones(2, 3).sum(2), r"sum: dim 2 is out of range"),
-    (lambda: dlcore.ones(2, 3).mean(-3), r"mean: dim -3 is out of range"),
-    (lambda: dlcore.ones(2, 3).max((0, 4)), r"max: dim 4 is out of range"),
-    (lambda: dlcore.zeros(0, 3).max(), r"max: cannot reduce an empty tensor of shape \(0, 3\)"),
-    (lambda: F.log_softmax(dlcore.ones(2, 3), 2), r"log_softmax: dim 2 is out of range"),
-    (lambda: F.softmax(dlcore.ones(2, 3), -3), r"softmax: dim -3 is out of range"),
-    (lambda: F.log_softmax(dlcore.tensor(1.0), 1), r"log_softmax: dim 1 is out of range .* \[-1, 0\]"),
-    (lambda: dlcore.cat([dlcore.ones(2, 3), dlcore.ones(2, 3)], dim=2), r"cat: dim 2 is out of range"),
-    (lambda: dlcore.cat([dlcore.ones(2, 3), dlcore.ones(3)]), r"cat: tensors must have the same number of dimensions"),
-    (lambda: dlcore.cat([]), r"cat: expected a non-empty sequence"),
-    (lambda: dlcore.stack([dlcore.ones(2)], dim=2), r"stack: dim 2 is out of range"),
-    (lambda: dlcore.ones(2, 3).unsqueeze(3), r"unsqueeze: dim 3 is out of range"),
-    (lambda: dlcore.ones(2, 3).squeeze(2), r"squeeze: dim 2 is out of range"),
-    (lambda: dlcore.ones(2, 3, 4).flatten(2, 1), r"flatten: start_dim 2 comes after end_dim 1"),
-    (lambda: F.dropout(dlcore.ones(2), 1.5), r"dropout: p must be in \[0, 1\]"),
-])
+@pytest.mark.parametrize(
+    "call,pattern",
+    [
+        (
+            lambda: dlcore.ones(2, 3, 4) @ dlcore.ones(5, 4, 2),
+            r"matmul: batch dimensions of \(2, 3, 4\) and \(5, 4, 2\)",
+        ),
+        (lambda: dlcore.ones(3) @ dlcore.tensor(2.0), r"matmul: operands must be at least 1-D"),
+        (
+            lambda: F.linear(dlcore.ones(2, 3), dlcore.ones(4, 3), dlcore.ones(3)),
+            r"linear: bias of shape \(3,\) does not match weight \(4, 3\)",
+        ),
+        (
+            lambda: F.cross_entropy(dlcore.ones(4, 3), dlcore.tensor([0, 1])),
+            r"cross_entropy: .*\(4, 3\) and \(2,\)",
+        ),
+        (
+            lambda: F.cross_entropy(dlcore.ones(2, 3, 5), dlcore.tensor(np.zeros((2, 4), int))),
+            r"cross_entropy: target shape \(2, 4\) does not match input \(2, 3, 5\)",
+        ),
+        (
+            lambda: F.cross_entropy(dlcore.ones(2, 3), dlcore.tensor([0, 3])),
+            r"target 3 at row 1 is out of range \[0, 3\)",
+        ),
+        (
+            lambda: F.cross_entropy(dlcore.ones(2, 3), dlcore.tensor([0, 1]), reduction="avg"),
+            r"reduction must be one of",
+        ),
+        (lambda: F.nll_loss(dlcore.ones(4, 3), dlcore.tensor([0, 1])), r"nll_loss: .*\(4, 3\) and \(2,\)"),
+        (
+            lambda: F.nll_loss(dlcore.ones(2, 3), dlcore.tensor([0, -1])),
+            r"nll_loss: targets must lie in \[0, 3\)",
+        ),
+        (
+            lambda: F.nll_loss(dlcore.ones(2, 3), dlcore.tensor([0, 3])),
+            r"nll_loss: targets must lie in \[0, 3\)",
+        ),
+        (lambda: F.mse_loss(dlcore.ones(2), dlcore.ones(2), reduction="bad"), r"mse_loss: reduction"),
+        (
+            lambda: dlcore.ones(2, 3).reshape(7),
+            r"reshape: cannot reshape a tensor of shape \(2, 3\) into \(7,\)",
+        ),
+        (lambda: dlcore.ones(2, 3).T.view(6), r"view: .*\(3, 2\).*cannot be viewed as \(6,\) without a copy"),
+        (lambda: dlcore.ones(2, 3).permute(0, 0), r"permute: dims \(0, 0\) are not a permutation"),
+        (lambda: dlcore.ones(2, 3).permute(0, 5), r"permute: dims \(0, 5\)"),
+        (lambda: dlcore.ones(2, 3).permute(1, 0, 2), r"permute: dims \(1, 0, 2\)"),
+        (
+            lambda: dlcore.ones(2, 3).transpose(0, 2),
+            r"transpose: dim 2 is out of range for a tensor of 2 dimensions",
+        ),
+        (lambda: dlcore.ones(2, 3).sum(2), r"sum: dim 2 is out of range"),
+        (lambda: dlcore.ones(2, 3).mean(-3), r"mean: dim -3 is out of range"),
+        (lambda: dlcore.ones(2, 3).max((0, 4)), r"max: dim 4 is out of range"),
+        (lambda: dlcore.zeros(0, 3).max(), r"max: cannot reduce an empty tensor of shape \(0, 3\)"),
+        (lambda: F.log_softmax(dlcore.ones(2, 3), 2), r"log_softmax: dim 2 is out of range"),
+        (lambda: F.softmax(dlcore.ones(2, 3), -3), r"softmax: dim -3 is out of range"),
+        (lambda: F.log_softmax(dlcore.tensor(1.0), 1), r"log_softmax: dim 1 is out of range .* \[-1, 0\]"),
+        (lambda: dlcore.cat([dlcore.ones(2, 3), dlcore.ones(2, 3)], dim=2), r"cat: dim 2 is out of range"),
+        (
+            lambda: dlcore.cat([dlcore.ones(2, 3), dlcore.ones(3)]),
+            r"cat: tensors must have the same number of dimensions",
+        ),
+        (lambda: dlcore.cat([]), r"cat: expected a non-empty sequence"),
+        (lambda: dlcore.stack([dlcore.ones(2)], dim=2), r"stack: dim 2 is out of range"),
+        (lambda: dlcore.ones(2, 3).unsqueeze(3), r"unsqueeze: dim 3 is out of range"),
+        (lambda: dlcore.ones(2, 3).squeeze(2), r"squeeze: dim 2 is out of range"),
+        (lambda: dlcore.ones(2, 3, 4).flatten(2, 1), r"flatten: start_dim 2 comes after end_dim 1"),
+        (lambda: F.dropout(dlcore.ones(2), 1.5), r"dropout: p must be in \[0, 1\]"),
+    ],
+)
 def test_bad_arguments_raise_value_error(call, pattern):
     with pytest.raises(ValueError, match=pattern):
         call()
 
 
-@pytest.mark.parametrize("call,pattern", [
-    (lambda: dlcore.ones(2, 3) @ dlcore.ones(3, 2, dtype=dlcore.float64),
-     r"matmul: operands must have the same dtype, got float32 and float64"),
-    (lambda: F.linear(dlcore.ones(2, 3, dtype=dlcore.float64), dlcore.ones(4, 3)),
-     r"linear: input, weight and bias must have the same dtype"),
-    (lambda: F.linear(dlcore.tensor([[1, 2, 3]]), dlcore.ones(4, 3)), r"linear: .*int64, float32"),
-    (lambda: F.cross_entropy(dlcore.ones(2, 3), dlcore.tensor([0.0, 1.0])),
-     r"cross_entropy: targets must be integer class indices, got float32"),
-    (lambda: F.cross_entropy(dlcore.tensor([[1, 2], [3, 4]]), dlcore.tensor([0, 1])),
-     r"cross_entropy: logits must be floating point, got int64"),
-    (lambda: F.nll_loss(dlcore.ones(2, 3), dlcore.tensor([0.0, 1.0])),
-     r"nll_loss: target must be integer class indices, got float32"),
-])
+@pytest.mark.parametrize(
+    "call,pattern",
+    [
+        (
+            lambda: dlcore.ones(2, 3) @ dlcore.ones(3, 2, dtype=dlcore.float64),
+            r"matmul: operands must have the same dtype, got float32 and float64",
+        ),
+        (
+            lambda: F.linear(dlcore.ones(2, 3, dtype=dlcore.float64), dlcore.ones(4, 3)),
+            r"linear: input, weight and bias must have the same dtype",
+        ),
+        (lambda: F.linear(dlcore.tensor([[1, 2, 3]]), dlcore.ones(4, 3)), r"linear: .*int64, float32"),
+        (
+            lambda: F.cross_entropy(dlcore.ones(2, 3), dlcore.tensor([0.0, 1.0])),
+            r"cross_entropy: targets must be integer class indices, got float32",
+        ),
+        (
+            lambda: F.cross_entropy(dlcore.tensor([[1, 2], [3, 4]]), dlcore.tensor([0, 1])),
+            r"cross_entropy: logits must be floating point, got int64",
+        ),
+        (
+            lambda: F.nll_loss(dlcore.ones(2, 3), dlcore.tensor([0.0, 1.0])),
+            r"nll_loss: target must be integer class indices, got float32",
+        ),
+    ],
+)
 def test_wrong_dtypes_raise_type_error(call, pattern):
     with pytest.raises(TypeError, match=pattern):
         call()
@@ -274,10 +350,17 @@ def test_failed_ops_leave_no_graph_and_no_grad():
 def test_public_functions_exist_and_match_methods():
     x = dlcore.tensor(np.random.default_rng(0).standard_normal((2, 3, 4)))
     pairs = [
-        (dlcore.neg(x), -x), (dlcore.pow(x, 2), x ** 2), (dlcore.sum(x, 1), x.sum(1)), (dlcore.max(x, -1), x.max(-1)),
-        (dlcore.permute(x, (2, 0, 1)), x.permute(2, 0, 1)), (dlcore.transpose(x, 0, 1), x.transpose(0, 1)),
-        (dlcore.log_softmax(x, 1), x.log_softmax(1)), (dlcore.flatten(x, 1), x.flatten(1)),
-        (dlcore.squeeze(dlcore.unsqueeze(x, 0), 0), x), (dlcore.mean(x), x.mean()), (dlcore.exp(x), x.exp()),
+        (dlcore.neg(x), -x),
+        (dlcore.pow(x, 2), x**2),
+        (dlcore.sum(x, 1), x.sum(1)),
+        (dlcore.max(x, -1), x.max(-1)),
+        (dlcore.permute(x, (2, 0, 1)), x.permute(2, 0, 1)),
+        (dlcore.transpose(x, 0, 1), x.transpose(0, 1)),
+        (dlcore.log_softmax(x, 1), x.log_softmax(1)),
+        (dlcore.flatten(x, 1), x.flatten(1)),
+        (dlcore.squeeze(dlcore.unsqueeze(x, 0), 0), x),
+        (dlcore.mean(x), x.mean()),
+        (dlcore.exp(x), x.exp()),
     ]
     for a, b in pairs:
         np.testing.assert_array_equal(a.numpy(), b.numpy())

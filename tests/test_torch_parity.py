@@ -1,6 +1,7 @@
 """The same small float64 programs in dlcore and PyTorch: forward values and every gradient agree
 to 1e-10 (relative). Skipped cleanly when torch is not importable.
 """
+
 import numpy as np
 import pytest
 
@@ -31,11 +32,25 @@ def run_both(torch, fn_d, fn_t, *arrays, seed=0):
 
 
 def _mlp_pair(torch):
-    d = nn.Sequential(nn.Linear(7, 16), nn.Tanh(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 5),
-                      nn.Sigmoid(), nn.Linear(5, 5)).to(dlcore.float64)
+    d = nn.Sequential(
+        nn.Linear(7, 16),
+        nn.Tanh(),
+        nn.Linear(16, 16),
+        nn.ReLU(),
+        nn.Linear(16, 5),
+        nn.Sigmoid(),
+        nn.Linear(5, 5),
+    ).to(dlcore.float64)
     tnn = torch.nn
-    t = tnn.Sequential(tnn.Linear(7, 16), tnn.Tanh(), tnn.Linear(16, 16), tnn.ReLU(), tnn.Linear(16, 5),
-                       tnn.Sigmoid(), tnn.Linear(5, 5)).double()
+    t = tnn.Sequential(
+        tnn.Linear(7, 16),
+        tnn.Tanh(),
+        tnn.Linear(16, 16),
+        tnn.ReLU(),
+        tnn.Linear(16, 5),
+        tnn.Sigmoid(),
+        tnn.Linear(5, 5),
+    ).double()
     return d, t
 
 
@@ -64,8 +79,12 @@ def test_loading_a_torch_state_dict_gives_the_same_outputs(torch, rng):
     d32 = d.float()
     t32 = t.float()
     d32.load_state_dict(t32.state_dict())
-    np.testing.assert_allclose(d32(dlcore.tensor(x, dtype="float32")).numpy(),
-                               t32(torch.tensor(x, dtype=torch.float32)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        d32(dlcore.tensor(x, dtype="float32")).numpy(),
+        t32(torch.tensor(x, dtype=torch.float32)).detach().numpy(),
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -73,21 +92,34 @@ def test_loading_a_torch_state_dict_gives_the_same_outputs(torch, rng):
 def test_regression_losses(torch, rng, name, reduction):
     x = rng.standard_normal((6, 4)) * 2
     y = rng.standard_normal((6, 4)) * 2
-    run_both(torch, lambda a, b: getattr(F, name)(a, b, reduction=reduction),
-             lambda a, b: getattr(torch.nn.functional, name)(a, b, reduction=reduction), x, y)
+    run_both(
+        torch,
+        lambda a, b: getattr(F, name)(a, b, reduction=reduction),
+        lambda a, b: getattr(torch.nn.functional, name)(a, b, reduction=reduction),
+        x,
+        y,
+    )
 
 
 @pytest.mark.parametrize("delta", [0.3, 1.0, 2.5])
 def test_huber_module(torch, rng, delta):
     x, y = rng.standard_normal(17) * 2, rng.standard_normal(17)
-    run_both(torch, lambda a, b: nn.HuberLoss(delta=delta)(a, b), lambda a, b: torch.nn.HuberLoss(delta=delta)(a, b), x, y)
+    run_both(
+        torch,
+        lambda a, b: nn.HuberLoss(delta=delta)(a, b),
+        lambda a, b: torch.nn.HuberLoss(delta=delta)(a, b),
+        x,
+        y,
+    )
 
 
 @pytest.mark.parametrize("dim", [0, 1, 2, -1])
 @pytest.mark.parametrize("name", ["log_softmax", "softmax"])
 def test_softmax_family(torch, rng, name, dim):
     x = rng.standard_normal((3, 4, 5)) * 4
-    run_both(torch, lambda a: getattr(F, name)(a, dim), lambda a: getattr(torch.nn.functional, name)(a, dim), x)
+    run_both(
+        torch, lambda a: getattr(F, name)(a, dim), lambda a: getattr(torch.nn.functional, name)(a, dim), x
+    )
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -95,21 +127,43 @@ def test_softmax_family(torch, rng, name, dim):
 def test_cross_entropy(torch, rng, shape, reduction):
     x = rng.standard_normal(shape) * 3
     t = rng.integers(0, shape[1], size=(shape[0],) + shape[2:])
-    run_both(torch, lambda a: F.cross_entropy(a, dlcore.tensor(t), reduction=reduction),
-             lambda a: torch.nn.functional.cross_entropy(a, torch.tensor(t), reduction=reduction), x)
+    run_both(
+        torch,
+        lambda a: F.cross_entropy(a, dlcore.tensor(t), reduction=reduction),
+        lambda a: torch.nn.functional.cross_entropy(a, torch.tensor(t), reduction=reduction),
+        x,
+    )
 
 
-@pytest.mark.parametrize("sa,sb", [((3,), (3,)), ((4, 3), (3,)), ((3,), (3, 5)), ((4, 3), (3, 5)),
-                                   ((2, 4, 3), (3, 5)), ((2, 1, 4, 3), (3, 3, 5)), ((4, 3), (2, 3, 5)),
-                                   ((3,), (2, 3, 5)), ((1, 4, 3), (2, 3, 5))])
+@pytest.mark.parametrize(
+    "sa,sb",
+    [
+        ((3,), (3,)),
+        ((4, 3), (3,)),
+        ((3,), (3, 5)),
+        ((4, 3), (3, 5)),
+        ((2, 4, 3), (3, 5)),
+        ((2, 1, 4, 3), (3, 3, 5)),
+        ((4, 3), (2, 3, 5)),
+        ((3,), (2, 3, 5)),
+        ((1, 4, 3), (2, 3, 5)),
+    ],
+)
 def test_matmul_broadcasting(torch, rng, sa, sb):
     run_both(torch, lambda a, b: a @ b, lambda a, b: a @ b, rng.standard_normal(sa), rng.standard_normal(sb))
 
 
-@pytest.mark.parametrize("idx", [
-    [0, 0, 2, 1, 0], np.array([[1, 1], [0, 2]]), (slice(None), [3, 3, 0]), ([2, 0, 2], [1, 4, 1]),
-    (slice(None, None, -1), 2), (Ellipsis, [1, 1]),
-])
+@pytest.mark.parametrize(
+    "idx",
+    [
+        [0, 0, 2, 1, 0],
+        np.array([[1, 1], [0, 2]]),
+        (slice(None), [3, 3, 0]),
+        ([2, 0, 2], [1, 4, 1]),
+        (slice(None, None, -1), 2),
+        (Ellipsis, [1, 1]),
+    ],
+)
 def test_getitem_integer_arrays(torch, rng, idx):
     x = rng.standard_normal((3, 5, 4))
     tidx = idx if not isinstance(idx, tuple) else tuple(idx)
@@ -133,9 +187,11 @@ def test_elementwise_program_with_broadcasting(torch, rng):
     def prog(lib, amax):
         def f(a, b, c):
             h = (a * b + a.exp() - b / c).tanh() + (a - b).sigmoid() * c.sqrt() + (c.log() ** 2)
-            h = lib.maximum(h, a * 0.5) + (-h).abs() + (h * 3).relu() + h ** 3
+            h = lib.maximum(h, a * 0.5) + (-h).abs() + (h * 3).relu() + h**3
             return h.sum(1, keepdim=True).mean(-1) + amax(h).sum()
+
         return f
+
     run_both(torch, prog(dlcore, lambda h: h.max(0)), prog(torch, lambda h: h.amax(0)), a, b, c)
 
 
@@ -147,12 +203,17 @@ def test_max_with_ties_matches_torch_amax(torch):
 
 def test_shape_program(torch, rng):
     x, y = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3, 4))
-    run_both(torch,
-             lambda a, b: dlcore.cat([a.permute(2, 0, 1), dlcore.stack([b, a], 1).reshape(4, 4, 3)[:, :2]], 1)
-             .transpose(0, 2),
-             lambda a, b: torch.cat([a.permute(2, 0, 1), torch.stack([b, a], 1).reshape(4, 4, 3)[:, :2]], 1)
-             .transpose(0, 2),
-             x, y)
+    run_both(
+        torch,
+        lambda a, b: dlcore.cat(
+            [a.permute(2, 0, 1), dlcore.stack([b, a], 1).reshape(4, 4, 3)[:, :2]], 1
+        ).transpose(0, 2),
+        lambda a, b: torch.cat(
+            [a.permute(2, 0, 1), torch.stack([b, a], 1).reshape(4, 4, 3)[:, :2]], 1
+        ).transpose(0, 2),
+        x,
+        y,
+    )
 
 
 def test_random_broadcasting_programs(torch):
@@ -161,11 +222,14 @@ def test_random_broadcasting_programs(torch):
     for trial in range(25):
         nd = int(rng.integers(0, 4))
         full = tuple(int(s) for s in rng.integers(1, 5, size=nd))
-        sa = tuple(1 if rng.random() < 0.4 else s for s in full)[int(rng.integers(0, nd + 1)):]
-        sb = tuple(1 if rng.random() < 0.4 else s for s in full)[int(rng.integers(0, nd + 1)):]
+        sa = tuple(1 if rng.random() < 0.4 else s for s in full)[int(rng.integers(0, nd + 1)) :]
+        sb = tuple(1 if rng.random() < 0.4 else s for s in full)[int(rng.integers(0, nd + 1)) :]
         a = rng.standard_normal(sa)
         b = np.abs(rng.standard_normal(sb)) + 0.5
 
         def prog(lib):
-            return lambda x, y: (x + y) * (x - y) / y + x ** 2 * y.sqrt() + lib.maximum(x, y * 0.1) + (x * x + 1) ** y
+            return lambda x, y: (
+                (x + y) * (x - y) / y + x**2 * y.sqrt() + lib.maximum(x, y * 0.1) + (x * x + 1) ** y
+            )
+
         run_both(torch, prog(dlcore), prog(torch), a, b, seed=trial)

@@ -1,4 +1,5 @@
 """The tour: registry, runner (report.md/results.json, exit code) and the `dlcore tour` CLI."""
+
 import json
 
 import pytest
@@ -23,8 +24,10 @@ def test_quick_entries_pass(name, tmp_path, capsys):
     assert rec["passed"] and all(rec["criteria"].values()) and rec["seed"] == 0
     assert rec["metrics"]["max_abs_diff"] <= 1e-3 and rec["wall_s"] > 0
     assert (tmp_path / "report.md").read_text().count("PASS") >= 2
-    assert all((tmp_path / "figures").joinpath(p.split("/")[-1]).exists()
-               for p in rec["figures"]) and rec["figures"]
+    assert (
+        all((tmp_path / "figures").joinpath(p.split("/")[-1]).exists() for p in rec["figures"])
+        and rec["figures"]
+    )
 
 
 def test_entries_are_deterministic():

@@ -1,6 +1,7 @@
 """The char-LSTM of the eve tour entry (dlcore/tour/_char_lstm.py): gradcheck of one composed LSTM
 step and of the unrolled model in float64, torch.nn.LSTMCell / LSTM parity (gate order i, f, g,
 o), the deterministic corpus."""
+
 import numpy as np
 import pytest
 
@@ -34,8 +35,7 @@ def test_unrolled_model_gradcheck_float64():
     y = rng.integers(0, 5, (2, 6))
     x[0, :3] = 2  # a repeated code: the embedding gradient must accumulate
     names = list(params)
-    assert gradcheck(lambda *ps: cl.loss_on(dict(zip(names, ps)), x, y),
-                     tuple(params[k] for k in names))
+    assert gradcheck(lambda *ps: cl.loss_on(dict(zip(names, ps)), x, y), tuple(params[k] for k in names))
 
 
 def test_matches_torch_lstm():
@@ -61,14 +61,11 @@ def test_matches_torch_lstm():
     ref = torch.nn.functional.cross_entropy(logits, torch.tensor(y.T.reshape(-1)))
     ref.backward()
     assert abs(loss.item() - ref.item()) <= 1e-12
-    np.testing.assert_allclose(params["emb"].grad.numpy(), p["emb"].grad.numpy(),
-                               rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(params["w_dec"].grad.numpy(), p["w_dec"].grad.numpy(),
-                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(params["emb"].grad.numpy(), p["emb"].grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(params["w_dec"].grad.numpy(), p["w_dec"].grad.numpy(), rtol=1e-9, atol=1e-12)
     w_grad = torch.cat([lstm.weight_ih_l0.grad, lstm.weight_hh_l0.grad], dim=1)
     np.testing.assert_allclose(params["w"].grad.numpy(), w_grad.numpy(), rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(params["b"].grad.numpy(), lstm.bias_ih_l0.grad.numpy(),
-                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(params["b"].grad.numpy(), lstm.bias_ih_l0.grad.numpy(), rtol=1e-9, atol=1e-12)
 
 
 def test_corpus_deterministic_and_small_vocabulary():

@@ -1,5 +1,6 @@
 """Tour entries F15-F21 (gradient-descent, learning-rate, momentum, optimizers, eve): each runs
 in quick mode, reports one bool per registered criterion, all true, and writes its figure."""
+
 import importlib
 import pathlib
 
@@ -10,8 +11,13 @@ pytest.importorskip("sklearn")
 pytest.importorskip("matplotlib")
 
 ENTRIES = ["gradient-descent", "learning-rate", "momentum", "optimizers", "eve"]
-MODULES = {"gradient-descent": "gradient_descent", "learning-rate": "learning_rate",
-           "momentum": "momentum", "optimizers": "optimizers", "eve": "eve"}
+MODULES = {
+    "gradient-descent": "gradient_descent",
+    "learning-rate": "learning_rate",
+    "momentum": "momentum",
+    "optimizers": "optimizers",
+    "eve": "eve",
+}
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
 """dlcore.train fit/evaluate/predict, callbacks, metrics, progress and summary (F15, U04, U13)."""
+
 import csv
 import json
 
@@ -29,15 +30,25 @@ def _model():
 
 def _loaders(seed=0):
     x, y = _blobs(seed=seed)
-    return (DataLoader(TensorDataset(x[:200], y[:200]), batch_size=31, shuffle=True, seed=seed),
-            DataLoader(TensorDataset(x[200:], y[200:]), batch_size=64))
+    return (
+        DataLoader(TensorDataset(x[:200], y[:200]), batch_size=31, shuffle=True, seed=seed),
+        DataLoader(TensorDataset(x[200:], y[200:]), batch_size=64),
+    )
 
 
 def test_fit_reduces_loss_and_logs_history():
     dlcore.manual_seed(0)
     model, (tr, va) = _model(), _loaders()
-    h = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), tr, epochs=8,
-            val_loader=va, metrics=["accuracy"], verbose=0)
+    h = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=0.1),
+        tr,
+        epochs=8,
+        val_loader=va,
+        metrics=["accuracy"],
+        verbose=0,
+    )
     assert set(h) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert all(len(v) == 8 for v in h.values()) and h.epochs == list(range(8))
     assert h["loss"][-1] < 0.3 * h["loss"][0]
@@ -49,8 +60,9 @@ def test_fit_is_deterministic_given_the_seed():
     def run():
         dlcore.manual_seed(3)
         model, (tr, _) = _model(), _loaders(seed=3)
-        return fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-2), tr,
-                   epochs=3, verbose=0)["loss"]
+        return fit(
+            model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-2), tr, epochs=3, verbose=0
+        )["loss"]
 
     assert run() == run()
 
@@ -64,8 +76,15 @@ def test_fit_loss_equals_weighted_batch_mean():
             seen.append((logs["loss"], logs["size"]))
 
     model, (tr, _) = _model(), _loaders()
-    h = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.05), tr, epochs=1,
-            callbacks=[Rec()], verbose=0)
+    h = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=0.05),
+        tr,
+        epochs=1,
+        callbacks=[Rec()],
+        verbose=0,
+    )
     assert sum(s for _, s in seen) == 200
     assert h["loss"][0] == pytest.approx(sum(v * s for v, s in seen) / 200, rel=1e-12)
 
@@ -98,8 +117,15 @@ def test_evaluate_no_grad_eval_mode_and_restores_mode(start_training):
 def test_fit_trains_in_train_mode_and_restores_mode():
     model, (tr, va) = _ModeProbe(), _loaders()
     model.eval()
-    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), tr, epochs=1,
-        val_loader=va, verbose=0)
+    fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=0.1),
+        tr,
+        epochs=1,
+        val_loader=va,
+        verbose=0,
+    )
     n_train = len(tr)
     assert all(c == (True, True, True) for c in model.calls[:n_train])
     assert all(c == (False, False, False) for c in model.calls[n_train:])
@@ -152,15 +178,30 @@ def test_early_stopping_in_fit_on_a_plateau():
     batches, below min_delta); fit stops after patience + 1 epochs."""
     model, (tr, _) = _model(), _loaders()
     es = EarlyStopping(monitor="loss", patience=2, min_delta=1e-6)
-    h = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.0), tr, epochs=50,
-            callbacks=[es], verbose=0)
+    h = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=0.0),
+        tr,
+        epochs=50,
+        callbacks=[es],
+        verbose=0,
+    )
     assert len(h["loss"]) == 3 and h.stopped_epoch == 2 == es.stopped_epoch
 
 
 def test_fit_early_stopping_shorthand():
     model, (tr, va) = _model(), _loaders()
-    h = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.0), tr, epochs=50,
-            val_loader=va, early_stopping=1, verbose=0)
+    h = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=0.0),
+        tr,
+        epochs=50,
+        val_loader=va,
+        early_stopping=1,
+        verbose=0,
+    )
     assert len(h["val_loss"]) == 2 and h.stopped_epoch == 1  # val loss is exactly flat
 
 
@@ -195,17 +236,32 @@ def test_early_stopping_unknown_monitor():
 def test_csv_and_json_loggers(tmp_path):
     model, (tr, va) = _model(), _loaders()
     c, j = tmp_path / "log.csv", tmp_path / "log.jsonl"
-    h = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), tr, epochs=3,
-            val_loader=va, metrics=["accuracy"], callbacks=[CSVLogger(c), JSONLogger(j)],
-            verbose=0)
+    h = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=0.1),
+        tr,
+        epochs=3,
+        val_loader=va,
+        metrics=["accuracy"],
+        callbacks=[CSVLogger(c), JSONLogger(j)],
+        verbose=0,
+    )
     rows = list(csv.DictReader(open(c)))
     assert [int(r["epoch"]) for r in rows] == [0, 1, 2]
     assert [float(r["val_accuracy"]) for r in rows] == h["val_accuracy"]
     recs = [json.loads(line) for line in open(j)]
     assert [r["loss"] for r in recs] == h["loss"] and recs[2]["epoch"] == 2
     # a second fit overwrites unless append
-    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), tr, epochs=1,
-        callbacks=[CSVLogger(c, append=True), JSONLogger(j)], verbose=0)
+    fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=0.1),
+        tr,
+        epochs=1,
+        callbacks=[CSVLogger(c, append=True), JSONLogger(j)],
+        verbose=0,
+    )
     assert len(list(csv.DictReader(open(c)))) == 4 and len(open(j).readlines()) == 1
 
 
@@ -216,8 +272,7 @@ def test_model_checkpoint_calls_save_checkpoint(tmp_path, monkeypatch):
     opt = optim.SGD(model.parameters(), lr=0.0)  # flat val_loss: only the first epoch is "best"
     ck = ModelCheckpoint(tmp_path / "ck-{epoch:02d}.st", save_best_only=True)
     every = ModelCheckpoint(tmp_path / "all-{epoch}-{loss:.2f}.st")
-    fit(model, nn.CrossEntropyLoss(), opt, tr, epochs=3, val_loader=va, callbacks=[ck, every],
-        verbose=0)
+    fit(model, nn.CrossEntropyLoss(), opt, tr, epochs=3, val_loader=va, callbacks=[ck, every], verbose=0)
     assert ck.saved == [str(tmp_path / "ck-01.st")]
     assert len(every.saved) == 3 and every.saved[2].startswith(str(tmp_path / "all-3-"))
     path, kw = calls[0]
@@ -236,8 +291,7 @@ def test_fit_passes_loss_to_optimizers_that_need_it():
             got.append(loss)
             return super().step()
 
-    h = fit(model, nn.CrossEntropyLoss(), NeedsLoss(model.parameters(), lr=0.01), tr, epochs=1,
-            verbose=0)
+    h = fit(model, nn.CrossEntropyLoss(), NeedsLoss(model.parameters(), lr=0.01), tr, epochs=1, verbose=0)
     assert len(got) == len(tr) and all(isinstance(v, float) for v in got)
     assert h["loss"][0] == pytest.approx(np.average(got, weights=[31] * 6 + [14]))
 
@@ -256,10 +310,25 @@ def test_scheduler_stepped_per_epoch():
 
     model, (tr, va) = _model(), _loaders()
     s, p = Sched(), Plateau()
-    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01), tr, epochs=2,
-        scheduler=s, verbose=0)
-    h = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01), tr, epochs=2,
-            val_loader=va, scheduler=p, verbose=0)
+    fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=0.01),
+        tr,
+        epochs=2,
+        scheduler=s,
+        verbose=0,
+    )
+    h = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=0.01),
+        tr,
+        epochs=2,
+        val_loader=va,
+        scheduler=p,
+        verbose=0,
+    )
     assert s.n == 2 and p.metrics == h["val_loss"]
 
 
@@ -303,16 +372,26 @@ def test_metrics():
     assert mse(np.array([1.0, 3.0]), np.array([0.0, 1.0])) == 2.5
     assert mae(np.array([1.0, 3.0]), np.array([0.0, 1.0])) == 1.5
     with pytest.raises(ValueError, match="unknown metric"):
-        fit(_model(), nn.CrossEntropyLoss(), optim.SGD(_model().parameters(), lr=0.1),
-            _loaders()[0], metrics=["f7"], verbose=0)
+        fit(
+            _model(),
+            nn.CrossEntropyLoss(),
+            optim.SGD(_model().parameters(), lr=0.1),
+            _loaders()[0],
+            metrics=["f7"],
+            verbose=0,
+        )
 
 
 def test_summary_counts_and_shapes():
-    model = nn.Sequential(nn.Linear(7, 33), nn.ReLU(), nn.Sequential(nn.Linear(33, 31),
-                                                                      nn.Tanh()), nn.Linear(31, 1))
+    model = nn.Sequential(
+        nn.Linear(7, 33), nn.ReLU(), nn.Sequential(nn.Linear(33, 31), nn.Tanh()), nn.Linear(31, 1)
+    )
     s = summary(model, (5, 7))
-    assert s.total_params == sum(p.numel() for p in model.parameters()) == \
-        (7 * 33 + 33) + (33 * 31 + 31) + (31 * 1 + 1)
+    assert (
+        s.total_params
+        == sum(p.numel() for p in model.parameters())
+        == (7 * 33 + 33) + (33 * 31 + 31) + (31 * 1 + 1)
+    )
     shapes = {name: shape for name, _, shape, _ in s.rows}
     assert shapes["0"] == "(5, 33)" and shapes["2.0"] == "(5, 31)" and shapes["3"] == "(5, 1)"
     assert sum(p for _, _, _, p in s.rows) == s.total_params
@@ -336,8 +415,7 @@ def test_model_checkpoint_round_trip(tmp_path):
     model, (tr, va) = _model(), _loaders()
     opt = optim.SGD(model.parameters(), lr=0.1)
     ck = ModelCheckpoint(tmp_path / "best.ckpt", monitor="val_loss", save_best_only=True)
-    h = fit(model, nn.CrossEntropyLoss(), opt, tr, epochs=3, val_loader=va, callbacks=[ck],
-            verbose=0)
+    h = fit(model, nn.CrossEntropyLoss(), opt, tr, epochs=3, val_loader=va, callbacks=[ck], verbose=0)
     fresh = _model()
     d = ckpt.load_checkpoint(ck.saved[-1], model=fresh)
     assert h["val_loss"][2] < h["val_loss"][1] < h["val_loss"][0]  # the last epoch is best

@@ -17,6 +17,7 @@ Seen: `from . import _C`, `from dlcore import _C`, `import dlcore._C`. Not seen 
 nothing, or only the statement's first line): `from ._C import x`, and a parenthesised
 multi-line `from dlcore import (` ... `_C)`. Write extension imports on one line, as above.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,8 +43,10 @@ class ExtensionImportersContract(Contract):
         return ContractCheck(kept=not illegal, metadata={"illegal": illegal})
 
     def render_broken_contract(self, check: ContractCheck) -> None:
-        output.print_error(f"Only {', '.join(m.name for m in self.allowed_importers)} may import "
-                           f"{self.extension}:", bold=False)
+        output.print_error(
+            f"Only {', '.join(m.name for m in self.allowed_importers)} may import {self.extension}:",
+            bold=False,
+        )
         output.new_line()
         for importer, line, text in check.metadata["illegal"]:
             output.print_error(f"- {importer} (l.{line}): {text.strip()}", bold=False)

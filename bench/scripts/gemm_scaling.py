@@ -7,6 +7,7 @@ vCPU's load, worker wake-ups and calls that the thread gate sent to one thread.
 
     python3 bench/scripts/gemm_scaling.py --sizes 256 512 1024 --rounds 21
 """
+
 import argparse
 import json
 import statistics
@@ -31,15 +32,19 @@ def main():
     ap.add_argument("--sizes", type=int, nargs="+", default=[128, 256, 512, 1024])
     ap.add_argument("--rounds", type=int, default=21)
     ap.add_argument("--block-s", type=float, default=0.02, help="seconds per block of calls")
-    ap.add_argument("--tune", default="{}", help="gemm_tune keyword JSON, e.g. "
-                    "'{\"thread_gate\": 0}' or '{\"avx512_twin\": true}'")
+    ap.add_argument(
+        "--tune",
+        default="{}",
+        help="gemm_tune keyword JSON, e.g. '{\"thread_gate\": 0}' or '{\"avx512_twin\": true}'",
+    )
     args = ap.parse_args()
     backend.instruments.gemm_tune(**json.loads(args.tune))
     budget = backend.get_num_threads()
     kernel = backend.instruments.gemm_info()["float32"]["kernel"]
     print(f"# {kernel}, thread budget {budget}, tune {args.tune}")
-    print("| n | 1t fastest ms | 2t fastest ms | fastest 1t/2t | 1t median ms | 2t median ms "
-          "| median 1t/2t |")
+    print(
+        "| n | 1t fastest ms | 2t fastest ms | fastest 1t/2t | 1t median ms | 2t median ms | median 1t/2t |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|")
     try:
         for n in args.sizes:
@@ -48,13 +53,16 @@ def main():
             calls = max(3, int(args.block_s / min(block(a, b, c, 3))))
             times = {1: [], 2: []}
             for r in range(args.rounds):
-                for t in ((1, 2) if r % 2 == 0 else (2, 1)):
+                for t in (1, 2) if r % 2 == 0 else (2, 1):
                     backend.set_num_threads(t)
                     times[t] += block(a, b, c, calls)
             f1, f2 = min(times[1]), min(times[2])
             m1, m2 = statistics.median(times[1]), statistics.median(times[2])
-            print(f"| {n} | {1e3 * f1:.3f} | {1e3 * f2:.3f} | {f1 / f2:.2f} | {1e3 * m1:.3f} "
-                  f"| {1e3 * m2:.3f} | {m1 / m2:.2f} |", flush=True)
+            print(
+                f"| {n} | {1e3 * f1:.3f} | {1e3 * f2:.3f} | {f1 / f2:.2f} | {1e3 * m1:.3f} "
+                f"| {1e3 * m2:.3f} | {m1 / m2:.2f} |",
+                flush=True,
+            )
     finally:
         backend.set_num_threads(budget)
         backend.instruments.gemm_tune()

@@ -11,6 +11,7 @@ before/after table in BENCHMARKS.md.
     python3 bench/scripts/gemm_sweep.py --shapes 1024x1024x1024:TN 2048x2048x2048 \\
         --configs '{}' '{"fused_rows": 0}' '{"kc": 384}' --rounds 7
 """
+
 import argparse
 import json
 import statistics
@@ -37,8 +38,10 @@ def main():
     ap.add_argument("--peak-k", type=int, nargs="*", default=[], help="gemm_kernel_peak depths")
     args = ap.parse_args()
     from threadpoolctl import threadpool_limits
+
     threadpool_limits(1)
     from dlcore import backend
+
     cpu, tools = backend.cpu, backend.instruments
     backend.set_num_threads(1)
     configs = [json.loads(c) for c in args.configs]
@@ -48,9 +51,11 @@ def main():
     if args.peak_k:
         probe = harness.fma_probe(1, 0.2)
         peaks = {k: harness.kernel_peak(k, 0.2, tries=2) for k in args.peak_k}
-        print("# kernel on cached slivers, GFLOP/s (share of the probe): " + ", ".join(
-            f"k={k} {g:.1f} ({100 * g / probe:.0f}%)" for k, g in peaks.items())
-            + f"; FMA probe {probe:.1f}")
+        print(
+            "# kernel on cached slivers, GFLOP/s (share of the probe): "
+            + ", ".join(f"k={k} {g:.1f} ({100 * g / probe:.0f}%)" for k, g in peaks.items())
+            + f"; FMA probe {probe:.1f}"
+        )
     for spec in args.shapes:
         case = parse_shape(spec)
         a, b, out = gemm_suite.operands(case)
@@ -63,6 +68,7 @@ def main():
         def tuned(i):  # run i with its blocking set
             tools.gemm_tune(**tunes[i])
             return runs[i]
+
         inner = [harness.calibrate(tuned(i), 0.05) for i in range(len(runs))]
         samples = [[] for _ in runs]
         for _ in range(args.rounds):
@@ -73,8 +79,11 @@ def main():
         for i, c in enumerate(configs):
             x_def = statistics.median(d / s for d, s in zip(samples[0], samples[i]))
             x_np = statistics.median(p / s for p, s in zip(samples[-1], samples[i]))
-            print(f"  {json.dumps(c):44s} {flop / min(samples[i]) / 1e9:7.1f} GFLOP/s  "
-                  f"x default {x_def:.3f}  x numpy {x_np:.3f}", flush=True)
+            print(
+                f"  {json.dumps(c):44s} {flop / min(samples[i]) / 1e9:7.1f} GFLOP/s  "
+                f"x default {x_def:.3f}  x numpy {x_np:.3f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

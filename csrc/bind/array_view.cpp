@@ -13,7 +13,9 @@
 namespace dlcore::bind {
 namespace {
 
-std::string type_name(py::handle obj) { return std::string(py::str(py::type::of(obj).attr("__name__"))); }
+std::string type_name(py::handle obj) {
+  return std::string(py::str(py::type::of(obj).attr("__name__")));
+}
 
 // By type number (no dtype objects made per call); non-native byte order is DType::other.
 DType dtype_of(const py::dtype& dt) {
@@ -63,8 +65,8 @@ ArrayView from_cai(py::handle obj, const py::object& cai, const char* op, const 
   try {
     dt = py::dtype::from_args(d["typestr"]);
   } catch (py::error_already_set&) {
-    fail_type(op, std::string(name) + " has an invalid typestr " +
-                      std::string(py::repr(d["typestr"])));
+    fail_type(op,
+              std::string(name) + " has an invalid typestr " + std::string(py::repr(d["typestr"])));
   }
   v.dtype = dtype_of(dt);
   v.dtype_obj = dt;
@@ -74,8 +76,8 @@ ArrayView from_cai(py::handle obj, const py::object& cai, const char* op, const 
   if (d.contains("strides") && !d["strides"].is_none()) {
     for (auto s : d["strides"].cast<py::tuple>()) strides.push_back(s.cast<int64_t>());
     if (strides.size() != shape.size())
-      fail(op, std::string(name) + " has " + std::to_string(strides.size()) +
-                   " strides for " + std::to_string(shape.size()) + " axes");
+      fail(op, std::string(name) + " has " + std::to_string(strides.size()) + " strides for " +
+                   std::to_string(shape.size()) + " axes");
   } else {  // C order
     strides.assign(shape.size(), 0);
     int64_t s = v.itemsize;
@@ -87,7 +89,8 @@ ArrayView from_cai(py::handle obj, const py::object& cai, const char* op, const 
   v.shape.assign(shape.data(), int(shape.size()));
   v.strides.assign(strides.data(), int(strides.size()));
   auto data = d["data"].cast<py::tuple>();
-  if (data.size() != 2) fail(op, std::string(name) + ".__cuda_array_interface__ data must be (ptr, read_only)");
+  if (data.size() != 2)
+    fail(op, std::string(name) + ".__cuda_array_interface__ data must be (ptr, read_only)");
   v.ptr = reinterpret_cast<void*>(data[0].cast<uintptr_t>());
   v.writeable = !data[1].cast<bool>();
   v.owner = py::reinterpret_borrow<py::object>(obj);
@@ -138,9 +141,10 @@ ArrayView view(py::handle obj, Device device, const char* op, const char* name) 
   } else if (py::hasattr(obj, "__cuda_array_interface__")) {
     v = from_cai(obj, obj.attr("__cuda_array_interface__"), op, name);
   } else {
-    fail_type(op, std::string(name) + " must be a " +
-                      (device == Device::cpu ? "numpy array" : "CUDA array (__cuda_array_interface__)") +
-                      ", got " + type_name(obj));
+    fail_type(
+        op, std::string(name) + " must be a " +
+                (device == Device::cpu ? "numpy array" : "CUDA array (__cuda_array_interface__)") +
+                ", got " + type_name(obj));
   }
   if (v.device != device)
     fail_type(op, std::string(name) + " is a " + device_name(v.device) + " array; " + op +
@@ -176,8 +180,8 @@ void check_same_dtype(const ArrayView& a, const ArrayView& b, const char* op, co
 
 void check_ndim(const ArrayView& a, int ndim, const char* op, const char* name) {
   if (a.ndim() != ndim)
-    fail(op, std::string(name) + " must be " + std::to_string(ndim) + "-D, got shape " +
-                 a.shape_str());
+    fail(op,
+         std::string(name) + " must be " + std::to_string(ndim) + "-D, got shape " + a.shape_str());
 }
 
 void check_contiguous(const ArrayView& a, const char* op, const char* name) {

@@ -57,7 +57,9 @@ struct ArrayView {
   std::string shape_str() const; // "(3, 4)", "(5,)"
   std::string dtype_name() const;  // "float32", "int64", ... as numpy spells it
   template <typename T>
-  T* data() const { return static_cast<T*>(ptr); }
+  T* data() const {
+    return static_cast<T*>(ptr);
+  }
 };
 
 // Views obj for an op of the `device` namespace. TypeError when obj is not an array, or is an

@@ -19,8 +19,8 @@ void check_f32(const ArrayView& param, const char* op) {
 }
 
 void sgd_step(py::handle param, py::handle grad, py::handle momentum_buf, double lr,
-              double momentum, double dampening, double weight_decay, bool nesterov,
-              bool maximize, bool first_step) {
+              double momentum, double dampening, double weight_decay, bool nesterov, bool maximize,
+              bool first_step) {
   const char* op = "sgd_step";
   const SgdArgs a = sgd_args(param, grad, momentum_buf, lr, momentum, dampening, weight_decay,
                              nesterov, maximize, kCuda, op);
@@ -39,9 +39,9 @@ void adam_step(py::handle param, py::handle grad, py::handle exp_avg, py::handle
                double eps, double weight_decay, bool decoupled_weight_decay, bool amsgrad,
                bool maximize, double lr_divisor) {
   const char* op = "adam_step";
-  const AdamArgs a = adam_args(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
-                               beta2, eps, weight_decay, decoupled_weight_decay, amsgrad,
-                               maximize, lr_divisor, kCuda, op);
+  const AdamArgs a =
+      adam_args(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
+                weight_decay, decoupled_weight_decay, amsgrad, maximize, lr_divisor, kCuda, op);
   check_f32(a.param, op);
   check_device_memory(a.param, op, "param");
   check_device_memory(a.grad, op, "grad");
@@ -60,9 +60,8 @@ void adam_step(py::handle param, py::handle grad, py::handle exp_avg, py::handle
 void bind_cuda_optim(py::module_& cuda) {
   cuda.def("sgd_step", &sgd_step, py::arg("param"), py::arg("grad"), py::arg("momentum_buf"),
            py::arg("lr"), py::arg("momentum") = 0.0, py::arg("dampening") = 0.0,
-           py::arg("weight_decay") = 0.0, py::arg("nesterov") = false,
-           py::arg("maximize") = false, py::arg("first_step") = false,
-           "Fused SGD over float32 CUDA arrays, in place");
+           py::arg("weight_decay") = 0.0, py::arg("nesterov") = false, py::arg("maximize") = false,
+           py::arg("first_step") = false, "Fused SGD over float32 CUDA arrays, in place");
   cuda.def("adam_step", &adam_step, py::arg("param"), py::arg("grad"), py::arg("exp_avg"),
            py::arg("exp_avg_sq"), py::arg("max_exp_avg_sq"), py::arg("step"), py::arg("lr"),
            py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay") = 0.0,

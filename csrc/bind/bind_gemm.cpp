@@ -66,8 +66,8 @@ void gemm(py::handle a_obj, py::handle b_obj, py::handle out_obj, double alpha, 
                  " must have the same number of dimensions");
   const int64_t m = out.shape[nd - 2], n = out.shape[nd - 1], k = a.shape[nd - 1];
   if (a.shape[nd - 2] != m || b.shape[nd - 2] != k || b.shape[nd - 1] != n)
-    fail(op, "shapes a " + a.shape_str() + " @ b " + b.shape_str() + " -> out " +
-                 out.shape_str() + " do not match: need a (m, k), b (k, n), out (m, n)");
+    fail(op, "shapes a " + a.shape_str() + " @ b " + b.shape_str() + " -> out " + out.shape_str() +
+                 " do not match: need a (m, k), b (k, n), out (m, n)");
   int64_t sa = 0, sb = 0, sc = 0;
   if (nd == 3) {
     if (a.shape[0] != out.shape[0] || b.shape[0] != out.shape[0])

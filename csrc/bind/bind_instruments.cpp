@@ -77,8 +77,8 @@ void set_isa(const std::string& name) {
   if (!cpu::parse_isa(name, &isa))
     fail("set_isa", "unknown ISA '" + name + "': expected generic, avx2 or avx512");
   if (isa > cpu::detected_isa())
-    fail("set_isa", std::string("this CPU supports at most ") +
-                        cpu::isa_name(cpu::detected_isa()) + ", not " + name);
+    fail("set_isa", std::string("this CPU supports at most ") + cpu::isa_name(cpu::detected_isa()) +
+                        ", not " + name);
   cpu::gemm_set_isa(isa);
 }
 

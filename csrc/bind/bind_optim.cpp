@@ -13,8 +13,8 @@ namespace {
 constexpr Device kCpu = Device::cpu;
 
 void sgd_step(py::handle param, py::handle grad, py::handle momentum_buf, double lr,
-              double momentum, double dampening, double weight_decay, bool nesterov,
-              bool maximize, bool first_step) {
+              double momentum, double dampening, double weight_decay, bool nesterov, bool maximize,
+              bool first_step) {
   const SgdArgs a = sgd_args(param, grad, momentum_buf, lr, momentum, dampening, weight_decay,
                              nesterov, maximize, kCpu, "sgd_step");
   const int64_t n = a.param.size();
@@ -40,8 +40,8 @@ void adam_step(py::handle param, py::handle grad, py::handle exp_avg, py::handle
                double eps, double weight_decay, bool decoupled_weight_decay, bool amsgrad,
                bool maximize, double lr_divisor) {
   const AdamArgs a = adam_args(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
-                               beta2, eps, weight_decay, decoupled_weight_decay, amsgrad,
-                               maximize, lr_divisor, kCpu, "adam_step");
+                               beta2, eps, weight_decay, decoupled_weight_decay, amsgrad, maximize,
+                               lr_divisor, kCpu, "adam_step");
   if (a.param.dtype == DType::f32) adam_typed<float>(a);
   else adam_typed<double>(a);
 }
@@ -56,7 +56,8 @@ void adagrad_typed(const ArrayView& param, const ArrayView& grad, const ArrayVie
 void adagrad_step(py::handle param_obj, py::handle grad_obj, py::handle sum_obj, int64_t step,
                   double lr, double lr_decay, double weight_decay, double eps, bool maximize) {
   const char* op = "adagrad_step";
-  const ArrayView param = view(param_obj, kCpu, op, "param"), grad = view(grad_obj, kCpu, op, "grad");
+  const ArrayView param = view(param_obj, kCpu, op, "param"),
+                  grad = view(grad_obj, kCpu, op, "grad");
   const ArrayView sum = view(sum_obj, kCpu, op, "state_sum");
   check_param_grad(param, grad, op);
   check_state(param, sum, op, "state_sum");
@@ -76,11 +77,11 @@ void rmsprop_typed(const ArrayView& param, const ArrayView& grad, const ArrayVie
 }
 
 void rmsprop_step(py::handle param_obj, py::handle grad_obj, py::handle square_avg_obj,
-                  py::handle grad_avg, py::handle momentum_buf, double lr, double alpha,
-                  double eps, double weight_decay, double momentum, bool centered,
-                  bool maximize) {
+                  py::handle grad_avg, py::handle momentum_buf, double lr, double alpha, double eps,
+                  double weight_decay, double momentum, bool centered, bool maximize) {
   const char* op = "rmsprop_step";
-  const ArrayView param = view(param_obj, kCpu, op, "param"), grad = view(grad_obj, kCpu, op, "grad");
+  const ArrayView param = view(param_obj, kCpu, op, "param"),
+                  grad = view(grad_obj, kCpu, op, "grad");
   const ArrayView sq = view(square_avg_obj, kCpu, op, "square_avg");
   check_param_grad(param, grad, op);
   check_state(param, sq, op, "square_avg");
@@ -97,23 +98,22 @@ void rmsprop_step(py::handle param_obj, py::handle grad_obj, py::handle square_a
 void bind_optim(py::module_& cpu) {
   cpu.def("sgd_step", &sgd_step, py::arg("param"), py::arg("grad"), py::arg("momentum_buf"),
           py::arg("lr"), py::arg("momentum") = 0.0, py::arg("dampening") = 0.0,
-          py::arg("weight_decay") = 0.0, py::arg("nesterov") = false,
-          py::arg("maximize") = false, py::arg("first_step") = false,
-          "Fused SGD over one flat buffer, in place");
+          py::arg("weight_decay") = 0.0, py::arg("nesterov") = false, py::arg("maximize") = false,
+          py::arg("first_step") = false, "Fused SGD over one flat buffer, in place");
   cpu.def("adam_step", &adam_step, py::arg("param"), py::arg("grad"), py::arg("exp_avg"),
           py::arg("exp_avg_sq"), py::arg("max_exp_avg_sq"), py::arg("step"), py::arg("lr"),
           py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay") = 0.0,
           py::arg("decoupled_weight_decay") = false, py::arg("amsgrad") = false,
           py::arg("maximize") = false, py::arg("lr_divisor") = 1.0,
           "Fused Adam/AdamW (Eve via lr_divisor) over one flat buffer, in place");
-  cpu.def("adagrad_step", &adagrad_step, py::arg("param"), py::arg("grad"),
-          py::arg("state_sum"), py::arg("step"), py::arg("lr"), py::arg("lr_decay") = 0.0,
-          py::arg("weight_decay") = 0.0, py::arg("eps") = 1e-10, py::arg("maximize") = false,
+  cpu.def("adagrad_step", &adagrad_step, py::arg("param"), py::arg("grad"), py::arg("state_sum"),
+          py::arg("step"), py::arg("lr"), py::arg("lr_decay") = 0.0, py::arg("weight_decay") = 0.0,
+          py::arg("eps") = 1e-10, py::arg("maximize") = false,
           "Fused Adagrad over one flat buffer, in place");
-  cpu.def("rmsprop_step", &rmsprop_step, py::arg("param"), py::arg("grad"),
-          py::arg("square_avg"), py::arg("grad_avg"), py::arg("momentum_buf"), py::arg("lr"),
-          py::arg("alpha") = 0.99, py::arg("eps") = 1e-8, py::arg("weight_decay") = 0.0,
-          py::arg("momentum") = 0.0, py::arg("centered") = false, py::arg("maximize") = false,
+  cpu.def("rmsprop_step", &rmsprop_step, py::arg("param"), py::arg("grad"), py::arg("square_avg"),
+          py::arg("grad_avg"), py::arg("momentum_buf"), py::arg("lr"), py::arg("alpha") = 0.99,
+          py::arg("eps") = 1e-8, py::arg("weight_decay") = 0.0, py::arg("momentum") = 0.0,
+          py::arg("centered") = false, py::arg("maximize") = false,
           "Fused RMSprop (centered, momentum) over one flat buffer, in place");
 }
 

@@ -58,10 +58,12 @@ void bind_runtime(py::module_& m) {
 #else
   m.def("has_cuda", [] { return false; }, "True when the CUDA kernels were compiled in");
 #endif
-  m.def("detected_isa", [] { return std::string(cpu::isa_name(cpu::detected_isa())); },
-        "The best ISA this CPU and build support");
-  m.def("active_isa", [] { return std::string(cpu::isa_name(cpu::active_isa())); },
-        "The ISA the CPU kernels use now");
+  m.def(
+      "detected_isa", [] { return std::string(cpu::isa_name(cpu::detected_isa())); },
+      "The best ISA this CPU and build support");
+  m.def(
+      "active_isa", [] { return std::string(cpu::isa_name(cpu::active_isa())); },
+      "The ISA the CPU kernels use now");
   m.def("get_num_threads", &cpu::max_threads, "The process-wide thread count of the kernels");
   m.def(
       "set_num_threads",

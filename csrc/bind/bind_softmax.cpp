@@ -64,7 +64,8 @@ void log_softmax_forward(py::handle out_obj, py::handle x_obj) {
   const int64_t n = x.shape[0], c = x.shape[1];
   if (c == 0) return;
   py::gil_scoped_release release;
-  if (x.dtype == DType::f32) cpu::log_softmax_forward<float>(out.data<float>(), x.data<float>(), n, c);
+  if (x.dtype == DType::f32)
+    cpu::log_softmax_forward<float>(out.data<float>(), x.data<float>(), n, c);
   else cpu::log_softmax_forward<double>(out.data<double>(), x.data<double>(), n, c);
 }
 
@@ -131,8 +132,8 @@ void cross_entropy_backward(py::handle dlogits_obj, py::handle lp_obj, py::handl
 void bind_softmax(py::module_& cpu) {
   cpu.def("log_softmax_forward", &log_softmax_forward, py::arg("out"), py::arg("x"),
           "out (N, C) = x - logsumexp(x, axis=1)");
-  cpu.def("log_softmax_backward", &log_softmax_backward, py::arg("dx"), py::arg("dy"),
-          py::arg("y"), "dx = dy - exp(y) * sum(dy, axis=1), y the forward output");
+  cpu.def("log_softmax_backward", &log_softmax_backward, py::arg("dx"), py::arg("dy"), py::arg("y"),
+          "dx = dy - exp(y) * sum(dy, axis=1), y the forward output");
   cpu.def("cross_entropy_forward", &cross_entropy_forward, py::arg("loss"), py::arg("log_probs"),
           py::arg("logits"), py::arg("targets"),
           "loss (N,) = -log_softmax(logits)[i, targets[i]]; log_probs saved for the backward");

@@ -30,9 +30,9 @@ inline void check_state(const ArrayView& param, const ArrayView& buf, const char
 
 // An optional state buffer: required when `needed` (ValueError naming `why` otherwise);
 // ignored (nullopt) when not needed.
-inline std::optional<ArrayView> optional_state(const ArrayView& param, py::handle obj,
-                                               bool needed, const char* why, Device dev,
-                                               const char* op, const char* name) {
+inline std::optional<ArrayView> optional_state(const ArrayView& param, py::handle obj, bool needed,
+                                               const char* why, Device dev, const char* op,
+                                               const char* name) {
   if (!needed) return std::nullopt;
   if (obj.is_none()) fail(op, std::string(why) + " needs " + name);
   ArrayView v = view(obj, dev, op, name);
@@ -57,8 +57,8 @@ inline SgdArgs sgd_args(py::handle param, py::handle grad, py::handle momentum_b
   SgdArgs a{view(param, dev, op, "param"), view(grad, dev, op, "grad"), std::nullopt,
             cpu::SgdHyper{lr, momentum, dampening, weight_decay, nesterov, maximize}};
   check_param_grad(a.param, a.grad, op);
-  a.momentum_buf = optional_state(a.param, momentum_buf, momentum != 0.0, "momentum != 0", dev,
-                                  op, "momentum_buf");
+  a.momentum_buf = optional_state(a.param, momentum_buf, momentum != 0.0, "momentum != 0", dev, op,
+                                  "momentum_buf");
   return a;
 }
 
@@ -69,12 +69,14 @@ struct AdamArgs {
 };
 
 inline AdamArgs adam_args(py::handle param, py::handle grad, py::handle exp_avg,
-                          py::handle exp_avg_sq, py::handle max_exp_avg_sq, int64_t step,
-                          double lr, double beta1, double beta2, double eps, double weight_decay,
+                          py::handle exp_avg_sq, py::handle max_exp_avg_sq, int64_t step, double lr,
+                          double beta1, double beta2, double eps, double weight_decay,
                           bool decoupled_weight_decay, bool amsgrad, bool maximize,
                           double lr_divisor, Device dev, const char* op) {
-  AdamArgs a{view(param, dev, op, "param"), view(grad, dev, op, "grad"),
-             view(exp_avg, dev, op, "exp_avg"), view(exp_avg_sq, dev, op, "exp_avg_sq"),
+  AdamArgs a{view(param, dev, op, "param"),
+             view(grad, dev, op, "grad"),
+             view(exp_avg, dev, op, "exp_avg"),
+             view(exp_avg_sq, dev, op, "exp_avg_sq"),
              std::nullopt,
              cpu::AdamHyper{lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay, amsgrad,
                             maximize, step, lr_divisor}};

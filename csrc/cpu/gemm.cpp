@@ -36,9 +36,9 @@
 namespace dlcore::cpu {
 namespace {
 
+using gemm_detail::copy_sliver_rows;
 using gemm_detail::MicroArgs;
 using gemm_detail::MicroKernel;
-using gemm_detail::copy_sliver_rows;
 
 // Small-matrix path bounds (measured crossovers, see docs/gemm.md and gemm_impl).
 constexpr int64_t kSmallN = 256;
@@ -193,8 +193,9 @@ GemmBlocking blocking_for(const MicroKernel<T>& K, const GemmTuning& tu) {
   // 1024^3 NN/TN/NT/TT, 768^3, 448x1024x1024): the fused mode's shallow kc sends C through
   // the caches once per kc step, 5-6 times at k = 1024 against twice at the shared kc
   const int64_t l2_fused = std::min(ci.l2, kFusedL2Max);
-  const int64_t fused_rows = tu.fused_rows >= 0 ? tu.fused_rows
-                             : std::max(mr, l2_fused * 5 / 8 / (kc_fused * s) / mr * mr);
+  const int64_t fused_rows = tu.fused_rows >= 0
+                                 ? tu.fused_rows
+                                 : std::max(mr, l2_fused * 5 / 8 / (kc_fused * s) / mr * mr);
   return {mr, nr, mc, kc, nc, kc_fused, b_group, fused_rows, K.name};
 }
 
@@ -202,8 +203,8 @@ GemmBlocking blocking_for(const MicroKernel<T>& K, const GemmTuning& tu) {
 // (q, x) of the sliver goes to dst[q * W + x] for q < kc, x < W; x >= valid is zero.
 // copy: the source row q is contiguous, src[q * ld + x]. gather: src[x * ld + q].
 template <typename T, int W>
-void copy_sliver(T* __restrict dst, const T* __restrict src, int64_t ld, int64_t valid,
-                 int64_t kc, int64_t w) {
+void copy_sliver(T* __restrict dst, const T* __restrict src, int64_t ld, int64_t valid, int64_t kc,
+                 int64_t w) {
   const int64_t width = W > 0 ? W : w;
   if (valid == width) {
     for (int64_t q = 0; q < kc; ++q) std::memcpy(dst + q * width, src + q * ld, width * sizeof(T));
@@ -238,10 +239,10 @@ template <typename T>
 void pack_sliver(gemm_detail::PackGatherFn<T> vec_gather, bool gather, T* dst, const T* src,
                  int64_t ld, int64_t valid, int64_t kc, int64_t w) {
   if (gather && vec_gather && vec_gather(dst, src, ld, valid, kc, w)) return;
-#define DLCORE_PACK_CASE(W)                                   \
-  case W:                                                     \
+#define DLCORE_PACK_CASE(W)                                      \
+  case W:                                                        \
     if (gather) gather_sliver<T, W>(dst, src, ld, valid, kc, w); \
-    else copy_sliver<T, W>(dst, src, ld, valid, kc, w);       \
+    else copy_sliver<T, W>(dst, src, ld, valid, kc, w);          \
     return;
   switch (w) {
     DLCORE_PACK_CASE(4)
@@ -324,8 +325,8 @@ PrefetchRegion<T> region_part(PrefetchRegion<T> r, int64_t part, int64_t parts) 
 template <typename T>
 void sliver_step(const Problem<T>& P, const MicroKernel<T>& K, int64_t pc, int64_t kc, T beta,
                  const T* abuf, int64_t i0, int64_t rows, int64_t j, const T* b, int64_t rs_b,
-                 int64_t nb, const PrefetchRegion<T>& pf,
-                 const gemm_detail::CopyJob<T>& copy = {}, int64_t slivers = 1) {
+                 int64_t nb, const PrefetchRegion<T>& pf, const gemm_detail::CopyJob<T>& copy = {},
+                 int64_t slivers = 1) {
   const int64_t mr = K.mr, width = (slivers - 1) * K.nr + nb;
   MicroArgs<T> args{};
   args.k = kc;
@@ -462,8 +463,8 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmConfig& c
   const int64_t kc_step = ceil_div(P.k, ceil_div(P.k, bl.kc_fused)), kc_max = kc_step;
   const bool large_b = P.k * P.n * int64_t(sizeof(T)) > 4 * cache_info().l2;
   const int64_t G = cfg.tuning.fuse_group > 0 ? cfg.tuning.fuse_group
-                    : large_b                    ? kFuseGroupLargeB
-                                                 : kFuseGroup;
+                    : large_b                 ? kFuseGroupLargeB
+                                              : kFuseGroup;
   const bool prefetch = cfg.tuning.prefetch != 0;
   const int64_t n_sl = ceil_div(P.n, nr), m_pad = round_up(P.m, mr);
   // column chunks of about G slivers, at most 4 per thread, and a multiple of the thread count
@@ -554,8 +555,13 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmConfig& c
       if (pack_ahead && x + 1 < n_steps && !P.tb) {
         const Step u = step_at(x + 1);
         if (u.g_end * nr <= P.n) {
-          copy = {P.b + u.pc * P.ldb + u.g * nr, P.ldb, bgrp + (1 - cur) * bgrp_size,
-                  nr * u.kc, u.g_end - u.g, 0, u.kc};
+          copy = {P.b + u.pc * P.ldb + u.g * nr,
+                  P.ldb,
+                  bgrp + (1 - cur) * bgrp_size,
+                  nr * u.kc,
+                  u.g_end - u.g,
+                  0,
+                  u.kc};
           packed_ahead = true;
         }
       }
@@ -565,8 +571,8 @@ void run_fused(const Problem<T>& P, const MicroKernel<T>& K, const GemmConfig& c
         gemm_detail::CopyJob<T> share = copy;
         share.q0 = copy.q1 * (s - t.g) / parts;
         share.q1 = copy.q1 * (s - t.g + 1) / parts;
-        sliver_step(P, K, t.pc, t.kc, beta, ablk, i0, rows, s * nr, buf + (s - t.g) * nr * t.kc,
-                    nr, nr, region_part(next, s - t.g, parts), share);
+        sliver_step(P, K, t.pc, t.kc, beta, ablk, i0, rows, s * nr, buf + (s - t.g) * nr * t.kc, nr,
+                    nr, region_part(next, s - t.g, parts), share);
       }
       if (packed_ahead) cur = 1 - cur;
     }
@@ -586,8 +592,7 @@ template <typename T>
 void scale_c(const Problem<T>& P) {
   for (int64_t i = 0; i < P.m; ++i) {
     T* row = P.c + i * P.ldc;
-    if (P.beta == T(0))
-      std::fill(row, row + P.n, T(0));
+    if (P.beta == T(0)) std::fill(row, row + P.n, T(0));
     else if (P.beta != T(1))
       for (int64_t j = 0; j < P.n; ++j) row[j] *= P.beta;
   }
@@ -596,9 +601,13 @@ void scale_c(const Problem<T>& P) {
 template <typename T>
 const GemmBlocking& blocking_of(const GemmConfig& cfg);
 template <>
-const GemmBlocking& blocking_of<float>(const GemmConfig& cfg) { return cfg.f32; }
+const GemmBlocking& blocking_of<float>(const GemmConfig& cfg) {
+  return cfg.f32;
+}
 template <>
-const GemmBlocking& blocking_of<double>(const GemmConfig& cfg) { return cfg.f64; }
+const GemmBlocking& blocking_of<double>(const GemmConfig& cfg) {
+  return cfg.f64;
+}
 
 std::atomic<int> g_last_threads{1};
 
@@ -619,14 +628,13 @@ void gemm_impl(const Problem<T>& P, int nt, const GemmConfig& cfg) {
   // unit stride along B's row and read A's rows with a stride).
   const bool in_fused = P.m <= bl.fused_rows;
   const bool small_a = !P.ta && P.n <= kSmallN;
-  const bool small_b = !P.tb && P.m <= kSmallM &&
-                       P.k * P.n * int64_t(sizeof(T)) <= cache_info().l2;
+  const bool small_b = !P.tb && P.m <= kSmallM && P.k * P.n * int64_t(sizeof(T)) <= cache_info().l2;
   const bool packed_a = tu.pack_a >= 0 ? tu.pack_a == 1 : !small_a;
   const bool packed_b = P.tb || (tu.pack_b >= 0 ? tu.pack_b == 1 : !small_b);
   const bool fused = in_fused || !packed_b;
-  T* bbuf = fused ? nullptr
-                  : b_scratch(cfg).get<T>(std::min(bl.kc, P.k) *
-                                       round_up(std::min(bl.nc, P.n), bl.nr));
+  T* bbuf =
+      fused ? nullptr
+            : b_scratch(cfg).get<T>(std::min(bl.kc, P.k) * round_up(std::min(bl.nc, P.n), bl.nr));
   if (nt > 1 && tu.thread_gate != 0 && thread_gate().closed()) nt = 1;
   if (nt <= 1) {
     g_last_threads.store(1, std::memory_order_relaxed);
@@ -697,16 +705,15 @@ ConfigStore& config_store() {
 
 }  // namespace
 
-const GemmConfig& gemm_config() {
-  return *config_store().current.load(std::memory_order_acquire);
-}
+const GemmConfig& gemm_config() { return *config_store().current.load(std::memory_order_acquire); }
 
 void gemm_tune(const GemmTuning& t) {
   if (t.mc < 0 || t.kc < 0 || t.nc < 0 || t.b_group < 0 || t.fuse_group < 0)
     throw std::invalid_argument("[gemm_tune] block sizes must be >= 0");
   if (t.avx512_twin && active_isa() < Isa::avx2)
     throw std::invalid_argument(std::string("[gemm_tune] avx512_twin runs on avx2; the active "
-                                            "ISA is ") + isa_name(active_isa()));
+                                            "ISA is ") +
+                                isa_name(active_isa()));
   config_store().install(make_config(active_isa(), t));
 }
 
@@ -762,8 +769,9 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t 
   const int per = threads_for(cfg, m, n, k);
   const int over_batch = int(std::min<int64_t>(batch, threads_for(cfg, batch * m, n, k)));
   auto one = [&](int64_t i, int nt) {
-    const Problem<T> P{trans_a, trans_b, m, n, k, alpha, a + i * stride_a, lda,
-                       b + i * stride_b, ldb, beta, c + i * stride_c, ldc};
+    const Problem<T> P{
+        trans_a, trans_b,          m,  n, k, alpha, a + i * stride_a, lda, b + i * stride_b, ldb,
+        beta,    c + i * stride_c, ldc};
     gemm_impl(P, nt, cfg);
   };
   if (per > 1 || over_batch <= 1) {

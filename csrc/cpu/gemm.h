@@ -48,10 +48,10 @@ struct GemmTuning {
   int prefetch = -1;                 // 0: no prefetch of the packed data the driver needs next
   int64_t b_group = 0;               // B slivers per L2 group in the shared mode
   int pack_ahead = -1;               // fused mode: 1 packs the next B group during the
-                                     // current group's calls when it can, 0 never
-  int huge_pages = -1;               // 0: scratch buffers on ordinary pages (see gemm.cpp)
-  int thread_gate = -1;              // 0: never fall back to one thread (see gemm.cpp)
-  bool avx512_twin = false;          // the AVX-512 register blocks on AVX2 (tests; needs avx2)
+                        // current group's calls when it can, 0 never
+  int huge_pages = -1;  // 0: scratch buffers on ordinary pages (see gemm.cpp)
+  int thread_gate = -1;  // 0: never fall back to one thread (see gemm.cpp)
+  bool avx512_twin = false;  // the AVX-512 register blocks on AVX2 (tests; needs avx2)
 };
 
 // Everything gemm reads besides its operands and the thread budget: the ISA, the overrides

@@ -9,17 +9,25 @@
 namespace dlcore::cpu::gemm_detail {
 namespace {
 
-const MicroKernel<float> k_f32{6, 16, &micro_kernel<Avx2F32, 6, 2, true>,
-                               &micro_kernel<Avx2F32, 6, 2, false>, "avx2 6x16",
+const MicroKernel<float> k_f32{6,
+                               16,
+                               &micro_kernel<Avx2F32, 6, 2, true>,
+                               &micro_kernel<Avx2F32, 6, 2, false>,
+                               "avx2 6x16",
                                &gather_sliver_f32_avx2};
-const MicroKernel<double> k_f64{6, 8, &micro_kernel<Avx2F64, 6, 2, true>,
-                                &micro_kernel<Avx2F64, 6, 2, false>, "avx2 6x8", nullptr};
+const MicroKernel<double> k_f64{
+    6,          8,      &micro_kernel<Avx2F64, 6, 2, true>, &micro_kernel<Avx2F64, 6, 2, false>,
+    "avx2 6x8", nullptr};
 
 }  // namespace
 
 template <>
-const MicroKernel<float>& kernel_avx2<float>() { return k_f32; }
+const MicroKernel<float>& kernel_avx2<float>() {
+  return k_f32;
+}
 template <>
-const MicroKernel<double>& kernel_avx2<double>() { return k_f64; }
+const MicroKernel<double>& kernel_avx2<double>() {
+  return k_f64;
+}
 
 }  // namespace dlcore::cpu::gemm_detail

@@ -42,18 +42,28 @@ struct Avx512F64 {
   static void store(double* p, Vec v) { _mm512_storeu_pd(p, v); }
 };
 
-const MicroKernel<float> k_f32{14, 32, &micro_kernel<Avx512F32, 14, 2, true>,
-                               &micro_kernel<Avx512F32, 14, 2, false>, "avx512 14x32",
+const MicroKernel<float> k_f32{14,
+                               32,
+                               &micro_kernel<Avx512F32, 14, 2, true>,
+                               &micro_kernel<Avx512F32, 14, 2, false>,
+                               "avx512 14x32",
                                &gather_sliver_f32_avx2};
-const MicroKernel<double> k_f64{14, 16, &micro_kernel<Avx512F64, 14, 2, true>,
-                                &micro_kernel<Avx512F64, 14, 2, false>, "avx512 14x16",
+const MicroKernel<double> k_f64{14,
+                                16,
+                                &micro_kernel<Avx512F64, 14, 2, true>,
+                                &micro_kernel<Avx512F64, 14, 2, false>,
+                                "avx512 14x16",
                                 nullptr};
 
 }  // namespace
 
 template <>
-const MicroKernel<float>& kernel_avx512<float>() { return k_f32; }
+const MicroKernel<float>& kernel_avx512<float>() {
+  return k_f32;
+}
 template <>
-const MicroKernel<double>& kernel_avx512<double>() { return k_f64; }
+const MicroKernel<double>& kernel_avx512<double>() {
+  return k_f64;
+}
 
 }  // namespace dlcore::cpu::gemm_detail

@@ -44,16 +44,20 @@ void generic_kernel(const MicroArgs<T>& p) {
   }
 }
 
-const MicroKernel<float> k_f32{4, 16, &generic_kernel<float, 4, 16>,
-                               &generic_kernel<float, 4, 16>, "generic 4x16", nullptr};
-const MicroKernel<double> k_f64{4, 8, &generic_kernel<double, 4, 8>, &generic_kernel<double, 4, 8>,
-                                "generic 4x8", nullptr};
+const MicroKernel<float> k_f32{
+    4, 16, &generic_kernel<float, 4, 16>, &generic_kernel<float, 4, 16>, "generic 4x16", nullptr};
+const MicroKernel<double> k_f64{
+    4, 8, &generic_kernel<double, 4, 8>, &generic_kernel<double, 4, 8>, "generic 4x8", nullptr};
 
 }  // namespace
 
 template <>
-const MicroKernel<float>& kernel_generic<float>() { return k_f32; }
+const MicroKernel<float>& kernel_generic<float>() {
+  return k_f32;
+}
 template <>
-const MicroKernel<double>& kernel_generic<double>() { return k_f64; }
+const MicroKernel<double>& kernel_generic<double>() {
+  return k_f64;
+}
 
 }  // namespace dlcore::cpu::gemm_detail

@@ -52,8 +52,8 @@ inline void prefetch_share(const PrefetchRegion<T>& r, int64_t t, int64_t tiles)
 // 256 steps earlier and the slivers streaming through L1 have since evicted.
 template <class V, int MR, int R, int NV, bool PACKED_A, bool FULL_B>
 inline void tile_block(const MicroArgs<typename V::T>& p, int64_t k, const typename V::T* a,
-                       const typename V::T* b, typename V::T beta, typename V::T* c,
-                       int64_t m, int64_t n, const int* nlanes) {
+                       const typename V::T* b, typename V::T beta, typename V::T* c, int64_t m,
+                       int64_t n, const int* nlanes) {
   using T = typename V::T;
   using Vec = typename V::Vec;
   constexpr int W = V::W, NR = NV * W;
@@ -137,8 +137,8 @@ inline void tile_rows(const MicroArgs<typename V::T>& p, const typename V::T* a,
   T beta = p.beta;
   for (int64_t q0 = 0; q0 < p.k; q0 += kSumBlock) {
     const int64_t len = p.k - q0 < kSumBlock ? p.k - q0 : kSumBlock;
-    tile_block<V, MR, R, NV, PACKED_A, FULL_B>(p, len, a + q0 * cs_a, b + q0 * p.rs_b, beta, c,
-                                               m, n, nlanes);
+    tile_block<V, MR, R, NV, PACKED_A, FULL_B>(p, len, a + q0 * cs_a, b + q0 * p.rs_b, beta, c, m,
+                                               n, nlanes);
     beta = T(1);
   }
 }
@@ -169,36 +169,28 @@ inline void micro_tiles(const MicroArgs<typename V::T>& p) {
       // the next tile's C into L2 (the next sliver's, the next row tile's first, or the
       // caller's next), and in a row tile's first sliver its share of the caller's region and
       // of the copy job
-      if (s + 1 < slivers)
-        prefetch_tile<_MM_HINT_T1>(c + NR, m, ldc, cols_of(s + 1));
+      if (s + 1 < slivers) prefetch_tile<_MM_HINT_T1>(c + NR, m, ldc, cols_of(s + 1));
       else if (t + 1 < tiles)
         prefetch_tile<_MM_HINT_T1>(p.c + (t + 1) * MR * ldc, rows_of(t + 1), ldc, cols_of(0));
-      else if (p.c_next)
-        prefetch_tile<_MM_HINT_T1>(p.c_next, p.m_next, ldc, cols_of(0));
+      else if (p.c_next) prefetch_tile<_MM_HINT_T1>(p.c_next, p.m_next, ldc, cols_of(0));
       if (s == 0) {
         prefetch_share(p.pf, t, tiles);
         if (COPY) copy_share<T, NR>(p.copy, t, copy_per);
       }
       const T* b = p.b + s * p.b_stride;
       // an edge tile of 1-2 or 3-4 rows runs as a 2- or 4-row tile
-      if (m <= 2)
-        tile_rows<V, MR, 2, NV, PACKED_A, FULL_B>(p, a, b, c, m, n, nlanes);
-      else if (m <= 4)
-        tile_rows<V, MR, 4, NV, PACKED_A, FULL_B>(p, a, b, c, m, n, nlanes);
-      else
-        tile_rows<V, MR, MR, NV, PACKED_A, FULL_B>(p, a, b, c, m, n, nlanes);
+      if (m <= 2) tile_rows<V, MR, 2, NV, PACKED_A, FULL_B>(p, a, b, c, m, n, nlanes);
+      else if (m <= 4) tile_rows<V, MR, 4, NV, PACKED_A, FULL_B>(p, a, b, c, m, n, nlanes);
+      else tile_rows<V, MR, MR, NV, PACKED_A, FULL_B>(p, a, b, c, m, n, nlanes);
     }
   }
 }
 
 template <class V, int MR, int NV, bool PACKED_A>
 void micro_kernel(const MicroArgs<typename V::T>& p) {
-  if (p.nb != NV * V::W)
-    micro_tiles<V, MR, NV, PACKED_A, false, false>(p);
-  else if (p.copy.q1 > p.copy.q0)
-    micro_tiles<V, MR, NV, PACKED_A, true, true>(p);
-  else
-    micro_tiles<V, MR, NV, PACKED_A, true, false>(p);
+  if (p.nb != NV * V::W) micro_tiles<V, MR, NV, PACKED_A, false, false>(p);
+  else if (p.copy.q1 > p.copy.q0) micro_tiles<V, MR, NV, PACKED_A, true, true>(p);
+  else micro_tiles<V, MR, NV, PACKED_A, true, false>(p);
 }
 
 }  // namespace

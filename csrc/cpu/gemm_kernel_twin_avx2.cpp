@@ -36,18 +36,28 @@ struct Twin {
 using TwinF32 = Twin<Avx2F32>;
 using TwinF64 = Twin<Avx2F64>;
 
-const MicroKernel<float> k_f32{14, 32, &micro_kernel<TwinF32, 14, 2, true>,
-                               &micro_kernel<TwinF32, 14, 2, false>, "avx512 14x32 (avx2 twin)",
+const MicroKernel<float> k_f32{14,
+                               32,
+                               &micro_kernel<TwinF32, 14, 2, true>,
+                               &micro_kernel<TwinF32, 14, 2, false>,
+                               "avx512 14x32 (avx2 twin)",
                                &gather_sliver_f32_avx2};
-const MicroKernel<double> k_f64{14, 16, &micro_kernel<TwinF64, 14, 2, true>,
-                                &micro_kernel<TwinF64, 14, 2, false>, "avx512 14x16 (avx2 twin)",
+const MicroKernel<double> k_f64{14,
+                                16,
+                                &micro_kernel<TwinF64, 14, 2, true>,
+                                &micro_kernel<TwinF64, 14, 2, false>,
+                                "avx512 14x16 (avx2 twin)",
                                 nullptr};
 
 }  // namespace
 
 template <>
-const MicroKernel<float>& kernel_avx512_twin<float>() { return k_f32; }
+const MicroKernel<float>& kernel_avx512_twin<float>() {
+  return k_f32;
+}
 template <>
-const MicroKernel<double>& kernel_avx512_twin<double>() { return k_f64; }
+const MicroKernel<double>& kernel_avx512_twin<double>() {
+  return k_f64;
+}
 
 }  // namespace dlcore::cpu::gemm_detail

@@ -42,8 +42,8 @@ inline void gather_tail(float* dst, const float* src, int64_t ld, int64_t valid,
 
 }  // namespace
 
-bool gather_sliver_f32_avx2(float* dst, const float* src, int64_t ld, int64_t valid,
-                            int64_t kc, int64_t w) {
+bool gather_sliver_f32_avx2(float* dst, const float* src, int64_t ld, int64_t valid, int64_t kc,
+                            int64_t w) {
   const int64_t q_end = kc / 8 * 8;
   if (w == 6) {
     // column c holds 8 lanes of which 6 are the sliver's; each store spills 2 lanes into the

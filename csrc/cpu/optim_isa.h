@@ -5,11 +5,11 @@
 
 // Explicit instantiations of the five entry points for T, in the namespace where it is used
 // (dlcore::cpu in optim.cpp, dlcore::cpu::avx2 in optim_avx2.cpp).
-#define DLCORE_OPTIM_INSTANTIATE(T)                                                           \
-  template void sgd_step<T>(T*, T*, const T*, int64_t, const SgdHyper&, bool);               \
-  template void adagrad_step<T>(T*, T*, const T*, int64_t, const AdagradHyper&);             \
-  template void rmsprop_step<T>(T*, T*, T*, T*, const T*, int64_t, const RmspropHyper&);     \
-  template void adam_step<T>(T*, T*, T*, T*, const T*, int64_t, const AdamHyper&);           \
+#define DLCORE_OPTIM_INSTANTIATE(T)                                                      \
+  template void sgd_step<T>(T*, T*, const T*, int64_t, const SgdHyper&, bool);           \
+  template void adagrad_step<T>(T*, T*, const T*, int64_t, const AdagradHyper&);         \
+  template void rmsprop_step<T>(T*, T*, T*, T*, const T*, int64_t, const RmspropHyper&); \
+  template void adam_step<T>(T*, T*, T*, T*, const T*, int64_t, const AdamHyper&);       \
   template void stream_probe<T>(T* const*, int, const T*, int64_t);
 
 namespace dlcore::cpu::avx2 {

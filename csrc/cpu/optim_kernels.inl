@@ -31,8 +31,8 @@ inline void for_chunks(int64_t n, F&& f) {
 // The *_range functions are kept out of line so that their restrict parameters hold wherever
 // they are called from (inlined into the serial path, GCC dropped them and did not vectorise).
 template <typename T, int buf_mode, bool nesterov>
-DLCORE_NOINLINE void sgd_range(T* __restrict p, T* __restrict mb, const T* __restrict gr,
-                               int64_t b, int64_t e, T lr, T mom, T damp, T wd, T sign) {
+DLCORE_NOINLINE void sgd_range(T* __restrict p, T* __restrict mb, const T* __restrict gr, int64_t b,
+                               int64_t e, T lr, T mom, T damp, T wd, T sign) {
 #pragma omp simd
   for (int64_t i = b; i < e; ++i) {
     T g = sign * gr[i] + wd * p[i];
@@ -61,12 +61,9 @@ void sgd_impl(T* param, T* momentum_buf, const T* grad, int64_t n, const SgdHype
     sgd_loop<T, 0, false>(param, nullptr, grad, n, lr, mom, damp, wd, sign);
   else if (first_step && h.nesterov)
     sgd_loop<T, 1, true>(param, momentum_buf, grad, n, lr, mom, damp, wd, sign);
-  else if (first_step)
-    sgd_loop<T, 1, false>(param, momentum_buf, grad, n, lr, mom, damp, wd, sign);
-  else if (h.nesterov)
-    sgd_loop<T, 2, true>(param, momentum_buf, grad, n, lr, mom, damp, wd, sign);
-  else
-    sgd_loop<T, 2, false>(param, momentum_buf, grad, n, lr, mom, damp, wd, sign);
+  else if (first_step) sgd_loop<T, 1, false>(param, momentum_buf, grad, n, lr, mom, damp, wd, sign);
+  else if (h.nesterov) sgd_loop<T, 2, true>(param, momentum_buf, grad, n, lr, mom, damp, wd, sign);
+  else sgd_loop<T, 2, false>(param, momentum_buf, grad, n, lr, mom, damp, wd, sign);
 }
 
 template <typename T>
@@ -92,8 +89,8 @@ void adagrad_impl(T* param, T* state_sum, const T* grad, int64_t n, const Adagra
 
 template <typename T, bool centered, bool use_mom>
 DLCORE_NOINLINE void rmsprop_range(T* __restrict p, T* __restrict sq, T* __restrict ga,
-                                   T* __restrict mb, const T* __restrict gr, int64_t b,
-                                   int64_t e, T lr, T alpha, T oma, T eps, T wd, T mom, T sign) {
+                                   T* __restrict mb, const T* __restrict gr, int64_t b, int64_t e,
+                                   T lr, T alpha, T oma, T eps, T wd, T mom, T sign) {
 #pragma omp simd
   for (int64_t i = b; i < e; ++i) {
     const T g = sign * gr[i] + wd * p[i];
@@ -118,13 +115,13 @@ DLCORE_NOINLINE void rmsprop_range(T* __restrict p, T* __restrict sq, T* __restr
 }
 
 template <typename T, bool centered, bool use_mom>
-void rmsprop_loop(T* param, T* square_avg, T* grad_avg, T* momentum_buf, const T* grad,
-                  int64_t n, const RmspropHyper& h) {
+void rmsprop_loop(T* param, T* square_avg, T* grad_avg, T* momentum_buf, const T* grad, int64_t n,
+                  const RmspropHyper& h) {
   const T lr = T(h.lr), alpha = T(h.alpha), oma = T(1.0 - h.alpha), eps = T(h.eps);
   const T wd = T(h.weight_decay), mom = T(h.momentum), sign = h.maximize ? T(-1) : T(1);
   for_chunks(n, [=](int64_t b, int64_t e) {
-    rmsprop_range<T, centered, use_mom>(param, square_avg, grad_avg, momentum_buf, grad, b, e,
-                                        lr, alpha, oma, eps, wd, mom, sign);
+    rmsprop_range<T, centered, use_mom>(param, square_avg, grad_avg, momentum_buf, grad, b, e, lr,
+                                        alpha, oma, eps, wd, mom, sign);
   });
 }
 

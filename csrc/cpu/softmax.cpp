@@ -57,8 +57,8 @@ void cross_entropy_forward(T* loss, T* log_probs, const T* logits, const int64_t
 }
 
 template <typename T>
-void cross_entropy_backward(T* dlogits, const T* log_probs, const int64_t* targets,
-                            const T* dloss, int64_t n, int64_t c) {
+void cross_entropy_backward(T* dlogits, const T* log_probs, const int64_t* targets, const T* dloss,
+                            int64_t n, int64_t c) {
 #pragma omp parallel for schedule(static) if (n * c > (1 << 15)) num_threads(max_threads())
   for (int64_t i = 0; i < n; ++i) {
     const T g = dloss[i];

@@ -20,7 +20,7 @@ void cross_entropy_forward(T* loss, T* log_probs, const T* logits, const int64_t
 
 // dlogits (n, c) = dloss[i] * (softmax[i, j] - [j == target[i]])
 template <typename T>
-void cross_entropy_backward(T* dlogits, const T* log_probs, const int64_t* targets,
-                            const T* dloss, int64_t n, int64_t c);
+void cross_entropy_backward(T* dlogits, const T* log_probs, const int64_t* targets, const T* dloss,
+                            int64_t n, int64_t c);
 
 }  // namespace dlcore::cpu

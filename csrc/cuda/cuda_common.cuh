@@ -5,12 +5,12 @@
 #include <stdexcept>
 #include <string>
 
-#define CUDA_CHECK(expr)                                                                   \
-  do {                                                                                     \
-    cudaError_t err_ = (expr);                                                             \
-    if (err_ != cudaSuccess)                                                               \
-      throw std::runtime_error(std::string("CUDA error: ") + cudaGetErrorString(err_) +   \
-                               " at " __FILE__ ":" + std::to_string(__LINE__));            \
+#define CUDA_CHECK(expr)                                                                \
+  do {                                                                                  \
+    cudaError_t err_ = (expr);                                                          \
+    if (err_ != cudaSuccess)                                                            \
+      throw std::runtime_error(std::string("CUDA error: ") + cudaGetErrorString(err_) + \
+                               " at " __FILE__ ":" + std::to_string(__LINE__));         \
   } while (0)
 
 namespace dlcore::cuda {

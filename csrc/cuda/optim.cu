@@ -24,7 +24,6 @@ __global__ void sgd_kernel(float* __restrict__ param, float* __restrict__ buf,
   }
 }
 
-
 // One Adam step per element; the moment updates are lerps written as two FMAs (llm.c adamw.cuh).
 template <bool amsgrad>
 __global__ void adam_kernel(float* __restrict__ param, float* __restrict__ m1,
@@ -61,7 +60,6 @@ void sgd_step(float* param, float* momentum_buf, const float* grad, int64_t n,
   CUDA_CHECK(cudaGetLastError());
 }
 
-
 void adam_step(float* param, float* exp_avg, float* exp_avg_sq, float* max_exp_avg_sq,
                const float* grad, int64_t n, const cpu::AdamHyper& h) {
   if (n <= 0) return;
@@ -73,15 +71,13 @@ void adam_step(float* param, float* exp_avg, float* exp_avg_sq, float* max_exp_a
   const float decay = h.decoupled_weight_decay ? float(1.0 - lr * h.weight_decay) : 1.f;
   const float sign = h.maximize ? -1.f : 1.f;
   if (h.amsgrad)
-    adam_kernel<true><<<grid_for(n, 4), kBlock>>>(param, exp_avg, exp_avg_sq, max_exp_avg_sq,
-                                                  grad, n, step_size, inv_bc2_sqrt,
-                                                  float(h.beta1), float(h.beta2), float(h.eps),
-                                                  l2, decay, sign);
+    adam_kernel<true><<<grid_for(n, 4), kBlock>>>(param, exp_avg, exp_avg_sq, max_exp_avg_sq, grad,
+                                                  n, step_size, inv_bc2_sqrt, float(h.beta1),
+                                                  float(h.beta2), float(h.eps), l2, decay, sign);
   else
     adam_kernel<false><<<grid_for(n, 4), kBlock>>>(param, exp_avg, exp_avg_sq, nullptr, grad, n,
                                                    step_size, inv_bc2_sqrt, float(h.beta1),
-                                                   float(h.beta2), float(h.eps), l2, decay,
-                                                   sign);
+                                                   float(h.beta2), float(h.eps), l2, decay, sign);
   CUDA_CHECK(cudaGetLastError());
 }
 

@@ -4,6 +4,7 @@ A suite is a module dlcore/bench/<name>.py with `add_arguments(parser)` (optiona
 `run(args)`; register it in SUITES. Shared timing, subprocess baselines, tables and machine
 description live in dlcore.bench.harness.
 """
+
 import argparse
 import importlib
 
@@ -24,14 +25,16 @@ def load_suite(name):
 def build_parser(suite_name=None):
     p = argparse.ArgumentParser(prog="dlcore bench", description="dlcore benchmarks")
     p.add_argument("suite", choices=sorted(SUITES), help="which benchmark to run")
-    p.add_argument("--threads", type=int, nargs="+", default=[1, 2],
-                   help="thread counts (default 1 2)")
+    p.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts (default 1 2)")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     p.add_argument("--quick", action="store_true", help="fewer shapes and repeats (smoke test)")
     p.add_argument("--repeats", type=int, default=None, help="timed samples per library (>= 5)")
-    p.add_argument("--clock", choices=("auto", "wall", "cpu"), default="auto",
-                   help="auto: thread CPU time at 1 thread (robust to other processes), "
-                        "wall otherwise")
+    p.add_argument(
+        "--clock",
+        choices=("auto", "wall", "cpu"),
+        default="auto",
+        help="auto: thread CPU time at 1 thread (robust to other processes), wall otherwise",
+    )
     p.add_argument("--no-baselines", action="store_true", help="time dlcore only")
     if suite_name is not None:
         mod = load_suite(suite_name)

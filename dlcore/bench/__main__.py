@@ -1,4 +1,5 @@
 """`python -m dlcore.bench NAME [--threads 1 2] [--json FILE] [--quick]`."""
+
 import sys
 
 from dlcore.bench import main

@@ -5,6 +5,7 @@ the micro-kernel's own rate on cached slivers (`instruments.gemm_kernel_peak`) a
 Shapes are M x K x N (A is M x K). NT/TN/TT are transposed views (Linear's x @ W.T and
 g.T @ x), passed to every library without copies.
 """
+
 import sys
 
 import numpy as np
@@ -13,15 +14,24 @@ from dlcore.bench import harness
 
 SQUARE = (64, 128, 256, 512, 1024, 2048, 4096)
 MODEL = ((64, 784, 128), (256, 2048, 512), (3200, 256, 2048), (64, 512, 2048))
-TRANSPOSED = ((64, 784, 128, False, True), (128, 64, 784, True, False),
-              (256, 2048, 512, False, True), (512, 256, 2048, True, False),
-              (1024, 1024, 1024, False, True), (1024, 1024, 1024, True, False),
-              (1024, 1024, 1024, True, True))
+TRANSPOSED = (
+    (64, 784, 128, False, True),
+    (128, 64, 784, True, False),
+    (256, 2048, 512, False, True),
+    (512, 256, 2048, True, False),
+    (1024, 1024, 1024, False, True),
+    (1024, 1024, 1024, True, False),
+    (1024, 1024, 1024, True, True),
+)
 # the im2col products of TARGETS.md's CNN (conv32-pool-conv64 on 28x28, batch 64, 3x3): the
 # forward of each layer, the weight gradients (TN) and the second layer's input gradient (NT)
-CONV = ((50176, 9, 32, False, False), (12544, 288, 64, False, False),
-        (9, 50176, 32, True, False), (288, 12544, 64, True, False),
-        (12544, 64, 288, False, True))
+CONV = (
+    (50176, 9, 32, False, False),
+    (12544, 288, 64, False, False),
+    (9, 50176, 32, True, False),
+    (288, 12544, 64, True, False),
+    (12544, 64, 288, False, True),
+)
 CHECK_ROWS = 128
 
 
@@ -65,21 +75,27 @@ def make_call(lib, case, threads):
     a, b, out = operands(case)
     if lib == "dlcore":
         from dlcore import backend
+
         gemm = backend.cpu.gemm
 
         def fn():
             gemm(a, b, out)
+
         result = lambda: out  # noqa: E731
     elif lib == "numpy":
+
         def fn():
             np.matmul(a, b, out=out)
+
         result = lambda: out  # noqa: E731
     elif lib == "torch":
         import torch
+
         ta, tb, tout = torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(out)
 
         def fn():
             torch.mm(ta, tb, out=tout)
+
         result = lambda: out  # noqa: E731
     else:
         raise ValueError(f"unknown library {lib!r}")
@@ -89,16 +105,25 @@ def make_call(lib, case, threads):
         rows = np.unique(np.linspace(0, case["m"] - 1, min(case["m"], CHECK_ROWS)).astype(np.int64))
         ref = a[rows].astype(np.float64) @ b.astype(np.float64)
         return float(np.abs(result()[rows] - ref).max() / np.abs(ref).max())
+
     return fn, check
 
 
 def add_arguments(p):
-    p.add_argument("--shapes", choices=("all", "square", "model", "transposed", "conv"),
-                   default="all", help="which group of shapes to run")
+    p.add_argument(
+        "--shapes",
+        choices=("all", "square", "model", "transposed", "conv"),
+        default="all",
+        help="which group of shapes to run",
+    )
     # OpenBLAS's pool spins for 0.1-0.2 s after a call: measured here, dlcore's 2-thread
     # 512^3 took 4 ms per call 0.05-0.1 s after a numpy burst and 2.2 ms from 0.2 s on
-    p.add_argument("--settle", type=float, default=0.25,
-                   help="seconds idle before each multi-threaded sample (other pools go to sleep)")
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=0.25,
+        help="seconds idle before each multi-threaded sample (other pools go to sleep)",
+    )
 
 
 def run(args):
@@ -116,6 +141,7 @@ def _run(args):
 
     try:
         from threadpoolctl import threadpool_limits
+
         threadpool_limits(1)  # numpy's own pool in this process stays idle and small
     except ImportError:
         pass
@@ -125,17 +151,21 @@ def _run(args):
     todo = [c for c in cases(args.quick) if getattr(args, "shapes", "all") in ("all", c["kind"])]
     print(f"# gemm float32 on {harness.machine_line(info)}", flush=True)
     print(f"# dlcore blocking: {backend.instruments.gemm_info()['float32']}", flush=True)
-    results = {"machine": info, "blocking": backend.instruments.gemm_info(), "probe_gflops": {},
-               "rows": []}
+    results = {"machine": info, "blocking": backend.instruments.gemm_info(), "probe_gflops": {}, "rows": []}
     # the micro-kernel alone, one thread, its slivers and C in cache: what is left of the probe
     # once the FMAs are fed from packed slivers, before any packing or memory traffic
     backend.set_num_threads(1)
     seconds = 0.05 if args.quick else 0.25
     probe_1t = harness.fma_probe(1, seconds)
     results["kernel_peak_gflops"] = {k: harness.kernel_peak(k, seconds) for k in (256, 1024)}
-    print("# micro-kernel on cached slivers, 1 thread, 16 row tiles per call: "
-          + ", ".join(f"k={k} {g:.1f} GFLOP/s ({100 * g / probe_1t:.0f}% of the probe)"
-                      for k, g in results["kernel_peak_gflops"].items()), flush=True)
+    print(
+        "# micro-kernel on cached slivers, 1 thread, 16 row tiles per call: "
+        + ", ".join(
+            f"k={k} {g:.1f} GFLOP/s ({100 * g / probe_1t:.0f}% of the probe)"
+            for k, g in results["kernel_peak_gflops"].items()
+        ),
+        flush=True,
+    )
     for t in args.threads:
         backend.set_num_threads(t)
         probe = probe_1t if t == 1 else harness.fma_probe(t)
@@ -145,13 +175,26 @@ def _run(args):
             results.setdefault("versions", {}).update(bl.versions())
             rows = []
             for case in todo:
-                r = harness.compare("dlcore.bench.gemm", case, t, bl, repeats=repeats,
-                                    target_s=target_s, clock=args.clock,
-                                    settle_s=args.settle if t > 1 else 0.0)
+                r = harness.compare(
+                    "dlcore.bench.gemm",
+                    case,
+                    t,
+                    bl,
+                    repeats=repeats,
+                    target_s=target_s,
+                    clock=args.clock,
+                    settle_s=args.settle if t > 1 else 0.0,
+                )
                 f = flops(case)
-                row = dict(shape=case["name"], op=case["op"], kind=case["kind"], threads=t,
-                           dlcore=f / r["dlcore"]["s"] / 1e9, err=r["dlcore"]["err"],
-                           pct_probe=100.0 * f / r["dlcore"]["s"] / 1e9 / probe)
+                row = dict(
+                    shape=case["name"],
+                    op=case["op"],
+                    kind=case["kind"],
+                    threads=t,
+                    dlcore=f / r["dlcore"]["s"] / 1e9,
+                    err=r["dlcore"]["err"],
+                    pct_probe=100.0 * f / r["dlcore"]["s"] / 1e9 / probe,
+                )
                 for lib in harness.BASELINE_LIBS:
                     if lib in r:
                         row[lib] = f / r[lib]["s"] / 1e9
@@ -164,18 +207,26 @@ def _run(args):
                     row["x_1t"] = r["dlcore_1t"]["s"] / r["dlcore"]["s"]
                 row["samples_s"] = {lib: r[lib]["samples"] for lib in r}
                 rows.append(row)
-                base = "".join(f"  {lib} {row[lib]:7.1f} (x{row['x_' + lib]:.2f})"
-                               for lib in harness.BASELINE_LIBS if lib in row)
-                print(f"  {case['name']:>16} {case['op']} t={t}: dlcore {row['dlcore']:7.1f}{base}"
-                      f"  {row['pct_probe']:5.1f}% probe  err {row['err']:.1e}",
-                      file=sys.stderr, flush=True)
+                base = "".join(
+                    f"  {lib} {row[lib]:7.1f} (x{row['x_' + lib]:.2f})"
+                    for lib in harness.BASELINE_LIBS
+                    if lib in row
+                )
+                print(
+                    f"  {case['name']:>16} {case['op']} t={t}: dlcore {row['dlcore']:7.1f}{base}"
+                    f"  {row['pct_probe']:5.1f}% probe  err {row['err']:.1e}",
+                    file=sys.stderr,
+                    flush=True,
+                )
             results["rows"].extend(rows)
         print()
         clock = harness.pick_clock(args.clock, t)
-        print(f"### gemm float32, {t} thread{'s' if t > 1 else ''} (FMA probe {probe:.1f} GFLOP/s, "
-              f"{'thread CPU time' if clock == 'cpu' else 'wall time'}, median of {repeats}; "
-              f"'best': fastest sample against fastest sample; 'paired': median over rounds of "
-              f"the ratio within the round)")
+        print(
+            f"### gemm float32, {t} thread{'s' if t > 1 else ''} (FMA probe {probe:.1f} GFLOP/s, "
+            f"{'thread CPU time' if clock == 'cpu' else 'wall time'}, median of {repeats}; "
+            f"'best': fastest sample against fastest sample; 'paired': median over rounds of "
+            f"the ratio within the round)"
+        )
         print()
         print(harness.markdown_table(rows, table_columns(t)), flush=True)
     if args.json:
@@ -184,12 +235,18 @@ def _run(args):
 
 
 def table_columns(threads):
-    cols = [("shape", "M x K x N", None), ("op", "op", None), ("dlcore", "dlcore GFLOP/s", ".1f"),
-            ("numpy", "numpy GFLOP/s", ".1f"), ("torch", "torch GFLOP/s", ".1f"),
-            ("x_numpy", "x numpy", ".2f"), ("x_torch", "x torch", ".2f"),
-            ("x_numpy_best", "x numpy (best)", ".2f"),
-            ("x_numpy_paired", "x numpy (paired)", ".2f"),
-            ("pct_probe", "% probe", ".0f")]
+    cols = [
+        ("shape", "M x K x N", None),
+        ("op", "op", None),
+        ("dlcore", "dlcore GFLOP/s", ".1f"),
+        ("numpy", "numpy GFLOP/s", ".1f"),
+        ("torch", "torch GFLOP/s", ".1f"),
+        ("x_numpy", "x numpy", ".2f"),
+        ("x_torch", "x torch", ".2f"),
+        ("x_numpy_best", "x numpy (best)", ".2f"),
+        ("x_numpy_paired", "x numpy (paired)", ".2f"),
+        ("pct_probe", "% probe", ".0f"),
+    ]
     if threads > 1:
         cols.append(("dlcore_1t", "dlcore 1t GFLOP/s", ".1f"))
         cols.append(("x_1t", "x dlcore 1t", ".2f"))

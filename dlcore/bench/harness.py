@@ -10,6 +10,7 @@ pools never coexist with dlcore's; dlcore runs in this process with backend.set_
 Suites provide, for a case dict: `make_call(lib, case, threads) -> (fn, check)` where fn() runs
 the timed operation and check() returns its max relative error against a float64 reference.
 """
+
 import importlib
 import json
 import os
@@ -25,6 +26,7 @@ BASELINE_LIBS = ("numpy", "torch")
 
 
 # ---- machine ---------------------------------------------------------------------------------
+
 
 def blas_info():
     """numpy's BLAS as threadpoolctl sees it (library, version, kernel architecture)."""
@@ -52,13 +54,16 @@ def machine_info():
         "build": dict(backend.info()),
         "python": platform.python_version(),
         "numpy_blas": blas_info(),
-        "env": {k: os.environ[k]
-                for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS", "DLCORE_ISA")
-                if k in os.environ},
+        "env": {
+            k: os.environ[k]
+            for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS", "DLCORE_ISA")
+            if k in os.environ
+        },
         "date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     try:
         import numpy
+
         info["numpy"] = numpy.__version__
     except ImportError:
         pass
@@ -72,12 +77,14 @@ def machine_info():
 
 def machine_line(info):
     blas = info.get("numpy_blas") or {}
-    return (f"{info['cpu']} ({info['logical_cpus']} logical CPUs), "
-            f"dlcore ISA {info['isa_active']}, "
-            f"{info['build'].get('compiler', '?')}; numpy {info.get('numpy', '?')} with "
-            f"{blas.get('internal_api', '?')} {blas.get('version', '')} "
-            f"kernel {blas.get('architecture', '?')}; "
-            f"load average at start {' '.join(info.get('loadavg', []))}")
+    return (
+        f"{info['cpu']} ({info['logical_cpus']} logical CPUs), "
+        f"dlcore ISA {info['isa_active']}, "
+        f"{info['build'].get('compiler', '?')}; numpy {info.get('numpy', '?')} with "
+        f"{blas.get('internal_api', '?')} {blas.get('version', '')} "
+        f"kernel {blas.get('architecture', '?')}; "
+        f"load average at start {' '.join(info.get('loadavg', []))}"
+    )
 
 
 def fma_probe(threads, seconds=0.25, tries=3):
@@ -95,6 +102,7 @@ def kernel_peak(k, seconds=0.25, tries=3, tiles=16):
 
 
 # ---- timing ----------------------------------------------------------------------------------
+
 
 def calibrate(fn, target_s, tries=5):
     """Number of back-to-back calls that make one sample last about target_s (fn is warmed).
@@ -180,10 +188,15 @@ class Worker:
         env["PYTHONPATH"] = pkg_root + os.pathsep + env.get("PYTHONPATH", "")
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _BUILD_WORKER, os.path.abspath(build), lib, str(threads)]
-            if build else
-            [sys.executable, "-m", "dlcore.bench.harness", "--worker", lib, str(threads)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, bufsize=1,
-            cwd=pkg_root)  # `-m` puts the cwd first on sys.path: import this same dlcore
+            if build
+            else [sys.executable, "-m", "dlcore.bench.harness", "--worker", lib, str(threads)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+            bufsize=1,
+            cwd=pkg_root,
+        )  # `-m` puts the cwd first on sys.path: import this same dlcore
         hello = self._read()
         self.version = hello.get("version")
         self.available = hello.get("ok", False)
@@ -218,22 +231,26 @@ def _worker_main(lib, threads, build=None):
     out = sys.stdout
     try:
         from threadpoolctl import threadpool_limits
+
         limiter = threadpool_limits(threads)  # noqa: F841  (kept for the process lifetime)
     except ImportError:
         pass
     try:
         if build:  # _BUILD_WORKER loaded it as dlcore._C before dlcore was imported
             from dlcore import backend
+
             if os.path.realpath(backend.extension_file()) != os.path.realpath(build):
                 raise RuntimeError(f"dlcore._C is {backend.extension_file()}, not {build}")
             backend.set_num_threads(threads)
             version = build
         elif lib == "torch":
             import torch
+
             torch.set_num_threads(threads)
             version = torch.__version__
         else:
             import numpy
+
             version = numpy.__version__
         out.write(json.dumps({"ok": True, "version": version}) + "\n")
     except Exception as e:  # library not installed: the suite reports it as missing
@@ -294,8 +311,18 @@ class Baselines:
         self.close()
 
 
-def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, warmup=1,
-            clock="auto", dlcore_1t=True, settle_s=0.0):
+def compare(
+    suite_module,
+    case,
+    threads,
+    baselines,
+    repeats=7,
+    target_s=0.02,
+    warmup=1,
+    clock="auto",
+    dlcore_1t=True,
+    settle_s=0.0,
+):
     """Time dlcore (here) and each baseline (in its worker) on `case`, alternating samples.
 
     With threads > 1 and dlcore_1t, dlcore at 1 thread is timed too ("dlcore_1t"), in the same
@@ -316,10 +343,11 @@ def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, wa
         sample(fn, inner, clock)
     results = {"dlcore": {"err": float(check()), "samples": []}}
     live = {}
-    for lib, w in (baselines.workers.items() if baselines else []):
+    for lib, w in baselines.workers.items() if baselines else []:
         try:
-            reply = w.request(op="setup", suite=suite_module, case=case, target_s=target_s,
-                              warmup=warmup, clock=clock)
+            reply = w.request(
+                op="setup", suite=suite_module, case=case, target_s=target_s, warmup=warmup, clock=clock
+            )
             results[lib] = {"err": reply["err"], "samples": []}
             live[lib] = w
         except RuntimeError as e:
@@ -327,17 +355,19 @@ def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, wa
     order = ["dlcore"] + list(live)
     local = {"dlcore": (fn, inner)}
     if threads > 1 and dlcore_1t:
+
         def fn_1t():
             backend.set_num_threads(1)
             try:
                 fn()
             finally:
                 backend.set_num_threads(threads)
+
         local["dlcore_1t"] = (fn_1t, calibrate(fn_1t, target_s))
         results["dlcore_1t"] = {"err": results["dlcore"]["err"], "samples": []}
         order.insert(1, "dlcore_1t")
     for r in range(max(5, repeats)):
-        rot = order[r % len(order):] + order[:r % len(order)]
+        rot = order[r % len(order) :] + order[: r % len(order)]
         for lib in rot:
             if settle_s > 0:
                 time.sleep(settle_s)
@@ -356,11 +386,11 @@ def compare(suite_module, case, threads, baselines, repeats=7, target_s=0.02, wa
 def paired_ratio(results, lib, ref="dlcore"):
     """Median over rounds of lib's sample time / ref's sample time in the same round: a slow
     spell of the machine that lasts a round slows both and cancels out."""
-    return statistics.median(b / a for a, b in zip(results[ref]["samples"],
-                                                    results[lib]["samples"]))
+    return statistics.median(b / a for a, b in zip(results[ref]["samples"], results[lib]["samples"]))
 
 
 # ---- output ----------------------------------------------------------------------------------
+
 
 def markdown_table(rows, columns):
     """rows: list of dicts; columns: list of (key, header, format) -> markdown string."""

@@ -17,6 +17,7 @@ the calling thread's CPU time (robust to other processes on a shared machine), a
 time. Every row also checks dlcore's result against a float64 numpy reference (max relative
 error, 3 steps).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,6 +46,7 @@ CLOCKS = {"wall": time.perf_counter, "cpu": time.thread_time}
 
 # ---- timing ------------------------------------------------------------------------------------
 
+
 def _inner(fn, target_s):
     fn()
     t0 = time.perf_counter()
@@ -65,8 +67,10 @@ def _tensors(n, count, seed=0):
     probe, which adds the gradient to every state buffer, keeps second moments positive)."""
     rng = np.random.default_rng(seed)
     per = n // count
-    return ([rng.standard_normal(per).astype(np.float32) for _ in range(count)],
-            [np.abs(rng.standard_normal(per)).astype(np.float32) * 1e-3 for _ in range(count)])
+    return (
+        [rng.standard_normal(per).astype(np.float32) for _ in range(count)],
+        [np.abs(rng.standard_normal(per)).astype(np.float32) * 1e-3 for _ in range(count)],
+    )
 
 
 def torch_step(variant, opt, n, count):
@@ -81,8 +85,7 @@ def torch_step(variant, opt, n, count):
     params = [torch.tensor(p, requires_grad=True) for p in ps]
     for p, g in zip(params, gs):
         p.grad = torch.tensor(g)
-    flag = {"fused": dict(fused=True), "foreach": dict(foreach=True),
-            "forloop": dict(foreach=False)}[variant]
+    flag = {"fused": dict(fused=True), "foreach": dict(foreach=True), "forloop": dict(foreach=False)}[variant]
     o = getattr(torch.optim, cls)(params, **kw, **flag)
     return o.step
 
@@ -130,6 +133,7 @@ def check_dlcore(opt, n=100_003, steps=3):
 
 # ---- torch worker processes --------------------------------------------------------------------
 
+
 class Worker:
     def __init__(self, variant, threads):
         env = dict(os.environ)
@@ -137,10 +141,15 @@ class Worker:
             env[var] = str(threads)
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-        self.proc = subprocess.Popen([sys.executable, "-m", "dlcore.bench.optim", "--worker",
-                                      variant, str(threads)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, env=env, text=True, bufsize=1,
-                                     cwd=root)  # import this same dlcore
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "dlcore.bench.optim", "--worker", variant, str(threads)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+            bufsize=1,
+            cwd=root,
+        )  # import this same dlcore
         hello = self._read()
         self.ok, self.version = hello.get("ok", False), hello.get("version")
 
@@ -171,6 +180,7 @@ class InProcess:
         self.variant, self.fn, self.inner, self.clock = variant, None, 0, "cpu"
         try:
             import torch
+
             torch.set_num_threads(threads)
             self.ok, self.version = True, torch.__version__
         except ImportError:
@@ -193,11 +203,13 @@ def _worker_main(variant, threads):
     threads = int(threads)
     try:
         from threadpoolctl import threadpool_limits
-        _limit = threadpool_limits(threads)  # noqa: F841
+
+        _limit = threadpool_limits(threads)
     except ImportError:
         pass
     try:
         import torch
+
         torch.set_num_threads(threads)
         print(json.dumps({"ok": True, "version": torch.__version__}), flush=True)
     except Exception as e:  # torch missing: rows report n/a
@@ -219,6 +231,7 @@ def _worker_main(variant, threads):
 
 
 # ---- the benchmark -----------------------------------------------------------------------------
+
 
 def measure(opt, n, count, threads, workers, repeats, target_s, with_floor):
     from dlcore import backend
@@ -255,8 +268,10 @@ def machine():
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return (f"{cpu}, {os.cpu_count()} logical CPUs, dlcore ISA {backend.active_isa()}, "
-            f"{backend.info()['compiler']}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    return (
+        f"{cpu}, {os.cpu_count()} logical CPUs, dlcore ISA {backend.active_isa()}, "
+        f"{backend.info()['compiler']}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
 
 
 def _fmt(x, unit=1e3, nd=2):
@@ -278,10 +293,12 @@ def run(args) -> int:
         kind = InProcess if t == 1 else Worker
         workers = {} if args.no_baselines else {v: kind(v, t) for v in TORCH_VARIANTS}
         try:
-            lines = [f"## One tensor, {t} thread{'s' if t > 1 else ''}\n",
-                     "| optimizer | params | dlcore ms | GB/s | floor ms | dlcore/floor | "
-                     "torch fused / dlcore | torch foreach / dlcore | max rel err |",
-                     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+            lines = [
+                f"## One tensor, {t} thread{'s' if t > 1 else ''}\n",
+                "| optimizer | params | dlcore ms | GB/s | floor ms | dlcore/floor | "
+                "torch fused / dlcore | torch foreach / dlcore | max rel err |",
+                "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+            ]
             print("\n".join(lines), flush=True)
             for n in sizes:
                 for opt in opts:
@@ -290,22 +307,30 @@ def run(args) -> int:
                     gbs = OPTS[opt][2] * n / m["dlcore"] / 1e9
                     row = dict(threads=t, opt=opt, n=n, err=err, gbs=gbs, **m)
                     results["large"].append(row)
-                    print(f"| {opt} | {n >> 20}M | {_fmt(m['dlcore'])} | {gbs:.1f} | "
-                          f"{_fmt(m['floor'])} | {m['dlcore'] / m['floor']:.3f} | "
-                          f"{_ratio(m.get('fused'), m['dlcore'])} | "
-                          f"{_ratio(m.get('foreach'), m['dlcore'])} | {err:.1e} |", flush=True)
-            lines = [f"\n## 100 tensors x 1024, {t} thread{'s' if t > 1 else ''}\n",
-                     "| optimizer | dlcore us | torch fused us | foreach us | for-loop us | "
-                     "fused / dlcore | for-loop / dlcore |",
-                     "| --- | --- | --- | --- | --- | --- | --- |"]
+                    print(
+                        f"| {opt} | {n >> 20}M | {_fmt(m['dlcore'])} | {gbs:.1f} | "
+                        f"{_fmt(m['floor'])} | {m['dlcore'] / m['floor']:.3f} | "
+                        f"{_ratio(m.get('fused'), m['dlcore'])} | "
+                        f"{_ratio(m.get('foreach'), m['dlcore'])} | {err:.1e} |",
+                        flush=True,
+                    )
+            lines = [
+                f"\n## 100 tensors x 1024, {t} thread{'s' if t > 1 else ''}\n",
+                "| optimizer | dlcore us | torch fused us | foreach us | for-loop us | "
+                "fused / dlcore | for-loop / dlcore |",
+                "| --- | --- | --- | --- | --- | --- | --- |",
+            ]
             print("\n".join(lines), flush=True)
             for opt in opts:
                 m = measure(opt, 100 * 1024, 100, t, workers, repeats, 0.02, False)
                 results["many"].append(dict(threads=t, opt=opt, **m))
-                print(f"| {opt} | {_fmt(m['dlcore'], 1e6, 1)} | {_fmt(m.get('fused'), 1e6, 1)} | "
-                      f"{_fmt(m.get('foreach'), 1e6, 1)} | {_fmt(m.get('forloop'), 1e6, 1)} | "
-                      f"{_ratio(m.get('fused'), m['dlcore'])} | "
-                      f"{_ratio(m.get('forloop'), m['dlcore'])} |", flush=True)
+                print(
+                    f"| {opt} | {_fmt(m['dlcore'], 1e6, 1)} | {_fmt(m.get('fused'), 1e6, 1)} | "
+                    f"{_fmt(m.get('foreach'), 1e6, 1)} | {_fmt(m.get('forloop'), 1e6, 1)} | "
+                    f"{_ratio(m.get('fused'), m['dlcore'])} | "
+                    f"{_ratio(m.get('forloop'), m['dlcore'])} |",
+                    flush=True,
+                )
             print()
         finally:
             for w in workers.values():

@@ -5,6 +5,7 @@ The same model (Linear(64, H) -> ReLU -> Linear(H, 10), identical initial weight
 dlcore trains through dlcore.train.fit with a shuffling DataLoader, torch through the idiomatic
 loop over randperm-indexed tensors. torch runs in its own worker process (harness.Baselines).
 """
+
 import sys
 
 import numpy as np
@@ -12,17 +13,21 @@ import numpy as np
 from dlcore.bench import harness
 
 BATCH = 64
-CASES = (dict(name="mlp-512 adam", hidden=512, opt="adam"),
-         dict(name="mlp-128 sgd-m", hidden=128, opt="sgd"),
-         dict(name="784-128-10 sgd-m, synthetic 60k", hidden=128, opt="sgd", data="synthetic"))
+CASES = (
+    dict(name="mlp-512 adam", hidden=512, opt="adam"),
+    dict(name="mlp-128 sgd-m", hidden=128, opt="sgd"),
+    dict(name="784-128-10 sgd-m, synthetic 60k", hidden=128, opt="sgd", data="synthetic"),
+)
 
 
 def data(case=None):
     """(x float32 (N, F), y int64 (N,)): the digits split, or TARGETS.md's synthetic 60k x 784."""
     if case is not None and case.get("data") == "synthetic":
         rng = np.random.default_rng(1)
-        return (rng.standard_normal((60000, 784), dtype=np.float32),
-                rng.integers(0, 10, 60000, dtype=np.int64))
+        return (
+            rng.standard_normal((60000, 784), dtype=np.float32),
+            rng.integers(0, 10, 60000, dtype=np.int64),
+        )
     from dlcore.tour.mlp import standardized_digits
 
     x, y = standardized_digits()[:2]
@@ -51,13 +56,15 @@ def _dlcore_call(case, ws, x, y):
     from dlcore.data import DataLoader, TensorDataset
     from dlcore.train import fit
 
-    model = nn.Sequential(nn.Linear(x.shape[1], case["hidden"]), nn.ReLU(),
-                          nn.Linear(case["hidden"], 10))
+    model = nn.Sequential(nn.Linear(x.shape[1], case["hidden"]), nn.ReLU(), nn.Linear(case["hidden"], 10))
     model.load_state_dict(dict(zip(["0.weight", "0.bias", "2.weight", "2.bias"], ws)))
     loss_fn = nn.CrossEntropyLoss()
     first = loss_fn(model(dlcore.from_numpy(x[:BATCH])), dlcore.from_numpy(y[:BATCH])).item()
-    opt = (optim.Adam(model.parameters(), lr=1e-3) if case["opt"] == "adam"
-           else optim.SGD(model.parameters(), lr=0.05, momentum=0.9))
+    opt = (
+        optim.Adam(model.parameters(), lr=1e-3)
+        if case["opt"] == "adam"
+        else optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    )
     loader = DataLoader(TensorDataset(x, y), batch_size=BATCH, shuffle=True, seed=0)
     return (lambda: fit(model, loss_fn, opt, loader, epochs=1, verbose=0)), first
 
@@ -65,8 +72,9 @@ def _dlcore_call(case, ws, x, y):
 def _torch_call(case, ws, x, y):
     import torch
 
-    model = torch.nn.Sequential(torch.nn.Linear(x.shape[1], case["hidden"]), torch.nn.ReLU(),
-                                torch.nn.Linear(case["hidden"], 10))
+    model = torch.nn.Sequential(
+        torch.nn.Linear(x.shape[1], case["hidden"]), torch.nn.ReLU(), torch.nn.Linear(case["hidden"], 10)
+    )
     with torch.no_grad():
         for p, w in zip(model.parameters(), ws):
             p.copy_(torch.from_numpy(w))
@@ -74,15 +82,18 @@ def _torch_call(case, ws, x, y):
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     with torch.no_grad():
         first = loss_fn(model(xt[:BATCH]), yt[:BATCH]).item()
-    opt = (torch.optim.Adam(model.parameters(), lr=1e-3) if case["opt"] == "adam"
-           else torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9))
+    opt = (
+        torch.optim.Adam(model.parameters(), lr=1e-3)
+        if case["opt"] == "adam"
+        else torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    )
     gen = torch.Generator().manual_seed(0)
 
     def epoch():
         model.train()
         perm = torch.randperm(len(xt), generator=gen)
         for i in range(0, len(xt), BATCH):
-            idx = perm[i:i + BATCH]
+            idx = perm[i : i + BATCH]
             opt.zero_grad()
             loss = loss_fn(model(xt[idx]), yt[idx])
             loss.backward()
@@ -109,33 +120,70 @@ def run(args):
     repeats = args.repeats or 5
     info = harness.machine_info()
     x, _ = data()
-    print(f"# train-mlp: digits {len(x)} images (and synthetic 60k x 784), batch {BATCH}, "
-          f"one epoch per call; "
-          f"{harness.machine_line(info)}", flush=True)
+    print(
+        f"# train-mlp: digits {len(x)} images (and synthetic 60k x 784), batch {BATCH}, "
+        f"one epoch per call; "
+        f"{harness.machine_line(info)}",
+        flush=True,
+    )
     rows = []
     for t in args.threads:
         with harness.Baselines(t, () if args.no_baselines else ("torch",)) as bl:
             for case in CASES[:1] if args.quick else CASES:
-                r = harness.compare("dlcore.bench.train_mlp", case, t, bl, repeats=repeats,
-                                    target_s=0.05 if args.quick else 0.2, clock=args.clock)
-                row = dict(model=case["name"], threads=t, dlcore=r["dlcore"]["s"],
-                           err=r["dlcore"]["err"], clock=r["dlcore"]["clock"])
+                r = harness.compare(
+                    "dlcore.bench.train_mlp",
+                    case,
+                    t,
+                    bl,
+                    repeats=repeats,
+                    target_s=0.05 if args.quick else 0.2,
+                    clock=args.clock,
+                )
+                row = dict(
+                    model=case["name"],
+                    threads=t,
+                    dlcore=r["dlcore"]["s"],
+                    err=r["dlcore"]["err"],
+                    clock=r["dlcore"]["clock"],
+                )
                 if "torch" in r:
-                    row.update(torch=r["torch"]["s"], ratio=r["torch"]["s"] / r["dlcore"]["s"],
-                               err_torch=r["torch"]["err"])
+                    row.update(
+                        torch=r["torch"]["s"],
+                        ratio=r["torch"]["s"] / r["dlcore"]["s"],
+                        err_torch=r["torch"]["err"],
+                    )
                 rows.append(row)
-                print(f"  {case['name']} t={t}: dlcore {row['dlcore'] * 1e3:.1f} ms/epoch"
-                      + (f", torch {row['torch'] * 1e3:.1f} ms/epoch (x{row['ratio']:.2f})"
-                         if "torch" in row else ""), file=sys.stderr, flush=True)
+                print(
+                    f"  {case['name']} t={t}: dlcore {row['dlcore'] * 1e3:.1f} ms/epoch"
+                    + (
+                        f", torch {row['torch'] * 1e3:.1f} ms/epoch (x{row['ratio']:.2f})"
+                        if "torch" in row
+                        else ""
+                    ),
+                    file=sys.stderr,
+                    flush=True,
+                )
     print()
-    print(f"### train-mlp (digits, batch {BATCH}; s/epoch, median of {repeats}; ratio = "
-          f"torch / dlcore; 1 thread timed in thread CPU time, 2 threads in wall time)")
+    print(
+        f"### train-mlp (digits, batch {BATCH}; s/epoch, median of {repeats}; ratio = "
+        f"torch / dlcore; 1 thread timed in thread CPU time, 2 threads in wall time)"
+    )
     print()
-    print(harness.markdown_table(rows, [
-        ("model", "model / optimizer", None), ("threads", "threads", "d"),
-        ("dlcore", "dlcore s/epoch", ".4f"), ("torch", "torch s/epoch", ".4f"),
-        ("ratio", "ratio", ".2f"), ("err", "first-loss rel err dlcore", ".1e"),
-        ("err_torch", "torch", ".1e")]), flush=True)
+    print(
+        harness.markdown_table(
+            rows,
+            [
+                ("model", "model / optimizer", None),
+                ("threads", "threads", "d"),
+                ("dlcore", "dlcore s/epoch", ".4f"),
+                ("torch", "torch s/epoch", ".4f"),
+                ("ratio", "ratio", ".2f"),
+                ("err", "first-loss rel err dlcore", ".1e"),
+                ("err_torch", "torch", ".1e"),
+            ],
+        ),
+        flush=True,
+    )
     if args.json:
         harness.write_json(args.json, {"machine": info, "rows": rows})
     return 0

@@ -3,8 +3,9 @@
 Everything here is offline: `digits()` reads scikit-learn's bundled 8x8 digits, the rest is
 generated in-process from a seed.
 """
-from .loader import DataLoader, Dataset, TensorDataset
+
 from .datasets import digits
+from .loader import DataLoader, Dataset, TensorDataset
 from .synthetic import line_points, plane_points
 
 __all__ = ["Dataset", "TensorDataset", "DataLoader", "digits", "line_points", "plane_points"]

@@ -2,6 +2,7 @@
 
 Needs scikit-learn (the `tour` / `test` extras); imported lazily so the core does not.
 """
+
 from __future__ import annotations
 
 import functools
@@ -16,8 +17,7 @@ def _load_digits() -> tuple[np.ndarray, np.ndarray]:
     try:
         from sklearn.datasets import load_digits
     except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError("dlcore.data.digits needs scikit-learn: "
-                          "pip install 'dlcore[tour]'") from e
+        raise ImportError("dlcore.data.digits needs scikit-learn: pip install 'dlcore[tour]'") from e
     d = load_digits()
     x = (d.data / 16.0).astype(np.float32)  # pixel values 0..16 -> [0, 1]
     y = d.target.astype(np.int64)
@@ -48,9 +48,14 @@ def _fold_indices(y: np.ndarray, fold: int, n_folds: int, seed: int):
     return np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)
 
 
-def digits(split: str = "train", test_fraction: float = 0.2, seed: int = 0,
-           images: bool = False, fold: int | None = None,
-           n_folds: int = 5) -> tuple[np.ndarray, np.ndarray]:
+def digits(
+    split: str = "train",
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    images: bool = False,
+    fold: int | None = None,
+    n_folds: int = 5,
+) -> tuple[np.ndarray, np.ndarray]:
     """The 1,797 bundled 8x8 handwritten digits (scikit-learn `load_digits`).
 
     Args:
@@ -73,8 +78,9 @@ def digits(split: str = "train", test_fraction: float = 0.2, seed: int = 0,
         raise ValueError(f"fold must be in [0, {n_folds}), got {fold}")
     x, y = _load_digits()
     if split != "all":
-        tr, te = (_split_indices(y, test_fraction, seed) if fold is None
-                  else _fold_indices(y, fold, n_folds, seed))
+        tr, te = (
+            _split_indices(y, test_fraction, seed) if fold is None else _fold_indices(y, fold, n_folds, seed)
+        )
         idx = tr if split == "train" else te
         x, y = x[idx], y[idx]
     x = np.array(x, dtype=np.float32)

@@ -3,10 +3,12 @@
 A DataLoader over a TensorDataset indexes the stored numpy arrays with one index array per
 batch (no per-sample Python loop); any other Dataset is collated sample by sample.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator, Protocol, Sequence, runtime_checkable
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -47,8 +49,10 @@ class TensorDataset:
         for i, a in enumerate(self.arrays):
             if a.ndim == 0 or len(a) != n:
                 shapes = [tuple(x.shape) for x in self.arrays]
-                raise ValueError(f"[TensorDataset] array {i} has shape {tuple(a.shape)}: all "
-                                 f"arrays must share the first dimension, got {shapes}")
+                raise ValueError(
+                    f"[TensorDataset] array {i} has shape {tuple(a.shape)}: all "
+                    f"arrays must share the first dimension, got {shapes}"
+                )
 
     def __len__(self) -> int:
         return len(self.arrays[0])
@@ -90,9 +94,15 @@ class DataLoader:
         of one array gives 1-tuples), or a single Tensor when the samples are single arrays.
     """
 
-    def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, seed: int | None = None,
-                 generator: np.random.Generator | None = None):
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        seed: int | None = None,
+        generator: np.random.Generator | None = None,
+    ):
         if isinstance(dataset, (tuple, list)):
             dataset = TensorDataset(*dataset)
         if int(batch_size) != batch_size or batch_size < 1:
@@ -103,8 +113,11 @@ class DataLoader:
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
-        self.generator = generator if generator is not None else (
-            np.random.default_rng(seed) if seed is not None else None)
+        self.generator = (
+            generator
+            if generator is not None
+            else (np.random.default_rng(seed) if seed is not None else None)
+        )
 
     def __len__(self) -> int:
         n = len(self.dataset)
@@ -123,7 +136,7 @@ class DataLoader:
         order = self._order()
         fast = isinstance(self.dataset, TensorDataset)
         for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
+            idx = order[start : start + self.batch_size]
             if self.drop_last and len(idx) < self.batch_size:
                 return
             if fast:

@@ -2,13 +2,15 @@
 
 Each generator is a pure function of its seed (numpy PCG64); float32 outputs, targets (N, 1).
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 
-def line_points(n: int = 200, slope: float = 2.0, intercept: float = 1.0, noise: float = 0.1,
-                seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def line_points(
+    n: int = 200, slope: float = 2.0, intercept: float = 1.0, noise: float = 0.1, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """n points y = slope*x + intercept + N(0, noise^2), x ~ U(-1, 1).
 
     Returns:
@@ -20,8 +22,13 @@ def line_points(n: int = 200, slope: float = 2.0, intercept: float = 1.0, noise:
     return x.astype(np.float32), y.astype(np.float32)
 
 
-def plane_points(n: int = 300, coef: tuple[float, float] = (0.5, -1.5), intercept: float = 2.0,
-                 noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def plane_points(
+    n: int = 300,
+    coef: tuple[float, float] = (0.5, -1.5),
+    intercept: float = 2.0,
+    noise: float = 0.1,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     """n points z = coef[0]*x + coef[1]*y + intercept + N(0, noise^2), (x, y) ~ U(-2, 2)^2.
 
     Returns:

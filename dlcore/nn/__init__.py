@@ -1,7 +1,18 @@
 """dlcore.nn: Module, Parameter, layers and losses (PyTorch names and layouts)."""
+
 from . import functional, init, utils  # noqa: F401
 from .layers import (  # noqa: F401
-    Dropout, Flatten, Identity, Linear, LogSoftmax, ModuleList, ReLU, Sequential, Sigmoid, Softmax, Tanh,
+    Dropout,
+    Flatten,
+    Identity,
+    Linear,
+    LogSoftmax,
+    ModuleList,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
 )
 from .losses import CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss  # noqa: F401
 from .module import Module  # noqa: F401

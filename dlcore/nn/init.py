@@ -5,6 +5,7 @@ Xavier/Glorot (Glorot & Bengio 2010): std = gain * sqrt(2 / (fan_in + fan_out)).
 Kaiming/He (He et al. 2015): std = gain(nonlinearity, a) / sqrt(fan), fan = fan_in or fan_out.
 Orthogonal (Saxe et al. 2013): QR of a Gaussian matrix, signs fixed by diag(R).
 """
+
 from __future__ import annotations
 
 import math
@@ -17,8 +18,17 @@ from ..tensor import Tensor
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
-    linear = ("linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-              "conv_transpose2d", "conv_transpose3d", "sigmoid")
+    linear = (
+        "linear",
+        "identity",
+        "conv1d",
+        "conv2d",
+        "conv3d",
+        "conv_transpose1d",
+        "conv_transpose2d",
+        "conv_transpose3d",
+        "sigmoid",
+    )
     if nonlinearity in linear:
         return 1.0
     if nonlinearity == "tanh":
@@ -29,7 +39,7 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
         slope = 0.01 if param is None else param
         if not isinstance(slope, (int, float)) or isinstance(slope, bool):
             raise ValueError(f"calculate_gain: negative_slope {slope!r} is not a number")
-        return math.sqrt(2.0 / (1 + slope ** 2))
+        return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
     raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
@@ -37,8 +47,7 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
 
 def _fans(t: Tensor) -> tuple:
     if t.ndim < 2:
-        raise ValueError(f"fan in and fan out need a tensor with at least 2 dimensions, got "
-                         f"shape {t.shape}")
+        raise ValueError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {t.shape}")
     receptive = int(np.prod(t.shape[2:])) if t.ndim > 2 else 1
     return t.shape[1] * receptive, t.shape[0] * receptive
 
@@ -100,14 +109,16 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
-def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
-                     nonlinearity: str = "leaky_relu") -> Tensor:
+def kaiming_uniform_(
+    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> Tensor:
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound)
 
 
-def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu") -> Tensor:
+def kaiming_normal_(
+    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> Tensor:
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))
 
 
@@ -115,8 +126,9 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """Rows (or columns, whichever are fewer) orthonormal, times gain; >2-D tensors are
     flattened to (shape[0], rest)."""
     if tensor.ndim < 2:
-        raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "
-                         f"got shape {tensor.shape}")
+        raise ValueError(
+            f"orthogonal_: only tensors with 2 or more dimensions are supported, got shape {tensor.shape}"
+        )
     rows = tensor.shape[0]
     cols = tensor.numel() // rows if rows else 0
     flat = generator().standard_normal((rows, cols))
@@ -129,6 +141,17 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     return _fill(tensor, gain * q)
 
 
-__all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_",
-           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-           "orthogonal_"]
+__all__ = [
+    "calculate_gain",
+    "uniform_",
+    "normal_",
+    "constant_",
+    "zeros_",
+    "ones_",
+    "eye_",
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
+    "kaiming_normal_",
+    "orthogonal_",
+]

@@ -1,4 +1,5 @@
 """Basic layers: Linear, Sequential, ModuleList, activations, Flatten, Dropout, Identity."""
+
 from __future__ import annotations
 
 import math
@@ -37,12 +38,16 @@ class Linear(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(f"Linear({self.in_features}, {self.out_features}): input of shape {x.shape} "
-                             f"must end in {self.in_features} features")
+            raise ValueError(
+                f"Linear({self.in_features}, {self.out_features}): input of shape {x.shape} "
+                f"must end in {self.in_features} features"
+            )
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        )
 
 
 class Sequential(Module):
@@ -72,7 +77,7 @@ class Sequential(Module):
     def __iter__(self):
         return iter(self._modules.values())
 
-    def append(self, module: Module) -> "Sequential":
+    def append(self, module: Module) -> Sequential:
         self.add_module(str(len(self)), module)
         return self
 
@@ -83,7 +88,7 @@ class ModuleList(Module):
         for m in modules:
             self.append(m)
 
-    def append(self, module: Module) -> "ModuleList":
+    def append(self, module: Module) -> ModuleList:
         self.add_module(str(len(self._modules)), module)
         return self
 

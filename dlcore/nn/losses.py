@@ -1,4 +1,5 @@
 """Loss modules: thin wrappers over dlcore.functional with PyTorch's names and reductions."""
+
 from __future__ import annotations
 
 from .. import functional as F
@@ -11,7 +12,9 @@ class _Loss(Module):
     def __init__(self, reduction: str = "mean"):
         super().__init__()
         if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+            raise ValueError(
+                f"{type(self).__name__}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}"
+            )
         self.reduction = reduction
 
     def forward(self, input, target):
@@ -28,6 +31,7 @@ class L1Loss(_Loss):
 
 class CrossEntropyLoss(_Loss):
     """log-softmax + NLL: input (N, C) logits, target (N,) int64 class indices."""
+
     fn = staticmethod(F.cross_entropy)
 
 

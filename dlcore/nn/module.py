@@ -3,10 +3,11 @@
 Follows torch.nn.Module: attributes that are Parameters, Modules or registered buffers are
 collected automatically; state_dict keys are dotted paths ("0.weight", "encoder.bias").
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -48,13 +49,17 @@ class Module:
         elif name in params or name in modules:
             kind = "parameter" if name in params else "child module"
             if value is not None:
-                raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} as {kind} '{name}' "
-                                f"({'Parameter' if name in params else 'Module'} or None expected)")
+                raise TypeError(
+                    f"{type(self).__name__}: cannot assign {type(value).__name__} as {kind} '{name}' "
+                    f"({'Parameter' if name in params else 'Module'} or None expected)"
+                )
             (params if name in params else modules)[name] = None
         elif name in buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} as buffer '{name}' "
-                                f"(Tensor or None expected)")
+                raise TypeError(
+                    f"{type(self).__name__}: cannot assign {type(value).__name__} as buffer '{name}' "
+                    f"(Tensor or None expected)"
+                )
             buffers[name] = value
         else:
             object.__setattr__(self, name, value)
@@ -76,20 +81,24 @@ class Module:
     def register_buffer(self, name: str, tensor: Tensor | None) -> None:
         """A non-trainable tensor saved in state_dict (running statistics, masks)."""
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"register_buffer: expected a Tensor or None for '{name}', got {type(tensor).__name__}")
+            raise TypeError(
+                f"register_buffer: expected a Tensor or None for '{name}', got {type(tensor).__name__}"
+            )
         self.__dict__.pop(name, None)
         self._buffers[name] = tensor
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: expected a Parameter or None for '{name}', got {type(param).__name__}")
+            raise TypeError(
+                f"register_parameter: expected a Parameter or None for '{name}', got {type(param).__name__}"
+            )
         if param is None:
             self.__dict__.pop(name, None)
             self._parameters[name] = None
         else:
             setattr(self, name, param)
 
-    def add_module(self, name: str, module: "Module") -> None:
+    def add_module(self, name: str, module: Module) -> None:
         if not isinstance(module, Module):
             raise TypeError(f"add_module: {type(module).__name__} is not a Module")
         self._modules[name] = module
@@ -102,8 +111,9 @@ class Module:
         return self.forward(*args, **kwargs)
 
     # ---- traversal -------------------------------------------------------------------------
-    def named_modules(self, prefix: str = "", memo=None, remove_duplicate: bool = True
-                      ) -> Iterator[tuple[str, "Module"]]:
+    def named_modules(
+        self, prefix: str = "", memo=None, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
         """Pre-order (self first); a module reachable by several paths is listed once unless
         remove_duplicate=False (state_dict lists it under every path, as torch)."""
         memo = set() if memo is None else memo
@@ -148,15 +158,15 @@ class Module:
         return (b for _, b in self.named_buffers(recurse=recurse))
 
     # ---- modes and gradients ---------------------------------------------------------------
-    def train(self, mode: bool = True) -> "Module":
+    def train(self, mode: bool = True) -> Module:
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
 
-    def eval(self) -> "Module":
+    def eval(self) -> Module:
         return self.train(False)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -169,7 +179,7 @@ class Module:
                 p.grad.data[...] = 0
 
     # ---- state -----------------------------------------------------------------------------
-    def state_dict(self) -> "OrderedDict[str, Tensor]":
+    def state_dict(self) -> OrderedDict[str, Tensor]:
         """Parameters and buffers by dotted name, as tensors sharing this module's storage."""
         out = OrderedDict()
         for mod_prefix, mod in self.named_modules(remove_duplicate=False):
@@ -194,7 +204,9 @@ class Module:
             try:  # convert and cast everything first: the copy loop below cannot fail half-way
                 staged[k] = _host_array(state_dict[k]).astype(dst.dtype, copy=False)
             except Exception as e:  # noqa: BLE001  (any unconvertible value is reported by key)
-                errors.append(f"'{k}': cannot convert {type(state_dict[k]).__name__} to a {dst.dtype} array ({e})")
+                errors.append(
+                    f"'{k}': cannot convert {type(state_dict[k]).__name__} to a {dst.dtype} array ({e})"
+                )
                 continue
             if staged[k].shape != dst.shape:
                 errors.append(f"'{k}': checkpoint shape {staged[k].shape} != model shape {dst.shape}")
@@ -205,7 +217,7 @@ class Module:
             dst.data[...] = backend.to_device(src, dst.device) if dst.device != "cpu" else src
         return missing, unexpected
 
-    def to(self, device=None, dtype=None) -> "Module":
+    def to(self, device=None, dtype=None) -> Module:
         """Move/cast every parameter and buffer in place (create optimizers afterwards)."""
         if dtype is None and device is not None and not isinstance(device, str):
             device, dtype = None, device
@@ -220,13 +232,13 @@ class Module:
                 t.grad = Tensor(backend.to_device(t.grad.data, backend.device_of(data)).astype(data.dtype))
         return self
 
-    def float(self) -> "Module":
+    def float(self) -> Module:
         return self.to(dtype=np.float32)
 
-    def double(self) -> "Module":
+    def double(self) -> Module:
         return self.to(dtype=np.float64)
 
-    def apply(self, fn) -> "Module":
+    def apply(self, fn) -> Module:
         for m in self.children():
             m.apply(fn)
         fn(self)

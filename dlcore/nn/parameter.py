@@ -1,4 +1,5 @@
 """Parameter: a leaf Tensor that a Module registers as trainable."""
+
 from __future__ import annotations
 
 from ..tensor import Tensor

@@ -1,5 +1,6 @@
 """Gradient clipping (torch.nn.utils names): clip_grad_norm_ and clip_grad_value_, in place on
 each parameter's .grad (views of an optimizer's flat buffer stay views)."""
+
 from __future__ import annotations
 
 import math
@@ -16,8 +17,9 @@ def _grads(parameters) -> list:
     return [p.grad for p in parameters if p.grad is not None]
 
 
-def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False) -> float:
+def clip_grad_norm_(
+    parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
+) -> float:
     """Scale all grads by min(1, max_norm / (total_norm + 1e-6)); returns the total norm (the
     norm of all grads concatenated) before clipping, as a float."""
     max_norm, norm_type = float(max_norm), float(norm_type)
@@ -35,12 +37,14 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
         acc = 0.0
         for g in grads:
             a = xp.abs(g.data.astype(np.float64, copy=False))
-            acc += float((a * a).sum()) if norm_type == 2.0 else float((a ** norm_type).sum())
+            acc += float((a * a).sum()) if norm_type == 2.0 else float((a**norm_type).sum())
         total = math.sqrt(acc) if norm_type == 2.0 else acc ** (1.0 / norm_type)
     if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
-                           f"gradients is non-finite ({total}); set error_if_nonfinite=False "
-                           "to clip anyway")
+        raise RuntimeError(
+            f"clip_grad_norm_: the total norm of order {norm_type} of the "
+            f"gradients is non-finite ({total}); set error_if_nonfinite=False "
+            "to clip anyway"
+        )
     coef = max_norm / (total + 1e-6)
     if coef < 1.0:
         for g in grads:

@@ -11,11 +11,27 @@
 
 Nothing here knows Tensor: dlcore.tensor.apply runs a Function on tensors and records it.
 """
+
 from . import dtypes
 from ._helpers import check_axis, norm_dims, reduce_axes, unbroadcast
 from .elementwise import (
-    Abs, Add, Clamp, Div, Exp, Log, Maximum, Mul, Neg, Pow, PowScalar, ReLU, Sigmoid, Sqrt, Sub,
-    Tanh, Where,
+    Abs,
+    Add,
+    Clamp,
+    Div,
+    Exp,
+    Log,
+    Maximum,
+    Mul,
+    Neg,
+    Pow,
+    PowScalar,
+    ReLU,
+    Sigmoid,
+    Sqrt,
+    Sub,
+    Tanh,
+    Where,
 )
 from .function import Function
 from .linalg import MatMul
@@ -24,10 +40,44 @@ from .reduce import Max, Mean, Sum, argmax
 from .shape import Cat, Clone, Convert, GetItem, Permute, Reshape, Stack
 
 __all__ = [
-    "Function", "dtypes", "check_axis", "norm_dims", "reduce_axes", "unbroadcast",
-    "Add", "Sub", "Mul", "Div", "Pow", "PowScalar", "Maximum", "Where",
-    "Neg", "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "ReLU", "Clamp",
-    "Sum", "Mean", "Max", "argmax",
-    "Reshape", "Permute", "GetItem", "Cat", "Stack", "Convert", "Clone",
-    "MatMul", "Linear", "LogSoftmax", "Softmax", "CrossEntropy", "Dropout",
+    "Function",
+    "dtypes",
+    "check_axis",
+    "norm_dims",
+    "reduce_axes",
+    "unbroadcast",
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "Pow",
+    "PowScalar",
+    "Maximum",
+    "Where",
+    "Neg",
+    "Exp",
+    "Log",
+    "Sqrt",
+    "Abs",
+    "Tanh",
+    "Sigmoid",
+    "ReLU",
+    "Clamp",
+    "Sum",
+    "Mean",
+    "Max",
+    "argmax",
+    "Reshape",
+    "Permute",
+    "GetItem",
+    "Cat",
+    "Stack",
+    "Convert",
+    "Clone",
+    "MatMul",
+    "Linear",
+    "LogSoftmax",
+    "Softmax",
+    "CrossEntropy",
+    "Dropout",
 ]

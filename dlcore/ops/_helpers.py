@@ -3,6 +3,7 @@
 Everything takes and returns arrays (numpy or any array with __cuda_array_interface__). Kernels
 are reached only through `backend.kernels(x)`: ops choose by dtype, never by device.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -59,8 +60,10 @@ def check_axis(op: str, axis, ndim: int) -> int:
     a 0-d tensor accepts 0 and -1, which name the tensor itself. Else a ValueError naming op."""
     n = max(ndim, 1)
     if not isinstance(axis, (int, np.integer)) or not -n <= axis < n:
-        raise ValueError(f"{op}: dim {axis!r} is out of range for a tensor of {ndim} dimensions "
-                         f"(expected an int in [{-n}, {n - 1}])")
+        raise ValueError(
+            f"{op}: dim {axis!r} is out of range for a tensor of {ndim} dimensions "
+            f"(expected an int in [{-n}, {n - 1}])"
+        )
     return int(axis) % n
 
 
@@ -72,8 +75,10 @@ def norm_dims(dims, ndim: int, op: str) -> tuple:
     axes = [check_axis(op, d, ndim) for d in dims]
     for a in axes:
         if axes.count(a) > 1:
-            raise ValueError(f"{op}: dim {a} appears multiple times in the list of dims {dims} "
-                             f"(tensor of {ndim} dimensions)")
+            raise ValueError(
+                f"{op}: dim {a} appears multiple times in the list of dims {dims} "
+                f"(tensor of {ndim} dimensions)"
+            )
     return tuple(sorted(axes)) if ndim else ()
 
 

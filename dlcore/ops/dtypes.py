@@ -4,6 +4,7 @@ dtypes of Python values, and the dtype an op computes in (dlcore.tensor.promote 
 Categories rank bool < integer < floating < complex. Python numbers default to int64 / float32
 (torch's default dtype); numpy arrays keep their dtype.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,8 +37,10 @@ def as_array(value, op: str = "tensor", default_dtypes: bool = True):
         if isinstance(value, (list, tuple, np.ndarray)):
             got += f" of dtype {arr.dtype}"
         what = "data" if op == "tensor" else "operand"
-        raise TypeError(f"{op}: unsupported {what} type {got}; expected a tensor, a number, a bool "
-                        f"or a (nested) sequence or array of them")
+        raise TypeError(
+            f"{op}: unsupported {what} type {got}; expected a tensor, a number, a bool "
+            f"or a (nested) sequence or array of them"
+        )
     return arr
 
 

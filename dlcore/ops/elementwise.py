@@ -4,6 +4,7 @@ and unary math (neg, exp, log, sqrt, abs, tanh, sigmoid, relu, clamp).
 Arrays of any device go through their array module; backward rules return gradients shaped like
 their inputs (broadcast dimensions summed away by unbroadcast).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -71,7 +72,7 @@ class Pow(Function):
     def forward(self, a, b):
         self.a, self.b = a, b
         try:
-            self.out = a ** b
+            self.out = a**b
         except ValueError:
             raise bcast_error("pow", a, b) from None
         return self.out
@@ -93,7 +94,7 @@ class Pow(Function):
 class PowScalar(Function):
     def forward(self, x, p):
         self.x, self.p = x, p
-        return x ** p
+        return x**p
 
     def backward(self, g):
         if self.p == 0:  # d/dx x**0 = 0, also at x = 0 (0 * 0**-1 would be nan)
@@ -130,8 +131,11 @@ class Where(Function):
 
     def backward(self, g):
         zero = g.dtype.type(0)
-        return (unbroadcast(xp_of(g).where(self.cond, g, zero), self.shapes[0]),
-                unbroadcast(xp_of(g).where(self.cond, zero, g), self.shapes[1]), None)
+        return (
+            unbroadcast(xp_of(g).where(self.cond, g, zero), self.shapes[0]),
+            unbroadcast(xp_of(g).where(self.cond, zero, g), self.shapes[1]),
+            None,
+        )
 
 
 # ---- unary -----------------------------------------------------------------------------------
@@ -225,5 +229,3 @@ class Clamp(Function):
 
     def backward(self, g):
         return (g * self.mask,)
-
-

@@ -5,6 +5,7 @@ backward(g) -> one gradient array (or None) per positional input, each shaped li
 `g` has the output's shape. The graph engine (dlcore.tensor.apply) sets `needs_input_grad` and
 `parents`, calls backward at most once per recorded node, and `_release`s the node afterwards.
 """
+
 from __future__ import annotations
 
 

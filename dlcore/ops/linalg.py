@@ -3,6 +3,7 @@
 float32/float64 operands go through the device's gemm kernel (ops._helpers.gemm); other dtypes
 through the array module.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,20 +39,25 @@ class MatMul(Function):
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(f"matmul: operands must be at least 1-D, got shapes {a.shape} and {b.shape}")
         if a.dtype != b.dtype:
-            raise TypeError(f"matmul: operands must have the same dtype, got {a.dtype} and {b.dtype} "
-                            f"(shapes {a.shape} and {b.shape})")
+            raise TypeError(
+                f"matmul: operands must have the same dtype, got {a.dtype} and {b.dtype} "
+                f"(shapes {a.shape} and {b.shape})"
+            )
         ka, kb = a.shape[-1], b.shape[0] if b.ndim == 1 else b.shape[-2]
         if ka != kb:
-            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not match: "
-                             f"a.shape[-1]={ka} must equal b.shape[{0 if b.ndim == 1 else -2}]={kb}")
+            raise ValueError(
+                f"matmul: shapes {a.shape} and {b.shape} do not match: "
+                f"a.shape[-1]={ka} must equal b.shape[{0 if b.ndim == 1 else -2}]={kb}"
+            )
         self.a_shape, self.b_shape = a.shape, b.shape
         self.a = a[None, :] if a.ndim == 1 else a
         self.b = b[:, None] if b.ndim == 1 else b
         try:
             np.broadcast_shapes(self.a.shape[:-2], self.b.shape[:-2])
         except ValueError:
-            raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} "
-                             f"do not broadcast") from None
+            raise ValueError(
+                f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast"
+            ) from None
         out = _matmul_arrays(self.a, self.b)
         if a.ndim == 1:
             out = out[..., 0, :]
@@ -75,5 +81,3 @@ class MatMul(Function):
                 gb = unbroadcast(_matmul_arrays(_swap(self.a), g), self.b.shape)
             gb = gb.reshape(self.b_shape)
         return ga, gb
-
-

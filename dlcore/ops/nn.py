@@ -4,6 +4,7 @@ float32/float64 arrays go through the device's kernels (`backend.kernels(x)`: ge
 log_softmax_forward/backward, cross_entropy_forward/backward); other dtypes through the array
 module. Which one is chosen depends on the dtype only, never on the device.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,15 +20,20 @@ class Linear(Function):
 
     def forward(self, x, w, b=None):
         if x.dtype != w.dtype or (b is not None and b.dtype != w.dtype):
-            raise TypeError(f"linear: input, weight and bias must have the same dtype, "
-                            f"got {x.dtype}, {w.dtype}"
-                            f"{'' if b is None else ', ' + str(b.dtype)}")
+            raise TypeError(
+                f"linear: input, weight and bias must have the same dtype, "
+                f"got {x.dtype}, {w.dtype}"
+                f"{'' if b is None else ', ' + str(b.dtype)}"
+            )
         if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
-            raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape {w.shape}: "
-                             f"expected input (..., {w.shape[1] if w.ndim == 2 else '?'})")
+            raise ValueError(
+                f"linear: input of shape {x.shape} does not match weight of shape {w.shape}: "
+                f"expected input (..., {w.shape[1] if w.ndim == 2 else '?'})"
+            )
         if b is not None and b.shape != (w.shape[0],):
-            raise ValueError(f"linear: bias of shape {b.shape} does not match weight {w.shape}: "
-                             f"expected ({w.shape[0]},)")
+            raise ValueError(
+                f"linear: bias of shape {b.shape} does not match weight {w.shape}: expected ({w.shape[0]},)"
+            )
         self.x_shape = x.shape
         self.x2 = x.reshape(-1, x.shape[-1])
         self.w = w
@@ -127,8 +133,10 @@ class CrossEntropy(Function):
 
     def forward(self, logits, targets, reduction="mean"):
         if logits.ndim != 2 or targets.ndim != 1 or targets.shape[0] != logits.shape[0]:
-            raise ValueError(f"cross_entropy: expected logits (N, C) and targets (N,), "
-                             f"got {logits.shape} and {targets.shape}")
+            raise ValueError(
+                f"cross_entropy: expected logits (N, C) and targets (N,), "
+                f"got {logits.shape} and {targets.shape}"
+            )
         if targets.dtype.kind not in "iu":
             raise TypeError(f"cross_entropy: targets must be integer class indices, got {targets.dtype}")
         if logits.dtype.kind != "f":

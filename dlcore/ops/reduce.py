@@ -3,6 +3,7 @@
 `dim` follows torch: None or an empty list reduces every axis; a 0-d tensor takes dim 0 or -1 and
 reduces to itself; a repeated dim is an error (see _helpers.reduce_axes).
 """
+
 from __future__ import annotations
 
 import math
@@ -24,12 +25,16 @@ def _empty_error(op: str, shape: tuple, axis) -> ValueError | None:
     if math.prod(shape):
         return None
     if axis is None:
-        return ValueError(f"{op}: cannot reduce an empty tensor of shape {shape} over all its dims "
-                          f"({op} has no identity); pass a dim of nonzero size")
+        return ValueError(
+            f"{op}: cannot reduce an empty tensor of shape {shape} over all its dims "
+            f"({op} has no identity); pass a dim of nonzero size"
+        )
     empty = [a for a in axis if shape[a] == 0]
     if empty:
-        return ValueError(f"{op}: cannot reduce an empty tensor of shape {shape} over dim {empty[0]}, "
-                          f"which has size 0 ({op} has no identity)")
+        return ValueError(
+            f"{op}: cannot reduce an empty tensor of shape {shape} over dim {empty[0]}, "
+            f"which has size 0 ({op} has no identity)"
+        )
     return None
 
 
@@ -71,8 +76,11 @@ class Max(Function):
         m = x.max(axis=self.axis, keepdims=True)
         self.mask = x == m
         self.count = self.mask.sum(axis=self.axis, keepdims=True)
-        return m if keepdim else m.reshape([s for i, s in enumerate(x.shape)
-                                            if self.axis is not None and i not in self.axis])
+        return (
+            m
+            if keepdim
+            else m.reshape([s for i, s in enumerate(x.shape) if self.axis is not None and i not in self.axis])
+        )
 
     def backward(self, g):
         if not self.keepdim:

@@ -1,6 +1,7 @@
 """Shape and data-movement ops: reshape/view, permute, indexing, cat, stack, device/dtype
 conversion and clone. Index expressions arrive here already unwrapped to arrays.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,11 +20,14 @@ class Reshape(Function):
         try:
             out = x.reshape(shape)
         except (ValueError, TypeError):
-            raise ValueError(f"{op}: cannot reshape a tensor of shape {x.shape} "
-                             f"into {tuple(shape)}") from None
+            raise ValueError(
+                f"{op}: cannot reshape a tensor of shape {x.shape} into {tuple(shape)}"
+            ) from None
         if view and out.size and not xp_of(x).may_share_memory(out, x):
-            raise ValueError(f"view: a tensor of shape {x.shape} with strides {x.strides} cannot be "
-                             f"viewed as {tuple(shape)} without a copy; use reshape()")
+            raise ValueError(
+                f"view: a tensor of shape {x.shape} with strides {x.strides} cannot be "
+                f"viewed as {tuple(shape)} without a copy; use reshape()"
+            )
         return out
 
     def backward(self, g):
@@ -32,11 +36,14 @@ class Reshape(Function):
 
 class Permute(Function):
     def forward(self, x, dims=()):
-        ok = len(dims) == x.ndim and all(isinstance(d, (int, np.integer)) and -x.ndim <= d < x.ndim
-                                         for d in dims)
+        ok = len(dims) == x.ndim and all(
+            isinstance(d, (int, np.integer)) and -x.ndim <= d < x.ndim for d in dims
+        )
         if not ok or sorted(int(d) % x.ndim for d in dims) != list(range(x.ndim)):
-            raise ValueError(f"permute: dims {tuple(dims)} are not a permutation of the {x.ndim} axes "
-                             f"of a tensor of shape {x.shape}")
+            raise ValueError(
+                f"permute: dims {tuple(dims)} are not a permutation of the {x.ndim} axes "
+                f"of a tensor of shape {x.shape}"
+            )
         dims = tuple(int(d) % x.ndim for d in dims)
         self.inverse = tuple(int(i) for i in np.argsort(dims))
         return x.transpose(dims)
@@ -47,7 +54,7 @@ class Permute(Function):
 
 def _is_advanced(idx) -> bool:
     parts = idx if isinstance(idx, tuple) else (idx,)
-    return any(hasattr(p, "shape") and getattr(p, "ndim", 0) > 0 or isinstance(p, list) for p in parts)
+    return any((hasattr(p, "shape") and getattr(p, "ndim", 0) > 0) or isinstance(p, list) for p in parts)
 
 
 class GetItem(Function):
@@ -68,15 +75,18 @@ class GetItem(Function):
 class Cat(Function):
     def forward(self, *xs, axis=0):
         if any(x.ndim != xs[0].ndim for x in xs) or xs[0].ndim == 0:
-            raise ValueError(f"cat: tensors must have the same number of dimensions (>= 1), "
-                             f"got shapes {[tuple(x.shape) for x in xs]}")
+            raise ValueError(
+                f"cat: tensors must have the same number of dimensions (>= 1), "
+                f"got shapes {[tuple(x.shape) for x in xs]}"
+            )
         self.axis = axis = check_axis("cat", axis, xs[0].ndim)
         self.sizes = [x.shape[axis] for x in xs]
         try:
             return xp_of(xs[0]).concatenate(xs, axis=axis)
         except ValueError:
-            raise ValueError(f"cat: shapes {[tuple(x.shape) for x in xs]} differ outside "
-                             f"axis {axis}") from None
+            raise ValueError(
+                f"cat: shapes {[tuple(x.shape) for x in xs]} differ outside axis {axis}"
+            ) from None
 
     def backward(self, g):
         bounds = np.cumsum(self.sizes)[:-1]
@@ -113,5 +123,3 @@ class Clone(Function):
 
     def backward(self, g):
         return (g,)
-
-

@@ -4,6 +4,7 @@ that a schedule restored from state_dict() continues exactly where it stopped.
 Epoch-based schedules set every group's lr from its base lr (group["initial_lr"]) and the
 counter last_epoch; construction applies epoch 0. ReduceLROnPlateau reacts to a metric.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,8 +15,9 @@ from .optimizer import Optimizer, check_hyper
 class LRScheduler:
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(self).__name__}: expected a dlcore Optimizer, got "
-                            f"{type(optimizer).__name__}")
+            raise TypeError(
+                f"{type(self).__name__}: expected a dlcore Optimizer, got {type(optimizer).__name__}"
+            )
         self.optimizer = optimizer
         if last_epoch == -1:
             for g in optimizer.param_groups:
@@ -23,8 +25,9 @@ class LRScheduler:
         else:
             for i, g in enumerate(optimizer.param_groups):
                 if "initial_lr" not in g:
-                    raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] "
-                                   "when resuming an optimizer")
+                    raise KeyError(
+                        f"param 'initial_lr' is not specified in param_groups[{i}] when resuming an optimizer"
+                    )
         self.base_lrs = [g["initial_lr"] for g in optimizer.param_groups]
         self.last_epoch = last_epoch
         self.step()
@@ -47,13 +50,16 @@ class LRScheduler:
     def load_state_dict(self, state_dict: dict) -> None:
         missing = set(self.state_dict()) - set(state_dict)
         if missing:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: missing {sorted(missing)} "
-                             "(a state_dict from another schedule?)")
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: missing {sorted(missing)} "
+                "(a state_dict from another schedule?)"
+            )
         if len(state_dict["base_lrs"]) != len(self.optimizer.param_groups):
-            raise ValueError(f"{type(self).__name__}.load_state_dict: {len(state_dict['base_lrs'])}"
-                             f" base lrs for {len(self.optimizer.param_groups)} param groups")
-        self.__dict__.update({k: (list(v) if isinstance(v, tuple) else v)
-                              for k, v in state_dict.items()})
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: {len(state_dict['base_lrs'])}"
+                f" base lrs for {len(self.optimizer.param_groups)} param groups"
+            )
+        self.__dict__.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in state_dict.items()})
         for g, base, lr in zip(self.optimizer.param_groups, self.base_lrs, self._last_lr):
             g["initial_lr"] = base
             g["lr"] = lr
@@ -95,7 +101,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base, epoch):
-        return base * self.gamma ** epoch
+        return base * self.gamma**epoch
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -118,14 +124,20 @@ class LinearLR(LRScheduler):
     """lr = base * (start + (end - start) * min(epoch, total_iters) / total_iters): a linear
     warm-up when start_factor < end_factor = 1."""
 
-    def __init__(self, optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
-                 total_iters: int = 5, last_epoch: int = -1):
-        check_hyper("start_factor", start_factor, low=0.0, high=1.0, low_open=True,
-                    owner=type(self).__name__)
+    def __init__(
+        self,
+        optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ):
+        check_hyper("start_factor", start_factor, low=0.0, high=1.0, low_open=True, owner=type(self).__name__)
         check_hyper("end_factor", end_factor, low=0.0, high=1.0, owner=type(self).__name__)
         if not isinstance(total_iters, int) or total_iters < 1:
-            raise ValueError(f"{type(self).__name__}: invalid total_iters: {total_iters!r} "
-                             "(must be an int >= 1)")
+            raise ValueError(
+                f"{type(self).__name__}: invalid total_iters: {total_iters!r} (must be an int >= 1)"
+            )
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
         super().__init__(optimizer, last_epoch)
 
@@ -137,11 +149,9 @@ class LinearLR(LRScheduler):
 class LinearWarmup(LinearLR):
     """Linear warm-up from base * start_factor to base over warmup_steps steps, then constant."""
 
-    def __init__(self, optimizer, warmup_steps: int, start_factor: float | None = None,
-                 last_epoch: int = -1):
+    def __init__(self, optimizer, warmup_steps: int, start_factor: float | None = None, last_epoch: int = -1):
         if not isinstance(warmup_steps, int) or warmup_steps < 1:
-            raise ValueError(f"LinearWarmup: invalid warmup_steps: {warmup_steps!r} "
-                             "(must be an int >= 1)")
+            raise ValueError(f"LinearWarmup: invalid warmup_steps: {warmup_steps!r} (must be an int >= 1)")
         start = 1.0 / (warmup_steps + 1) if start_factor is None else start_factor
         super().__init__(optimizer, start, 1.0, warmup_steps, last_epoch)
 
@@ -150,19 +160,29 @@ class ReduceLROnPlateau:
     """Multiply lr by `factor` once the metric has not improved for `patience` epochs
     (torch.optim.lr_scheduler.ReduceLROnPlateau semantics, threshold rel/abs, cooldown)."""
 
-    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
-                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
-                 cooldown: int = 0, min_lr=0.0, eps: float = 1e-8):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr=0.0,
+        eps: float = 1e-8,
+    ):
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"ReduceLROnPlateau: expected a dlcore Optimizer, got "
-                            f"{type(optimizer).__name__}")
+            raise TypeError(f"ReduceLROnPlateau: expected a dlcore Optimizer, got {type(optimizer).__name__}")
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got "
-                             f"{threshold_mode!r}")
-        check_hyper("factor", factor, low=0.0, high=1.0, low_open=True, high_open=True,
-                    owner="ReduceLROnPlateau")
+            raise ValueError(
+                f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}"
+            )
+        check_hyper(
+            "factor", factor, low=0.0, high=1.0, low_open=True, high_open=True, owner="ReduceLROnPlateau"
+        )
         if not isinstance(patience, int) or patience < 0:
             raise ValueError(f"ReduceLROnPlateau: invalid patience: {patience!r} (int >= 0)")
         if not isinstance(cooldown, int) or cooldown < 0:
@@ -227,5 +247,13 @@ class ReduceLROnPlateau:
             g["lr"] = lr
 
 
-__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-           "LinearLR", "LinearWarmup", "ReduceLROnPlateau"]
+__all__ = [
+    "LRScheduler",
+    "StepLR",
+    "MultiStepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "LinearLR",
+    "LinearWarmup",
+    "ReduceLROnPlateau",
+]

@@ -12,6 +12,7 @@ state_dict() follows torch.optim's layout: {"state": {...}, "param_groups": [...
 group lists its parameters' global indices; "state" is keyed by group index (not parameter index)
 and holds the group's flat buffers, plus "param_shapes" so a mismatch is caught before loading.
 """
+
 from __future__ import annotations
 
 import copy
@@ -28,8 +29,9 @@ def _is_real(x) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
-def check_hyper(name: str, value, low=None, high=None, low_open=False, high_open=False,
-                owner: str = "optimizer") -> None:
+def check_hyper(
+    name: str, value, low=None, high=None, low_open=False, high_open=False, owner: str = "optimizer"
+) -> None:
     """ValueError naming `name` unless value is a finite real in the given range."""
     ok = _is_real(value) and math.isfinite(float(value))
     if ok and low is not None:
@@ -39,8 +41,11 @@ def check_hyper(name: str, value, low=None, high=None, low_open=False, high_open
     if not ok:
         lo = "" if low is None else ("(" if low_open else "[") + f"{low}, "
         hi = "" if high is None else f"{high}" + (")" if high_open else "]")
-        rng = f"in {lo}{hi}" if low is not None and high is not None else (
-            f">{'' if low_open else '='} {low}" if low is not None else f"<= {high}")
+        rng = (
+            f"in {lo}{hi}"
+            if low is not None and high is not None
+            else (f">{'' if low_open else '='} {low}" if low is not None else f"<= {high}")
+        )
         raise ValueError(f"{owner}: invalid {name}: {value!r} (must be a finite number {rng})")
 
 
@@ -50,8 +55,9 @@ class Optimizer:
     def __init__(self, params, defaults: dict):
         self.defaults = dict(defaults)
         if isinstance(params, Tensor):
-            raise TypeError(f"{type(self).__name__}: params must be an iterable of Tensors or of "
-                            "dicts, not a Tensor")
+            raise TypeError(
+                f"{type(self).__name__}: params must be an iterable of Tensors or of dicts, not a Tensor"
+            )
         params = list(params)
         if not params:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
@@ -77,15 +83,15 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}: a param group has no parameters")
         for p in ps:
             if not isinstance(p, Tensor):
-                raise TypeError(f"{type(self).__name__}: parameters must be Tensors, got "
-                                f"{type(p).__name__}")
+                raise TypeError(f"{type(self).__name__}: parameters must be Tensors, got {type(p).__name__}")
             if not p.requires_grad:
                 raise ValueError(f"{type(self).__name__}: a parameter does not require grad")
             if not p.is_leaf:
                 raise ValueError(f"{type(self).__name__}: can't optimize a non-leaf Tensor")
             if id(p) in seen:
-                raise ValueError(f"{type(self).__name__}: a parameter appears in more than one "
-                                 "group (or twice in one)")
+                raise ValueError(
+                    f"{type(self).__name__}: a parameter appears in more than one group (or twice in one)"
+                )
             seen.add(id(p))
         self._validate(group)
         self._check_cuda_support(ps)
@@ -106,8 +112,10 @@ class Optimizer:
             return
         name = type(self).__name__
         if not self._kernel or not backend.has_kernel("cuda", self._kernel):
-            raise NotImplementedError(f"{name}: [{self._kernel or 'step'}] has no CUDA kernel; "
-                                      "CUDA parameters are supported by SGD, Adam, AdamW and Eve")
+            raise NotImplementedError(
+                f"{name}: [{self._kernel or 'step'}] has no CUDA kernel; "
+                "CUDA parameters are supported by SGD, Adam, AdamW and Eve"
+            )
         dtypes = sorted({str(p.dtype) for p in on_cuda} - {"float32"})
         if dtypes:
             raise TypeError(f"{name}: the CUDA step takes float32 parameters, got {dtypes}")
@@ -117,8 +125,10 @@ class Optimizer:
         dtypes = {p.dtype for p in params}
         devices = {p.device for p in params}
         if len(dtypes) != 1 or len(devices) != 1:
-            raise TypeError(f"all parameters of a group must share dtype and device, got "
-                            f"{sorted(map(str, dtypes))} / {sorted(devices)}")
+            raise TypeError(
+                f"all parameters of a group must share dtype and device, got "
+                f"{sorted(map(str, dtypes))} / {sorted(devices)}"
+            )
         dtype = next(iter(dtypes))
         if dtype not in (np.float32, np.float64):
             raise TypeError(f"optimizers support float32 and float64 parameters, got {dtype}")
@@ -128,7 +138,7 @@ class Optimizer:
         views, off = [], 0
         for p in params:
             k = p.numel()
-            dv, gv = data[off:off + k].reshape(p.shape), grad[off:off + k].reshape(p.shape)
+            dv, gv = data[off : off + k].reshape(p.shape), grad[off : off + k].reshape(p.shape)
             dv[...] = p.data
             if p.grad is not None:
                 gv[...] = p.grad.data
@@ -145,8 +155,10 @@ class Optimizer:
         for p, dv, gv, off, k in flat["views"]:
             if p.data is not dv:
                 if tuple(np.shape(p.data)) != dv.shape:
-                    raise ValueError(f"a parameter's data was replaced by one of shape "
-                                     f"{tuple(np.shape(p.data))}, expected {dv.shape}")
+                    raise ValueError(
+                        f"a parameter's data was replaced by one of shape "
+                        f"{tuple(np.shape(p.data))}, expected {dv.shape}"
+                    )
                 dv[...] = p.data
                 p.data = dv
             if p.grad is None:
@@ -154,8 +166,9 @@ class Optimizer:
                 skipped.append((off, k))
             elif p.grad.data is not gv:
                 if tuple(np.shape(p.grad.data)) != gv.shape:
-                    raise ValueError(f"a parameter's grad has shape {tuple(np.shape(p.grad.data))}"
-                                     f", expected {gv.shape}")
+                    raise ValueError(
+                        f"a parameter's grad has shape {tuple(np.shape(p.grad.data))}, expected {gv.shape}"
+                    )
                 gv[...] = p.grad.data
                 p.grad = Tensor(gv)
         return skipped
@@ -189,6 +202,7 @@ class Optimizer:
         loss = None
         if closure is not None:
             from ..tensor import enable_grad
+
             with enable_grad():
                 loss = closure()
         self._step_groups()
@@ -207,14 +221,14 @@ class Optimizer:
 
     @staticmethod
     def _bufs(flat, state):
-        return [flat["data"]] + [v for v in state.values() if hasattr(v, "shape")
-                                 and v.shape == flat["data"].shape]
+        return [flat["data"]] + [
+            v for v in state.values() if hasattr(v, "shape") and v.shape == flat["data"].shape
+        ]
 
     def _save_slices(self, flat, state, skipped):
         if not skipped:
             return None
-        return [(off, k, [b[off:off + k].copy() for b in self._bufs(flat, state)])
-                for off, k in skipped]
+        return [(off, k, [b[off : off + k].copy() for b in self._bufs(flat, state)]) for off, k in skipped]
 
     def _restore_slices(self, flat, state, saved):
         if saved is None:
@@ -222,7 +236,7 @@ class Optimizer:
         bufs = self._bufs(flat, state)
         for off, k, copies in saved:
             for b, c in zip(bufs, copies):
-                b[off:off + k] = c
+                b[off : off + k] = c
 
     def _update(self, group: dict, flat: dict, state: dict, **kw) -> None:
         raise NotImplementedError
@@ -238,8 +252,7 @@ class Optimizer:
         Arrays are copies: later steps do not change a saved state_dict."""
         groups, start = [], 0
         for group, flat in zip(self.param_groups, self._flat):
-            g = {k: (list(v) if isinstance(v, tuple) else v) for k, v in group.items()
-                 if k != "params"}
+            g = {k: (list(v) if isinstance(v, tuple) else v) for k, v in group.items() if k != "params"}
             n = len(flat["views"])
             g["params"] = list(range(start, start + n))
             g["param_shapes"] = [list(v[1].shape) for v in flat["views"]]
@@ -249,8 +262,9 @@ class Optimizer:
         state = {}
         for i, st in enumerate(self.state):
             if st:
-                state[i] = {k: (v.copy() if hasattr(v, "copy") and hasattr(v, "shape") else v)
-                            for k, v in st.items()}
+                state[i] = {
+                    k: (v.copy() if hasattr(v, "copy") and hasattr(v, "shape") else v) for k, v in st.items()
+                }
         extra = self._extra_state()
         out = {"state": state, "param_groups": groups}
         if extra:
@@ -268,27 +282,33 @@ class Optimizer:
         mismatched state_dict raises ValueError and leaves this optimizer as it was."""
         name = type(self).__name__
         if not isinstance(state_dict, dict) or "param_groups" not in state_dict:
-            raise ValueError(f"{name}.load_state_dict: not an optimizer state_dict "
-                             "(no 'param_groups')")
+            raise ValueError(f"{name}.load_state_dict: not an optimizer state_dict (no 'param_groups')")
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
-            raise ValueError(f"{name}.load_state_dict: the state_dict has {len(groups)} param "
-                             f"groups, this optimizer has {len(self.param_groups)}")
+            raise ValueError(
+                f"{name}.load_state_dict: the state_dict has {len(groups)} param "
+                f"groups, this optimizer has {len(self.param_groups)}"
+            )
         new_groups, new_states = [], []
         raw_state = state_dict.get("state", {})
         for i, (g, own, flat) in enumerate(zip(groups, self.param_groups, self._flat)):
             shapes = [list(v[1].shape) for v in flat["views"]]
             if len(g.get("params", [])) != len(shapes):
-                raise ValueError(f"{name}.load_state_dict: group {i} has {len(g['params'])} "
-                                 f"parameters in the state_dict, {len(shapes)} here")
+                raise ValueError(
+                    f"{name}.load_state_dict: group {i} has {len(g['params'])} "
+                    f"parameters in the state_dict, {len(shapes)} here"
+                )
             if "param_shapes" in g and [list(s) for s in g["param_shapes"]] != shapes:
-                raise ValueError(f"{name}.load_state_dict: group {i} parameter shapes "
-                                 f"{g['param_shapes']} do not match {shapes}")
-            unknown = set(g) - set(self.defaults) - {"params", "param_shapes", "dtype",
-                                                     "initial_lr"}
+                raise ValueError(
+                    f"{name}.load_state_dict: group {i} parameter shapes "
+                    f"{g['param_shapes']} do not match {shapes}"
+                )
+            unknown = set(g) - set(self.defaults) - {"params", "param_shapes", "dtype", "initial_lr"}
             if unknown:
-                raise ValueError(f"{name}.load_state_dict: group {i} has unknown "
-                                 f"hyperparameters {sorted(unknown)} (another optimizer's state?)")
+                raise ValueError(
+                    f"{name}.load_state_dict: group {i} has unknown "
+                    f"hyperparameters {sorted(unknown)} (another optimizer's state?)"
+                )
             ng = dict(own)
             for k, v in g.items():
                 if k in self.defaults or k == "initial_lr":
@@ -304,8 +324,10 @@ class Optimizer:
                         nst[k] = a.item()
                         continue
                     if a.shape != flat["data"].shape:
-                        raise ValueError(f"{name}.load_state_dict: group {i} state '{k}' has "
-                                         f"shape {a.shape}, expected {flat['data'].shape}")
+                        raise ValueError(
+                            f"{name}.load_state_dict: group {i} state '{k}' has "
+                            f"shape {a.shape}, expected {flat['data'].shape}"
+                        )
                     nst[k] = xp.asarray(a, dtype=flat["data"].dtype).copy()
                 else:
                     nst[k] = v

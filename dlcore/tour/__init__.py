@@ -3,6 +3,7 @@
 `dlcore tour` runs them (see runner.py); `registry.entries()` imports every module of this
 package so that a new experiment only needs a new file with an `@register(...)` function.
 """
+
 from .registry import Entry, entries, get, register
 
 __all__ = ["Entry", "entries", "get", "register"]

@@ -1,6 +1,7 @@
 """A small character-level LSTM language model built from existing dlcore ops (no LSTM layer):
 a deterministic synthetic corpus, the parameters, one LSTM step, the unrolled model and a
 training loop. Used by the eve tour entry (F21). Not an entry module (leading underscore)."""
+
 from __future__ import annotations
 
 import time
@@ -48,8 +49,13 @@ def init_params(vocab: int, emb: int, hidden: int, seed: int, dtype=np.float32) 
     rng = np.random.default_rng(seed)
     s = 1.0 / np.sqrt(hidden)
     u = lambda *shape: rng.uniform(-s, s, shape)  # noqa: E731
-    arrays = {"emb": rng.standard_normal((vocab, emb)), "w": u(4 * hidden, emb + hidden),
-              "b": u(4 * hidden) + u(4 * hidden), "w_dec": u(vocab, hidden), "b_dec": u(vocab)}
+    arrays = {
+        "emb": rng.standard_normal((vocab, emb)),
+        "w": u(4 * hidden, emb + hidden),
+        "b": u(4 * hidden) + u(4 * hidden),
+        "w_dec": u(vocab, hidden),
+        "b_dec": u(vocab),
+    }
     return {k: nn.Parameter(Tensor(a.astype(dtype))) for k, a in arrays.items()}
 
 
@@ -62,9 +68,9 @@ def lstm_step(x, h, c, w, b):
     hid = h.shape[1]
     gates = nnF.linear(F.cat([x, h], dim=1), w, b)
     i = nnF.sigmoid(gates[:, :hid])
-    f = nnF.sigmoid(gates[:, hid:2 * hid])
-    g = nnF.tanh(gates[:, 2 * hid:3 * hid])
-    o = nnF.sigmoid(gates[:, 3 * hid:])
+    f = nnF.sigmoid(gates[:, hid : 2 * hid])
+    g = nnF.tanh(gates[:, 2 * hid : 3 * hid])
+    o = nnF.sigmoid(gates[:, 3 * hid :])
     c = f * c + i * g
     return o * nnF.tanh(c), c
 
@@ -73,8 +79,8 @@ def forward(params: dict, x: np.ndarray):
     """Logits (B * T, V) for int64 codes x (B, T), zero initial state, time-major flattening
     (row t * B + j is step t of sequence j)."""
     from .. import functional as F
-    from ..nn import functional as nnF
     from ..creation import zeros
+    from ..nn import functional as nnF
 
     bsz, steps = x.shape
     hid = params["w"].shape[0] // 4
@@ -101,9 +107,20 @@ def windows(codes: np.ndarray, starts: np.ndarray, length: int):
     return w[:, :-1], w[:, 1:]
 
 
-def train(make_opt, seed: int, steps: int, codes: np.ndarray, vocab: int, *, emb: int = 16,
-          hidden: int = 64, batch: int = 32, length: int = 24, eval_windows: int = 256,
-          pass_loss: bool = False) -> dict:
+def train(
+    make_opt,
+    seed: int,
+    steps: int,
+    codes: np.ndarray,
+    vocab: int,
+    *,
+    emb: int = 16,
+    hidden: int = 64,
+    batch: int = 32,
+    length: int = 24,
+    eval_windows: int = 256,
+    pass_loss: bool = False,
+) -> dict:
     """`steps` Adam-style steps on random windows of `codes` (init and window order fixed by
     `seed`, so two optimizers with the same seed see identical init and data). Returns the
     per-step mini-batch losses, the final train loss (mean cross-entropy on `eval_windows` fixed

@@ -2,6 +2,7 @@
 a small MLP, its training through dlcore.train.fit, and the parity of dlcore's float32
 optimizers with the float64 references of dlcore.reference. Not an entry module (the leading
 underscore keeps the registry away)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,8 +38,9 @@ class StopAtAccuracy(Callback):
         self.stop_training = logs["val_accuracy"] >= self.target
 
 
-def train_digits(make_opt, seed: int, epochs: int, data, batch: int = 32, hidden: int = 64,
-                 target_acc: float | None = None) -> dict:
+def train_digits(
+    make_opt, seed: int, epochs: int, data, batch: int = 32, hidden: int = 64, target_acc: float | None = None
+) -> dict:
     """fit mlp(seed) on data = digits_split() with make_opt(params), mini-batches of `batch`
     shuffled by dlcore's generator (seeded by mlp), test accuracy after every epoch; stops early
     once it is >= target_acc (if given). Returns per-epoch train loss / test accuracy, the first
@@ -49,16 +51,24 @@ def train_digits(make_opt, seed: int, epochs: int, data, batch: int = 32, hidden
 
     xtr, ytr, xte, yte = data
     model = mlp(seed, hidden)
-    hist = fit(model, nn.CrossEntropyLoss(), make_opt(model.parameters()),
-               DataLoader(TensorDataset(xtr, ytr), batch_size=batch, shuffle=True),
-               epochs=epochs, val_loader=DataLoader(TensorDataset(xte, yte), batch_size=len(xte)),
-               metrics=["accuracy"], verbose=0,
-               callbacks=[StopAtAccuracy(target_acc)] if target_acc is not None else [])
+    hist = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        make_opt(model.parameters()),
+        DataLoader(TensorDataset(xtr, ytr), batch_size=batch, shuffle=True),
+        epochs=epochs,
+        val_loader=DataLoader(TensorDataset(xte, yte), batch_size=len(xte)),
+        metrics=["accuracy"],
+        verbose=0,
+        callbacks=[StopAtAccuracy(target_acc)] if target_acc is not None else [],
+    )
     acc = hist["val_accuracy"]
-    reached = None if target_acc is None else next(
-        (ep for ep, a in enumerate(acc, start=1) if a >= target_acc), None)
-    return {"loss": hist["loss"], "acc": acc, "reached": reached,
-            "seconds": float(sum(hist.epoch_times))}
+    reached = (
+        None
+        if target_acc is None
+        else next((ep for ep, a in enumerate(acc, start=1) if a >= target_acc), None)
+    )
+    return {"loss": hist["loss"], "acc": acc, "reached": reached, "seconds": float(sum(hist.epoch_times))}
 
 
 def parity(name: str, cfg: dict, steps: int = 100, n: int = 1000, seed: int = 0) -> float:

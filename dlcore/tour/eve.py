@@ -20,6 +20,7 @@ threads on the loaded machine OpenMP waits made each step ~3x slower); restored 
 Reading the result: on a steadily falling loss the clip at k keeps d_t drifting below 1 (0.9 by
 step 200 in the first panel), so here Eve behaves like Adam with a slowly growing lr.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -52,10 +53,10 @@ def char_lstm_runs(steps: int, seeds=(0, 1, 2)) -> dict:
     set_num_threads(1)
     try:
         for seed in seeds:
-            runs["Adam"].append(cl.train(lambda p: optim.Adam(p, lr=3e-3), seed, steps, codes,
-                                         len(vocab)))
-            runs["Eve"].append(cl.train(lambda p: optim.Eve(p, lr=3e-3), seed, steps, codes,
-                                        len(vocab), pass_loss=True))
+            runs["Adam"].append(cl.train(lambda p: optim.Adam(p, lr=3e-3), seed, steps, codes, len(vocab)))
+            runs["Eve"].append(
+                cl.train(lambda p: optim.Eve(p, lr=3e-3), seed, steps, codes, len(vocab), pass_loss=True)
+            )
     finally:
         set_num_threads(threads)
     return runs
@@ -72,8 +73,7 @@ def algorithm1(losses, grads, init, lr, b1, b2, b3, eps, k, K):
         d = reference.eve_feedback_ref(feedback, f, b3, k, K)
         ds.append(d)
         for p, g, st in zip(theta, gs, states):
-            reference.adam_ref(p, g.astype(np.float64), st, lr=lr, betas=(b1, b2), eps=eps,
-                               lr_divisor=d)
+            reference.adam_ref(p, g.astype(np.float64), st, lr=lr, betas=(b1, b2), eps=eps, lr_divisor=d)
     return ds, theta
 
 
@@ -97,8 +97,7 @@ def _dlcore_run(name, losses, grads, init, **cfg):
 
 
 def _rel(a, b):
-    return max(float(np.abs(x - y).max()) for x, y in zip(a, b)) / max(
-        float(np.abs(y).max()) for y in b)
+    return max(float(np.abs(x - y).max()) for x, y in zip(a, b)) / max(float(np.abs(y).max()) for y in b)
 
 
 @register("eve", "FIELD", "F21", criteria=CRITERIA)
@@ -154,27 +153,34 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         a.legend()
         for k, col in (("Adam", "C0"), ("Eve", "C1")):
             for i, r in enumerate(runs[k]):
-                b2.plot(range(1, ep + 1), r["loss"], color=col, alpha=0.7,
-                        label=k if i == 0 else None)
+                b2.plot(range(1, ep + 1), r["loss"], color=col, alpha=0.7, label=k if i == 0 else None)
         b2.set(xlabel="epoch", ylabel="train loss", yscale="log", title="digits MLP, 3 seeds")
         b2.legend()
         for k, col in (("Adam", "C0"), ("Eve", "C1")):
             for i, r in enumerate(lstm[k]):
-                c.plot(range(1, lstm_steps + 1), r["loss"], color=col, alpha=0.7,
-                       label=k if i == 0 else None)
+                c.plot(range(1, lstm_steps + 1), r["loss"], color=col, alpha=0.7, label=k if i == 0 else None)
         c.set(xlabel="step", ylabel="mini-batch loss (nats/char)", title="char-LSTM, 3 seeds")
         c.legend()
         figures.append(save(fig, out_dir, "eve"))
     return {
-        "metrics": {"d_max_abs_err": d_err, "param_rel_err": p_err, "const_d_err": c_err,
-                    "eve_beta3_1_vs_adam": eq_err, "final_loss_adam": final["Adam"],
-                    "final_loss_eve": final["Eve"], "eve_over_adam": ratio,
-                    "lstm_final_loss_adam": lstm_final["Adam"],
-                    "lstm_final_loss_eve": lstm_final["Eve"], "lstm_eve_over_adam": lstm_ratio,
-                    "lstm_seconds": lstm_seconds},
-        "criteria": {CRITERIA[0]: bool(d_err <= 1e-12 and p_err <= 1e-6),
-                     CRITERIA[1]: bool(c_err <= 1e-12 and eq_err <= 1e-7),
-                     CRITERIA[2]: bool(ratio <= 1.10),
-                     CRITERIA[3]: bool(lstm_ratio <= 1.10)},
+        "metrics": {
+            "d_max_abs_err": d_err,
+            "param_rel_err": p_err,
+            "const_d_err": c_err,
+            "eve_beta3_1_vs_adam": eq_err,
+            "final_loss_adam": final["Adam"],
+            "final_loss_eve": final["Eve"],
+            "eve_over_adam": ratio,
+            "lstm_final_loss_adam": lstm_final["Adam"],
+            "lstm_final_loss_eve": lstm_final["Eve"],
+            "lstm_eve_over_adam": lstm_ratio,
+            "lstm_seconds": lstm_seconds,
+        },
+        "criteria": {
+            CRITERIA[0]: bool(d_err <= 1e-12 and p_err <= 1e-6),
+            CRITERIA[1]: bool(c_err <= 1e-12 and eq_err <= 1e-7),
+            CRITERIA[2]: bool(ratio <= 1.10),
+            CRITERIA[3]: bool(lstm_ratio <= 1.10),
+        },
         "figures": figures,
     }

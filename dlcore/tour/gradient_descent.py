@@ -1,6 +1,7 @@
 """F15 (SP/Diff): the gradient-descent recipe. A loss is 0 exactly at the target and positive
 elsewhere; -grad is the steepest first-order descent direction; theta <- theta - lr * grad,
 repeated until the (validation) loss stops going down, with early stopping."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,7 @@ CRITERIA = (
     "MSE, L1 and Huber losses give l(y, y) = 0 and l(yhat, y) > 0 for yhat != y (500 random "
     "pairs each); hinge gives 0 at y and > 0 whenever y * yhat < 1",
     "-grad beats 1,000 random unit directions in first-order decrease (digits MLP)",
-    "repeating theta <- theta - lr * grad (SGD) lowers the digits training loss by >= 50% in "
-    "10 epochs",
+    "repeating theta <- theta - lr * grad (SGD) lowers the digits training loss by >= 50% in 10 epochs",
     "dlcore.train.fit with early stopping (patience 5) halts <= patience + 1 epochs after the "
     "validation-loss minimum, and restores the best weights",
 )
@@ -62,10 +62,11 @@ def _steepest(data, rng) -> tuple:
     def loss_at(vec):
         off = 0
         for p in params:
-            p.data = vec[off:off + p.numel()].reshape(p.shape)
+            p.data = vec[off : off + p.numel()].reshape(p.shape)
             off += p.numel()
         with no_grad():
             return float(loss_fn(model(x), y).item())
+
     base = loss_at(theta)
     best_dir = base - loss_at(theta - eps * g / np.linalg.norm(g))
     rand = []
@@ -90,17 +91,27 @@ def _early_stopping(data, patience: int, max_epochs: int) -> dict:
     opt = optim.SGD(model.parameters(), lr=0.2, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
     stopper = EarlyStopping("val_loss", patience=patience, restore_best_weights=True)
-    hist = fit(model, loss_fn, opt, DataLoader(TensorDataset(xtr, ytr), batch_size=16,
-                                               shuffle=True),
-               epochs=max_epochs, val_loader=DataLoader(TensorDataset(xva, yva),
-                                                        batch_size=len(xva)),
-               callbacks=[stopper], verbose=0)
+    hist = fit(
+        model,
+        loss_fn,
+        opt,
+        DataLoader(TensorDataset(xtr, ytr), batch_size=16, shuffle=True),
+        epochs=max_epochs,
+        val_loader=DataLoader(TensorDataset(xva, yva), batch_size=len(xva)),
+        callbacks=[stopper],
+        verbose=0,
+    )
     val = [float(v) for v in hist["val_loss"]]
     model.eval()
     with no_grad():
         restored = float(loss_fn(model(tensor(xva)), tensor(yva)).item())
-    return {"val": val, "stop_epoch": len(val), "min_epoch": int(np.argmin(val)) + 1,
-            "restored": restored, "best": min(val)}
+    return {
+        "val": val,
+        "stop_epoch": len(val),
+        "min_epoch": int(np.argmin(val)) + 1,
+        "restored": restored,
+        "best": min(val),
+    }
 
 
 @register("gradient-descent", "SP/Diff", "F15", criteria=CRITERIA)
@@ -128,22 +139,29 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         b.plot(range(1, len(es["val"]) + 1), es["val"], marker=".")
         b.axvline(es["min_epoch"], color="g", ls="--", label="validation minimum")
         b.axvline(es["stop_epoch"], color="r", ls=":", label="early stop")
-        b.set(xlabel="epoch", ylabel="validation loss",
-              title=f"early stopping, patience {patience}")
+        b.set(xlabel="epoch", ylabel="validation loss", title=f"early stopping, patience {patience}")
         b.legend()
         figures.append(save(fig, out_dir, "gradient-descent"))
     return {
-        "metrics": {"steepest_decrease": steep, "best_random_decrease": rand_best,
-                    "train_loss_epoch1": hist["loss"][0], "train_loss_epoch10": hist["loss"][-1],
-                    "early_stop_epoch": es["stop_epoch"], "val_min_epoch": es["min_epoch"],
-                    "val_min": es["best"], "val_restored": es["restored"]},
+        "metrics": {
+            "steepest_decrease": steep,
+            "best_random_decrease": rand_best,
+            "train_loss_epoch1": hist["loss"][0],
+            "train_loss_epoch10": hist["loss"][-1],
+            "early_stop_epoch": es["stop_epoch"],
+            "val_min_epoch": es["min_epoch"],
+            "val_min": es["best"],
+            "val_restored": es["restored"],
+        },
         "criteria": {
             CRITERIA[0]: losses_ok,
             CRITERIA[1]: bool(steep > rand_best > -np.inf),
             CRITERIA[2]: bool(drop >= 0.5),
-            CRITERIA[3]: bool(es["stop_epoch"] - es["min_epoch"] <= patience + 1
-                              and es["stop_epoch"] < len_cap
-                              and abs(es["restored"] - es["best"]) <= 1e-6 * es["best"]),
+            CRITERIA[3]: bool(
+                es["stop_epoch"] - es["min_epoch"] <= patience + 1
+                and es["stop_epoch"] < len_cap
+                and abs(es["restored"] - es["best"]) <= 1e-6 * es["best"]
+            ),
         },
         "figures": figures,
     }

@@ -1,6 +1,7 @@
 """F16 (SP/Diff): the learning rate decides how fast, and whether, training moves. Gradient
 descent on f(theta) = 1/2 theta^T A theta (A symmetric positive definite, L = lambda_max)
 converges for lr < 2/L and diverges beyond: checked at 0.9 * 2/L and 1.1 * 2/L."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,8 +23,7 @@ def quadratic(n: int = 20, lmin: float = 0.5, lmax: float = 10.0, seed: int = 0)
     return (q * lam) @ q.T, rng.standard_normal((n, 1))
 
 
-def gd_curve(A, theta0, lr: float, steps: int, momentum: float = 0.0,
-             nesterov: bool = False) -> list:
+def gd_curve(A, theta0, lr: float, steps: int, momentum: float = 0.0, nesterov: bool = False) -> list:
     """f(theta_k) for k = 0..steps, theta updated by dlcore.optim.SGD through autograd."""
     from .. import nn, optim, tensor
 
@@ -59,14 +59,20 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         fig, (ax,) = new_figure(1, width=6)
         for f, c in curves.items():
             ax.semilogy(np.maximum(c, 1e-300), label=f"lr = {f} * 2/L")
-        ax.set(xlabel="step", ylabel="f(theta)", title=f"GD on a quadratic, L = {L:.1f}",
-               ylim=(1e-20, 1e12))
+        ax.set(xlabel="step", ylabel="f(theta)", title=f"GD on a quadratic, L = {L:.1f}", ylim=(1e-20, 1e12))
         ax.legend()
         figures.append(save(fig, out_dir, "learning-rate"))
     return {
-        "metrics": {"L": L, "f0": f0, "f_final_0.9": conv, "f_final_1.1": div,
-                    **{f"f_final_{f}": c[-1] for f, c in curves.items()}},
-        "criteria": {CRITERIA[0]: bool(conv < 1e-6 * f0),
-                     CRITERIA[1]: bool(not np.isfinite(div) or div > 1e6 * f0)},
+        "metrics": {
+            "L": L,
+            "f0": f0,
+            "f_final_0.9": conv,
+            "f_final_1.1": div,
+            **{f"f_final_{f}": c[-1] for f, c in curves.items()},
+        },
+        "criteria": {
+            CRITERIA[0]: bool(conv < 1e-6 * f0),
+            CRITERIA[1]: bool(not np.isfinite(div) or div > 1e6 * f0),
+        },
         "figures": figures,
     }

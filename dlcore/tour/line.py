@@ -2,6 +2,7 @@
 
 Compares the learned (a, b) with numpy.linalg.lstsq and checks the loss never goes up.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -49,8 +50,15 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     a, b = float(model.weight.numpy().ravel()[0]), float(model.bias.numpy().ravel()[0])
     ref = lstsq(x, y)
     err = max(abs(a - ref[0]), abs(b - ref[1]))
-    metrics = {"a": a, "b": b, "lstsq_a": float(ref[0]), "lstsq_b": float(ref[1]),
-               "max_abs_diff": err, "final_loss": hist["loss"][-1], "steps": len(hist["loss"])}
+    metrics = {
+        "a": a,
+        "b": b,
+        "lstsq_a": float(ref[0]),
+        "lstsq_b": float(ref[1]),
+        "max_abs_diff": err,
+        "final_loss": hist["loss"][-1],
+        "steps": len(hist["loss"]),
+    }
     figures = []
     if out_dir is not None:
         from .plotting import new_figure, save
@@ -63,5 +71,8 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         ax2.semilogy(hist["loss"])
         ax2.set(xlabel="step", ylabel="MSE")
         figures.append(save(fig, out_dir, "line"))
-    return {"metrics": metrics, "figures": figures,
-            "criteria": {CRITERIA[0]: err <= 1e-3, CRITERIA[1]: non_increasing(hist["loss"])}}
+    return {
+        "metrics": metrics,
+        "figures": figures,
+        "criteria": {CRITERIA[0]: err <= 1e-3, CRITERIA[1]: non_increasing(hist["loss"])},
+    }

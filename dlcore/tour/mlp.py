@@ -5,6 +5,7 @@ test accuracy by stratified 5-fold cross-validation (a single 20% split of 1,797
 about +-1 pp from split to split), and checks the parameter gradients of a small float64 copy of
 the same architecture against central finite differences.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -77,8 +78,16 @@ def train_fold(fold: int, hidden: int, epochs: int):
     train = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True, seed=fold)
     test = DataLoader(TensorDataset(xt, yt), batch_size=512)
     opt = optim.Adam(model.parameters(), lr=1e-3)
-    hist = fit(model, nn.CrossEntropyLoss(), opt, train, epochs=epochs, val_loader=test,
-               metrics=["accuracy"], verbose=0)
+    hist = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        opt,
+        train,
+        epochs=epochs,
+        val_loader=test,
+        metrics=["accuracy"],
+        verbose=0,
+    )
     return model, hist
 
 
@@ -98,11 +107,17 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     small = mlp((64, 16, 10), dtype=np.float64)
     idx = generator().choice(len(x), size=8, replace=False)
     rel = param_grad_rel_error(small, nn.CrossEntropyLoss(), x[idx].astype(np.float64), y[idx])
-    metrics = {"test_accuracy": acc, "folds": folds,
-               **{f"test_accuracy_fold{k}": a for k, a in enumerate(fold_acc)},
-               "train_accuracy_fold0": hist["accuracy"][-1], "final_loss_fold0": hist["loss"][-1],
-               "epochs": epochs, "hidden": hidden, "gradcheck_rel_error": rel,
-               "s_per_epoch": float(np.median([t for h in hists for t in h.epoch_times]))}
+    metrics = {
+        "test_accuracy": acc,
+        "folds": folds,
+        **{f"test_accuracy_fold{k}": a for k, a in enumerate(fold_acc)},
+        "train_accuracy_fold0": hist["accuracy"][-1],
+        "final_loss_fold0": hist["loss"][-1],
+        "epochs": epochs,
+        "hidden": hidden,
+        "gradcheck_rel_error": rel,
+        "s_per_epoch": float(np.median([t for h in hists for t in h.epoch_times])),
+    }
     figures = []
     if out_dir is not None:
         from .plotting import new_figure, save
@@ -118,5 +133,8 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         ax2.set(xlabel="epoch", ylabel="accuracy", ylim=(0.8, 1.0))
         ax2.legend()
         figures.append(save(fig, out_dir, "mlp"))
-    return {"metrics": metrics, "figures": figures,
-            "criteria": {CRITERIA[0]: acc >= 0.97, CRITERIA[1]: rel <= 1e-6}}
+    return {
+        "metrics": metrics,
+        "figures": figures,
+        "criteria": {CRITERIA[0]: acc >= 0.97, CRITERIA[1]: rel <= 1e-6},
+    }

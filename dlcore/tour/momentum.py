@@ -2,6 +2,7 @@
 float64 numpy reference over 100 random-gradient steps; on an ill-conditioned quadratic
 (kappa = 100) momentum needs a fraction of plain gradient descent's iterations at the same lr;
 Rosenbrock's valley shows the same effect."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -47,9 +48,11 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     from ._optim_common import parity
     from .learning_rate import gd_curve, quadratic
 
-    par = max(parity("SGD", dict(lr=0.01, momentum=0.9)),
-              parity("SGD", dict(lr=0.01, momentum=0.9, nesterov=True)),
-              parity("SGD", dict(lr=0.01, momentum=0.9, dampening=0.1, weight_decay=1e-3)))
+    par = max(
+        parity("SGD", dict(lr=0.01, momentum=0.9)),
+        parity("SGD", dict(lr=0.01, momentum=0.9, nesterov=True)),
+        parity("SGD", dict(lr=0.01, momentum=0.9, dampening=0.1, weight_decay=1e-3)),
+    )
     A, theta0 = quadratic(20, 1.0, 100.0, seed=1)
     theta0 = theta0 / np.sqrt(0.5 * float((theta0.T @ A @ theta0).item()))  # f(theta0) = 1
     lr = 1.0 / 100.0
@@ -60,19 +63,24 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     nest = gd_curve(A, theta0, lr, steps, momentum=0.9, nesterov=True)
     k_plain, k_mom, k_mom9, k_nest = (_iters_to(c, 1e-6) for c in (plain, mom, mom9, nest))
     rsteps = 2000 if quick else 10000
-    ros = {name: rosenbrock(rsteps, 1e-4, m, n) for name, m, n in
-           (("SGD", 0.0, False), ("momentum 0.9", 0.9, False), ("Nesterov 0.9", 0.9, True))}
+    ros = {
+        name: rosenbrock(rsteps, 1e-4, m, n)
+        for name, m, n in (("SGD", 0.0, False), ("momentum 0.9", 0.9, False), ("Nesterov 0.9", 0.9, True))
+    }
     figures = []
     if out_dir is not None:
         from .plotting import new_figure, save
 
         fig, (a, b) = new_figure(2)
-        for name, c in (("SGD", plain), ("momentum 0.8", mom), ("momentum 0.9", mom9),
-                        ("Nesterov 0.9", nest)):
+        for name, c in (
+            ("SGD", plain),
+            ("momentum 0.8", mom),
+            ("momentum 0.9", mom9),
+            ("Nesterov 0.9", nest),
+        ):
             a.semilogy(np.maximum(c, 1e-300), label=name)
         a.axhline(1e-6, color="k", lw=0.5)
-        a.set(xlabel="iteration", ylabel="f", title="quadratic, kappa = 100, lr = 1/L",
-              ylim=(1e-12, 10))
+        a.set(xlabel="iteration", ylabel="f", title="quadratic, kappa = 100, lr = 1/L", ylim=(1e-12, 10))
         a.legend()
         for name, c in ros.items():
             b.semilogy(c, label=name)
@@ -81,9 +89,14 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         figures.append(save(fig, out_dir, "momentum"))
     ok_speed = k_plain is not None and k_mom is not None and k_mom <= k_plain / 3
     return {
-        "metrics": {"parity_max_rel": par, "iters_plain": k_plain, "iters_momentum_0.8": k_mom,
-                    "iters_momentum_0.9": k_mom9,                    "iters_nesterov": k_nest,
-                    **{f"rosenbrock_final_{k}": v[-1] for k, v in ros.items()}},
+        "metrics": {
+            "parity_max_rel": par,
+            "iters_plain": k_plain,
+            "iters_momentum_0.8": k_mom,
+            "iters_momentum_0.9": k_mom9,
+            "iters_nesterov": k_nest,
+            **{f"rosenbrock_final_{k}": v[-1] for k, v in ros.items()},
+        },
         "criteria": {CRITERIA[0]: bool(par <= 1e-6), CRITERIA[1]: bool(ok_speed)},
         "figures": figures,
     }

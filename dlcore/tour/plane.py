@@ -2,6 +2,7 @@
 
 Compares (a, b, c) with numpy.linalg.lstsq and reports R^2 on the same points.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,9 +33,18 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     pred = predict(model, xy).astype(np.float64).ravel()
     zt = z.astype(np.float64).ravel()
     r2 = 1.0 - np.sum((zt - pred) ** 2) / np.sum((zt - zt.mean()) ** 2)
-    metrics = {"a": got[0], "b": got[1], "c": got[2], "lstsq_a": ref[0], "lstsq_b": ref[1],
-               "lstsq_c": ref[2], "max_abs_diff": err, "r2": float(r2),
-               "final_loss": hist["loss"][-1], "steps": len(hist["loss"])}
+    metrics = {
+        "a": got[0],
+        "b": got[1],
+        "c": got[2],
+        "lstsq_a": ref[0],
+        "lstsq_b": ref[1],
+        "lstsq_c": ref[2],
+        "max_abs_diff": err,
+        "r2": float(r2),
+        "final_loss": hist["loss"][-1],
+        "steps": len(hist["loss"]),
+    }
     figures = []
     if out_dir is not None:
         from .plotting import new_figure, save
@@ -46,5 +56,8 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         ax2.semilogy(hist["loss"])
         ax2.set(xlabel="step", ylabel="MSE")
         figures.append(save(fig, out_dir, "plane"))
-    return {"metrics": {k: float(v) for k, v in metrics.items()}, "figures": figures,
-            "criteria": {CRITERIA[0]: err <= 1e-3, CRITERIA[1]: r2 >= 0.99}}
+    return {
+        "metrics": {k: float(v) for k, v in metrics.items()},
+        "figures": figures,
+        "criteria": {CRITERIA[0]: err <= 1e-3, CRITERIA[1]: r2 >= 0.99},
+    }

@@ -2,6 +2,7 @@
 
 Not an entry module (the registry skips it). matplotlib is imported only when a figure is made.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -4,6 +4,7 @@ An entry is fn(quick: bool, out_dir: Path | None) -> {"metrics": {...}, "criteri
 "figures": [paths]}; `criteria` must hold one bool per registered criterion text. out_dir is
 where figures go (None: make none).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 _NOT_ENTRIES = {"registry", "runner", "plotting"}
-_REGISTRY: dict[str, "Entry"] = {}
+_REGISTRY: dict[str, Entry] = {}
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Entry:
     section: str
     feature_id: str
     criteria: tuple[str, ...]
-    fn: Callable[[bool, "Path | None"], dict]
+    fn: Callable[[bool, Path | None], dict]
     description: str = field(default="")
 
     def __call__(self, quick: bool = False, out_dir: Path | None = None) -> dict:
@@ -39,12 +40,10 @@ def register(name: str, section: str, feature_id: str, criteria: list[str] | tup
 
     def wrap(fn: Callable) -> Callable:
         old = _REGISTRY.get(name)
-        if old is not None and (old.fn.__module__, old.fn.__qualname__) != (
-                fn.__module__, fn.__qualname__):
+        if old is not None and (old.fn.__module__, old.fn.__qualname__) != (fn.__module__, fn.__qualname__):
             raise ValueError(f"tour entry {name!r} is already registered by {old.fn.__module__}")
         doc = (fn.__doc__ or "").strip().splitlines()
-        _REGISTRY[name] = Entry(name, section, feature_id, tuple(criteria), fn,
-                                doc[0] if doc else "")
+        _REGISTRY[name] = Entry(name, section, feature_id, tuple(criteria), fn, doc[0] if doc else "")
         return fn
 
     return wrap

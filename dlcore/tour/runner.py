@@ -3,6 +3,7 @@
 Exit status of `run_entries` (used by `dlcore tour`): 0 when every criterion of every entry
 passed, 1 otherwise (an entry that raises counts as failed).
 """
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,9 @@ import platform
 import sys
 import time
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import TextIO
 
 from ..backend import cpu_model
 from .registry import Entry, entries
@@ -22,8 +24,13 @@ def _environment() -> dict:
 
     import dlcore
 
-    env = {"dlcore": dlcore.__version__, "python": platform.python_version(),
-           "numpy": np.__version__, "machine": platform.machine(), "processor": cpu_model()}
+    env = {
+        "dlcore": dlcore.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "machine": platform.machine(),
+        "processor": cpu_model(),
+    }
     info = getattr(dlcore, "info", None)
     if callable(info):
         try:
@@ -39,8 +46,16 @@ def run_entry(entry: Entry, quick: bool, fig_dir: Path | None, seed: int) -> dic
 
     dlcore.manual_seed(seed)
     t0 = time.perf_counter()
-    rec = {"name": entry.name, "feature_id": entry.feature_id, "section": entry.section,
-           "seed": seed, "quick": quick, "metrics": {}, "figures": [], "error": None}
+    rec = {
+        "name": entry.name,
+        "feature_id": entry.feature_id,
+        "section": entry.section,
+        "seed": seed,
+        "quick": quick,
+        "metrics": {},
+        "figures": [],
+        "error": None,
+    }
     try:
         out = entry(quick, fig_dir)
         rec["metrics"] = {k: _plain(v) for k, v in out.get("metrics", {}).items()}
@@ -52,7 +67,7 @@ def run_entry(entry: Entry, quick: bool, fig_dir: Path | None, seed: int) -> dic
         rec["criteria"] = {c: bool(got.get(c, False)) for c in entry.criteria}
     except Exception:  # noqa: BLE001 - one broken entry must not stop the tour
         rec["error"] = traceback.format_exc()
-        rec["criteria"] = {c: False for c in entry.criteria}
+        rec["criteria"] = dict.fromkeys(entry.criteria, False)
     rec["wall_s"] = round(time.perf_counter() - t0, 3)
     rec["passed"] = rec["error"] is None and all(rec["criteria"].values())
     return rec
@@ -73,20 +88,24 @@ def _fmt(v) -> str:
 
 def summary_table(records: Sequence[dict]) -> str:
     """Markdown table: entry, feature, section, PASS/FAIL, criteria passed, wall time."""
-    rows = ["| entry | feature | section | result | criteria | wall s |",
-            "|---|---|---|---|---|---|"]
+    rows = ["| entry | feature | section | result | criteria | wall s |", "|---|---|---|---|---|---|"]
     for r in records:
         ok = sum(r["criteria"].values())
-        rows.append(f"| {r['name']} | {r['feature_id']} | {r['section']} | "
-                    f"{'PASS' if r['passed'] else 'FAIL'} | {ok}/{len(r['criteria'])} | "
-                    f"{r['wall_s']:.2f} |")
+        rows.append(
+            f"| {r['name']} | {r['feature_id']} | {r['section']} | "
+            f"{'PASS' if r['passed'] else 'FAIL'} | {ok}/{len(r['criteria'])} | "
+            f"{r['wall_s']:.2f} |"
+        )
     return "\n".join(rows)
 
 
 def _details(r: dict, out_dir: Path | None) -> str:
-    lines = [f"## {r['name']} ({r['feature_id']}, {r['section']}): "
-             f"{'PASS' if r['passed'] else 'FAIL'}", "",
-             f"seed {r['seed']}, {'quick' if r['quick'] else 'full'} mode, {r['wall_s']:.2f} s", ""]
+    lines = [
+        f"## {r['name']} ({r['feature_id']}, {r['section']}): {'PASS' if r['passed'] else 'FAIL'}",
+        "",
+        f"seed {r['seed']}, {'quick' if r['quick'] else 'full'} mode, {r['wall_s']:.2f} s",
+        "",
+    ]
     lines += [f"- [{'x' if ok else ' '}] {c}" for c, ok in r["criteria"].items()]
     if r["metrics"]:
         lines += ["", "| metric | value |", "|---|---|"]
@@ -102,18 +121,33 @@ def _details(r: dict, out_dir: Path | None) -> str:
 def write_report(records: Sequence[dict], out_dir: Path, env: dict) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     passed = sum(r["passed"] for r in records)
-    md = ["# dlcore tour report", "",
-          f"{passed}/{len(records)} entries passed. Environment: "
-          + ", ".join(f"{k} {v}" for k, v in env.items()), "", summary_table(records), ""]
+    md = [
+        "# dlcore tour report",
+        "",
+        f"{passed}/{len(records)} entries passed. Environment: "
+        + ", ".join(f"{k} {v}" for k, v in env.items()),
+        "",
+        summary_table(records),
+        "",
+    ]
     md += [_details(r, out_dir) + "\n" for r in records]
     (out_dir / "report.md").write_text("\n".join(md))
-    (out_dir / "results.json").write_text(json.dumps(
-        {"environment": env, "passed": passed == len(records), "entries": list(records)},
-        indent=2, default=str))
+    (out_dir / "results.json").write_text(
+        json.dumps(
+            {"environment": env, "passed": passed == len(records), "entries": list(records)},
+            indent=2,
+            default=str,
+        )
+    )
 
 
-def run_entries(names: Sequence[str] = (), quick: bool = False, out_dir: Path | None = None,
-                seed: int = 0, stream: TextIO | None = None) -> int:
+def run_entries(
+    names: Sequence[str] = (),
+    quick: bool = False,
+    out_dir: Path | None = None,
+    seed: int = 0,
+    stream: TextIO | None = None,
+) -> int:
     """Run the named entries (all when empty); print progress and the summary; return 0 or 1."""
     stream = stream or sys.stdout
     all_entries = entries()
@@ -130,8 +164,12 @@ def run_entries(names: Sequence[str] = (), quick: bool = False, out_dir: Path | 
         r = run_entry(e, quick, fig_dir, seed)
         records.append(r)
         bad = [c for c, ok in r["criteria"].items() if not ok]
-        print(f"[tour] {e.name}: {'PASS' if r['passed'] else 'FAIL'} in {r['wall_s']:.2f} s"
-              + (f"; failed: {bad}" if bad else ""), file=stream, flush=True)
+        print(
+            f"[tour] {e.name}: {'PASS' if r['passed'] else 'FAIL'} in {r['wall_s']:.2f} s"
+            + (f"; failed: {bad}" if bad else ""),
+            file=stream,
+            flush=True,
+        )
         if r["error"]:
             print(r["error"], file=sys.stderr)
     print("\n" + summary_table(records), file=stream)
