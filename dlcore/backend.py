@@ -193,45 +193,47 @@ class CudaKernels:
     def gemm(self, a, b, out, alpha=1.0, beta=0.0):
         """out = alpha * a @ b + beta * out; 2-D or equal-batch 3-D (CuPy matmul)."""
         op = "gemm"
-        A, B, O = self._arr(a, op, "a"), self._arr(b, op, "b"), self._arr(out, op, "out")
-        for X, nx in ((B, "b"), (O, "out")):
+        A, B, OUT = self._arr(a, op, "a"), self._arr(b, op, "b"), self._arr(out, op, "out")
+        for X, nx in ((B, "b"), (OUT, "out")):
             if X.dtype != A.dtype:
                 raise TypeError(f"[{op}] a and {nx} must have the same dtype, got {A.dtype} and {X.dtype}")
-        if O.ndim not in (2, 3) or A.ndim != O.ndim or B.ndim != O.ndim:
-            raise ValueError(f"[{op}] a {A.shape}, b {B.shape} and out {O.shape} must all be 2-D or all 3-D")
+        if OUT.ndim not in (2, 3) or A.ndim != OUT.ndim or B.ndim != OUT.ndim:
+            raise ValueError(
+                f"[{op}] a {A.shape}, b {B.shape} and out {OUT.shape} must all be 2-D or all 3-D"
+            )
         if (
-            A.shape[:-1] + B.shape[-1:] != O.shape
+            A.shape[:-1] + B.shape[-1:] != OUT.shape
             or A.shape[-1] != B.shape[-2]
             or A.shape[:-2] != B.shape[:-2]
         ):
             raise ValueError(
-                f"[{op}] shapes a {A.shape} @ b {B.shape} -> out {O.shape} do not "
+                f"[{op}] shapes a {A.shape} @ b {B.shape} -> out {OUT.shape} do not "
                 "match: need a (m, k), b (k, n), out (m, n)"
             )
         r = self._xp().matmul(A, B)
         if alpha != 1.0:
             r *= alpha
         if beta == 0.0:
-            O[...] = r
+            OUT[...] = r
         else:
-            O *= beta
-            O += r
+            OUT *= beta
+            OUT += r
 
     def log_softmax_forward(self, out, x):
         """out (N, C) = x - logsumexp(x, axis=1)."""
         op = "log_softmax_forward"
-        X, O = self._arr(x, op, "x"), self._arr(out, op, "out")
+        X, OUT = self._arr(x, op, "x"), self._arr(out, op, "out")
         if X.ndim != 2:
             raise ValueError(f"[{op}] x must be 2-D, got shape {X.shape}")
-        self._like(O, X, op, "out", "x")
+        self._like(OUT, X, op, "out", "x")
         if X.shape[1]:
-            self._log_softmax(O, X)
+            self._log_softmax(OUT, X)
 
-    def _log_softmax(self, O, X):
+    def _log_softmax(self, OUT, X):
         xp = self._xp()
         y = X - X.max(axis=1, keepdims=True)
         y -= xp.log(xp.exp(y).sum(axis=1, keepdims=True))
-        O[...] = y
+        OUT[...] = y
 
     def log_softmax_backward(self, dx, dy, y):
         """dx = dy - exp(y) * sum(dy, axis=1), y the forward output."""

@@ -6,7 +6,7 @@ per-sample means. Names accepted by `get_metric`: accuracy, mse, mae.
 
 from __future__ import annotations
 
-from typing import Callable, Union
+from typing import Callable
 
 import numpy as np
 
@@ -47,7 +47,7 @@ def mae(output: np.ndarray, target: np.ndarray) -> float:
 METRICS: dict[str, MetricFn] = {"accuracy": accuracy, "acc": accuracy, "mse": mse, "mae": mae}
 
 
-def get_metric(metric: Union[str, MetricFn]) -> tuple[str, MetricFn]:
+def get_metric(metric: str | MetricFn) -> tuple[str, MetricFn]:
     """(name, fn) for a metric name or a callable (named after its __name__)."""
     if isinstance(metric, str):
         if metric not in METRICS:

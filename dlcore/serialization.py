@@ -10,6 +10,7 @@ mid-save leaves the previous file intact; only a stray temporary file may remain
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import struct
@@ -106,10 +107,8 @@ def atomic_write(path, data: bytes) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
     try:
         dfd = os.open(directory, os.O_RDONLY)
@@ -129,6 +128,7 @@ def save(obj, path) -> None:
 
 
 def loads(data: bytes):
+    from safetensors import SafetensorError
     from safetensors.numpy import load as st_load
 
     if len(data) < 8:
@@ -152,7 +152,7 @@ def loads(data: bytes):
         )
     try:
         arrays = st_load(data)
-    except Exception as e:  # safetensors raises its own error type on truncated data
+    except SafetensorError as e:  # safetensors' error for truncated or corrupt data
         raise ValueError(f"dlcore.load: corrupt or truncated tensor data ({e})") from None
     return _decode(json.loads(meta["dlcore"]), arrays)
 

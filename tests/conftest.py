@@ -22,7 +22,6 @@ HAS_TORCH = importlib.util.find_spec("torch") is not None
 def _seed():
     """Every test starts from the same dlcore random state."""
     dlcore.manual_seed(1234)
-    yield
 
 
 @pytest.fixture

@@ -424,7 +424,7 @@ def test_retain_graph():
     z.backward()
     np.testing.assert_allclose(x.grad.numpy(), 4 * np.exp(x.numpy()))
     before = x.grad.numpy().copy()
-    with pytest.raises(RuntimeError, match="second time.*retain_graph=True"):
+    with pytest.raises(RuntimeError, match=r"second time.*retain_graph=True"):
         z.backward()
     np.testing.assert_array_equal(x.grad.numpy(), before)  # nothing accumulated by the failed call
 
@@ -479,7 +479,7 @@ def test_no_grad_records_nothing():
 
 
 def test_no_grad_is_restored_after_an_exception():
-    with pytest.raises(ValueError), dlcore.no_grad():
+    with pytest.raises(ValueError, match="boom"), dlcore.no_grad():
         raise ValueError("boom")
     assert dlcore.is_grad_enabled()
 

@@ -1,11 +1,12 @@
 """Smoke test of the benchmark harness and the gemm suite (dlcore only, tiny run)."""
 
 import json
+import types
 
 import numpy as np
 import pytest
 
-from dlcore import bench
+from dlcore import backend, bench
 from dlcore.bench import gemm as gemm_suite
 from dlcore.bench import harness
 
@@ -41,12 +42,20 @@ def test_gemm_suite_runs_and_writes_json(tmp_path, capsys):
         assert row["dlcore"] > 0 and row["err"] < 1e-5
 
 
-def test_make_call_check_detects_wrong_result():
+def test_make_call_check_detects_wrong_result(monkeypatch):
     case = dict(m=9, k=7, n=5, ta=True, tb=False)
-    fn, check = gemm_suite.make_call("numpy", case, 1)
+    _fn, check = gemm_suite.make_call("numpy", case, 1)
     assert check() < 1e-6
-    a, b, out = gemm_suite.operands(case)
+    a, _b, _out = gemm_suite.operands(case)
     assert a.shape == (9, 7) and not a.flags.c_contiguous  # a transposed view, not a copy
+
+    def gemm_with_wrong_first_row(a, b, out):
+        np.matmul(a, b, out=out)
+        out[0] += 1.0
+
+    monkeypatch.setattr(backend, "cpu", types.SimpleNamespace(gemm=gemm_with_wrong_first_row))
+    _fn, check = gemm_suite.make_call("dlcore", case, 1)
+    assert check() > 1e-2
 
 
 def test_markdown_table_and_timeit():

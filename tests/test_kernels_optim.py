@@ -9,7 +9,7 @@ from dlcore import backend
 from dlcore.reference import adagrad_ref, adam_ref, rmsprop_ref, sgd_ref
 
 K = backend.cpu
-I = backend.instruments
+INSTR = backend.instruments
 SIZES = [1, 7, 31, 33, 257, 4099, 70001]  # 70001 > 2**16 takes the OpenMP path
 _ALL_ISAS = ["generic", "avx2", "avx512"]
 ISAS = _ALL_ISAS[: _ALL_ISAS.index(backend.detected_isa()) + 1]
@@ -19,9 +19,9 @@ TOL = {np.float32: 2e-5, np.float64: 1e-12}
 @pytest.fixture(params=ISAS)
 def isa(request):
     before = backend.active_isa()
-    I.set_isa(request.param)
+    INSTR.set_isa(request.param)
     yield request.param
-    I.set_isa(before)
+    INSTR.set_isa(before)
 
 
 def _close(got, want, dtype):
@@ -164,7 +164,7 @@ def test_stream_probe(isa, k, n):
     ro = rng.standard_normal(n).astype(np.float32)
     rw = [rng.standard_normal(n).astype(np.float32) for _ in range(k)]
     want = [a + ro for a in rw]
-    I.stream_probe(rw, ro)
+    INSTR.stream_probe(rw, ro)
     for a, w in zip(rw, want):
         np.testing.assert_array_equal(a, w)
 
@@ -226,5 +226,5 @@ def test_errors_leave_param_unchanged():
     with pytest.raises(ValueError, match=r"param must be C-contiguous"):
         K.sgd_step(np.ones(16, np.float32)[::2], g, None, 0.1)
     with pytest.raises(ValueError, match=r"rw must hold 1 to 4"):
-        I.stream_probe([p] * 5, g)
+        INSTR.stream_probe([p] * 5, g)
     np.testing.assert_array_equal(p, before)

@@ -104,7 +104,7 @@ def test_reassigning_and_deleting_attributes():
         net.embed is None and "embed" not in dict(net.named_parameters()) and "embed" not in net.state_dict()
     )
     net.embed = nn.Parameter(dlcore.ones(2))
-    assert list(dict(net.named_parameters()))[0] == "embed"
+    assert next(iter(net.named_parameters()))[0] == "embed"
     net.block2 = Block()
     net.block2.running = dlcore.ones(6)  # a buffer takes a new tensor
     assert net.state_dict()["block2.running"].numpy().sum() == 6
@@ -131,7 +131,7 @@ def test_errors_on_registration():
         def __init__(self):
             self.w = nn.Parameter(dlcore.ones(1))
 
-    with pytest.raises(RuntimeError, match="call super\\(\\).__init__\\(\\)"):
+    with pytest.raises(RuntimeError, match=r"call super\(\)\.__init__\(\)"):
         Early()
     m = nn.Module()
     with pytest.raises(TypeError, match="register_buffer: expected a Tensor"):
@@ -218,7 +218,7 @@ def test_load_state_dict_non_strict():
     assert missing == ["embed"] and unexpected == ["other"]
     np.testing.assert_array_equal(net.embed.numpy(), old_embed)
     np.testing.assert_array_equal(net.block.scale.numpy(), np.full(6, 2.0, np.float32))
-    with pytest.raises(ValueError, match="'head.2.weight': checkpoint shape"):
+    with pytest.raises(ValueError, match=r"'head\.2\.weight': checkpoint shape"):
         net.load_state_dict({"head.2.weight": np.zeros(3)}, strict=False)
 
 

@@ -83,6 +83,11 @@ def _convert(tree, leaf):
     return tree
 
 
+def _upcast(a):
+    """A floating array as float64 (the numpy reference's precision); others unchanged."""
+    return a.astype(np.float64) if a.dtype.kind == "f" else a
+
+
 def to_dlcore(sample, device, requires_grad):
     """(args, kwargs, float leaves): from_numpy on the CPU keeps each array's layout."""
     leaves = []
@@ -161,8 +166,7 @@ def check_forward(op, dtype, i, device, torch):
     tol = _tolerance(op, dtype, sample, out)
     numpy_ref = None
     if op.ref is not None:
-        upcast = lambda a: a.astype(np.float64) if a.dtype.kind == "f" else a
-        numpy_ref = np.asarray(op.ref(*_convert(sample.args, upcast), **_convert(sample.kwargs, upcast)))
+        numpy_ref = np.asarray(op.ref(*_convert(sample.args, _upcast), **_convert(sample.kwargs, _upcast)))
     if torch is not None and op.torch_op is not None:
         targs, tkwargs, _ = to_torch(sample, torch, float64=False)
         native = op.torch_op(*targs, **tkwargs)

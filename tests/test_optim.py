@@ -190,7 +190,7 @@ def test_eve_constant_loss_closed_form_and_adam():
     """Constant loss: r_t = k every step, so d_t = b3^(t-1) + (1 - b3^(t-1)) k, and Eve is Adam
     with lr / d_t. With beta3 = 1, d stays 1 and Eve equals Adam (to rounding)."""
     n = 30
-    got, ds, init, grads = _eve_run([2.0] * n, dict(lr=1e-2, betas=(0.9, 0.999, 0.999)))
+    _got, ds, init, grads = _eve_run([2.0] * n, dict(lr=1e-2, betas=(0.9, 0.999, 0.999)))
     want_d = [0.999 ** (t - 1) + (1 - 0.999 ** (t - 1)) * 0.1 for t in range(1, n + 1)]
     np.testing.assert_allclose(ds, want_d, rtol=1e-12)
     eve1, ds1, init, grads = _eve_run([2.0] * n, dict(lr=1e-2, betas=(0.9, 0.999, 1.0)))

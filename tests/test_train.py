@@ -36,6 +36,16 @@ def _loaders(seed=0):
     )
 
 
+def _csv_rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _lines(path):
+    with open(path) as f:
+        return f.readlines()
+
+
 def test_fit_reduces_loss_and_logs_history():
     dlcore.manual_seed(0)
     model, (tr, va) = _model(), _loaders()
@@ -247,10 +257,10 @@ def test_csv_and_json_loggers(tmp_path):
         callbacks=[CSVLogger(c), JSONLogger(j)],
         verbose=0,
     )
-    rows = list(csv.DictReader(open(c)))
+    rows = _csv_rows(c)
     assert [int(r["epoch"]) for r in rows] == [0, 1, 2]
     assert [float(r["val_accuracy"]) for r in rows] == h["val_accuracy"]
-    recs = [json.loads(line) for line in open(j)]
+    recs = [json.loads(line) for line in _lines(j)]
     assert [r["loss"] for r in recs] == h["loss"] and recs[2]["epoch"] == 2
     # a second fit overwrites unless append
     fit(
@@ -262,7 +272,7 @@ def test_csv_and_json_loggers(tmp_path):
         callbacks=[CSVLogger(c, append=True), JSONLogger(j)],
         verbose=0,
     )
-    assert len(list(csv.DictReader(open(c)))) == 4 and len(open(j).readlines()) == 1
+    assert len(_csv_rows(c)) == 4 and len(_lines(j)) == 1
 
 
 def test_model_checkpoint_calls_save_checkpoint(tmp_path, monkeypatch):
@@ -276,6 +286,7 @@ def test_model_checkpoint_calls_save_checkpoint(tmp_path, monkeypatch):
     assert ck.saved == [str(tmp_path / "ck-01.st")]
     assert len(every.saved) == 3 and every.saved[2].startswith(str(tmp_path / "all-3-"))
     path, kw = calls[0]
+    assert path == ck.saved[0]
     assert kw["model"] is model and kw["optimizer"] is opt and kw["epoch"] == 0
     assert set(kw["extra"]["logs"]) == {"loss", "val_loss"}
 

@@ -65,7 +65,7 @@ def main():
             "foreach": torch_step(kind, args.n, "foreach"),
         }
         samples = {k: [] for k in runs}
-        for name, (step, sync) in runs.items():
+        for step, sync in runs.values():
             timed(step, sync, 3)  # warm-up: state allocation, kernel load
         for _ in range(args.rounds):
             for name, (step, sync) in runs.items():

@@ -13,6 +13,7 @@ before/after table in BENCHMARKS.md.
 """
 
 import argparse
+import functools
 import json
 import statistics
 
@@ -28,6 +29,12 @@ def parse_shape(spec):
     m, k, n = map(int, dims.split("x"))
     op = op or "NN"
     return dict(m=m, k=k, n=n, ta=op[0] == "T", tb=op[1] == "T")
+
+
+def tuned(tools, tune, run):
+    """Set the gemm blocking `tune` (gemm_tune keywords) and return the callable `run`."""
+    tools.gemm_tune(**tune)
+    return run
 
 
 def main():
@@ -62,18 +69,14 @@ def main():
         flop = gemm_suite.flops(case)
 
         # run i: configs[i] through dlcore (set before its samples), the last one numpy
-        runs = [lambda: cpu.gemm(a, b, out)] * len(configs) + [lambda: np.matmul(a, b, out=out)]
+        runs = [functools.partial(cpu.gemm, a, b, out)] * len(configs)
+        runs.append(functools.partial(np.matmul, a, b, out=out))
         tunes = configs + [{}]
-
-        def tuned(i):  # run i with its blocking set
-            tools.gemm_tune(**tunes[i])
-            return runs[i]
-
-        inner = [harness.calibrate(tuned(i), 0.05) for i in range(len(runs))]
+        inner = [harness.calibrate(tuned(tools, t, r), 0.05) for t, r in zip(tunes, runs)]
         samples = [[] for _ in runs]
         for _ in range(args.rounds):
             for i in range(len(runs)):
-                samples[i].append(harness.sample(tuned(i), inner[i], "cpu"))
+                samples[i].append(harness.sample(tuned(tools, tunes[i], runs[i]), inner[i], "cpu"))
         tools.gemm_tune()
         print(f"\n{spec}: numpy {flop / min(samples[-1]) / 1e9:.1f} GFLOP/s")
         for i, c in enumerate(configs):

@@ -32,7 +32,7 @@ def _split_indices(y: np.ndarray, test_fraction: float, seed: int) -> tuple[np.n
     train, test = [], []
     for c in np.unique(y):
         idx = rng.permutation(np.flatnonzero(y == c))
-        k = int(round(test_fraction * len(idx)))
+        k = round(float(test_fraction) * len(idx))  # float(): round(numpy float) is a float on numpy 1.x
         test.append(idx[:k])
         train.append(idx[k:])
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))

@@ -139,10 +139,8 @@ class DataLoader:
             idx = order[start : start + self.batch_size]
             if self.drop_last and len(idx) < self.batch_size:
                 return
-            if fast:
-                arrays = self.dataset[idx]  # fancy indexing: a fresh copy, batch owns its memory
-            else:
-                arrays = _collate([self.dataset[int(i)] for i in idx])
+            # fast: fancy indexing gives a fresh copy, the batch owns its memory
+            arrays = self.dataset[idx] if fast else _collate([self.dataset[int(i)] for i in idx])
             if isinstance(arrays, tuple):
                 yield tuple(_to_tensor(a) for a in arrays)
             else:
