@@ -1,0 +1,59 @@
+// Private to the gemm driver (gemm.cpp): what it takes from gemm_config.cpp (the blocking of a
+// config, the thread choice and the thread gate) and from gemm_scratch.cpp (the per-thread
+// scratch buffers for packed A and B).
+#pragma once
+#include <chrono>
+#include <cstdint>
+
+#include "cpu/gemm.h"
+
+namespace dlcore::cpu::gemm_detail {
+
+// Seconds on the steady clock (an arbitrary origin): for intervals only.
+inline double seconds_now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// The blocking of cfg for T (float: cfg.f32, double: cfg.f64).
+template <typename T>
+const GemmBlocking& blocking_of(const GemmConfig& cfg);
+template <>
+inline const GemmBlocking& blocking_of<float>(const GemmConfig& cfg) {
+  return cfg.f32;
+}
+template <>
+inline const GemmBlocking& blocking_of<double>(const GemmConfig& cfg) {
+  return cfg.f64;
+}
+
+// Threads for an (m, n, k) product under cfg and the budget (threads.h): >= 1.
+int threads_for(const GemmConfig& cfg, int64_t m, int64_t n, int64_t k);
+
+// The process-wide thread gate (gemm_config.cpp says when it closes). While closed, a product
+// runs on one thread (unless cfg.tuning.thread_gate == 0); after each threaded product the
+// driver records the first thread's seconds not working (waited) out of the call's (elapsed).
+bool thread_gate_closed();
+void thread_gate_record(double waited, double elapsed);
+
+// A scratch buffer that only grows (one per thread and kind, reused across calls): 64-byte
+// aligned, or with huge_ok, a whole number of huge pages once it is that large. get<T>(count)
+// returns room for count elements of T, valid until the next get on the same buffer (which
+// may move it; the contents are not kept). Throws std::bad_alloc.
+struct Scratch {
+  bool huge_ok = true;
+  void* p = nullptr;
+  int64_t bytes = 0;
+  ~Scratch();
+  void* reserve(int64_t want);  // want: bytes
+  template <typename T>
+  T* get(int64_t count) {
+    return static_cast<T*>(reserve(count * int64_t(sizeof(T))));
+  }
+};
+
+// The calling thread's buffer for the packed A block, and for the packed B panel or groups;
+// on huge pages unless cfg.tuning.huge_pages == 0.
+Scratch& a_scratch(const GemmConfig& cfg);
+Scratch& b_scratch(const GemmConfig& cfg);
+
+}  // namespace dlcore::cpu::gemm_detail
