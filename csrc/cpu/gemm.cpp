@@ -17,6 +17,7 @@
 #include "cpu/cache_info.h"
 #include "cpu/gemm_internal.h"
 #include "cpu/gemm_kernels.h"
+#include "cpu/gemm_scratch.h"
 #if defined(DLCORE_OPENMP)
 #include <omp.h>
 #endif

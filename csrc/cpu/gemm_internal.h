@@ -1,6 +1,5 @@
-// Private to the gemm driver (gemm.cpp): what it takes from gemm_config.cpp (the blocking of a
-// config, the thread choice and the thread gate) and from gemm_scratch.cpp (the per-thread
-// scratch buffers for packed A and B).
+// Private to the gemm driver (gemm.cpp): what it takes from gemm_config.cpp besides gemm.h (the
+// blocking of a config for a type, the thread choice and the thread gate), and the clock.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -34,26 +33,5 @@ int threads_for(const GemmConfig& cfg, int64_t m, int64_t n, int64_t k);
 // driver records the first thread's seconds not working (waited) out of the call's (elapsed).
 bool thread_gate_closed();
 void thread_gate_record(double waited, double elapsed);
-
-// A scratch buffer that only grows (one per thread and kind, reused across calls): 64-byte
-// aligned, or with huge_ok, a whole number of huge pages once it is that large. get<T>(count)
-// returns room for count elements of T, valid until the next get on the same buffer (which
-// may move it; the contents are not kept). Throws std::bad_alloc.
-struct Scratch {
-  bool huge_ok = true;
-  void* p = nullptr;
-  int64_t bytes = 0;
-  ~Scratch();
-  void* reserve(int64_t want);  // want: bytes
-  template <typename T>
-  T* get(int64_t count) {
-    return static_cast<T*>(reserve(count * int64_t(sizeof(T))));
-  }
-};
-
-// The calling thread's buffer for the packed A block, and for the packed B panel or groups;
-// on huge pages unless cfg.tuning.huge_pages == 0.
-Scratch& a_scratch(const GemmConfig& cfg);
-Scratch& b_scratch(const GemmConfig& cfg);
 
 }  // namespace dlcore::cpu::gemm_detail
