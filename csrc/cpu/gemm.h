@@ -49,8 +49,8 @@ struct GemmTuning {
   int64_t b_group = 0;               // B slivers per L2 group in the shared mode
   int pack_ahead = -1;               // fused mode: 1 packs the next B group during the
                         // current group's calls when it can, 0 never
-  int huge_pages = -1;  // 0: scratch buffers on ordinary pages (see gemm.cpp)
-  int thread_gate = -1;  // 0: never fall back to one thread (see gemm.cpp)
+  int huge_pages = -1;  // 0: scratch buffers on ordinary pages (see gemm_scratch.h)
+  int thread_gate = -1;  // 0: never fall back to one thread (see gemm_config.cpp)
   bool avx512_twin = false;  // the AVX-512 register blocks on AVX2 (tests; needs avx2)
 };
 
