@@ -25,13 +25,31 @@ def has_kernel_dtype(*arrays) -> bool:
     return dtype in KERNEL_DTYPES and all(a.dtype == dtype for a in arrays)
 
 
+def gemm_operand(x):
+    """x itself when the gemm binding can read it in place (csrc/bind/bind_gemm.cpp mat_ref: a unit
+    stride on one of the last two axes and a leading dimension covering the other), else a
+    C-contiguous copy. Broadcast views (stride 0, e.g. the gradient of a sum) and negative
+    strides are copied."""
+    flags = x.flags
+    if x.size and (flags.c_contiguous or (flags.f_contiguous and x.ndim == 2)):
+        return x  # the common cases: row-major, or the transpose of a row-major matrix
+    if x.ndim >= 2 and all(s >= 0 and s % x.itemsize == 0 for s in x.strides[-2:]):
+        r, c = x.shape[-2:]
+        s0, s1 = x.strides[-2] // x.itemsize, x.strides[-1] // x.itemsize
+        if (c == 1 or s1 == 1) and (r == 1 or s0 >= c):
+            return x
+        if (r == 1 or s0 == 1) and (c == 1 or s1 >= r):
+            return x
+    return xp_of(x).ascontiguousarray(x)
+
+
 def gemm(a, b, out=None, beta: float = 0.0):
     """out = a @ b + beta * out through the device's gemm kernel, for 2-D or equal-batch 3-D
-    arrays of one kernel dtype. Operands the kernel cannot read in place (broadcast or negative
-    strides, see backend._gemm_operand) are copied first. Returns out (allocated when None)."""
+    arrays of one kernel dtype. Operands the kernel cannot read in place (gemm_operand) are
+    copied first. Returns out (allocated when None)."""
     if out is None:
         out = xp_of(a).empty(a.shape[:-1] + b.shape[-1:], dtype=a.dtype)
-    backend.kernels(a).gemm(backend._gemm_operand(a), backend._gemm_operand(b), out, 1.0, beta)
+    backend.kernels(a).gemm(gemm_operand(a), gemm_operand(b), out, 1.0, beta)
     return out
 
 
