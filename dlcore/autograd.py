@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import backend
 from .random import generator
 from .tensor import Function, Tensor, no_grad
 
@@ -38,7 +39,8 @@ def _analytic_vjp(fn, inputs, v: np.ndarray) -> list:
     for o in outs:
         k = o.numel()
         if o.requires_grad:
-            term = (o * Tensor(v[off : off + k].reshape(o.shape).astype(o.dtype))).sum()
+            w = v[off : off + k].reshape(o.shape).astype(o.dtype)
+            term = (o * Tensor(backend.to_device(w, o.device))).sum()
             total = term if total is None else total + term
         off += k
     if total is not None:
@@ -49,6 +51,7 @@ def _analytic_vjp(fn, inputs, v: np.ndarray) -> list:
 def _numeric_jvp(fn, inputs, direction: list, eps: float) -> np.ndarray:
     """(f(x + eps u) - f(x - eps u)) / (2 eps) for a direction u given per input."""
     saved = [t.data.copy() for t in inputs]
+    direction = [backend.to_device(u, t.device) for t, u in zip(inputs, direction)]
     try:
         for t, s, u in zip(inputs, saved, direction):
             t.data[...] = s + eps * u
