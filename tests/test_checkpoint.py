@@ -159,7 +159,7 @@ def test_interrupted_write_keeps_previous_checkpoint(tmp_path, monkeypatch):
         f.write(data[: len(data) // 2])
         raise KeyboardInterrupt("simulated crash mid-write")
 
-    monkeypatch.setattr(serialization, "_write_bytes", half_then_crash)
+    monkeypatch.setattr(serialization.atomic, "_write_bytes", half_then_crash)
     with pytest.raises(KeyboardInterrupt):
         save_checkpoint(path, model=model, optimizer=opt, scheduler=sched, epoch=2)
     monkeypatch.undo()
@@ -176,10 +176,10 @@ def test_killed_process_mid_write_keeps_previous_checkpoint(tmp_path):
     dlcore.save({"v": np.arange(5.0)}, path)
     code = textwrap.dedent(f"""
         import os, numpy as np, dlcore
-        from dlcore import serialization
+        from dlcore.serialization import atomic
         def die(f, data):
             f.write(data[:len(data) // 3]); f.flush(); os._exit(9)
-        serialization._write_bytes = die
+        atomic._write_bytes = die
         dlcore.save({{"v": np.zeros(1000)}}, {str(path)!r})
     """)
     env = dict(os.environ, PYTHONPATH=PKG_PARENT + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -195,8 +195,11 @@ def test_truncated_file_is_a_clear_error(tmp_path):
     path.write_bytes(data[: len(data) - 50])
     with pytest.raises(ValueError, match="truncated"):
         dlcore.load(path)
-    path.write_bytes(data[:4])
-    with pytest.raises(ValueError, match="truncated"):
+    path.write_bytes(data[:300])  # cut inside the header
+    with pytest.raises(ValueError, match="truncated dlcore checkpoint"):
+        dlcore.load(path)
+    path.write_bytes(data[:4])  # too short to tell: not called a dlcore file
+    with pytest.raises(ValueError, match=r"not a dlcore checkpoint \(4 bytes"):
         dlcore.load(path)
 
 
