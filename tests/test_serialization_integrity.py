@@ -342,3 +342,15 @@ def test_mutated_file_loads_exactly_or_raises_value_error(mutations, cut):
         assert _same(back, ORIGINAL)
         return
     assert "mutated.safetensors" in error
+
+
+def test_big_endian_and_platform_dtypes_round_trip_and_verify(tmp_path):
+    obj = {"be": np.arange(5, dtype=">f4"), "ll": np.arange(3, dtype=np.longlong)}
+    path = tmp_path / "e.safetensors"
+    dlcore.save(obj, path)
+    back = dlcore.load(path)
+    np.testing.assert_array_equal(back["be"], obj["be"])
+    assert back["be"].dtype == np.float32 and back["ll"].dtype == np.int64
+    with pytest.raises(TypeError, match="cannot save an array of dtype <U1"):
+        dlcore.save({"s": np.array(["x"])}, tmp_path / "s.safetensors")
+    assert not (tmp_path / "s.safetensors").exists()

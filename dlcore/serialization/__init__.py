@@ -26,6 +26,7 @@ from .atomic import atomic_write
 FORMAT = _header.FORMAT
 VERSION = 2
 _NP_SCALAR_KINDS = "biufc"
+_SAVABLE = {np.dtype(t) for t in _header.DTYPES.values()}
 
 
 def _encode(obj, arrays: dict):
@@ -33,7 +34,7 @@ def _encode(obj, arrays: dict):
         kind = "Tensor" if isinstance(obj, Tensor) else "ndarray"
         data = obj.data if isinstance(obj, Tensor) else obj
         data = backend.to_device(data, "cpu")  # the same array when already on the CPU
-        if data.dtype.type not in _header.DTYPES.values():
+        if data.dtype.newbyteorder("=") not in _SAVABLE:
             raise TypeError(f"dlcore.save: cannot save an array of dtype {data.dtype}")
         key = f"t{len(arrays)}"
         # C order, little-endian: the layout safetensors writes, so the checksum sees those bytes
@@ -144,7 +145,7 @@ def _parse_meta(meta: dict, source: str):
     """(structure tree, checksums or None) from the checked metadata."""
     bad = f"{source} is a corrupt dlcore checkpoint"
     version = meta.get("version", "1")
-    if not version.isdigit():
+    if not (version.isascii() and version.isdigit() and len(version) < 10):
         raise ValueError(f"{bad} (format version {version!r:.20} is not a number)")
     if int(version) > VERSION:
         raise ValueError(f"{source}: format version {version} is newer than this dlcore reads ({VERSION})")
