@@ -126,8 +126,7 @@ def _foreign_files(tmp_path):
 
 def test_foreign_files_are_not_dlcore_checkpoints(tmp_path):
     marker, files = _foreign_files(tmp_path)
-    if marker.exists():
-        marker.unlink()  # torch.save pickled Evil without calling it; the marker is for loads
+    assert not marker.exists()
     for name, (data, why) in files.items():
         path = tmp_path / f"{name}.bin"
         path.write_bytes(data)
@@ -354,3 +353,13 @@ def test_big_endian_and_platform_dtypes_round_trip_and_verify(tmp_path):
     with pytest.raises(TypeError, match="cannot save an array of dtype <U1"):
         dlcore.save({"s": np.array(["x"])}, tmp_path / "s.safetensors")
     assert not (tmp_path / "s.safetensors").exists()
+
+
+def test_truncated_only_when_the_part_present_is_dlcore():
+    """Every cut of a valid file: "truncated dlcore checkpoint" once the header's format marker
+    is present, "not a dlcore checkpoint" before it."""
+    marker_end = VALID.index(sheader.MARK) + len(sheader.MARK)
+    for cut in range(len(VALID)):
+        want = "truncated dlcore checkpoint" if cut >= marker_end else "not a dlcore checkpoint"
+        with pytest.raises(ValueError, match=f"^cut.safetensors is (a )?{want}"):
+            dlcore.serialization.loads(VALID[:cut], "cut.safetensors")
