@@ -281,6 +281,15 @@ def test_malformed_header_is_a_value_error(tmp_path, case):
         dlcore.serialization.loads(data)
 
 
+def test_header_over_the_limit_is_rejected_from_the_prefix(tmp_path):
+    path = tmp_path / "sparse.safetensors"
+    with open(path, "wb") as f:  # a sparse 100 MB file: no disk used, and load reads 64 KiB
+        f.write(struct.pack("<Q", sheader.MAX_HEADER + 1) + b"{")
+        f.truncate(sheader.MAX_HEADER + 16)
+    with pytest.raises(ValueError, match=r"not a dlcore checkpoint \(declared .* over safetensors' limit"):
+        dlcore.load(path)
+
+
 def test_crafted_baseline_is_valid():
     """The table's files differ from this valid one only in the named defect."""
     back = dlcore.serialization.loads(_with())

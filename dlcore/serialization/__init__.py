@@ -216,7 +216,7 @@ def load(path):
         size = os.fstat(f.fileno()).st_size
         data = f.read(min(size, 1 << 16))
         n = int.from_bytes(data[:8], "little") if len(data) >= 8 else 0
-        if size < 10 or 8 + n > size or data[8:9] != b"{":
+        if size < 10 or 8 + n > size or n > _header.MAX_HEADER or data[8:9] != b"{":
             _header.split(data, size, source)  # raises: a foreign or truncated file is not read on
         f.seek(0)
         data = f.read()

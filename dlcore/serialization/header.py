@@ -35,6 +35,7 @@ DTYPES = {
     "C64": np.complex64,
 }
 ENTRY_KEYS = {"dtype", "shape", "data_offsets"}
+MAX_HEADER = 100_000_000  # safetensors' own limit on N
 
 
 def _foreign_kind(head: bytes) -> str:
@@ -76,6 +77,11 @@ def split(prefix: bytes, size: int, source: str) -> tuple[dict, dict, int]:
         raise ValueError(
             f"{source} is not a dlcore checkpoint (declared safetensors header of {n} bytes is longer "
             f"than the file, {size} bytes)"
+        )
+    if n > MAX_HEADER:
+        raise ValueError(
+            f"{source} is not a dlcore checkpoint (declared safetensors header of {n} bytes is over "
+            f"safetensors' limit of {MAX_HEADER})"
         )
     what = "a corrupt dlcore checkpoint" if is_ours else "not a dlcore checkpoint"
     try:
