@@ -42,7 +42,8 @@ def _check_class(ckpt, key, obj):
 
 def load_checkpoint(path, model=None, optimizer=None, scheduler=None, restore_rng: bool = True) -> dict:
     """Restore the given objects (and the RNG) from path; returns the checkpoint dict (epoch,
-    extra, ...). On a mismatch raises ValueError and leaves every object as it was."""
+    extra, ...). On a mismatch, a damaged or a foreign file raises ValueError and leaves every
+    object (and the RNG) as it was."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"load_checkpoint: no checkpoint at {path}")
     ckpt = load(path)
@@ -54,16 +55,20 @@ def load_checkpoint(path, model=None, optimizer=None, scheduler=None, restore_rn
     snap_opt = None if optimizer is None else optimizer.state_dict()
     snap_sched = None if scheduler is None else scheduler.state_dict()
     snap_rng = _random.get_rng_state()
+    part = "model"
     try:
         if model is not None:
             model.load_state_dict(ckpt["model"])
+        part = "optimizer"
         if optimizer is not None:
             optimizer.load_state_dict(ckpt["optimizer"])
+        part = "scheduler"
         if scheduler is not None:
             scheduler.load_state_dict(ckpt["scheduler"])
+        part = "rng"
         if restore_rng and ckpt.get("rng") is not None:
             _random.set_rng_state(ckpt["rng"])
-    except BaseException:
+    except BaseException as e:
         if model is not None:
             model.load_state_dict(snap_model)
         if optimizer is not None:
@@ -71,6 +76,8 @@ def load_checkpoint(path, model=None, optimizer=None, scheduler=None, restore_rn
         if scheduler is not None:
             scheduler.load_state_dict(snap_sched)
         _random.set_rng_state(snap_rng)
+        if isinstance(e, (KeyError, IndexError, AttributeError)):  # a malformed state in the file
+            raise ValueError(f"load_checkpoint: {path} has a malformed {part} state ({e!r})") from e
         raise
     return ckpt
 

@@ -159,7 +159,7 @@ def test_interrupted_write_keeps_previous_checkpoint(tmp_path, monkeypatch):
         f.write(data[: len(data) // 2])
         raise KeyboardInterrupt("simulated crash mid-write")
 
-    monkeypatch.setattr(serialization, "_write_bytes", half_then_crash)
+    monkeypatch.setattr(serialization.atomic, "_write_bytes", half_then_crash)
     with pytest.raises(KeyboardInterrupt):
         save_checkpoint(path, model=model, optimizer=opt, scheduler=sched, epoch=2)
     monkeypatch.undo()
@@ -176,10 +176,10 @@ def test_killed_process_mid_write_keeps_previous_checkpoint(tmp_path):
     dlcore.save({"v": np.arange(5.0)}, path)
     code = textwrap.dedent(f"""
         import os, numpy as np, dlcore
-        from dlcore import serialization
+        from dlcore.serialization import atomic
         def die(f, data):
             f.write(data[:len(data) // 3]); f.flush(); os._exit(9)
-        serialization._write_bytes = die
+        atomic._write_bytes = die
         dlcore.save({{"v": np.zeros(1000)}}, {str(path)!r})
     """)
     env = dict(os.environ, PYTHONPATH=PKG_PARENT + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -195,8 +195,11 @@ def test_truncated_file_is_a_clear_error(tmp_path):
     path.write_bytes(data[: len(data) - 50])
     with pytest.raises(ValueError, match="truncated"):
         dlcore.load(path)
-    path.write_bytes(data[:4])
-    with pytest.raises(ValueError, match="truncated"):
+    path.write_bytes(data[:300])  # cut inside the header
+    with pytest.raises(ValueError, match="truncated dlcore checkpoint"):
+        dlcore.load(path)
+    path.write_bytes(data[:4])  # too short to tell: not called a dlcore file
+    with pytest.raises(ValueError, match=r"not a dlcore checkpoint \(4 bytes"):
         dlcore.load(path)
 
 
@@ -236,3 +239,77 @@ def test_mismatched_checkpoint_changes_nothing(tmp_path):
     dlcore.save({"x": 1}, tmp_path / "plain.safetensors")
     with pytest.raises(ValueError, match="not a dlcore checkpoint"):
         load_checkpoint(tmp_path / "plain.safetensors", model=model)
+
+
+def test_module_load_state_dict_failure_is_not_half_applied():
+    model, _, _ = _trained()
+    before = _params(model)
+    sd = {k: v.data + 1.0 for k, v in model.state_dict().items()}
+    last = list(sd)[-1]
+    sd[last] = np.zeros(sd[last].size + 1, np.float32)  # the last entry is wrong
+    with pytest.raises(ValueError, match="shape"):
+        model.load_state_dict(sd)
+    for a, b in zip(_params(model), before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_optimizer_load_state_dict_failure_is_not_half_applied():
+    dlcore.manual_seed(0)
+    a, b = nn.Linear(3, 2), nn.Linear(2, 2)
+    opt = optim.Adam([{"params": a.parameters()}, {"params": b.parameters(), "lr": 0.5}], lr=0.01)
+    (a(dlcore.randn(4, 3)).sum() + b(dlcore.randn(4, 2)).sum()).backward()
+    opt.step()
+    before = opt.state_dict()
+    sd = opt.state_dict()
+    sd["param_groups"][0]["lr"] = 0.9  # group 0 fine, group 1's state the wrong size
+    sd["state"][0] = {k: (v + 1 if hasattr(v, "shape") else v) for k, v in sd["state"][0].items()}
+    sd["state"][1]["exp_avg"] = np.zeros(3, np.float32)
+    with pytest.raises(ValueError, match="state 'exp_avg' has shape"):
+        opt.load_state_dict(sd)
+    after = opt.state_dict()
+    assert after["param_groups"] == before["param_groups"]
+    for i in before["state"]:
+        for k, v in before["state"][i].items():
+            np.testing.assert_array_equal(after["state"][i][k], v)
+
+
+def _snapshot(model, opt, sched):
+    return _params(model), opt.state_dict(), sched.state_dict(), dlcore.get_rng_state()
+
+
+def _assert_unchanged(snap, model, opt, sched):
+    params, osd, ssd, rng = snap
+    for a, b in zip(_params(model), params):
+        np.testing.assert_array_equal(a, b)
+    now = opt.state_dict()
+    assert now["param_groups"] == osd["param_groups"]
+    for i in osd["state"]:
+        for k, v in osd["state"][i].items():
+            np.testing.assert_array_equal(now["state"][i][k], v)
+    assert sched.state_dict() == ssd and dlcore.get_rng_state() == rng
+
+
+def test_corrupt_or_malformed_checkpoint_changes_nothing(tmp_path):
+    path = tmp_path / "ck.safetensors"
+    save_checkpoint(path, *_trained(seed=0), epoch=2)
+    data = path.read_bytes()
+    path.write_bytes(data[:-3] + bytes([data[-3] ^ 0x10]) + data[-2:])  # a data byte flipped
+    model, opt, sched = _trained(seed=4)
+    snap = _snapshot(model, opt, sched)
+    with pytest.raises(ValueError, match=rf"{path}: tensor '.*' fails its checksum"):
+        load_checkpoint(path, model=model, optimizer=opt, scheduler=sched)
+    _assert_unchanged(snap, model, opt, sched)
+    # well-formed file, malformed RNG state: model, optimizer and schedule loaded, then rolled back
+    good, gopt, gsched = _trained(seed=0)
+    ck = {
+        "kind": "dlcore-checkpoint",
+        "model": good.state_dict(),
+        "optimizer": gopt.state_dict(),
+        "scheduler": gsched.state_dict(),
+        "rng": {"bit_generator": "PCG64"},
+    }
+    dlcore.save(ck, path)
+    snap = _snapshot(model, opt, sched)  # _trained re-seeded the RNG
+    with pytest.raises(ValueError, match="malformed rng state"):
+        load_checkpoint(path, model=model, optimizer=opt, scheduler=sched)
+    _assert_unchanged(snap, model, opt, sched)
