@@ -370,7 +370,9 @@ OPS = [
         bad_inputs=argmin_bad,
     ),
     OpInfo("t", dlcore.t, _torch("t"), t_samples, tol=EXACT, bad_inputs=t_bad),
-    OpInfo("expand", _method("expand"), _method("expand"), expand_samples, tol=SUMMING, bad_inputs=expand_bad),
+    OpInfo(
+        "expand", _method("expand"), _method("expand"), expand_samples, tol=SUMMING, bad_inputs=expand_bad
+    ),
     OpInfo(
         "expand_as",
         _method("expand_as"),
