@@ -126,11 +126,11 @@ def min(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None)
     return _tensor(x, "min").min(dim, keepdim, axis=axis, keepdims=keepdims)
 
 
-def amax(x: Tensor, dim=(), keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
+def amax(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
     return _tensor(x, "amax").amax(dim, keepdim, axis=axis, keepdims=keepdims)
 
 
-def amin(x: Tensor, dim=(), keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
+def amin(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
     return _tensor(x, "amin").amin(dim, keepdim, axis=axis, keepdims=keepdims)
 
 

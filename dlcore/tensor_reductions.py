@@ -31,13 +31,13 @@ class Reductions:
         dim, keepdim = ops.dim_args("mean", dim, keepdim, axis, keepdims)
         return self._apply(ops.Mean, self, axis=dim, keepdim=keepdim)
 
-    def amax(self, dim=(), keepdim=False, *, axis=None, keepdims=None):
-        """The maximum over `dim` (an int or a tuple; () or None: all dims); ties share the gradient."""
+    def amax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The maximum over `dim` (an int or a tuple; None or (): all dims); ties share the gradient."""
         dim, keepdim = ops.dim_args("amax", dim, keepdim, axis, keepdims)
         return self._apply(ops.Max, self, axis=dim, keepdim=keepdim, op="amax")
 
-    def amin(self, dim=(), keepdim=False, *, axis=None, keepdims=None):
-        """The minimum over `dim` (an int or a tuple; () or None: all dims); ties share the gradient."""
+    def amin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The minimum over `dim` (an int or a tuple; None or (): all dims); ties share the gradient."""
         dim, keepdim = ops.dim_args("amin", dim, keepdim, axis, keepdims)
         return self._apply(ops.Min, self, axis=dim, keepdim=keepdim, op="amin")
 
@@ -66,7 +66,12 @@ class Reductions:
             a, b = self._promote(self, dim, op=f"{name}imum")
             if name == "max":
                 return self._apply(ops.Maximum, a, b, op="maximum")
-            return -self._apply(ops.Maximum, -a, -b, op="minimum")  # as dlcore.minimum
+            if a.dtype.kind in "fc":
+                return -self._apply(ops.Maximum, -a, -b, op="minimum")  # exact for floats
+            try:  # integers and bools (no gradient): directly, as negation wraps unsigned ones
+                return type(self)(np.minimum(a.data, b.data))
+            except ValueError:
+                raise ValueError(f"minimum: shapes {a.shape} and {b.shape} do not broadcast") from None
         dim, keepdim = ops.dim_args(name, dim, keepdim, axis, keepdims)
         if dim is None:
             if keepdim:
