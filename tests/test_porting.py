@@ -363,3 +363,15 @@ def test_cli_version_flag(capsys):
     with pytest.raises(SystemExit) as e:
         main(["--version"])
     assert e.value.code == 0 and capsys.readouterr().out.strip() == f"dlcore {dlcore.__version__}"
+
+
+def test_optimizer_names_mixed_devices_in_its_error():
+    from types import SimpleNamespace
+
+    from dlcore.optim.optimizer import Optimizer
+
+    params = [SimpleNamespace(dtype=dlcore.float32, device=dlcore.device(d)) for d in ("cpu", "cuda:0")]
+    with pytest.raises(
+        TypeError, match=r"must share dtype and device, got \['float32'\] / \['cpu', 'cuda:0'\]"
+    ):
+        Optimizer._flatten(params)
