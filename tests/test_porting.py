@@ -106,7 +106,7 @@ def test_max_over_several_dims_is_amax_and_named_so():
 @pytest.mark.parametrize("name", ["argmax", "argmin"])
 def test_argmax_argmin_functions_and_methods_match_torch(name, torch, rng):
     x = rng.standard_normal((3, 4, 5))
-    for kwargs in [{}, {"dim": 1}, {"dim": -1, "keepdim": True}]:
+    for kwargs in [{}, {"dim": 1}, {"dim": -1, "keepdim": True}, {"keepdim": True}]:
         ref = getattr(torch, name)(torch.tensor(x), **kwargs).numpy()
         np.testing.assert_array_equal(getattr(dlcore, name)(dlcore.tensor(x), **kwargs).numpy(), ref)
         np.testing.assert_array_equal(getattr(dlcore.tensor(x), name)(**kwargs).numpy(), ref)

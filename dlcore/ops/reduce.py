@@ -123,7 +123,9 @@ def argmax(x, dim=None, keepdim=False, op="argmax", caller=None):
     if x.ndim == 0:
         axis = None  # dim 0 / -1 of a 0-d tensor: the index 0
     r = xp_of(x).asarray(getattr(x, op)(axis=axis), dtype=np.int64)
-    return xp_of(r).expand_dims(r, axis) if keepdim and axis is not None else r
+    if keepdim:  # no dim: every dim kept as 1 (torch)
+        return r.reshape((1,) * x.ndim) if axis is None else xp_of(r).expand_dims(r, axis)
+    return r
 
 
 def argmin(x, dim=None, keepdim=False):
