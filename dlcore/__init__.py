@@ -5,6 +5,8 @@ from dlcore import nn, optim
 model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
 """
 
+import numpy as _np
+
 from . import autograd, backend, cuda, nn, optim
 from ._version import __version__
 from .backend import get_num_threads, set_num_threads
@@ -14,29 +16,39 @@ from .creation import (
     from_dlpack,
     from_numpy,
     full,
+    linspace,
     ones,
     ones_like,
     rand,
     randint,
     randn,
+    randperm,
     tensor,
     zeros,
     zeros_like,
 )
+from .device import device
 from .functional import (
     abs,
     add,
+    allclose,
+    amax,
+    amin,
+    argmax,
+    argmin,
     cat,
     clamp,
     div,
     exp,
     flatten,
+    isclose,
     log,
     log_softmax,
     matmul,
     max,
     maximum,
     mean,
+    min,
     minimum,
     mul,
     neg,
@@ -51,6 +63,7 @@ from .functional import (
     stack,
     sub,
     sum,
+    t,
     tanh,
     transpose,
     unsqueeze,
@@ -69,6 +82,17 @@ from .tensor import (
     is_grad_enabled,
     no_grad,
 )
+
+# torch's dtype names (the dtypes are numpy's): dlcore.long is int64, dlcore.float float32, ...
+float = float32
+double = float64
+half = float16 = _np.dtype(_np.float16)
+long = int64
+int = int32
+int16 = short = _np.dtype(_np.int16)
+int8 = _np.dtype(_np.int8)
+uint8 = _np.dtype(_np.uint8)
+bool = bool_
 
 
 def info() -> dict:
@@ -106,6 +130,28 @@ __all__ = [
     "int32",
     "int64",
     "bool_",
+    "float",
+    "double",
+    "half",
+    "float16",
+    "long",
+    "int",
+    "int16",
+    "short",
+    "int8",
+    "uint8",
+    "bool",
+    "device",
+    "linspace",
+    "randperm",
+    "allclose",
+    "isclose",
+    "min",
+    "amax",
+    "amin",
+    "argmax",
+    "argmin",
+    "t",
     "nn",
     "optim",
     "autograd",

@@ -1,8 +1,9 @@
-"""The `dlcore` command: `dlcore tour`, `dlcore info`, `dlcore bench`.
+"""The `dlcore` command (also `python -m dlcore`): `dlcore tour`, `dlcore info`, `dlcore bench`.
 
 dlcore tour [--list] [--quick] [--out DIR] [--seed N] [NAME ...]   exit 1 if a criterion fails
 dlcore info                                                          build and runtime report
 dlcore bench NAME ... [options]                                      forwards to dlcore.bench
+dlcore --version                                                     prints `dlcore <version>`
 """
 
 from __future__ import annotations
@@ -83,7 +84,10 @@ def _bench(rest: Sequence[str]) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from ._version import __version__
+
     p = argparse.ArgumentParser(prog="dlcore", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"dlcore {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     t = sub.add_parser("tour", help="run the seed post's experiments and check their criteria")
     t.add_argument("names", nargs="*", metavar="NAME", help="entries to run (default: all)")

@@ -1,5 +1,6 @@
 """Tensor factories: tensor (copies), from_numpy / from_dlpack (share memory), zeros, ones, empty,
-full, *_like, arange, and the random rand / randn / randint drawn from dlcore.random's generator.
+full, *_like, arange, linspace, and the random rand / randn / randint / randperm drawn from
+dlcore.random's generator.
 
 Python floats become float32 and ints int64 (torch's defaults); numpy arrays keep their dtype.
 """
@@ -93,6 +94,27 @@ def arange(*args, dtype=None, device="cpu") -> Tensor:
     arr = np.arange(*args)
     arr = arr.astype(dtype) if dtype is not None else default_dtype(arr)
     return Tensor(backend.to_device(arr, device))
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False, device="cpu") -> Tensor:
+    """`steps` values evenly spaced from start to end inclusive (float32 by default), as torch."""
+    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool):
+        raise TypeError(f"linspace: steps must be an int, got {type(steps).__name__}")
+    if steps < 0:
+        raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
+    start, end = (float(v) for v in (start, end))  # a 0-d tensor works too
+    arr = np.linspace(start, end, int(steps), dtype=np.float64).astype(np.dtype(dtype or float32))
+    return Tensor(backend.to_device(arr, device), requires_grad=requires_grad)
+
+
+def randperm(n, dtype=None, requires_grad=False, device="cpu") -> Tensor:
+    """A random permutation of 0 .. n-1 (int64 by default), drawn from dlcore's generator."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError(f"randperm: n must be an int, got {type(n).__name__}")
+    if n < 0:
+        raise ValueError(f"randperm: n must be non-negative, got {n}")
+    arr = generator().permutation(int(n)).astype(np.dtype(dtype or int64), copy=False)
+    return Tensor(backend.to_device(arr, device), requires_grad=requires_grad)
 
 
 def _random(draw, shape, dtype, requires_grad, device):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ops
+from . import backend, ops
 from .tensor import Tensor, apply, as_tensor_like, power, promote
 
 
@@ -114,9 +114,56 @@ def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     return _tensor(x, "mean").mean(dim, keepdim)
 
 
-def max(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Values of the maximum over `dim` (torch.amax semantics)."""
-    return _tensor(x, "max").max(dim, keepdim)
+def max(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    """As torch.max: max(x), the 0-d maximum; max(x, dim), the named tuple (values, indices);
+    max(x, other), the elementwise maximum."""
+    return _tensor(x, "max").max(dim, keepdim, axis=axis, keepdims=keepdims)
+
+
+def min(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    """As torch.min: min(x), the 0-d minimum; min(x, dim), the named tuple (values, indices);
+    min(x, other), the elementwise minimum."""
+    return _tensor(x, "min").min(dim, keepdim, axis=axis, keepdims=keepdims)
+
+
+def amax(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
+    return _tensor(x, "amax").amax(dim, keepdim, axis=axis, keepdims=keepdims)
+
+
+def amin(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
+    return _tensor(x, "amin").amin(dim, keepdim, axis=axis, keepdims=keepdims)
+
+
+def argmax(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
+    return _tensor(x, "argmax").argmax(dim, keepdim, axis=axis, keepdims=keepdims)
+
+
+def argmin(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
+    return _tensor(x, "argmin").argmin(dim, keepdim, axis=axis, keepdims=keepdims)
+
+
+def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    """|a - b| <= atol + rtol * |b| elementwise (bool, broadcast), as torch.isclose: a and b of one
+    dtype (TypeError otherwise); NaNs are close only with equal_nan."""
+    a, b = _tensor(a, "isclose"), as_tensor_like(b, (a, b), "isclose")
+    if a.dtype != b.dtype:
+        raise TypeError(f"isclose: a ({a.dtype}) and b ({b.dtype}) must have the same dtype")
+    if rtol < 0 or atol < 0:
+        raise ValueError(f"isclose: rtol and atol must be non-negative, got rtol={rtol}, atol={atol}")
+    xp = backend.array_module(a.data)
+    try:
+        return Tensor(xp.isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    except ValueError:
+        raise ValueError(f"isclose: shapes {a.shape} and {b.shape} do not broadcast") from None
+
+
+def allclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """True when isclose(a, b, ...) holds everywhere (a Python bool), as torch.allclose."""
+    return bool(isclose(a, b, rtol, atol, equal_nan).data.all())
+
+
+def t(x: Tensor) -> Tensor:
+    return _tensor(x, "t").t()
 
 
 def reshape(x: Tensor, *shape) -> Tensor:

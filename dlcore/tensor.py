@@ -2,8 +2,9 @@
 
 `apply(Fn, *inputs)` runs one ops.Function on the inputs' arrays and, when grad mode is on and an
 input requires grad, records it as the result's `_ctx`; `Tensor.backward()` hands the graph to
-dlcore.graph, which walks it in reverse. Every Tensor method is defined in the class body and
-calls `apply` with a Function from dlcore.ops. Operands are converted and promoted as torch does,
+dlcore.graph, which walks it in reverse. Every Tensor method is defined in the class body, except
+the reductions (base class dlcore.tensor_reductions.Reductions), and calls `apply` with a Function
+from dlcore.ops. Operands are converted and promoted as torch does,
 in one place (`promote`): Python values become constants (non-numeric ones are a TypeError naming
 the op), an integer/bool tensor meeting a float one takes the float's dtype, and ops whose result
 is always floating (exp, log, sqrt, tanh, sigmoid, true division) compute integers in float32.
@@ -14,9 +15,12 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend, ops
+from .device import device as _device
+from .device import to_args
 from .graph import backward as _run_backward
 from .graph import enable_grad, is_grad_enabled, no_grad  # noqa: F401  (dlcore.tensor.no_grad)
 from .ops import dtypes
+from .tensor_reductions import Reductions
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -110,11 +114,13 @@ def shape_args(shape) -> tuple:
     return tuple(shape)
 
 
-class Tensor:
+class Tensor(Reductions):
     """An n-dimensional array with an optional gradient. See dlcore.tensor() to create one."""
 
     __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "__weakref__")
     __array_priority__ = 100  # numpy defers `ndarray @ Tensor` etc. to Tensor's reflected ops
+    _apply = staticmethod(apply)  # for the Reductions base class
+    _promote = staticmethod(promote)
 
     def __init__(self, data, requires_grad: bool = False):
         if isinstance(data, Tensor):
@@ -143,8 +149,11 @@ class Tensor:
         return self.data.ndim
 
     @property
-    def device(self) -> str:
-        return backend.device_of(self.data)
+    def device(self) -> _device:
+        """device('cpu'), or device('cuda', i) (equal to the string 'cpu' / 'cuda' too)."""
+        if backend.is_numpy(self.data):
+            return _device("cpu")
+        return _device("cuda", int(getattr(getattr(self.data, "device", None), "id", 0)))
 
     @property
     def is_leaf(self) -> bool:
@@ -191,16 +200,19 @@ class Tensor:
         """A tensor sharing this one's data, cut from the graph."""
         return Tensor(self.data)
 
-    def to(self, device=None, dtype=None) -> Tensor:
-        if dtype is None and device is not None and not isinstance(device, str):
-            device, dtype = None, device
+    def to(self, *args, device=None, dtype=None, non_blocking=False, copy=False) -> Tensor:
+        """to(device), to(dtype), to(device, dtype), to(other) (other's device and dtype), as torch:
+        self when nothing changes (unless copy)."""
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            args = (args[0].device, args[0].dtype)
+        device, dtype = to_args("to", args, device, dtype)
         data = self.data
         if dtype is not None:
             data = data.astype(np.dtype(dtype), copy=False)
         if device is not None:
             data = backend.to_device(data, device)
         if data is self.data:
-            return self
+            return self.clone() if copy else self
         return apply(ops.Convert, self, data=data)
 
     def float(self) -> Tensor:
@@ -365,21 +377,6 @@ class Tensor:
     def log_softmax(self, dim: int = -1) -> Tensor:
         return apply(ops.LogSoftmax, self, axis=dim)
 
-    # ---- reductions ------------------------------------------------------------------------
-    def sum(self, dim=None, keepdim: bool = False) -> Tensor:
-        return apply(ops.Sum, self, axis=dim, keepdim=keepdim)
-
-    def mean(self, dim=None, keepdim: bool = False) -> Tensor:
-        return apply(ops.Mean, self, axis=dim, keepdim=keepdim)
-
-    def max(self, dim=None, keepdim: bool = False) -> Tensor:
-        """Values of the maximum over `dim` (torch.amax semantics)."""
-        return apply(ops.Max, self, axis=dim, keepdim=keepdim)
-
-    def argmax(self, dim=None, keepdim: bool = False) -> Tensor:
-        """Indices (int64) of the maximum over `dim`, or into the flattened tensor; no gradient."""
-        return Tensor(ops.argmax(self.data, dim, keepdim))
-
     # ---- shape -----------------------------------------------------------------------------
     def reshape(self, *shape) -> Tensor:
         return apply(ops.Reshape, self, shape=shape_args(shape))
@@ -390,6 +387,28 @@ class Tensor:
 
     def permute(self, *dims) -> Tensor:
         return apply(ops.Permute, self, dims=shape_args(dims))
+
+    def t(self) -> Tensor:
+        """The transpose of a 2-D tensor; a 0-d or 1-D tensor as it is (torch.Tensor.t)."""
+        if self.ndim > 2:
+            raise ValueError(
+                f"t: expects a tensor with <= 2 dimensions, got shape {self.shape}; use transpose"
+            )
+        return self.permute(*reversed(range(self.ndim)))
+
+    def expand(self, *sizes) -> Tensor:
+        """A view with size-1 dims repeated to `sizes` (-1: keep a dim; new dims lead); no copy."""
+        return apply(ops.Expand, self, shape=shape_args(sizes))
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.expand(other.shape)
+
+    def is_contiguous(self) -> bool:
+        return bool(self.data.flags.c_contiguous)
+
+    def contiguous(self) -> Tensor:
+        """self when its data is C-contiguous, else a contiguous copy (gradient flows)."""
+        return self if self.is_contiguous() else self.clone()
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         i, j = (ops.check_axis("transpose", d, self.ndim) for d in (dim0, dim1))
@@ -453,6 +472,15 @@ class Tensor:
         return float(self.item())
 
     def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        """An integer tensor of one element as a Python int (`seq[i:i + n]` with i a tensor)."""
+        if self.dtype.kind not in "biu" or self.data.size != 1:
+            raise TypeError(
+                f"only integer tensors of a single element can be converted to an index, "
+                f"got {self.dtype} of shape {self.shape}"
+            )
         return int(self.item())
 
     def __dlpack__(self, *args, **kwargs):

@@ -298,7 +298,7 @@ def reduce_samples(op, dtype, rng):
     yield Sample((m(),), {"dim": 0}, desc="0-d, dim 0: itself")
     yield Sample((m(),), {"dim": -1, "keepdim": True}, desc="0-d, dim -1, keepdim")
     yield Sample((m(0, 3),), {"dim": 1}, desc="0-size, other dim: empty result")
-    if op.name != "max":  # max has no identity: see reduce_bad
+    if op.name not in ("amax", "amin"):  # no identity: see reduce_bad
         yield Sample((m(0, 3),), desc="0-size, all (sum 0, mean nan)")
         yield Sample((m(0, 3),), {"dim": 0}, desc="0-size, over the empty dim (sum 0, mean nan)")
 
@@ -331,12 +331,12 @@ def reduce_bad(name):
                 name, _ones(), dim=1, match=rf"{name}: dim 1 is out of range .* \[-1, 0\]", desc="0-d dim 1"
             ),
         ]
-        if name == "max":
+        if name in ("amax", "amin"):
             out.append(
                 _bad(
                     name,
                     _ones(0, 3),
-                    match=r"max: cannot reduce an empty tensor of shape \(0, 3\)",
+                    match=rf"{name}: cannot reduce an empty tensor of shape \(0, 3\)",
                     desc="empty",
                 )
             )
@@ -346,7 +346,7 @@ def reduce_bad(name):
                     _ones(0, 3),
                     dim=0,
                     desc="empty dim",
-                    match=r"max: cannot reduce an empty tensor of shape \(0, 3\) over dim 0",
+                    match=rf"{name}: cannot reduce an empty tensor of shape \(0, 3\) over dim 0",
                 )
             )
         return out
@@ -928,7 +928,7 @@ OPS = [
     OpInfo("where", dlcore.where, _torch("where"), where_samples, ref=np.where, bad_inputs=where_bad),
     _reduction("sum", dlcore.sum, _torch("sum"), _reduce_ref(np.sum)),
     _reduction("mean", dlcore.mean, _torch("mean"), _reduce_ref(np.mean)),
-    _reduction("max", dlcore.max, _torch_amax, _reduce_ref(np.max), samples=max_samples),
+    _reduction("amax", dlcore.amax, _torch_amax, _reduce_ref(np.max), samples=max_samples),
     OpInfo(
         "reshape",
         dlcore.reshape,
@@ -1068,5 +1068,8 @@ OPS = [
     ),
 ]
 
+from op_table_h1 import OPS as _H1_OPS  # noqa: E402  (imports this module's helpers above)
+
+OPS += _H1_OPS
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names must be unique"

@@ -57,6 +57,22 @@ NOT_OPS = {
     "int64",
     "bool_",
     "__version__",
+    # torch's dtype names, devices, factories and a bool-valued check (issue 17, tests/test_porting.py)
+    "float",
+    "double",
+    "half",
+    "float16",
+    "long",
+    "int",
+    "int16",
+    "short",
+    "int8",
+    "uint8",
+    "bool",
+    "device",
+    "linspace",
+    "randperm",
+    "allclose",
 }
 
 

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from .. import backend
+from ..device import device as _device
+from ..device import to_args
 from ..summary import summary
 from ..tensor import Tensor
 from .parameter import Parameter
@@ -217,20 +219,37 @@ class Module:
             dst.data[...] = backend.to_device(src, dst.device) if dst.device != "cpu" else src
         return missing, unexpected
 
-    def to(self, device=None, dtype=None) -> Module:
-        """Move/cast every parameter and buffer in place (create optimizers afterwards)."""
-        if dtype is None and device is not None and not isinstance(device, str):
-            device, dtype = None, device
-        for t in list(self.parameters()) + list(self.buffers()):
+    def to(self, *args, device=None, dtype=None, non_blocking=False) -> Module:
+        """Move/cast every parameter and buffer in place and return self (create optimizers
+        afterwards): to(device), to(dtype), to(device, dtype), to(tensor), as torch. A dtype casts
+        only floating tensors and must be floating. All are converted before any is changed."""
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            args = (args[0].device, args[0].dtype)
+        device, dtype = to_args("Module.to", args, device, dtype)
+        if dtype is not None and dtype.kind not in "fc":
+            raise TypeError(f"Module.to: nn.Module.to only accepts floating point dtypes, got {dtype}")
+        tensors = list(self.parameters()) + list(self.buffers())
+        converted = []
+        for t in tensors:  # convert all first: a failed move (no CUDA device) changes nothing
             data = t.data
             if dtype is not None and data.dtype.kind == "f":
-                data = data.astype(np.dtype(dtype), copy=False)
+                data = data.astype(dtype, copy=False)
             if device is not None:
                 data = backend.to_device(data, device)
-            t.data = data
+            grad = None
             if t.grad is not None:
-                t.grad = Tensor(backend.to_device(t.grad.data, backend.device_of(data)).astype(data.dtype))
+                grad = Tensor(backend.to_device(t.grad.data, backend.device_of(data)).astype(data.dtype))
+            converted.append((data, grad))
+        for t, (data, grad) in zip(tensors, converted):
+            t.data, t.grad = data, grad
         return self
+
+    def cuda(self, device=None) -> Module:
+        """Move every parameter and buffer to the CUDA device (RuntimeError when there is none)."""
+        return self.to(_device("cuda") if device is None else _device(device))
+
+    def cpu(self) -> Module:
+        return self.to("cpu")
 
     def float(self) -> Module:
         return self.to(dtype=np.float32)

@@ -2,8 +2,8 @@
 
     function.py     the Function contract (forward over arrays, backward(g) per input)
     elementwise.py  add, sub, mul, div, pow, maximum, where; neg, exp, log, ... relu, clamp
-    reduce.py       sum, mean, max; argmax (not differentiable)
-    shape.py        reshape/view, permute, getitem, cat, stack, convert (device/dtype), clone
+    reduce.py       sum, mean, max/min (amax/amin), take-along (max over a dim); argmax/argmin
+    shape.py        reshape/view, permute, expand, getitem, cat, stack, convert (device/dtype), clone
     linalg.py       matmul
     nn.py           linear, log_softmax, softmax, cross_entropy, dropout
     dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
@@ -36,8 +36,8 @@ from .elementwise import (
 from .function import Function
 from .linalg import MatMul
 from .nn import CrossEntropy, Dropout, Linear, LogSoftmax, Softmax
-from .reduce import Max, Mean, Sum, argmax
-from .shape import Cat, Clone, Convert, GetItem, Permute, Reshape, Stack
+from .reduce import Max, Mean, Min, Sum, TakeAlong, argmax, argmin, dim_args
+from .shape import Cat, Clone, Convert, Expand, GetItem, Permute, Reshape, Stack
 
 __all__ = [
     "Function",
@@ -66,9 +66,14 @@ __all__ = [
     "Sum",
     "Mean",
     "Max",
+    "Min",
+    "TakeAlong",
     "argmax",
+    "argmin",
+    "dim_args",
     "Reshape",
     "Permute",
+    "Expand",
     "GetItem",
     "Cat",
     "Stack",

@@ -1,7 +1,9 @@
-"""Reductions over axes: sum, mean and max (torch.amax: ties share the gradient), and argmax.
+"""Reductions over axes: sum, mean, amax/amin (Max/Min: ties share the gradient), argmax/argmin,
+and TakeAlong, which picks the values at given indices (torch.max(x, dim)'s values).
 
 `dim` follows torch: None or an empty list reduces every axis; a 0-d tensor takes dim 0 or -1 and
-reduces to itself; a repeated dim is an error (see _helpers.reduce_axes).
+reduces to itself; a repeated dim is an error (see _helpers.reduce_axes). `dim_args` takes numpy's
+spellings `axis=` / `keepdims=`, which torch accepts as aliases.
 """
 
 from __future__ import annotations
@@ -65,15 +67,32 @@ class Mean(Function):
         return (xp_of(g).broadcast_to(g, self.shape),)
 
 
-class Max(Function):
-    """max over axes; ties share the gradient evenly (as torch.amax)."""
+def dim_args(op: str, dim, keepdim, axis=None, keepdims=None) -> tuple:
+    """(dim, keepdim) from torch's names or their numpy aliases axis / keepdims (not both)."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}: got both dim={dim!r} and its alias axis={axis!r}")
+        dim = axis
+    if keepdims is not None:
+        if keepdim and not keepdims:
+            raise TypeError(f"{op}: got both keepdim={keepdim!r} and its alias keepdims={keepdims!r}")
+        keepdim = keepdims
+    return dim, bool(keepdim)
 
-    def forward(self, x, axis=None, keepdim=False):
-        self.axis, self.keepdim = reduce_axes(axis, x.ndim, "max"), keepdim
-        error = _empty_error("max", x.shape, self.axis)
+
+class Max(Function):
+    """max over axes (torch.amax; torch.max without dim); ties share the gradient evenly. NaN
+    propagates. Min (amin) is the same with min."""
+
+    name = "max"
+
+    def forward(self, x, axis=None, keepdim=False, op=None):
+        op = op or self.name  # the name errors give: max, amax, ...
+        self.axis, self.keepdim = reduce_axes(axis, x.ndim, op), keepdim
+        error = _empty_error(op, x.shape, self.axis)
         if error:
             raise error
-        m = x.max(axis=self.axis, keepdims=True)
+        m = getattr(x, self.name)(axis=self.axis, keepdims=True)
         self.mask = x == m
         self.count = self.mask.sum(axis=self.axis, keepdims=True)
         return (
@@ -88,14 +107,49 @@ class Max(Function):
         return (g * self.mask / self.count,)
 
 
-def argmax(x, dim=None, keepdim=False):
-    """Indices (int64) of the maximum over `dim`, or into the flattened x when dim is None; the
-    first of tied maxima, as torch.argmax. Not differentiable."""
-    axis = None if dim is None else check_axis("argmax", dim, x.ndim)
-    error = _empty_error("argmax", x.shape, None if axis is None else (axis,))
+class Min(Max):
+    name = "min"
+
+
+def argmax(x, dim=None, keepdim=False, op="argmax", caller=None):
+    """Indices (int64) of the maximum over `dim` (an int), or into the flattened x when dim is
+    None; the first of tied maxima, as torch.argmax; a NaN counts as the maximum. op="argmin":
+    of the minimum. Errors name `caller` (default: op). Not differentiable."""
+    caller = caller or op
+    axis = None if dim is None else check_axis(caller, dim, x.ndim)
+    error = _empty_error(caller, x.shape, None if axis is None else (axis,))
     if error:
         raise error
     if x.ndim == 0:
         axis = None  # dim 0 / -1 of a 0-d tensor: the index 0
-    r = xp_of(x).asarray(x.argmax(axis=axis), dtype=np.int64)
-    return xp_of(r).expand_dims(r, axis) if keepdim and axis is not None else r
+    r = xp_of(x).asarray(getattr(x, op)(axis=axis), dtype=np.int64)
+    if keepdim:  # no dim: every dim kept as 1 (torch)
+        return r.reshape((1,) * x.ndim) if axis is None else xp_of(r).expand_dims(r, axis)
+    return r
+
+
+def argmin(x, dim=None, keepdim=False):
+    return argmax(x, dim, keepdim, op="argmin")
+
+
+class TakeAlong(Function):
+    """x's values at `indices` (int64, keepdim layout: x's shape with `axis` of size 1) along
+    axis, as torch.max(x, dim).values; the gradient goes to those positions only (torch)."""
+
+    def forward(self, x, indices=None, axis=0, keepdim=False):
+        self.shape, self.dtype, self.keepdim = x.shape, x.dtype, keepdim
+        self.axis = check_axis("take_along", axis, x.ndim) if x.ndim else None
+        self.indices = indices
+        if self.axis is None:  # 0-d: the value itself
+            return x.copy()
+        out = xp_of(x).take_along_axis(x, indices, axis=self.axis)
+        return out if keepdim else out.squeeze(self.axis)
+
+    def backward(self, g):
+        if self.axis is None:
+            return (g,)
+        xp = xp_of(g)
+        gx = xp.zeros(self.shape, dtype=self.dtype)
+        g = g if self.keepdim else xp.expand_dims(g, self.axis)
+        xp.put_along_axis(gx, self.indices, g, axis=self.axis)
+        return (gx,)

@@ -1,4 +1,4 @@
-"""Shape and data-movement ops: reshape/view, permute, indexing, cat, stack, device/dtype
+"""Shape and data-movement ops: reshape/view, permute, expand, indexing, cat, stack, device/dtype
 conversion and clone. Index expressions arrive here already unwrapped to arrays.
 """
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ._helpers import check_axis, xp_of
+from ._helpers import check_axis, unbroadcast, xp_of
 from .function import Function
 
 
@@ -50,6 +50,45 @@ class Permute(Function):
 
     def backward(self, g):
         return (g.transpose(self.inverse),)
+
+
+def expand_shape(shape: tuple, sizes: tuple) -> tuple:
+    """The shape torch.Tensor.expand(*sizes) gives a tensor of `shape`: sizes has at least as many
+    entries as shape has dims; -1 keeps an existing dim; new dims lead and take no -1; an existing
+    dim changes only from size 1. Else a ValueError naming both shapes."""
+    sizes = tuple(sizes)
+    if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in sizes):
+        raise TypeError(f"expand: sizes must be ints, got {sizes!r}")
+    lead = len(sizes) - len(shape)
+    if lead < 0:
+        raise ValueError(
+            f"expand: the number of sizes provided ({len(sizes)}) must be at least the number of "
+            f"dimensions of the tensor of shape {shape}"
+        )
+    out = []
+    for i, s in enumerate(sizes):
+        old = shape[i - lead] if i >= lead else None
+        if s == -1 and old is not None:
+            s = old
+        if s < 0 or (old is not None and old != 1 and s != old):
+            where = "a new leading dim" if old is None else f"dim {i} of size {old}"
+            raise ValueError(
+                f"expand: cannot expand a tensor of shape {shape} to {sizes}: size {s} at {where}"
+            )
+        out.append(int(s))
+    return tuple(out)
+
+
+class Expand(Function):
+    """A broadcast view of x at `shape` (torch.Tensor.expand, no copy: read-only on the CPU); the
+    gradient sums over the expanded dims."""
+
+    def forward(self, x, shape=()):
+        self.shape = x.shape
+        return xp_of(x).broadcast_to(x, expand_shape(x.shape, shape))
+
+    def backward(self, g):
+        return (unbroadcast(g, self.shape),)
 
 
 def _is_advanced(idx) -> bool:

@@ -127,7 +127,7 @@ class Optimizer:
         if len(dtypes) != 1 or len(devices) != 1:
             raise TypeError(
                 f"all parameters of a group must share dtype and device, got "
-                f"{sorted(map(str, dtypes))} / {sorted(devices)}"
+                f"{sorted(map(str, dtypes))} / {sorted(map(str, devices))}"
             )
         dtype = next(iter(dtypes))
         if dtype not in (np.float32, np.float64):
