@@ -53,7 +53,6 @@ XFAIL: dict[str, str] = {
     "char_bigram": "needs torch.long, keepdims= (issue 17, h1); gap: F.one_hot, "
     "`W.data += -lr * W.grad` (.data is the raw array: the update rebinds it to a Tensor)",
     "classification_ce": "needs torch.long, out.max(1) -> (values, indices) (issue 17, h1)",
-    "custom_dataset": "gap: DataLoader(num_workers=0) is a TypeError (unexpected keyword)",
     "dataloader_training": "needs torch.long (issue 17, h1)",
     "device_agnostic": "needs torch.device, torch.long, Tensor.t, expand, contiguous, allclose, "
     "Module.cpu (issue 17, h1)",
