@@ -57,7 +57,6 @@ XFAIL: dict[str, str] = {
     "device_agnostic": "needs torch.device, torch.long, Tensor.t, expand, contiguous, allclose, "
     "Module.cpu (issue 17, h1)",
     "eval_no_grad_dropout": "gap: Tensor.min, ~ on a bool tensor, Tensor.all",
-    "grad_clipping": "gap: nn.utils.clip_grad_norm_ returns a float (torch: a Tensor; .item() fails)",
     "indexing": "needs torch.long, __index__ on 0-d int tensors (issue 17, h1); gap: Tensor.flip",
     "logistic_bce": "gap: nn.BCEWithLogitsLoss, `param.data = tensor` (stores a Tensor as the raw "
     "array; the optimizer then says 'no cuda kernels'), Tensor.eq",
