@@ -8,7 +8,7 @@ module missing from the table is an error of the harness, not a skip.
 
 Comparison (assert_same_results): the keys must match; bools, ints, strings and None must be equal
 and of the same Python type; floats agree within the program's float32 tolerance (TOLERANCES,
-default rtol 1e-4 / atol 1e-5); lists and tuples elementwise. Every value must be a plain Python
+default rtol 1e-4 / atol 1e-6); lists and tuples elementwise. Every value must be a plain Python
 value (a tensor or numpy scalar in `results` fails, naming the key), so a port that returns the
 wrong kind of object is caught. The programs start from identical weights and data (set from
 seeded numpy); where a result depends on a library's RNG (shuffle order, dropout masks, randperm)
@@ -42,8 +42,9 @@ MODULE_MAP = {
     "torch.utils.data": "dlcore.data",
 }
 
-DEFAULT_TOL = (1e-4, 1e-5)  # (rtol, atol) for float results
-TOLERANCES: dict[str, tuple[float, float]] = {}
+DEFAULT_TOL = (1e-4, 1e-6)  # (rtol, atol) for float results
+# sequence_windows reports losses near 1e-5 (atol would dominate): a relative test
+TOLERANCES: dict[str, tuple[float, float]] = {"sequence_windows": (1e-3, 1e-8)}
 
 # Programs that fail on dlcore today: the features each needs, in the order the program meets
 # them ("h1": listed in issue 17; "gap": found by these programs, not in issue 17's lists). Each

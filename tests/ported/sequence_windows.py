@@ -44,7 +44,7 @@ with torch.no_grad():
 
 results = {
     "t_endpoints": [t[0].item(), t[-1].item(), (t[1] - t[0]).item()],
-    "series_sum": series.sum().item(),
+    "series_abs_sum": series.abs().sum().item(),
     "perm_is_permutation": sorted(perm.tolist()) == list(range(len(starts))),
     "shuffled_sum": shuffled.sum().item(),
     "train_loss": loss.item(),
