@@ -28,7 +28,8 @@ def test_clip_grad_norm(norm_type, max_norm):
     want_total = np.linalg.norm(g, ord=norm_type)
     before = [p.grad.data.copy() for p in ps]
     total = clip_grad_norm_(ps, max_norm, norm_type)
-    assert total == pytest.approx(want_total, rel=1e-6)
+    assert total.shape == () and total.dtype == ps[0].grad.dtype
+    assert float(total) == pytest.approx(want_total, rel=1e-6)
     coef = min(1.0, max_norm / (want_total + 1e-6))
     for p, b in zip(ps, before):
         np.testing.assert_allclose(p.grad.data, b * coef, rtol=1e-6)
@@ -45,7 +46,7 @@ def test_vs_torch():
         t.grad = torch.tensor(p.grad.data.copy())
     a = clip_grad_norm_(ps, 1.0)
     b = torch.nn.utils.clip_grad_norm_(tp, 1.0)
-    assert a == pytest.approx(float(b), rel=1e-6)
+    assert float(a) == pytest.approx(float(b), rel=1e-6)
     for p, t in zip(ps, tp):
         np.testing.assert_allclose(p.grad.data, t.grad.numpy(), rtol=1e-5, atol=1e-7)
     for t, p in zip(tp, ps):

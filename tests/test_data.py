@@ -160,3 +160,13 @@ def test_digits_folds_partition_the_data():
         assert all(abs(np.sum(tests[k] == c) - np.sum(digits("all")[1] == c) / 5) <= 1 for c in range(10))
     with pytest.raises(ValueError, match="fold"):
         digits("test", fold=5)
+
+
+def test_num_workers_and_pin_memory_accepted_as_torch():
+    ds = TensorDataset(np.arange(10, dtype=np.float32))
+    plain = [b[0].numpy().tolist() for b in DataLoader(ds, batch_size=4)]
+    same = DataLoader(ds, batch_size=4, num_workers=2, pin_memory=True)
+    assert [b[0].numpy().tolist() for b in same] == plain
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="num_workers"):
+            DataLoader(ds, batch_size=4, num_workers=bad)

@@ -89,6 +89,9 @@ class DataLoader:
         generator: a numpy Generator to draw permutations from (instead of `seed`).
             With neither, permutations come from `dlcore.random.generator()` (see
             `dlcore.manual_seed`).
+        num_workers, pin_memory: accepted as torch's (num_workers an int >= 0); batches are
+            always made in the calling process, the same batches torch's workers would yield,
+            and memory is never pinned.
     Yields:
         a tuple of Tensors per batch, one per array of the samples (as PyTorch, a TensorDataset
         of one array gives 1-tuples), or a single Tensor when the samples are single arrays.
@@ -102,11 +105,15 @@ class DataLoader:
         drop_last: bool = False,
         seed: int | None = None,
         generator: np.random.Generator | None = None,
+        num_workers: int = 0,
+        pin_memory: bool = False,
     ):
         if isinstance(dataset, (tuple, list)):
             dataset = TensorDataset(*dataset)
         if int(batch_size) != batch_size or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
         if seed is not None and generator is not None:
             raise ValueError("pass either seed or generator, not both")
         self.dataset = dataset

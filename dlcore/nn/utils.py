@@ -19,9 +19,10 @@ def _grads(parameters) -> list:
 
 def clip_grad_norm_(
     parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
-) -> float:
+) -> Tensor:
     """Scale all grads by min(1, max_norm / (total_norm + 1e-6)); returns the total norm (the
-    norm of all grads concatenated) before clipping, as a float."""
+    norm of all grads concatenated) before clipping, as torch: a 0-d Tensor in the grads' dtype
+    and device (float32 0 when no parameter has a grad)."""
     max_norm, norm_type = float(max_norm), float(norm_type)
     if max_norm < 0 or math.isnan(max_norm):
         raise ValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm}")
@@ -29,7 +30,7 @@ def clip_grad_norm_(
         raise ValueError(f"clip_grad_norm_: norm_type must be > 0 or inf, got {norm_type}")
     grads = _grads(parameters)
     if not grads:
-        return 0.0
+        return Tensor(np.zeros((), np.float32))
     xp = backend.array_module(grads[0].data)
     if math.isinf(norm_type):
         total = max(float(xp.abs(g.data).max()) if g.data.size else 0.0 for g in grads)
@@ -49,7 +50,7 @@ def clip_grad_norm_(
     if coef < 1.0:
         for g in grads:
             g.data *= g.data.dtype.type(coef)
-    return total
+    return Tensor(xp.asarray(total, dtype=grads[0].data.dtype))
 
 
 def clip_grad_value_(parameters, clip_value: float) -> None:
