@@ -51,22 +51,16 @@ TOLERANCES: dict[str, tuple[float, float]] = {"sequence_windows": (1e-3, 1e-8)}
 # list was checked complete by supplying the features (outside the suite) until the program ran
 # and matched torch.
 XFAIL: dict[str, str] = {
-    "char_bigram": "needs torch.long, keepdims= (issue 17, h1); gap: F.one_hot, "
-    "`W.data += -lr * W.grad` (.data is the raw array: the update rebinds it to a Tensor)",
-    "classification_ce": "needs torch.long, out.max(1) -> (values, indices) (issue 17, h1)",
-    "dataloader_training": "needs torch.long (issue 17, h1)",
-    "device_agnostic": "needs torch.device, torch.long, Tensor.t, expand, contiguous, allclose, "
-    "Module.cpu (issue 17, h1)",
-    "eval_no_grad_dropout": "gap: Tensor.min, ~ on a bool tensor, Tensor.all",
-    "indexing": "needs torch.long, __index__ on 0-d int tensors (issue 17, h1); gap: Tensor.flip",
+    "char_bigram": "gap: F.one_hot, `W.data += -lr * W.grad` (.data is the raw array: the update rebinds "
+    "it to a Tensor)",
+    "eval_no_grad_dropout": "gap: ~ on a bool tensor, Tensor.all",
+    "indexing": "gap: Tensor.flip",
     "logistic_bce": "gap: nn.BCEWithLogitsLoss, `param.data = tensor` (stores a Tensor as the raw "
     "array; the optimizer then says 'no cuda kernels'), Tensor.eq",
-    "manual_sgd": "needs Tensor.t (issue 17, h1); gap: in-place `w -= lr * w.grad` (no __isub__: "
-    "rebinds w to a new tensor without grad; w.grad is then None)",
-    "reductions": "needs max(dim) -> (values, indices), torch.argmax(x, dim) (issue 17, h1); "
-    "gap: Tensor.min, Tensor.std",
-    "sequence_windows": "needs torch.linspace, torch.randperm, __index__ on 0-d int tensors "
-    "(issue 17, h1); gap: torch.sin",
+    "manual_sgd": "gap: in-place `w -= lr * w.grad` (no __isub__: rebinds w to a new tensor without "
+    "grad; w.grad is then None)",
+    "reductions": "gap: Tensor.std",
+    "sequence_windows": "gap: torch.sin",
 }
 
 
