@@ -7,6 +7,8 @@ module. Which one is chosen depends on the dtype only, never on the device.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import backend
@@ -35,7 +37,7 @@ class Linear(Function):
                 f"linear: bias of shape {b.shape} does not match weight {w.shape}: expected ({w.shape[0]},)"
             )
         self.x_shape = x.shape
-        self.x2 = x.reshape(-1, x.shape[-1])
+        self.x2 = x.reshape(math.prod(x.shape[:-1]), x.shape[-1])  # explicit: -1 is ambiguous at size 0
         self.w = w
         if has_kernel_dtype(x, w):
             out = xp_of(x).empty((self.x2.shape[0], w.shape[0]), dtype=x.dtype)
@@ -49,7 +51,7 @@ class Linear(Function):
         return out.reshape(x.shape[:-1] + (w.shape[0],))
 
     def backward(self, g):
-        g2 = g.reshape(-1, g.shape[-1])
+        g2 = g.reshape(math.prod(g.shape[:-1]), g.shape[-1])
         gx = mm(g2, self.w).reshape(self.x_shape) if self.needs_input_grad[0] else None
         gw = mm(g2.T, self.x2) if self.needs_input_grad[1] else None
         gb = g2.sum(axis=0) if len(self.needs_input_grad) > 2 and self.needs_input_grad[2] else None
