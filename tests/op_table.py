@@ -1068,5 +1068,8 @@ OPS = [
     ),
 ]
 
+from op_table_h2 import OPS as OPS_H2  # noqa: E402  (after the helpers it imports from here)
+
+OPS += OPS_H2
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names must be unique"

@@ -1,7 +1,7 @@
 """The differentiable primitives, one Function per op, by family; arrays in, arrays out.
 
     function.py     the Function contract (forward over arrays, backward(g) per input)
-    elementwise.py  add, sub, mul, div, pow, maximum, where; neg, exp, log, ... relu, clamp
+    elementwise.py  add, sub, mul, div, pow, maximum, minimum, where; neg, exp, log, ... relu, clamp
     reduce.py       sum, mean, max; argmax (not differentiable)
     shape.py        reshape/view, permute, getitem, cat, stack, convert (device/dtype), clone
     linalg.py       matmul
@@ -21,13 +21,16 @@ from .elementwise import (
     Div,
     Exp,
     Log,
+    LogSigmoid,
     Maximum,
+    Minimum,
     Mul,
     Neg,
     Pow,
     PowScalar,
     ReLU,
     Sigmoid,
+    Softplus,
     Sqrt,
     Sub,
     Tanh,
@@ -53,6 +56,7 @@ __all__ = [
     "Pow",
     "PowScalar",
     "Maximum",
+    "Minimum",
     "Where",
     "Neg",
     "Exp",
@@ -61,6 +65,8 @@ __all__ = [
     "Abs",
     "Tanh",
     "Sigmoid",
+    "LogSigmoid",
+    "Softplus",
     "ReLU",
     "Clamp",
     "Sum",
