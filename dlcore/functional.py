@@ -231,9 +231,8 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     input = _tensor(input, "huber_loss")
     target = as_tensor_like(target, (input, target))
     _check_same_shape(input, target, "huber_loss")
-    a = abs(input - target)
-    small = clamp(a, max=delta)
-    return _reduce(0.5 * small * small + delta * (a - small), reduction, "huber_loss")
+    input, target = promote(input, target, op="huber_loss")
+    return _reduce(apply(ops.Huber, input, target, delta=delta), reduction, "huber_loss")
 
 
 def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:

@@ -51,12 +51,20 @@ def float_unary_bad(name):
 
 def softplus_bad():
     return float_unary_bad("softplus")() + [
-        _bad("softplus", np.ones(3, np.float32), beta="2", exc=TypeError, match="softplus: beta must be a number")
+        _bad(
+            "softplus",
+            np.ones(3, np.float32),
+            beta="2",
+            exc=TypeError,
+            match="softplus: beta must be a number",
+        )
     ]
 
 
 def _nonfinite(name, fn, **kw):
-    return OpInfo(f"{name} (tails, inf, nan)", fn, _torch(name), tail_samples, bad_inputs=unary_bad(name), **kw)
+    return OpInfo(
+        f"{name} (tails, inf, nan)", fn, _torch(name), tail_samples, bad_inputs=unary_bad(name), **kw
+    )
 
 
 OPS = [

@@ -2,6 +2,7 @@
 the activations torch keeps only here (logsigmoid, softplus)."""
 
 from .. import ops as _ops
+from .. import tensor as _tensor
 from ..functional import (  # noqa: F401
     cross_entropy,
     dropout,
@@ -16,7 +17,6 @@ from ..functional import (  # noqa: F401
     softmax,
     tanh,
 )
-from .. import tensor as _tensor
 
 
 def _floating(x, op: str):

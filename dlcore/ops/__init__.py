@@ -38,7 +38,7 @@ from .elementwise import (
 )
 from .function import Function
 from .linalg import MatMul
-from .nn import CrossEntropy, Dropout, Linear, LogSoftmax, Softmax
+from .nn import CrossEntropy, Dropout, Huber, Linear, LogSoftmax, Softmax
 from .reduce import Max, Mean, Sum, argmax
 from .shape import Cat, Clone, Convert, GetItem, Permute, Reshape, Stack
 
@@ -86,4 +86,5 @@ __all__ = [
     "Softmax",
     "CrossEntropy",
     "Dropout",
+    "Huber",
 ]

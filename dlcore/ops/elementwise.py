@@ -103,9 +103,10 @@ class Pow(Function):
                 da = xp.where(self.b == 0, 0, self.b * self.a ** (self.b - 1))  # b == 0: 0, also at a == 0
             ga = unbroadcast(g * da, self.a.shape)
         gb = None
-        if self.needs_input_grad[1]:
-            log_a = xp.log(xp.where(self.a > 0, self.a, 1))
-            gb = unbroadcast(g * self.out * log_a, self.b.shape)
+        if self.needs_input_grad[1]:  # as torch: 0 where a == 0 and b >= 0, else out * log(a)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                db = xp.where((self.a == 0) & (self.b >= 0), 0, self.out * xp.log(self.a))
+            gb = unbroadcast(g * db, self.b.shape)
         return ga, gb
 
 
@@ -139,14 +140,18 @@ class Maximum(Function):
         except ValueError:
             raise bcast_error(self.op, a, b) from None
 
-    def _wins(self):
-        return self.a > self.b
+    def _losers(self):
+        """(a lost, b lost): where each input is not the result. A NaN on either side loses
+        nothing, so both get the gradient (as torch)."""
+        return self.a < self.b, self.a > self.b
 
     def backward(self, g):
         xp = xp_of(g)
-        wa = self._wins() + 0.5 * (self.a == self.b)
-        ga = xp.where(wa == 0, 0, g * wa)  # no 0 * inf: an input that lost gets exactly 0
-        gb = xp.where(wa == 1, 0, g * (1 - wa))
+        zero = g.dtype.type(0)
+        shared = xp.where(self.a == self.b, g / 2, g)
+        lost_a, lost_b = self._losers()
+        ga = xp.where(lost_a, zero, shared)  # where, not a 0/1 weight: no 0 * inf
+        gb = xp.where(lost_b, zero, shared)
         return unbroadcast(ga, self.a.shape), unbroadcast(gb, self.b.shape)
 
 
@@ -155,8 +160,8 @@ class Minimum(Maximum):
 
     op = "minimum"
 
-    def _wins(self):
-        return self.a < self.b
+    def _losers(self):
+        return self.a > self.b, self.a < self.b
 
 
 class Where(Function):
@@ -224,7 +229,8 @@ class Abs(Function):
         return xp_of(x).abs(x)
 
     def backward(self, g):
-        return (g * xp_of(g).sign(self.x),)
+        sign = (self.x > 0).astype(g.dtype) - (self.x < 0)  # sgn(nan) = 0, as torch
+        return (g * sign,)
 
 
 class Tanh(Function):
