@@ -178,7 +178,11 @@ DLCORE_NOINLINE void adam_range(T* __restrict p, T* __restrict m1, T* __restrict
       mx[i] = vm;
     }
     const T denom = std::sqrt(vm) * inv_bc2_sqrt + eps;  // a multiply, not a divide
+#if defined(__FMA__)  // pv stays rounded (torch's param.mul_), never fused into this update
+    p[i] = std::fma(-step_size, m / denom, pv);
+#else
     p[i] = pv - step_size * (m / denom);
+#endif
   }
 }
 

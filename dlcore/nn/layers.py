@@ -1,7 +1,7 @@
 """Basic layers: Linear, Sequential, ModuleList, activations, Flatten, Dropout, Identity.
 
-A layer's input must be a Tensor (as torch): anything else is a TypeError naming the layer
-(check_input), never an AttributeError from inside the op."""
+A layer's input must be a Tensor (as torch) or a numpy array (taken as a constant): anything else
+is a TypeError naming the layer (check_input), never an AttributeError from inside the op."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from .module import Module
 from .parameter import Parameter
 
 
-def check_input(module: Module, x, name: str = "input") -> Tensor:
-    """x when it is a Tensor, else a TypeError naming module's class and what it was given."""
-    if not isinstance(x, Tensor):
+def check_input(module: Module, x, name: str = "input"):
+    """x when it is a Tensor or a numpy array, else a TypeError naming module's class and what it
+    was given (a str, None, a list, ...)."""
+    if not isinstance(x, (Tensor, np.ndarray)):
         got = type(x).__name__
         raise TypeError(f"{type(module).__name__}: expected a Tensor as {name}, got {got}")
     return x

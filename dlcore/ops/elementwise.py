@@ -103,10 +103,9 @@ class Pow(Function):
                 da = xp.where(self.b == 0, 0, self.b * self.a ** (self.b - 1))  # b == 0: 0, also at a == 0
             ga = unbroadcast(g * da, self.a.shape)
         gb = None
-        if self.needs_input_grad[1]:  # as torch: 0 where a == 0 and b >= 0, else out * log(a)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                db = xp.where((self.a == 0) & (self.b >= 0), 0, self.out * xp.log(self.a))
-            gb = unbroadcast(g * db, self.b.shape)
+        if self.needs_input_grad[1]:  # out * log(a); 0 where a <= 0 (torch: nan), nan where a is nan
+            log_a = xp.log(xp.where(self.a <= 0, 1, self.a))
+            gb = unbroadcast(g * self.out * log_a, self.b.shape)
         return ga, gb
 
 
