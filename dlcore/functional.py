@@ -93,8 +93,7 @@ def maximum(a, b) -> Tensor:
 
 
 def minimum(a, b) -> Tensor:
-    a, b = promote(a, b, op="minimum")
-    return -apply(ops.Maximum, -a, -b, op="minimum")
+    return apply(ops.Minimum, *promote(a, b, op="minimum"))
 
 
 def where(cond, a, b) -> Tensor:
@@ -256,6 +255,7 @@ def _check_same_shape(input: Tensor, target: Tensor, name: str) -> None:
 
 
 def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    input = _tensor(input, "mse_loss")
     target = as_tensor_like(target, (input, target))
     _check_same_shape(input, target, "mse_loss")
     d = input - target
@@ -263,6 +263,7 @@ def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
 
 
 def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    input = _tensor(input, "l1_loss")
     target = as_tensor_like(target, (input, target))
     _check_same_shape(input, target, "l1_loss")
     return _reduce(abs(input - target), reduction, "l1_loss")
@@ -274,18 +275,18 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
             f"huber_loss: delta must be positive, got {delta} "
             f"(huber_loss does not support non-positive values for delta)"
         )
+    input = _tensor(input, "huber_loss")
     target = as_tensor_like(target, (input, target))
     _check_same_shape(input, target, "huber_loss")
-    a = abs(input - target)
-    small = clamp(a, max=delta)
-    return _reduce(0.5 * small * small + delta * (a - small), reduction, "huber_loss")
+    input, target = promote(input, target, op="huber_loss")
+    return _reduce(apply(ops.Huber, input, target, delta=delta), reduction, "huber_loss")
 
 
 def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """log-softmax + NLL over classes: input (N, C) or (N, C, d1...), target int64 (N,) / (N, d1...)."""
     if reduction not in _REDUCTIONS:
         raise ValueError(f"cross_entropy: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    input, target = _tensor(input, "cross_entropy"), _tensor(target, "cross_entropy")
     if input.ndim > 2:  # (N, C, d...) -> (N*d..., C)
         c = input.shape[1]
         if target.shape != (input.shape[0],) + input.shape[2:]:
@@ -297,7 +298,7 @@ def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
 
 
 def nll_loss(log_probs: Tensor, target, reduction: str = "mean") -> Tensor:
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    log_probs, t = _tensor(log_probs, "nll_loss"), _tensor(target, "nll_loss").data
     if log_probs.ndim != 2 or t.shape != (log_probs.shape[0],):
         raise ValueError(
             f"nll_loss: expected input (N, C) and target (N,), got {log_probs.shape} and {t.shape}"

@@ -64,14 +64,7 @@ class Reductions:
     def _extreme(self, name: str, dim, keepdim, axis, keepdims):
         if isinstance(dim, (Reductions, np.ndarray)):  # max(a, b): the elementwise form
             a, b = self._promote(self, dim, op=f"{name}imum")
-            if name == "max":
-                return self._apply(ops.Maximum, a, b, op="maximum")
-            if a.dtype.kind in "fc":
-                return -self._apply(ops.Maximum, -a, -b, op="minimum")  # exact for floats
-            try:  # integers and bools (no gradient): directly, as negation wraps unsigned ones
-                return type(self)(np.minimum(a.data, b.data))
-            except ValueError:
-                raise ValueError(f"minimum: shapes {a.shape} and {b.shape} do not broadcast") from None
+            return self._apply(ops.Maximum if name == "max" else ops.Minimum, a, b)
         dim, keepdim = ops.dim_args(name, dim, keepdim, axis, keepdims)
         if dim is None:
             if keepdim:

@@ -1069,7 +1069,8 @@ OPS = [
 ]
 
 from op_table_h1 import OPS as _H1_OPS  # noqa: E402  (imports this module's helpers above)
+from op_table_h2 import OPS as OPS_H2  # noqa: E402
 
-OPS += _H1_OPS
+OPS += _H1_OPS + OPS_H2
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names must be unique"

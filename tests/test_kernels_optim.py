@@ -228,3 +228,57 @@ def test_errors_leave_param_unchanged():
     with pytest.raises(ValueError, match=r"rw must hold 1 to 4"):
         INSTR.stream_probe([p] * 5, g)
     np.testing.assert_array_equal(p, before)
+
+
+# ---- non-finite parameters (issue 17): no 0 * inf from a weight-decay term of 0 --------------
+
+NONFINITE_CASES = [
+    ("SGD", {}),
+    ("SGD", {"momentum": 0.9}),
+    ("SGD", {"momentum": 0.9, "nesterov": True}),
+    ("SGD", {"weight_decay": 0.1}),
+    ("Adam", {}),
+    ("Adam", {"amsgrad": True}),
+    ("Adam", {"weight_decay": 0.1}),
+    ("AdamW", {"weight_decay": 0.0}),
+    ("AdamW", {}),
+    ("Adagrad", {}),
+    ("Adagrad", {"weight_decay": 0.1}),
+    ("RMSprop", {}),
+    ("RMSprop", {"centered": True, "momentum": 0.9}),
+    ("RMSprop", {"weight_decay": 0.1}),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name, cfg", NONFINITE_CASES)
+def test_nonfinite_parameters_step_as_torch(name, cfg, dtype, isa):
+    """Parameters holding +-inf and nan among normal values (37: vector body and tail), three
+    steps of dlcore.optim and torch.optim: the same values, inf and nan in the same places.
+    With weight_decay 0 an infinite parameter stays infinite (it was nan: 0 * inf)."""
+    torch = pytest.importorskip("torch")
+    from dlcore import optim, tensor
+    from dlcore.nn import Parameter
+
+    rng = np.random.default_rng(17)
+    init = rng.standard_normal(37).astype(dtype)
+    init[[0, 9, 20]], init[[3, 16]], init[[5, 36]] = np.inf, -np.inf, np.nan
+    lr = {"SGD": 0.1, "Adagrad": 0.1}.get(name, 0.01)
+    p = Parameter(init.copy())
+    opt = getattr(optim, name)([p], lr=lr, **cfg)
+    tp = torch.tensor(init.copy(), requires_grad=True)
+    topt = getattr(torch.optim, name)([tp], lr=lr, foreach=False, **cfg)
+    for _ in range(3):
+        g = rng.standard_normal(37).astype(dtype)
+        p.grad, tp.grad = tensor(g), torch.tensor(g)
+        opt.step()
+        topt.step()
+    got, want = p.detach().numpy(), tp.detach().numpy()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_array_equal(np.isposinf(got), np.isposinf(want))
+    np.testing.assert_array_equal(np.isneginf(got), np.isneginf(want))
+    finite = np.isfinite(want)
+    np.testing.assert_allclose(got[finite], want[finite], rtol=TOL[dtype], atol=TOL[dtype])
+    if not cfg.get("weight_decay"):
+        assert np.isinf(got[[0, 3, 9, 16, 20]]).all(), "an infinite parameter became nan"

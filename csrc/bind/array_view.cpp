@@ -199,6 +199,7 @@ void check_size(const ArrayView& a, int64_t n, const char* op, const char* name)
 }
 
 int64_t elem_stride(const ArrayView& a, int axis, const char* op, const char* name) {
+  if (a.shape[axis] <= 1) return 0;  // never stepped along: any stride (numpy's flags agree)
   const int64_t s = a.strides[axis];
   if (s < 0 || s % a.itemsize != 0)
     fail(op, std::string(name) + " has a negative or misaligned stride on axis " +

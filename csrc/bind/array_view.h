@@ -82,6 +82,8 @@ void check_contiguous(const ArrayView& a, const char* op, const char* name);
 void check_writeable(const ArrayView& a, const char* op, const char* name);
 void check_size(const ArrayView& a, int64_t n, const char* op, const char* name);
 // The stride of `axis` in elements; ValueError when negative or not a multiple of itemsize.
+// An axis of length 0 or 1 is never stepped along: its stride is 0 whatever the array says
+// (the rule of numpy's contiguity flags, which ops/_helpers.gemm_operand relies on).
 int64_t elem_stride(const ArrayView& a, int axis, const char* op, const char* name);
 // True when the byte ranges spanned by a and b intersect (non-negative strides).
 bool overlaps(const ArrayView& a, const ArrayView& b);

@@ -28,14 +28,17 @@ inline void for_chunks(int64_t n, F&& f) {
 }
 
 // buf_mode: 0 no momentum, 1 first momentum step (buf = g), 2 buf = mom * buf + (1 - damp) * g.
+// use_wd (every kernel): the weight-decay term wd * p is added only when wd != 0, as torch.optim,
+// so that a parameter at +-inf stays finite-or-inf instead of becoming 0 * inf = nan.
 // The *_range functions are kept out of line so that their restrict parameters hold wherever
 // they are called from (inlined into the serial path, GCC dropped them and did not vectorise).
-template <typename T, int buf_mode, bool nesterov>
+template <typename T, int buf_mode, bool nesterov, bool use_wd>
 DLCORE_NOINLINE void sgd_range(T* __restrict p, T* __restrict mb, const T* __restrict gr, int64_t b,
                                int64_t e, T lr, T mom, T damp, T wd, T sign) {
 #pragma omp simd
   for (int64_t i = b; i < e; ++i) {
-    T g = sign * gr[i] + wd * p[i];
+    T g = sign * gr[i];
+    if constexpr (use_wd) g = g + wd * p[i];
     if constexpr (buf_mode != 0) {
       const T m = buf_mode == 1 ? g : mom * mb[i] + damp * g;
       mb[i] = m;
@@ -47,9 +50,14 @@ DLCORE_NOINLINE void sgd_range(T* __restrict p, T* __restrict mb, const T* __res
 
 template <typename T, int buf_mode, bool nesterov>
 void sgd_loop(T* param, T* buf, const T* grad, int64_t n, T lr, T mom, T damp, T wd, T sign) {
-  for_chunks(n, [=](int64_t b, int64_t e) {
-    sgd_range<T, buf_mode, nesterov>(param, buf, grad, b, e, lr, mom, damp, wd, sign);
-  });
+  if (wd != T(0))
+    for_chunks(n, [=](int64_t b, int64_t e) {
+      sgd_range<T, buf_mode, nesterov, true>(param, buf, grad, b, e, lr, mom, damp, wd, sign);
+    });
+  else
+    for_chunks(n, [=](int64_t b, int64_t e) {
+      sgd_range<T, buf_mode, nesterov, false>(param, buf, grad, b, e, lr, mom, damp, wd, sign);
+    });
 }
 
 template <typename T>
@@ -66,12 +74,13 @@ void sgd_impl(T* param, T* momentum_buf, const T* grad, int64_t n, const SgdHype
   else sgd_loop<T, 2, false>(param, momentum_buf, grad, n, lr, mom, damp, wd, sign);
 }
 
-template <typename T>
+template <typename T, bool use_wd>
 DLCORE_NOINLINE void adagrad_range(T* __restrict p, T* __restrict s, const T* __restrict gr,
                                    int64_t b, int64_t e, T clr, T wd, T eps, T sign) {
 #pragma omp simd
   for (int64_t i = b; i < e; ++i) {
-    const T g = sign * gr[i] + wd * p[i];
+    T g = sign * gr[i];
+    if constexpr (use_wd) g = g + wd * p[i];
     const T sum = s[i] + g * g;
     s[i] = sum;
     p[i] = p[i] - clr * (g / (std::sqrt(sum) + eps));
@@ -82,18 +91,24 @@ template <typename T>
 void adagrad_impl(T* param, T* state_sum, const T* grad, int64_t n, const AdagradHyper& h) {
   const T clr = T(h.lr / (1.0 + double(h.step - 1) * h.lr_decay));
   const T wd = T(h.weight_decay), eps = T(h.eps), sign = h.maximize ? T(-1) : T(1);
-  for_chunks(n, [=](int64_t b, int64_t e) {
-    adagrad_range<T>(param, state_sum, grad, b, e, clr, wd, eps, sign);
-  });
+  if (wd != T(0))
+    for_chunks(n, [=](int64_t b, int64_t e) {
+      adagrad_range<T, true>(param, state_sum, grad, b, e, clr, wd, eps, sign);
+    });
+  else
+    for_chunks(n, [=](int64_t b, int64_t e) {
+      adagrad_range<T, false>(param, state_sum, grad, b, e, clr, wd, eps, sign);
+    });
 }
 
-template <typename T, bool centered, bool use_mom>
+template <typename T, bool centered, bool use_mom, bool use_wd>
 DLCORE_NOINLINE void rmsprop_range(T* __restrict p, T* __restrict sq, T* __restrict ga,
                                    T* __restrict mb, const T* __restrict gr, int64_t b, int64_t e,
                                    T lr, T alpha, T oma, T eps, T wd, T mom, T sign) {
 #pragma omp simd
   for (int64_t i = b; i < e; ++i) {
-    const T g = sign * gr[i] + wd * p[i];
+    T g = sign * gr[i];
+    if constexpr (use_wd) g = g + wd * p[i];
     const T s = alpha * sq[i] + oma * (g * g);
     sq[i] = s;
     T avg;
@@ -119,10 +134,16 @@ void rmsprop_loop(T* param, T* square_avg, T* grad_avg, T* momentum_buf, const T
                   const RmspropHyper& h) {
   const T lr = T(h.lr), alpha = T(h.alpha), oma = T(1.0 - h.alpha), eps = T(h.eps);
   const T wd = T(h.weight_decay), mom = T(h.momentum), sign = h.maximize ? T(-1) : T(1);
-  for_chunks(n, [=](int64_t b, int64_t e) {
-    rmsprop_range<T, centered, use_mom>(param, square_avg, grad_avg, momentum_buf, grad, b, e, lr,
-                                        alpha, oma, eps, wd, mom, sign);
-  });
+  if (wd != T(0))
+    for_chunks(n, [=](int64_t b, int64_t e) {
+      rmsprop_range<T, centered, use_mom, true>(param, square_avg, grad_avg, momentum_buf, grad, b,
+                                                e, lr, alpha, oma, eps, wd, mom, sign);
+    });
+  else
+    for_chunks(n, [=](int64_t b, int64_t e) {
+      rmsprop_range<T, centered, use_mom, false>(param, square_avg, grad_avg, momentum_buf, grad, b,
+                                                 e, lr, alpha, oma, eps, wd, mom, sign);
+    });
 }
 
 template <typename T>
@@ -137,7 +158,7 @@ void rmsprop_impl(T* param, T* square_avg, T* grad_avg, T* momentum_buf, const T
   else rmsprop_loop<T, false, false>(param, square_avg, nullptr, nullptr, grad, n, h);
 }
 
-template <typename T, bool amsgrad>
+template <typename T, bool amsgrad, bool use_wd>
 DLCORE_NOINLINE void adam_range(T* __restrict p, T* __restrict m1, T* __restrict m2,
                                 T* __restrict mx, const T* __restrict gr, int64_t b, int64_t e,
                                 T step_size, T inv_bc2_sqrt, T omb1, T b2, T omb2, T eps, T l2,
@@ -145,7 +166,8 @@ DLCORE_NOINLINE void adam_range(T* __restrict p, T* __restrict m1, T* __restrict
 #pragma omp simd
   for (int64_t i = b; i < e; ++i) {
     const T pv = p[i] * decay;
-    const T g = sign * gr[i] + l2 * pv;
+    T g = sign * gr[i];
+    if constexpr (use_wd) g = g + l2 * pv;  // Adam's L2 term; AdamW decays through `decay`
     const T m = m1[i] + omb1 * (g - m1[i]);  // lerp, as torch for weight < 0.5
     const T v = b2 * m2[i] + omb2 * (g * g);
     m1[i] = m;
@@ -156,7 +178,11 @@ DLCORE_NOINLINE void adam_range(T* __restrict p, T* __restrict m1, T* __restrict
       mx[i] = vm;
     }
     const T denom = std::sqrt(vm) * inv_bc2_sqrt + eps;  // a multiply, not a divide
+#if defined(__FMA__)  // pv stays rounded (torch's param.mul_), never fused into this update
+    p[i] = std::fma(-step_size, m / denom, pv);
+#else
     p[i] = pv - step_size * (m / denom);
+#endif
   }
 }
 
@@ -172,10 +198,16 @@ void adam_loop(T* param, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, const T* 
   const T l2 = h.decoupled_weight_decay ? T(0) : T(h.weight_decay);
   const T decay = h.decoupled_weight_decay ? T(1.0 - lr * h.weight_decay) : T(1);
   const T sign = h.maximize ? T(-1) : T(1);
-  for_chunks(n, [=](int64_t b, int64_t e) {
-    adam_range<T, amsgrad>(param, exp_avg, exp_avg_sq, max_exp_avg_sq, grad, b, e, step_size,
-                           inv_bc2_sqrt, omb1, b2, omb2, eps, l2, decay, sign);
-  });
+  if (l2 != T(0))
+    for_chunks(n, [=](int64_t b, int64_t e) {
+      adam_range<T, amsgrad, true>(param, exp_avg, exp_avg_sq, max_exp_avg_sq, grad, b, e,
+                                   step_size, inv_bc2_sqrt, omb1, b2, omb2, eps, l2, decay, sign);
+    });
+  else
+    for_chunks(n, [=](int64_t b, int64_t e) {
+      adam_range<T, amsgrad, false>(param, exp_avg, exp_avg_sq, max_exp_avg_sq, grad, b, e,
+                                    step_size, inv_bc2_sqrt, omb1, b2, omb2, eps, l2, decay, sign);
+    });
 }
 
 template <typename T>

@@ -4,6 +4,7 @@
 #include "cpu/threads.h"
 
 #include <cmath>
+#include <limits>
 
 namespace dlcore::cpu {
 namespace {
@@ -15,9 +16,9 @@ template <typename T>
 void row_max_logsum(const T* x, int64_t c, T* mx_out, T* log_sum_out) {
   T mx = x[0];
   for (int64_t j = 1; j < c; ++j) mx = x[j] > mx ? x[j] : mx;
-  if (std::isinf(mx)) {  // +inf: x - inf gives nan / -inf; all -inf: nan (as torch)
+  if (std::isinf(mx)) {  // a row with +inf, or all -inf: every entry nan (as torch)
     *mx_out = mx;
-    *log_sum_out = 0;
+    *log_sum_out = mx > 0 ? std::numeric_limits<T>::quiet_NaN() : T(0);
     return;
   }
   double s = 0;

@@ -14,7 +14,7 @@ __global__ void sgd_kernel(float* __restrict__ param, float* __restrict__ buf,
   for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n;
        i += (long long)gridDim.x * blockDim.x) {
     float g = sign * grad[i];
-    if (wd != 0.f) g = fmaf(wd, param[i], g);
+    if (wd != 0.f) g = fmaf(wd, param[i], g);  // only when wd != 0: 0 * inf would be nan
     if (buf != nullptr) {
       const float b = first ? g : fmaf(mom, buf[i], damp * g);
       buf[i] = b;
@@ -34,7 +34,7 @@ __global__ void adam_kernel(float* __restrict__ param, float* __restrict__ m1,
   for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n;
        i += (long long)gridDim.x * blockDim.x) {
     const float p = param[i] * decay;
-    const float g = fmaf(l2, p, sign * grad[i]);
+    const float g = l2 != 0.f ? fmaf(l2, p, sign * grad[i]) : sign * grad[i];  // no 0 * inf
     const float m = fmaf(b1, m1[i] - g, g);          // b1 * m + (1 - b1) * g
     const float v = fmaf(b2, m2[i] - g * g, g * g);  // b2 * v + (1 - b2) * g^2
     m1[i] = m;

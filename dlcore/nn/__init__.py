@@ -6,12 +6,14 @@ from .layers import (  # noqa: F401
     Flatten,
     Identity,
     Linear,
+    LogSigmoid,
     LogSoftmax,
     ModuleList,
     ReLU,
     Sequential,
     Sigmoid,
     Softmax,
+    Softplus,
     Tanh,
 )
 from .losses import CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss  # noqa: F401

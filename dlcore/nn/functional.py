@@ -1,5 +1,8 @@
-"""dlcore.nn.functional: the differentiable functions of dlcore.functional under torch's path."""
+"""dlcore.nn.functional: the differentiable functions of dlcore.functional under torch's path, and
+the activations torch keeps only here (logsigmoid, softplus)."""
 
+from .. import ops as _ops
+from .. import tensor as _tensor
 from ..functional import (  # noqa: F401
     cross_entropy,
     dropout,
@@ -14,3 +17,25 @@ from ..functional import (  # noqa: F401
     softmax,
     tanh,
 )
+
+
+def _floating(x, op: str):
+    """x as a tensor (TypeError naming op for non-numeric data); integer and bool tensors are a
+    TypeError, as torch (no integer kernels for these activations)."""
+    x = _tensor.as_tensor_like(x, (), op)
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"{op}: input must be floating point, got {x.dtype}; convert it with .float()")
+    return x
+
+
+def logsigmoid(input):
+    """log(sigmoid(input)), computed stably: logsigmoid(-200) = -200 with gradient 1."""
+    return _tensor.apply(_ops.LogSigmoid, _floating(input, "logsigmoid"))
+
+
+def softplus(input, beta: float = 1.0, threshold: float = 20.0):
+    """log(1 + exp(beta * input)) / beta; input itself where beta * input > threshold (torch)."""
+    for name, v in (("beta", beta), ("threshold", threshold)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise TypeError(f"softplus: {name} must be a number, got {type(v).__name__}")
+    return _tensor.apply(_ops.Softplus, _floating(input, "softplus"), beta=beta, threshold=threshold)

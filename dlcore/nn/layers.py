@@ -1,4 +1,7 @@
-"""Basic layers: Linear, Sequential, ModuleList, activations, Flatten, Dropout, Identity."""
+"""Basic layers: Linear, Sequential, ModuleList, activations, Flatten, Dropout, Identity.
+
+A layer's input must be a Tensor (as torch) or a numpy array (taken as a constant): anything else
+is a TypeError naming the layer (check_input), never an AttributeError from inside the op."""
 
 from __future__ import annotations
 
@@ -9,8 +12,18 @@ import numpy as np
 from .. import functional as F
 from ..random import generator
 from ..tensor import Tensor
+from . import functional as nn_functional
 from .module import Module
 from .parameter import Parameter
+
+
+def check_input(module: Module, x, name: str = "input"):
+    """x when it is a Tensor or a numpy array, else a TypeError naming module's class and what it
+    was given (a str, None, a list, ...)."""
+    if not isinstance(x, (Tensor, np.ndarray)):
+        got = type(x).__name__
+        raise TypeError(f"{type(module).__name__}: expected a Tensor as {name}, got {got}")
+    return x
 
 
 def _uniform(shape, bound: float, dtype) -> np.ndarray:
@@ -37,6 +50,7 @@ class Linear(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x: Tensor) -> Tensor:
+        check_input(self, x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear({self.in_features}, {self.out_features}): input of shape {x.shape} "
@@ -106,7 +120,7 @@ class _Elementwise(Module):
     fn = None
 
     def forward(self, x):
-        return type(self).fn(x)
+        return type(self).fn(check_input(self, x))
 
 
 class ReLU(_Elementwise):
@@ -121,6 +135,22 @@ class Sigmoid(_Elementwise):
     fn = staticmethod(F.sigmoid)
 
 
+class LogSigmoid(_Elementwise):
+    fn = staticmethod(nn_functional.logsigmoid)
+
+
+class Softplus(Module):
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return nn_functional.softplus(check_input(self, x), self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
 class Identity(Module):
     def forward(self, x):
         return x
@@ -132,7 +162,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
-        return F.flatten(x, self.start_dim, self.end_dim)
+        return F.flatten(check_input(self, x), self.start_dim, self.end_dim)
 
 
 class Softmax(Module):
@@ -141,12 +171,12 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, x):
-        return F.softmax(x, self.dim)
+        return F.softmax(check_input(self, x), self.dim)
 
 
 class LogSoftmax(Softmax):
     def forward(self, x):
-        return F.log_softmax(x, self.dim)
+        return F.log_softmax(check_input(self, x), self.dim)
 
 
 class Dropout(Module):
@@ -159,7 +189,7 @@ class Dropout(Module):
         self.p = p
 
     def forward(self, x):
-        return F.dropout(x, self.p, self.training)
+        return F.dropout(check_input(self, x), self.p, self.training)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

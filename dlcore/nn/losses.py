@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import functional as F
+from .layers import check_input
 from .module import Module
 
 
@@ -18,6 +19,7 @@ class _Loss(Module):
         self.reduction = reduction
 
     def forward(self, input, target):
+        check_input(self, input), check_input(self, target, "target")
         return type(self).fn(input, target, reduction=self.reduction)
 
 
@@ -45,4 +47,5 @@ class HuberLoss(_Loss):
         self.delta = delta
 
     def forward(self, input, target):
+        check_input(self, input), check_input(self, target, "target")
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)

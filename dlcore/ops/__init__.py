@@ -1,7 +1,7 @@
 """The differentiable primitives, one Function per op, by family; arrays in, arrays out.
 
     function.py     the Function contract (forward over arrays, backward(g) per input)
-    elementwise.py  add, sub, mul, div, pow, maximum, where; neg, exp, log, ... relu, clamp
+    elementwise.py  add, sub, mul, div, pow, maximum, minimum, where; neg, exp, log, ... relu, clamp
     reduce.py       sum, mean, max/min (amax/amin), take-along (max over a dim); argmax/argmin
     shape.py        reshape/view, permute, expand, getitem, cat, stack, convert (device/dtype), clone
     linalg.py       matmul
@@ -21,13 +21,16 @@ from .elementwise import (
     Div,
     Exp,
     Log,
+    LogSigmoid,
     Maximum,
+    Minimum,
     Mul,
     Neg,
     Pow,
     PowScalar,
     ReLU,
     Sigmoid,
+    Softplus,
     Sqrt,
     Sub,
     Tanh,
@@ -35,7 +38,7 @@ from .elementwise import (
 )
 from .function import Function
 from .linalg import MatMul
-from .nn import CrossEntropy, Dropout, Linear, LogSoftmax, Softmax
+from .nn import CrossEntropy, Dropout, Huber, Linear, LogSoftmax, Softmax
 from .reduce import Max, Mean, Min, Sum, TakeAlong, argmax, argmin, dim_args
 from .shape import Cat, Clone, Convert, Expand, GetItem, Permute, Reshape, Stack
 
@@ -53,6 +56,7 @@ __all__ = [
     "Pow",
     "PowScalar",
     "Maximum",
+    "Minimum",
     "Where",
     "Neg",
     "Exp",
@@ -61,6 +65,8 @@ __all__ = [
     "Abs",
     "Tanh",
     "Sigmoid",
+    "LogSigmoid",
+    "Softplus",
     "ReLU",
     "Clamp",
     "Sum",
@@ -85,4 +91,5 @@ __all__ = [
     "Softmax",
     "CrossEntropy",
     "Dropout",
+    "Huber",
 ]

@@ -25,17 +25,30 @@ def has_kernel_dtype(*arrays) -> bool:
     return dtype in KERNEL_DTYPES and all(a.dtype == dtype for a in arrays)
 
 
+def _elem_strides(x) -> tuple | None:
+    """x's strides in elements as the gemm binding reads them (csrc/bind/array_view.cpp
+    elem_stride): 0 on an axis of length 0 or 1, which is never stepped along whatever its
+    stride; None when another axis has a negative or misaligned stride."""
+    out = []
+    for n, s in zip(x.shape, x.strides):
+        if n > 1 and (s < 0 or s % x.itemsize):
+            return None
+        out.append(s // x.itemsize if n > 1 else 0)
+    return tuple(out)
+
+
 def gemm_operand(x):
     """x itself when the gemm binding can read it in place (csrc/bind/bind_gemm.cpp mat_ref: a unit
-    stride on one of the last two axes and a leading dimension covering the other), else a
-    C-contiguous copy. Broadcast views (stride 0, e.g. the gradient of a sum) and negative
-    strides are copied."""
+    stride on one of the last two axes and a leading dimension covering the other; batch strides
+    non-negative), else a C-contiguous copy. Broadcast views (stride 0, e.g. the gradient of a sum)
+    and negative strides on axes longer than 1 are copied."""
     flags = x.flags
     if x.size and (flags.c_contiguous or (flags.f_contiguous and x.ndim == 2)):
         return x  # the common cases: row-major, or the transpose of a row-major matrix
-    if x.ndim >= 2 and all(s >= 0 and s % x.itemsize == 0 for s in x.strides[-2:]):
+    strides = _elem_strides(x)
+    if x.ndim >= 2 and strides is not None:
         r, c = x.shape[-2:]
-        s0, s1 = x.strides[-2] // x.itemsize, x.strides[-1] // x.itemsize
+        s0, s1 = strides[-2:]
         if (c == 1 or s1 == 1) and (r == 1 or s0 >= c):
             return x
         if (r == 1 or s0 == 1) and (c == 1 or s1 >= r):
@@ -46,9 +59,13 @@ def gemm_operand(x):
 def gemm(a, b, out=None, beta: float = 0.0):
     """out = a @ b + beta * out through the device's gemm kernel, for 2-D or equal-batch 3-D
     arrays of one kernel dtype. Operands the kernel cannot read in place (gemm_operand) are
-    copied first. Returns out (allocated when None)."""
+    copied first. Returns out (allocated when None). An empty product (a size-0 batch, m, n or
+    k) needs no kernel: out is beta * out, zeros when k == 0 and beta == 0 (as torch)."""
     if out is None:
         out = xp_of(a).empty(a.shape[:-1] + b.shape[-1:], dtype=a.dtype)
+    if out.size == 0 or a.shape[-1] == 0:
+        out[...] = 0 if beta == 0 else beta * out
+        return out
     backend.kernels(a).gemm(gemm_operand(a), gemm_operand(b), out, 1.0, beta)
     return out
 

@@ -6,6 +6,8 @@ through the array module.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._helpers import gemm, has_kernel_dtype, unbroadcast, xp_of
@@ -19,12 +21,13 @@ def _matmul_arrays(a, b):
     if a.ndim == 2 and b.ndim == 2:
         return gemm(a, b)
     if b.ndim == 2:  # (..., M, K) @ (K, N): one gemm over the flattened rows
-        out = gemm(a.reshape(-1, a.shape[-1]), b)
+        out = gemm(a.reshape(math.prod(a.shape[:-1]), a.shape[-1]), b)  # explicit: -1 is ambiguous at size 0
         return out.reshape(a.shape[:-1] + (b.shape[-1],))
     xp = xp_of(a)
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    a3 = xp.broadcast_to(a, batch + a.shape[-2:]).reshape((-1,) + a.shape[-2:])
-    b3 = xp.broadcast_to(b, batch + b.shape[-2:]).reshape((-1,) + b.shape[-2:])
+    count = math.prod(batch)
+    a3 = xp.broadcast_to(a, batch + a.shape[-2:]).reshape((count,) + a.shape[-2:])
+    b3 = xp.broadcast_to(b, batch + b.shape[-2:]).reshape((count,) + b.shape[-2:])
     return gemm(a3, b3).reshape(batch + (a.shape[-2], b.shape[-1]))
 
 
@@ -75,8 +78,8 @@ class MatMul(Function):
             ga = unbroadcast(_matmul_arrays(g, _swap(self.b)), self.a.shape).reshape(self.a_shape)
         if self.needs_input_grad[1]:
             if self.b.ndim == 2 and self.a.ndim > 2:  # sum over batch == one gemm over rows
-                k = self.a.shape[-1]
-                gb = _matmul_arrays(self.a.reshape(-1, k).T, g.reshape(-1, g.shape[-1]))
+                rows, k = math.prod(self.a.shape[:-1]), self.a.shape[-1]
+                gb = _matmul_arrays(self.a.reshape(rows, k).T, g.reshape(rows, g.shape[-1]))
             else:
                 gb = unbroadcast(_matmul_arrays(_swap(self.a), g), self.b.shape)
             gb = gb.reshape(self.b_shape)

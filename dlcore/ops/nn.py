@@ -1,4 +1,4 @@
-"""Neural-network ops: linear, log-softmax / softmax, fused cross-entropy, dropout.
+"""Neural-network ops: linear, log-softmax / softmax, fused cross-entropy, huber, dropout.
 
 float32/float64 arrays go through the device's kernels (`backend.kernels(x)`: gemm,
 log_softmax_forward/backward, cross_entropy_forward/backward); other dtypes through the array
@@ -6,6 +6,8 @@ module. Which one is chosen depends on the dtype only, never on the device.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -35,7 +37,7 @@ class Linear(Function):
                 f"linear: bias of shape {b.shape} does not match weight {w.shape}: expected ({w.shape[0]},)"
             )
         self.x_shape = x.shape
-        self.x2 = x.reshape(-1, x.shape[-1])
+        self.x2 = x.reshape(math.prod(x.shape[:-1]), x.shape[-1])  # explicit: -1 is ambiguous at size 0
         self.w = w
         if has_kernel_dtype(x, w):
             out = xp_of(x).empty((self.x2.shape[0], w.shape[0]), dtype=x.dtype)
@@ -49,11 +51,30 @@ class Linear(Function):
         return out.reshape(x.shape[:-1] + (w.shape[0],))
 
     def backward(self, g):
-        g2 = g.reshape(-1, g.shape[-1])
+        g2 = g.reshape(math.prod(g.shape[:-1]), g.shape[-1])
         gx = mm(g2, self.w).reshape(self.x_shape) if self.needs_input_grad[0] else None
         gw = mm(g2.T, self.x2) if self.needs_input_grad[1] else None
         gb = g2.sum(axis=0) if len(self.needs_input_grad) > 2 and self.needs_input_grad[2] else None
         return gx, gw, gb
+
+
+class Huber(Function):
+    """The elementwise Huber loss of input - target (equal shapes): 0.5 d^2 where |d| < delta, else
+    delta (|d| - delta / 2). The gradient is d clipped to [-delta, delta], so a NaN difference
+    gives a NaN gradient (as torch), where the composite of abs and clamp gave 0."""
+
+    def forward(self, input, target, delta=1.0):
+        xp = xp_of(input)
+        self.d, self.delta = input - target, input.dtype.type(delta)
+        a = xp.abs(self.d)
+        return xp.where(a < self.delta, 0.5 * self.d * self.d, self.delta * (a - 0.5 * self.delta))
+
+    def backward(self, g):
+        xp = xp_of(g)
+        gd = g * xp.where(
+            self.d < -self.delta, -self.delta, xp.where(self.d > self.delta, self.delta, self.d)
+        )
+        return gd, -gd
 
 
 class Dropout(Function):
