@@ -1,4 +1,4 @@
-"""Tests generated from the op table (tests/op_table.py), on every device present:
+"""Tests generated from the op table (tests/op_table/), on every device present:
 
 - forward: shape, dtype and values against torch in float64 (the op's numpy reference when torch is
   not importable), inputs left unchanged;
@@ -283,7 +283,7 @@ def test_every_public_op_has_a_table_entry():
         f"nn.functional.{n}": f for n, f in vars(F).items() if not n.startswith("_") and inspect.isfunction(f)
     }
     missing = sorted(n for n, f in {**public, **functional}.items() if id(f) not in covered)
-    assert not missing, f"ops without an entry in tests/op_table.py (non-ops: add to NOT_OPS): {missing}"
+    assert not missing, f"ops without an entry in tests/op_table/ (non-ops: add to NOT_OPS): {missing}"
 
 
 def test_every_op_declares_samples_tolerances_and_bad_inputs():
