@@ -49,7 +49,7 @@ class Linear(Function):
         return out.reshape(x.shape[:-1] + (w.shape[0],))
 
     def backward(self, g):
-        g2 = g.reshape(-1, g.shape[-1])
+        g2 = g.reshape(self.x2.shape[0], g.shape[-1])  # -1 is ambiguous when out_features is 0
         gx = mm(g2, self.w).reshape(self.x_shape) if self.needs_input_grad[0] else None
         gw = mm(g2.T, self.x2) if self.needs_input_grad[1] else None
         gb = g2.sum(axis=0) if len(self.needs_input_grad) > 2 and self.needs_input_grad[2] else None

@@ -8,7 +8,7 @@ generates forward, gradient, gradcheck and bad-input tests from OPS; tests/test_
 A new op registers in the themed file it belongs to, else test_every_public_op_has_a_table_entry fails.
 """
 
-from . import elementwise, nn, reductions, shape
+from . import elementwise, layers, nn, reductions, shape
 from .core import (  # noqa: F401  (re-exported: tests import them from op_table)
     DTYPES,
     ELEMENTWISE,
@@ -25,7 +25,7 @@ from .core import (  # noqa: F401  (re-exported: tests import them from op_table
     _torch,
 )
 
-OPS = [*elementwise.OPS, *reductions.OPS, *shape.OPS, *nn.OPS]
+OPS = [*elementwise.OPS, *reductions.OPS, *shape.OPS, *nn.OPS, *layers.OPS]
 
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names must be unique"

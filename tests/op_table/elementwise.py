@@ -7,6 +7,7 @@ import numpy as np
 
 import dlcore
 
+from . import fuzzing as fz
 from .core import EXACT, Maker, OpInfo, Sample, _bad, _method, _ones, _torch
 
 
@@ -152,11 +153,13 @@ def _sigmoid_ref(x):
 
 
 def _unary(name, fn, ref, **kw):
-    return OpInfo(name, fn, _torch(name), unary_samples, ref=ref, bad_inputs=unary_bad(name), **kw)
+    return OpInfo(
+        name, fn, _torch(name), unary_samples, ref=ref, bad_inputs=unary_bad(name), fuzz=fz.unary, **kw
+    )
 
 
 def _binary(name, fn, ref, samples=binary_samples, **kw):
-    return OpInfo(name, fn, _torch(name), samples, ref=ref, bad_inputs=binary_bad(name), **kw)
+    return OpInfo(name, fn, _torch(name), samples, ref=ref, bad_inputs=binary_bad(name), fuzz=fz.binary, **kw)
 
 
 OPS = [
@@ -183,9 +186,18 @@ OPS = [
         kinks=(-0.5, 0.5),
         ref=lambda x, min=None, max=None: np.clip(x, min, max),
         bad_inputs=clamp_bad,
+        fuzz=fz.clamp,
     ),
-    OpInfo("where", dlcore.where, _torch("where"), where_samples, ref=np.where, bad_inputs=where_bad),
-    OpInfo("clone", _method("clone"), _method("clone"), unary_samples, ref=np.copy, tol=EXACT),
+    OpInfo(
+        "where",
+        dlcore.where,
+        _torch("where"),
+        where_samples,
+        ref=np.where,
+        bad_inputs=where_bad,
+        fuzz=fz.where,
+    ),
+    OpInfo("clone", _method("clone"), _method("clone"), unary_samples, ref=np.copy, tol=EXACT, fuzz=fz.unary),
     OpInfo(
         "float",
         _method("float"),
@@ -193,6 +205,7 @@ OPS = [
         unary_samples,
         ref=lambda x: x.astype(np.float32),
         gradcheck=False,
+        fuzz=fz.unary,
     ),
-    OpInfo("double", _method("double"), _method("double"), unary_samples),
+    OpInfo("double", _method("double"), _method("double"), unary_samples, fuzz=fz.unary),
 ]

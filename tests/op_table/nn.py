@@ -8,6 +8,7 @@ import dlcore
 import dlcore.nn.functional as F
 from dlcore import reference
 
+from . import fuzzing as fz
 from .core import EXACT, SUMMING, Maker, OpInfo, Sample, _bad, _ones, _torch
 
 
@@ -301,6 +302,7 @@ def _loss(name, samples, bad):
         samples,
         tol=SUMMING,
         bad_inputs=bad,
+        fuzz=fz.loss(name),
     )
 
 
@@ -313,6 +315,7 @@ OPS = [
         ref=np.matmul,
         tol=SUMMING,
         bad_inputs=matmul_bad,
+        fuzz=fz.matmul,
     ),
     OpInfo(
         "softmax",
@@ -322,6 +325,7 @@ OPS = [
         tol=SUMMING,
         ref=_softmax_ref(reference.softmax),
         bad_inputs=softmax_bad("softmax"),
+        fuzz=fz.softmax,
     ),
     OpInfo(
         "log_softmax",
@@ -331,6 +335,7 @@ OPS = [
         tol=SUMMING,
         ref=_softmax_ref(reference.log_softmax),
         bad_inputs=softmax_bad("log_softmax"),
+        fuzz=fz.softmax,
     ),
     OpInfo(
         "nn.functional.linear",
@@ -339,6 +344,7 @@ OPS = [
         linear_samples,
         tol=SUMMING,
         bad_inputs=linear_bad,
+        fuzz=fz.linear,
     ),
     _loss("mse_loss", regression_loss_samples, regression_loss_bad("mse_loss")),
     _loss("l1_loss", regression_loss_samples, regression_loss_bad("l1_loss")),
@@ -352,5 +358,6 @@ OPS = [
         dropout_samples,
         tol=EXACT,
         bad_inputs=dropout_bad,
+        fuzz=fz.dropout,
     ),
 ]

@@ -9,6 +9,7 @@ import numpy as np
 
 import dlcore
 
+from . import fuzzing as fz
 from .core import EXACT, SUMMING, Maker, OpInfo, Sample, _bad, _method, _ones, _torch
 
 
@@ -120,7 +121,9 @@ def _reduce_ref(fn):
 
 
 def _reduction(name, fn, torch_op, ref, samples=reduce_samples):
-    return OpInfo(name, fn, torch_op, samples, ref=ref, tol=SUMMING, bad_inputs=reduce_bad(name))
+    return OpInfo(
+        name, fn, torch_op, samples, ref=ref, tol=SUMMING, bad_inputs=reduce_bad(name), fuzz=fz.reduction
+    )
 
 
 OPS = [
@@ -135,5 +138,6 @@ OPS = [
         differentiable=False,
         tol=EXACT,
         bad_inputs=argmax_bad,
+        fuzz=fz.argmax,
     ),
 ]

@@ -9,6 +9,7 @@ import numpy as np
 
 import dlcore
 
+from . import fuzzing as fz
 from .core import EXACT, Maker, OpInfo, Sample, _bad, _method, _ones, _torch
 
 
@@ -211,8 +212,17 @@ OPS = [
         reshape_samples,
         tol=EXACT,
         bad_inputs=reshape_bad("reshape"),
+        fuzz=fz.reshape,
     ),
-    OpInfo("view", _method("view"), _method("view"), view_samples, tol=EXACT, bad_inputs=reshape_bad("view")),
+    OpInfo(
+        "view",
+        _method("view"),
+        _method("view"),
+        view_samples,
+        tol=EXACT,
+        bad_inputs=reshape_bad("view"),
+        fuzz=fz.reshape,
+    ),
     OpInfo(
         "permute",
         dlcore.permute,
@@ -221,6 +231,7 @@ OPS = [
         ref=np.transpose,
         tol=EXACT,
         bad_inputs=permute_bad,
+        fuzz=fz.permute,
     ),
     OpInfo(
         "transpose",
@@ -230,8 +241,17 @@ OPS = [
         ref=_swapaxes_ref,
         tol=EXACT,
         bad_inputs=dim_bad("transpose", 0, 5),
+        fuzz=fz.transpose,
     ),
-    OpInfo("flatten", dlcore.flatten, _torch("flatten"), flatten_samples, tol=EXACT, bad_inputs=flatten_bad),
+    OpInfo(
+        "flatten",
+        dlcore.flatten,
+        _torch("flatten"),
+        flatten_samples,
+        tol=EXACT,
+        bad_inputs=flatten_bad,
+        fuzz=fz.flatten,
+    ),
     OpInfo(
         "squeeze",
         dlcore.squeeze,
@@ -239,6 +259,7 @@ OPS = [
         squeeze_samples,
         tol=EXACT,
         bad_inputs=dim_bad("squeeze", 5),
+        fuzz=fz.squeeze,
     ),
     OpInfo(
         "unsqueeze",
@@ -247,6 +268,7 @@ OPS = [
         unsqueeze_samples,
         tol=EXACT,
         bad_inputs=dim_bad("unsqueeze", 5),
+        fuzz=fz.unsqueeze,
     ),
     OpInfo(
         "cat",
@@ -255,6 +277,7 @@ OPS = [
         cat_samples,
         tol=EXACT,
         bad_inputs=cat_bad,
+        fuzz=fz.cat,
         ref=lambda xs, dim=0: np.concatenate(xs, axis=dim),
     ),
     OpInfo(
@@ -264,6 +287,7 @@ OPS = [
         stack_samples,
         tol=EXACT,
         bad_inputs=stack_bad,
+        fuzz=fz.stack,
         ref=lambda xs, dim=0: np.stack(xs, axis=dim),
     ),
     OpInfo(
@@ -273,5 +297,6 @@ OPS = [
         getitem_samples,
         ref=operator.getitem,
         bad_inputs=getitem_bad,
+        fuzz=fz.getitem,
     ),  # ELEMENTWISE: the gradient sums repeated indices
 ]
