@@ -399,7 +399,8 @@ class Tensor:
         return self.permute(dims)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        if self.ndim == 0:
+        if self.ndim == 0:  # dims -1 and 0 name the one dim of the result, as torch
+            ops.check_axis("flatten", start_dim, 0), ops.check_axis("flatten", end_dim, 0)
             return self.reshape((1,))
         s = ops.check_axis("flatten", start_dim, self.ndim)
         e = ops.check_axis("flatten", end_dim, self.ndim)

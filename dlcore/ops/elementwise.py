@@ -219,6 +219,8 @@ class Clamp(Function):
     def forward(self, x, min=None, max=None):
         if min is None and max is None:
             raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+        if x.dtype.kind in "biu" and any(isinstance(v, float) for v in (min, max)):
+            x = x.astype(np.float32)  # an integer tensor and a float bound: torch's default float dtype
         xp = xp_of(x)
         self.mask = xp.ones(x.shape, dtype=bool)
         if min is not None:

@@ -105,6 +105,10 @@ def clamp_samples(op, dtype, rng):
     at = np.array([-0.5, 0.5, -1.0, 1.0, 0.0], dtype=dtype)
     yield Sample((at,), {"min": -0.5, "max": 0.5}, gradcheck=False, desc="on the bounds: gradient 1")
     yield Sample((m(2, 3),), {"min": 0.5, "max": -0.5}, desc="min > max: all max")
+    if dtype == "float64":  # once per op: an integer tensor and a float bound give float32, as torch
+        yield Sample(
+            (rng.integers(-3, 3, size=(2, 3)).astype(np.int32),), {"max": 1.5}, desc="int32, float bound"
+        )
 
 
 def clamp_bad():

@@ -28,6 +28,14 @@ def reduce_samples(op, dtype, rng):
         yield Sample((m(0, 3),), {"dim": 0}, desc="0-size, over the empty dim (sum 0, mean nan)")
 
 
+def sum_samples(op, dtype, rng):
+    yield from reduce_samples(op, dtype, rng)
+    if dtype == "float64":  # once per op: no float input; torch sums bool and integers to int64
+        yield Sample((rng.integers(0, 255, size=(3, 7)).astype(np.uint8),), {"dim": 1}, desc="uint8: int64")
+        yield Sample((rng.random((3, 7)) < 0.5,), desc="bool: int64")
+        yield Sample((rng.integers(-9, 9, size=(3, 7)).astype(np.int32),), desc="int32: int64")
+
+
 def max_samples(op, dtype, rng):
     yield from reduce_samples(op, dtype, rng)
     ties = rng.integers(0, 3, size=(3, 7)).astype(dtype)
@@ -127,7 +135,7 @@ def _reduction(name, fn, torch_op, ref, samples=reduce_samples):
 
 
 OPS = [
-    _reduction("sum", dlcore.sum, _torch("sum"), _reduce_ref(np.sum)),
+    _reduction("sum", dlcore.sum, _torch("sum"), _reduce_ref(np.sum), samples=sum_samples),
     _reduction("mean", dlcore.mean, _torch("mean"), _reduce_ref(np.mean)),
     _reduction("max", dlcore.max, _torch_amax, _reduce_ref(np.max), samples=max_samples),
     OpInfo(

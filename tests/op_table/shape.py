@@ -131,6 +131,7 @@ def flatten_bad():
             desc="start after end",
         ),
         _bad("flatten", _ones(2, 3), 5, match="flatten: dim 5 is out of range", desc="dim"),
+        _bad("flatten", _ones(), 1, match=r"flatten: dim 1 is out of range .*\[-1, 0\]", desc="0-d, dim 1"),
     ]
 
 
