@@ -234,11 +234,22 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     return _reduce(0.5 * small * small + delta * (a - small), reduction, "huber_loss")
 
 
+def _unbatched(fn, input: Tensor, target: Tensor, reduction: str, name: str) -> Tensor:
+    """fn on an unbatched input (C,) and 0-d target, as torch: a batch of one; 'none' gives 0-d."""
+    if target.ndim != 0:
+        raise ValueError(f"{name}: an unbatched input {input.shape} takes a 0-d target, got {target.shape}")
+    out = fn(input.reshape(1, -1), target.reshape(1), reduction)
+    return out.reshape(()) if reduction == "none" else out
+
+
 def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
-    """log-softmax + NLL over classes: input (N, C) or (N, C, d1...), target int64 (N,) / (N, d1...)."""
+    """log-softmax + NLL over classes: input (N, C), (N, C, d1...) or unbatched (C,), target int64
+    (N,) / (N, d1...) / ()."""
     if reduction not in _REDUCTIONS:
         raise ValueError(f"cross_entropy: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
     target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    if input.ndim == 1:
+        return _unbatched(cross_entropy, input, target, reduction, "cross_entropy")
     if input.ndim > 2:  # (N, C, d...) -> (N*d..., C)
         c = input.shape[1]
         if target.shape != (input.shape[0],) + input.shape[2:]:
@@ -250,6 +261,16 @@ def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
 
 
 def nll_loss(log_probs: Tensor, target, reduction: str = "mean") -> Tensor:
+    """-log_probs at the target class: input (N, C), (N, C, d1...) or unbatched (C,), as torch."""
+    if log_probs.ndim == 1 or log_probs.ndim > 2:
+        target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+        if log_probs.ndim == 1:
+            return _unbatched(nll_loss, log_probs, target, reduction, "nll_loss")
+        if target.shape != (log_probs.shape[0],) + log_probs.shape[2:]:
+            raise ValueError(f"nll_loss: target shape {target.shape} does not match input {log_probs.shape}")
+        c, dims = log_probs.shape[1], (0, *range(2, log_probs.ndim), 1)
+        out = nll_loss(permute(log_probs, dims).reshape(-1, c), target.reshape(-1), reduction)
+        return out.reshape(target.shape) if reduction == "none" else out
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if log_probs.ndim != 2 or t.shape != (log_probs.shape[0],):
         raise ValueError(

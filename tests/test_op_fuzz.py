@@ -119,12 +119,6 @@ ALLOWED = [
 # the fuzz counts them as "known" instead of failing, and they turn to "agreed" once fixed.
 KNOWN = [
     Case(
-        r"nn\.functional\.(cross_entropy|nll_loss)|nn\.(CrossEntropyLoss|NLLLoss)",
-        lambda s, d, t: _torch_only(s, d, t) and s.args[0].ndim != 2,
-        "h5 finding F2: an unbatched input (C,) with a 0-d target, and nll_loss on (N, C, d...) "
-        "(torch takes both) are rejected",
-    ),
-    Case(
         r"minimum",
         lambda s, d, t: bool(_dtypes(s) & {"uint8", "bool"}),
         "issue 17 item 2, h2: minimum on unsigned integers (and bool) computed as -maximum(-a, -b)",

@@ -168,6 +168,8 @@ def class_layer_samples(op, dtype, rng):
     yield Sample((m(5, 3, layout="flipped"), target(5)), {"init": {"reduction": "sum"}}, desc="sum")
     yield Sample((m(3, 5, layout="transposed"), target(3, c=5)), {"init": {"reduction": "none"}}, desc="none")
     yield Sample((m(0, 3), target(0)), {"init": {}}, desc="0 rows mean: nan")
+    yield Sample((m(2, 3, 4), target(2, 4)), {"init": {"reduction": "sum"}}, desc="(N, C, d)")
+    yield Sample((m(4, layout="flipped"), target(c=4)), {"init": {}}, desc="unbatched (C,), 0-d target")
 
 
 # ---- bad inputs ------------------------------------------------------------------------------

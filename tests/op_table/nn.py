@@ -181,13 +181,21 @@ def class_loss_samples(op, dtype, rng):
     yield Sample((m(3, 5, layout="transposed"), target(3, c=5)), {"reduction": "none"}, desc="none")
     yield Sample((m(0, 3), target(0)), desc="0 rows mean: nan")
     yield Sample((m(4, 3, low=-50.0, high=50.0), target(4)), desc="large magnitudes")
-    if op.name == "nn.functional.cross_entropy":
-        yield Sample((m(2, 3, 4), target(2, 4)), desc="(N, C, d)")
-        yield Sample((m(2, 3, 4), target(2, 4)), {"reduction": "none"}, desc="(N, C, d) none")
+    yield Sample((m(2, 3, 4), target(2, 4)), desc="(N, C, d)")
+    yield Sample((m(2, 3, 4, layout="flipped"), target(2, 4)), {"reduction": "none"}, desc="(N, C, d) none")
+    yield Sample((m(4), target(c=4)), desc="unbatched (C,), 0-d target")
+    yield Sample((m(4), target(c=4)), {"reduction": "none"}, desc="unbatched, none: 0-d")
 
 
 def cross_entropy_bad():
     return [
+        _bad(
+            "cross_entropy",
+            _ones(3),
+            np.zeros(2, np.int64),
+            match=r"cross_entropy: an unbatched input \(3,\) takes a 0-d target, got \(2,\)",
+            desc="unbatched, 1-D target",
+        ),
         _bad(
             "cross_entropy",
             _ones(5, 3),
@@ -238,6 +246,20 @@ def cross_entropy_bad():
 
 def nll_loss_bad():
     return [
+        _bad(
+            "nll_loss",
+            _ones(3),
+            np.zeros(1, np.int64),
+            match=r"nll_loss: an unbatched input \(3,\) takes a 0-d target, got \(1,\)",
+            desc="unbatched, 1-D target",
+        ),
+        _bad(
+            "nll_loss",
+            _ones(2, 3, 4),
+            np.zeros((2, 5), np.int64),
+            match=r"nll_loss: target shape \(2, 5\) does not match input \(2, 3, 4\)",
+            desc="(N, C, d)",
+        ),
         _bad(
             "nll_loss",
             _ones(5, 3),
