@@ -152,14 +152,14 @@ def cat(tensors, dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
-    return apply(ops.Cat, *tensors, axis=dim)
+    return apply(ops.Cat, *promote(*tensors, op="cat"), axis=dim)  # int and float parts: torch's dtype
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack: expected a non-empty sequence of tensors")
-    return apply(ops.Stack, *tensors, axis=dim)
+    return apply(ops.Stack, *promote(*tensors, op="stack"), axis=dim)
 
 
 # ---- neural-network functions ----------------------------------------------------------------

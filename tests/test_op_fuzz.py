@@ -80,7 +80,12 @@ def _torch_only(s, d, t) -> bool:
 
 
 def _ints(s) -> bool:
-    return bool(_dtypes(s) & {"bool", "uint8", "int32", "int64"})
+    """An integer or bool array among the arguments, or a python bool operand."""
+    return bool(_dtypes(s) & {"bool", "uint8", "int32", "int64"}) or any(isinstance(a, bool) for a in s.args)
+
+
+def _negative_strides(s) -> bool:
+    return any(min(a.strides, default=0) < 0 for a in _arrays((s.args, s.kwargs)))
 
 
 # Deliberate differences: dlcore follows numpy or is stricter than torch here.
@@ -96,6 +101,25 @@ ALLOWED = [
         "a python number operand is taken (as by add, mul, ...); torch.maximum takes tensors only",
     ),
     Case(r"getitem", _dlcore_only, "numpy indexing: negative slice steps (torch rejects them)"),
+    Case(
+        r"view",
+        lambda s, d, t: (
+            _torch_only(s, d, t) and "without a copy" in str(d) and not s.args[0].flags.c_contiguous
+        ),
+        "view of a non-contiguous layout: only dlcore sees it (torch gets a contiguous copy, as "
+        "torch.from_numpy takes no negative strides)",
+    ),
+    Case(
+        r"clamp",
+        lambda s, d, t: _torch_only(s, d, t) and "out of range for" in str(d),
+        "an integer bound outside the tensor's dtype (-1 for uint8): torch wraps it to 255, dlcore raises",
+    ),
+    Case(
+        r"nn\.functional\.huber_loss|nn\.HuberLoss",
+        lambda s, d, t: d is t is None and len(_dtypes(s)) > 1,
+        "float32 input, float64 target: torch's huber_loss keeps the input's dtype (its mse_loss and "
+        "l1_loss promote); dlcore promotes as every binary op",
+    ),
     Case(
         r"sum|mean",
         lambda s, d, t: _dlcore_only(s, d, t) and "keepdim" in s.kwargs and "dim" not in s.kwargs,
@@ -118,6 +142,34 @@ ALLOWED = [
 # Bugs other items of issue 17 fix (their owners named), or findings of this fuzz left for later;
 # the fuzz counts them as "known" instead of failing, and they turn to "agreed" once fixed.
 KNOWN = [
+    Case(
+        r"relu|nn\.ReLU|nn\.Sequential",
+        lambda s, d, t: _has(s, -np.inf),
+        "issue 17 item 2, h2: relu(-inf) is NaN (computed as x * (x > 0))",
+    ),
+    Case(
+        r"nn\.functional\.linear|nn\.Linear|nn\.Sequential|matmul",
+        lambda s, d, t: _torch_only(s, d, t) and "[gemm]" in str(d),
+        "issue 17 item 2, h2: a weight with a negative stride on a length-1 axis ('[gemm] b has a "
+        "negative or misaligned stride'): the copy rule and the C++ stride check disagree",
+    ),
+    Case(
+        r"argmax",
+        lambda s, d, t: d is t is None and s.kwargs.get("keepdim") and s.kwargs.get("dim") is None,
+        "issue 17 item 2, h1 (argmax porting): argmax(x, keepdim=True) without dim gives shape (), "
+        "torch (1,) * ndim",
+    ),
+    Case(
+        r"div",
+        lambda s, d, t: "uint8" in _dtypes(s) and any(type(a) is int and a < 0 for a in s.args),
+        "h5 finding F5: a negative python int with a uint8 tensor wraps (-1 -> 255) before true "
+        "division; torch divides -1.0 (the scalar is cast to the tensor's dtype in as_tensor_like)",
+    ),
+    Case(
+        r"nn\.functional\.dropout|nn\.Dropout",
+        lambda s, d, t: _ints(s),
+        "h5 finding F1 (dropout on integer tensors): dlcore returns float32, torch keeps the dtype",
+    ),
     Case(
         r"minimum",
         lambda s, d, t: bool(_dtypes(s) & {"uint8", "bool"}),

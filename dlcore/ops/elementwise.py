@@ -213,12 +213,20 @@ class ReLU(Function):
         return (g * self.mask,)
 
 
+def _fits(v: int, dtype) -> bool:
+    info = np.iinfo(dtype)
+    return info.min <= v <= info.max
+
+
 class Clamp(Function):
     """clip to [min, max], either bound optional but not both (as torch); min > max gives max."""
 
     def forward(self, x, min=None, max=None):
         if min is None and max is None:
             raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+        for v in (min, max):
+            if x.dtype.kind in "iu" and isinstance(v, (int, np.integer)) and not _fits(v, x.dtype):
+                raise ValueError(f"clamp: bound {v} is out of range for {x.dtype} (torch wraps it)")
         if x.dtype.kind in "biu" and any(isinstance(v, float) for v in (min, max)):
             x = x.astype(np.float32)  # an integer tensor and a float bound: torch's default float dtype
         xp = xp_of(x)

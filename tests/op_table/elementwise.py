@@ -118,7 +118,14 @@ def clamp_bad():
             _ones(2, 3),
             desc="no bound",
             match="clamp: at least one of 'min' or 'max' must not be None",
-        )
+        ),
+        _bad(
+            "clamp",
+            np.zeros((2, 3), np.uint8),
+            max=-1,
+            desc="int bound out of the dtype's range",
+            match="clamp: bound -1 is out of range for uint8",
+        ),
     ]
 
 

@@ -141,6 +141,8 @@ def cat_samples(op, dtype, rng):
     yield Sample(([m(3, 2), m(3, 0), m(3, 4, layout="transposed")],), {"dim": 1}, desc="views, 0-size part")
     yield Sample(([m(3), m(4, layout="flipped")], -1), desc="1-D")
     yield Sample(([m(2, 3)],), desc="one tensor")
+    if dtype == "float32":  # an int32 part takes the float part's dtype, as torch (numpy: float64)
+        yield Sample(([m(2, 3), np.arange(6, dtype=np.int32).reshape(2, 3)],), desc="float32 and int32")
 
 
 def cat_bad():
@@ -163,6 +165,8 @@ def stack_samples(op, dtype, rng):
     yield Sample(([m(3, 7), m(3, 7, layout="transposed"), m(3, 7)],), {"dim": -1}, desc="dim -1")
     yield Sample(([m(), m()],), desc="0-d")
     yield Sample(([m(0, 3), m(0, 3)], 2), desc="0-size")
+    if dtype == "float32":
+        yield Sample(([np.arange(3, dtype=np.int64), m(3)],), desc="int64 and float32: float32")
 
 
 def stack_bad():
