@@ -33,6 +33,13 @@ def binary_samples(op, dtype, rng):
     yield Sample((m(3, 7), 1.5), desc="python float")
 
 
+def div_samples(op, dtype, rng):
+    yield from binary_samples(op, dtype, rng)
+    if dtype == "float64":  # once per op: no float input; the int scalar must not wrap to uint8 (255)
+        yield Sample((-1, np.array([1, 2, 4], np.uint8)), desc="negative python int over uint8")
+        yield Sample((np.array([1, 2, 4], np.uint8), -2), desc="uint8 over a negative python int")
+
+
 def binary_bad(name):
     def bad():
         return [
@@ -177,7 +184,7 @@ OPS = [
     _binary("add", dlcore.add, np.add),
     _binary("sub", dlcore.sub, np.subtract),
     _binary("mul", dlcore.mul, np.multiply),
-    _binary("div", dlcore.div, np.divide, kinks=(0.0,)),
+    _binary("div", dlcore.div, np.divide, samples=div_samples, kinks=(0.0,)),
     _binary("pow", dlcore.pow, np.power, samples=pow_samples, domain=(0.5, 2.0)),
     _binary("maximum", dlcore.maximum, np.maximum, samples=kinked_pair_samples),
     _binary("minimum", dlcore.minimum, np.minimum, samples=kinked_pair_samples),
