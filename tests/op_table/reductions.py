@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import warnings
 
 import numpy as np
@@ -10,7 +9,7 @@ import numpy as np
 import dlcore
 
 from . import fuzzing as fz
-from .core import EXACT, SUMMING, Maker, OpInfo, Sample, _bad, _method, _ones, _torch
+from .core import EXACT, SUMMING, Maker, OpInfo, Sample, _bad, _method, _ones, _torch, _torch_amax
 
 
 def reduce_samples(op, dtype, rng):
@@ -110,10 +109,6 @@ def argmax_bad():
         ),
         _bad("argmax", _ones(0, 3), dim=0, match=r"argmax: .*shape \(0, 3\) over dim 0", desc="empty dim"),
     ]
-
-
-def _torch_amax(x, dim=None, keepdim=False):
-    return importlib.import_module("torch").amax(x, dim=() if dim is None else dim, keepdim=keepdim)
 
 
 def _reduce_ref(fn):
