@@ -198,14 +198,14 @@ def cat(tensors, dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
-    return apply(ops.Cat, *tensors, axis=dim)
+    return apply(ops.Cat, *promote(*tensors, op="cat"), axis=dim)  # int and float parts: torch's dtype
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack: expected a non-empty sequence of tensors")
-    return apply(ops.Stack, *tensors, axis=dim)
+    return apply(ops.Stack, *promote(*tensors, op="stack"), axis=dim)
 
 
 # ---- neural-network functions ----------------------------------------------------------------
@@ -282,11 +282,22 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     return _reduce(apply(ops.Huber, input, target, delta=delta), reduction, "huber_loss")
 
 
+def _unbatched(fn, input: Tensor, target: Tensor, reduction: str, name: str) -> Tensor:
+    """fn on an unbatched input (C,) and 0-d target, as torch: a batch of one; 'none' gives 0-d."""
+    if target.ndim != 0:
+        raise ValueError(f"{name}: an unbatched input {input.shape} takes a 0-d target, got {target.shape}")
+    out = fn(input.reshape(1, -1), target.reshape(1), reduction)
+    return out.reshape(()) if reduction == "none" else out
+
+
 def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
-    """log-softmax + NLL over classes: input (N, C) or (N, C, d1...), target int64 (N,) / (N, d1...)."""
+    """log-softmax + NLL over classes: input (N, C), (N, C, d1...) or unbatched (C,), target int64
+    (N,) / (N, d1...) / ()."""
     if reduction not in _REDUCTIONS:
         raise ValueError(f"cross_entropy: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
     input, target = _tensor(input, "cross_entropy"), _tensor(target, "cross_entropy")
+    if input.ndim == 1:
+        return _unbatched(cross_entropy, input, target, reduction, "cross_entropy")
     if input.ndim > 2:  # (N, C, d...) -> (N*d..., C)
         c = input.shape[1]
         if target.shape != (input.shape[0],) + input.shape[2:]:
@@ -298,7 +309,17 @@ def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
 
 
 def nll_loss(log_probs: Tensor, target, reduction: str = "mean") -> Tensor:
-    log_probs, t = _tensor(log_probs, "nll_loss"), _tensor(target, "nll_loss").data
+    """-log_probs at the target class: input (N, C), (N, C, d1...) or unbatched (C,), as torch."""
+    log_probs, target = _tensor(log_probs, "nll_loss"), _tensor(target, "nll_loss")
+    if log_probs.ndim == 1 or log_probs.ndim > 2:
+        if log_probs.ndim == 1:
+            return _unbatched(nll_loss, log_probs, target, reduction, "nll_loss")
+        if target.shape != (log_probs.shape[0],) + log_probs.shape[2:]:
+            raise ValueError(f"nll_loss: target shape {target.shape} does not match input {log_probs.shape}")
+        c, dims = log_probs.shape[1], (0, *range(2, log_probs.ndim), 1)
+        out = nll_loss(permute(log_probs, dims).reshape(-1, c), target.reshape(-1), reduction)
+        return out.reshape(target.shape) if reduction == "none" else out
+    t = target.data
     if log_probs.ndim != 2 or t.shape != (log_probs.shape[0],):
         raise ValueError(
             f"nll_loss: expected input (N, C) and target (N,), got {log_probs.shape} and {t.shape}"

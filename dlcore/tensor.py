@@ -82,6 +82,11 @@ def promote(*operands, op: str, floating: bool = False) -> tuple:
     """The operands of op as tensors, promoted as torch (the rules: dlcore.ops.dtypes): non-tensors
     become constants (as_tensor_like); integer/bool tensors are cast to dtypes.compute_dtype, the
     floating operands' dtype, or float32 with `floating` (ops whose result is always floating)."""
+    ints = [x for x in operands if isinstance(x, Tensor) and x.dtype.kind in "iub"]
+    if floating and ints and len(ints) == sum(isinstance(x, Tensor) for x in operands):
+        # integer tensors go floating before a scalar joins them: -1 / uint8 is -1.0, as torch, not 255
+        target = dtypes.compute_dtype([t.dtype for t in ints], floating)
+        operands = tuple(Tensor(x.data.astype(target)) if isinstance(x, Tensor) else x for x in operands)
     ts = tuple(as_tensor_like(x, operands, op) for x in operands)
     if all(t.dtype.kind in "fc" for t in ts):
         return ts
@@ -418,7 +423,8 @@ class Tensor(Reductions):
         return self.permute(dims)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        if self.ndim == 0:
+        if self.ndim == 0:  # dims -1 and 0 name the one dim of the result, as torch
+            ops.check_axis("flatten", start_dim, 0), ops.check_axis("flatten", end_dim, 0)
             return self.reshape((1,))
         s = ops.check_axis("flatten", start_dim, self.ndim)
         e = ops.check_axis("flatten", end_dim, self.ndim)

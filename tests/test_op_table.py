@@ -1,4 +1,4 @@
-"""Tests generated from the op table (tests/op_table.py), on every device present:
+"""Tests generated from the op table (tests/op_table/), on every device present:
 
 - forward: shape, dtype and values against torch in float64 (the op's numpy reference when torch is
   not importable), inputs left unchanged;
@@ -16,6 +16,7 @@ import re
 import numpy as np
 import pytest
 from op_table import DTYPES, OPS, OPS_BY_NAME
+from op_table.layers import NOT_LAYERS
 
 import dlcore
 import dlcore.nn.functional as F
@@ -299,7 +300,20 @@ def test_every_public_op_has_a_table_entry():
         f"nn.functional.{n}": f for n, f in vars(F).items() if not n.startswith("_") and inspect.isfunction(f)
     }
     missing = sorted(n for n, f in {**public, **functional}.items() if id(f) not in covered)
-    assert not missing, f"ops without an entry in tests/op_table.py (non-ops: add to NOT_OPS): {missing}"
+    assert not missing, f"ops without an entry in tests/op_table/ (non-ops: add to NOT_OPS): {missing}"
+
+
+def test_every_public_layer_has_a_table_entry():
+    """A new class in dlcore.nn (a layer or loss module) fails here until OPS declares it."""
+    covered = {getattr(op.op, "module_class", None) for op in OPS}
+    public = {n for n, c in vars(dlcore.nn).items() if not n.startswith("_") and inspect.isclass(c)}
+    missing = sorted(n for n in public - set(NOT_LAYERS) if getattr(dlcore.nn, n) not in covered)
+    assert not missing, f"layers without an entry in tests/op_table/layers.py (else NOT_LAYERS): {missing}"
+    assert set(NOT_LAYERS) <= public, f"NOT_LAYERS names what dlcore.nn lacks: {set(NOT_LAYERS) - public}"
+
+
+def test_every_op_declares_how_to_fuzz_it():
+    assert not [op.name for op in OPS if op.fuzz is None], "OpInfo.fuzz: see tests/op_table/fuzzing.py"
 
 
 def test_every_op_declares_samples_tolerances_and_bad_inputs():
@@ -311,7 +325,9 @@ def test_every_op_declares_samples_tolerances_and_bad_inputs():
             assert len(samples) >= 3, f"{op.name}: {len(samples)} samples"
             assert all(a.dtype == np.dtype(dtype) for s in samples for a in _arrays(s) if a.dtype.kind == "f")
             assert all(set(s.xfail) <= set(CHECKS) for s in samples)
-        assert op.name in ("clone", "float", "double") or op.bad_inputs(), f"{op.name}: no bad inputs"
+        assert op.name in ("clone", "float", "double", "nn.Identity") or op.bad_inputs(), (
+            f"{op.name}: no bad inputs"
+        )
     assert OPS_BY_NAME["add"].op is dlcore.add
 
 

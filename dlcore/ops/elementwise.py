@@ -89,7 +89,7 @@ class Pow(Function):
             np.broadcast_shapes(a.shape, b.shape)
         except ValueError:
             raise bcast_error("pow", a, b) from None
-        if a.dtype.kind in "iu" and b.dtype.kind in "iu" and bool((b < 0).any()):
+        if a.dtype.kind in "iub" and b.dtype.kind in "iu" and bool((b < 0).any()):
             self.out = _int_pow(a, b)
         else:
             self.out = a**b
@@ -298,12 +298,22 @@ class ReLU(Function):
         return (xp_of(g).where(self.x <= 0, g.dtype.type(0), g),)
 
 
+def _fits(v: int, dtype) -> bool:
+    info = np.iinfo(dtype)
+    return info.min <= v <= info.max
+
+
 class Clamp(Function):
     """clip to [min, max], either bound optional but not both (as torch); min > max gives max."""
 
     def forward(self, x, min=None, max=None):
         if min is None and max is None:
             raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+        for v in (min, max):
+            if x.dtype.kind in "iu" and isinstance(v, (int, np.integer)) and not _fits(v, x.dtype):
+                raise ValueError(f"clamp: bound {v} is out of range for {x.dtype} (torch wraps it)")
+        if x.dtype.kind in "biu" and any(isinstance(v, float) for v in (min, max)):
+            x = x.astype(np.float32)  # an integer tensor and a float bound: torch's default float dtype
         xp = xp_of(x)
         for bound in (min, max):  # a float bound of an integer tensor: float32, as torch
             if bound is not None and np.asarray(bound).dtype.kind not in dtypes.CATEGORY:

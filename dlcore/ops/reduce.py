@@ -43,7 +43,8 @@ def _empty_error(op: str, shape: tuple, axis) -> ValueError | None:
 class Sum(Function):
     def forward(self, x, axis=None, keepdim=False):
         self.shape, self.axis, self.keepdim = x.shape, reduce_axes(axis, x.ndim, "sum"), keepdim
-        return x.sum(axis=self.axis, keepdims=keepdim)
+        ints = x.dtype.kind in "biu"  # torch sums bool and every integer dtype to int64 (numpy: uint64, ...)
+        return x.sum(axis=self.axis, keepdims=keepdim, dtype=np.int64 if ints else None)
 
     def backward(self, g):
         return (xp_of(g).broadcast_to(_expand(g, self.axis, self.keepdim), self.shape),)

@@ -5,10 +5,13 @@ entry (forward in float64, gradients, gradcheck where finite differences can see
 from __future__ import annotations
 
 import numpy as np
-from op_table import OpInfo, Sample, _bad, _torch, unary_bad, unary_samples
 
 import dlcore
 import dlcore.nn.functional as F
+
+from . import fuzzing as fz
+from .core import OpInfo, Sample, _bad, _torch
+from .elementwise import unary_bad, unary_samples
 
 TAILS = (-200.0, -88.0, -30.0, -20.0, 20.0, 30.0, 88.0, 200.0)
 NONFINITE = (-np.inf, np.inf, np.nan, -1.5, 0.0, 1.5)
@@ -63,7 +66,13 @@ def softplus_bad():
 
 def _nonfinite(name, fn, **kw):
     return OpInfo(
-        f"{name} (tails, inf, nan)", fn, _torch(name), tail_samples, bad_inputs=unary_bad(name), **kw
+        f"{name} (tails, inf, nan)",
+        fn,
+        _torch(name),
+        tail_samples,
+        bad_inputs=unary_bad(name),
+        fuzz=fz.unary,
+        **kw,
     )
 
 
@@ -74,6 +83,7 @@ OPS = [
         _torch("nn.functional.logsigmoid"),
         float_tail_samples,
         bad_inputs=float_unary_bad("logsigmoid"),
+        fuzz=fz.unary,
     ),
     OpInfo(
         "nn.functional.softplus",
@@ -81,6 +91,7 @@ OPS = [
         _torch("nn.functional.softplus"),
         softplus_samples,
         bad_inputs=softplus_bad,
+        fuzz=fz.unary,
     ),
     _nonfinite("sigmoid", dlcore.sigmoid),
     _nonfinite("relu", dlcore.relu, kinks=(0.0,)),

@@ -1,6 +1,6 @@
 """Op-table entries for the porting API of issue 17 (engineer h1): max/min in every torch form
 (the 0-d reduction, the elementwise pair, the named tuple over a dim), amin, argmax/argmin as
-functions, isclose, t, expand, expand_as and contiguous. tests/op_table.py appends OPS to its own.
+functions, isclose, t, expand, expand_as and contiguous. op_table/__init__.py appends OPS to its own.
 """
 
 from __future__ import annotations
@@ -8,26 +8,13 @@ from __future__ import annotations
 import importlib
 
 import numpy as np
-from op_table import (
-    ELEMENTWISE,
-    EXACT,
-    SUMMING,
-    Maker,
-    OpInfo,
-    Sample,
-    _bad,
-    _method,
-    _ones,
-    _torch,
-    argmax_bad,
-    argmax_samples,
-    kinked_pair_samples,
-    reduce_bad,
-    reduce_samples,
-    unary_samples,
-)
 
 import dlcore
+
+from . import fuzzing as fz
+from .core import ELEMENTWISE, EXACT, SUMMING, Maker, OpInfo, Sample, _bad, _method, _ones, _torch
+from .elementwise import kinked_pair_samples, unary_samples
+from .reductions import argmax_bad, argmax_samples, reduce_bad, reduce_samples
 
 
 def _torch_mod():
@@ -162,6 +149,7 @@ def _dim_entries(name, fn, torch_fn):
             dim_samples,
             tol=ELEMENTWISE,
             bad_inputs=dim_bad(name),
+            fuzz=fz.over_dim,
         ),
         OpInfo(
             f"{name}.dim.indices",
@@ -171,6 +159,7 @@ def _dim_entries(name, fn, torch_fn):
             differentiable=False,
             tol=EXACT,
             bad_inputs=dim_bad(name),
+            fuzz=fz.over_dim,
         ),
     ]
 
@@ -337,11 +326,19 @@ def isclose_bad():
 
 
 OPS = [
-    OpInfo("max", dlcore.max, _torch("max"), extreme_samples, bad_inputs=extreme_bad("max")),
-    OpInfo("min", dlcore.min, _torch("min"), extreme_samples, bad_inputs=extreme_bad("min")),
+    OpInfo("max", dlcore.max, _torch("max"), extreme_samples, bad_inputs=extreme_bad("max"), fuzz=fz.extreme),
+    OpInfo("min", dlcore.min, _torch("min"), extreme_samples, bad_inputs=extreme_bad("min"), fuzz=fz.extreme),
     *_dim_entries("max", dlcore.max, _torch_fn("max")),
     *_dim_entries("min", _method("min"), _method("min")),
-    OpInfo("amin", dlcore.amin, _torch("amin"), reduce_samples, tol=SUMMING, bad_inputs=reduce_bad("amin")),
+    OpInfo(
+        "amin",
+        dlcore.amin,
+        _torch("amin"),
+        reduce_samples,
+        tol=SUMMING,
+        bad_inputs=reduce_bad("amin"),
+        fuzz=fz.reduction,
+    ),
     OpInfo(
         "argmax.function",
         dlcore.argmax,
@@ -350,6 +347,7 @@ OPS = [
         differentiable=False,
         tol=EXACT,
         bad_inputs=argmax_bad,
+        fuzz=fz.argmax,
     ),
     OpInfo(
         "argmin",
@@ -359,6 +357,7 @@ OPS = [
         differentiable=False,
         tol=EXACT,
         bad_inputs=argmin_bad,
+        fuzz=fz.argmax,
     ),
     OpInfo(
         "Tensor.argmin",
@@ -368,10 +367,17 @@ OPS = [
         differentiable=False,
         tol=EXACT,
         bad_inputs=argmin_bad,
+        fuzz=fz.argmax,
     ),
-    OpInfo("t", dlcore.t, _torch("t"), t_samples, tol=EXACT, bad_inputs=t_bad),
+    OpInfo("t", dlcore.t, _torch("t"), t_samples, tol=EXACT, bad_inputs=t_bad, fuzz=fz.unary),
     OpInfo(
-        "expand", _method("expand"), _method("expand"), expand_samples, tol=SUMMING, bad_inputs=expand_bad
+        "expand",
+        _method("expand"),
+        _method("expand"),
+        expand_samples,
+        tol=SUMMING,
+        bad_inputs=expand_bad,
+        fuzz=fz.expand,
     ),
     OpInfo(
         "expand_as",
@@ -380,6 +386,7 @@ OPS = [
         expand_as_samples,
         tol=SUMMING,
         bad_inputs=expand_as_bad,
+        fuzz=fz.expand_as,
     ),
     OpInfo(
         "contiguous",
@@ -388,6 +395,7 @@ OPS = [
         unary_samples,
         tol=EXACT,
         bad_inputs=contiguous_bad,
+        fuzz=fz.unary,
     ),
     OpInfo(
         "isclose",
@@ -397,5 +405,6 @@ OPS = [
         differentiable=False,
         tol=EXACT,
         bad_inputs=isclose_bad,
+        fuzz=fz.tensor_pair,
     ),
 ]
