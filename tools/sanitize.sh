@@ -12,7 +12,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bdir="$root/build/sanitize"
 # The interpreter itself, not a wrapper script (a pyenv shim is bash, which would run under ASan).
 py=$("${PYTHON:-python3}" -c 'import sys; print(sys.executable)')
-sanitizers=address,undefined
+sanitizers=address,undefined,float-cast-overflow
 
 # The test files run under the sanitizers; a file not (yet) in the tree is skipped with a note.
 tests=(
@@ -54,11 +54,9 @@ cp "$bdir"/_C*.so "$work/pkg/dlcore/"
 # run. detect_leaks=0: CPython does not free its heap at exit, so LeakSanitizer would report
 # interpreter allocations (docs/development.md). PYTHONMALLOC=malloc puts Python's own objects on
 # ASan's heap, with redzones, instead of pymalloc's arenas.
-# allocator_may_return_null=1: an impossible allocation returns NULL as glibc's malloc does
-# (numpy raises MemoryError) instead of ASan aborting.
 sanitized() {  # sanitized CMD...: runs CMD with the sanitizer runtime and options
   env LD_PRELOAD="$libasan:$libstdcxx${LD_PRELOAD:+:$LD_PRELOAD}" PYTHONMALLOC=malloc \
-    ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1:halt_on_error=1 \
+    ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "$@"
 }
 # A report's marks: ASan's "==PID==ERROR: ..." and SUMMARY lines, a sanitizer's internal CHECK
@@ -74,20 +72,31 @@ import numpy as np
 lib = ctypes.CDLL(sys.argv[1])
 if sys.argv[2] == "signed_overflow":
     lib.canary_signed_overflow(ctypes.c_int32(2**31 - 1))
+elif sys.argv[2] == "float_to_int":
+    lib.canary_float_to_int(ctypes.c_double(1e20))
 else:
     a = np.zeros(1000, np.float32)
     getattr(lib, "canary_" + sys.argv[2])(a.ctypes.data_as(ctypes.c_void_p), ctypes.c_int64(a.size))
 EOF
-for call in write_past_end write_past_end_omp signed_overflow; do
+# canary: the report it must produce
+canaries=(
+  "write_past_end:ERROR: AddressSanitizer: heap-buffer-overflow"
+  "write_past_end_omp:ERROR: AddressSanitizer: heap-buffer-overflow"
+  "signed_overflow:runtime error: signed integer overflow"
+  "float_to_int:runtime error: .* is outside the range of representable values"
+)
+for entry in "${canaries[@]}"; do
+  call=${entry%%:*}
+  expected=${entry#*:}
   (cd "$work/pkg" && sanitized "$py" "$work/canary.py" "$canary" "$call" >"$work/canary.log" 2>&1) &&
     status=0 || status=$?
-  caught=$(grep -E "$report" "$work/canary.log" | head -1) || true
+  caught=$(grep -E "$expected" "$work/canary.log" | head -1) || true
   if ((status == 0)) || [[ -z $caught ]]; then
-    echo "sanitize: canary_$call was NOT caught (exit status $status): the setup is broken"
+    echo "sanitize: canary_$call was NOT caught as '$expected' (exit status $status):"
     cat "$work/canary.log"
     exit 1
   fi
-  printf '  canary_%s: caught (exit status %d) %s\n' "$call" "$status" "$caught"
+  printf '  canary_%s: caught (exit status %d): %s\n' "$call" "$status" "$caught"
 done
 
 imported=$(cd "$work/pkg" && sanitized "$py" -c 'import dlcore._C as c; print(c.__file__)')

@@ -20,4 +20,7 @@ void canary_write_past_end_omp(float* data, int64_t n) {
 // Signed overflow when x is INT32_MAX (UBSan: signed integer overflow).
 int32_t canary_signed_overflow(int32_t x) { return x + 1; }
 
+// A float-to-integer conversion out of range when |x| >= 2^31 (UBSan: float-cast-overflow).
+int32_t canary_float_to_int(double x) { return static_cast<int32_t>(x); }
+
 }  // extern "C"
