@@ -1,8 +1,10 @@
 """Grad mode and the reverse walk of the recorded graph (the tape engine's backward half).
 
-Nodes are tensors, seen only through four members: `requires_grad`, `_ctx` (the ops.Function
-that produced the node, None for leaves), `_retain` (retain_grad() was called) and
-`_accumulate(g)` (add g into .grad). Recording nodes is dlcore.tensor.apply's job.
+Nodes are tensors, seen only through five members: `requires_grad`, `_ctx` (the ops.Function
+that produced the node, None for leaves), `_retain` (retain_grad() was called), `_version` (the
+count of in-place writes) and `_accumulate(g)` (add g into .grad). Recording nodes is
+dlcore.tensor.apply's job; it stores each input's `_version` in the Function's `versions`, and a
+node or input written in place since is an error here (its saved values may be stale), as torch.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def backward(root, g, retain_graph: bool = False) -> None:
             node._accumulate(g)
         if fn is None:
             continue
+        _check_versions(node, fn)
         for parent, pg in zip(fn.parents, fn.backward(g)):
             if pg is None or not parent.requires_grad:
                 continue
@@ -56,6 +59,17 @@ def backward(root, g, retain_graph: bool = False) -> None:
             grads[id(parent)] = pg if prev is None else prev + pg
         if not retain_graph:
             fn._release()
+
+
+def _check_versions(node, fn) -> None:
+    stale = node._version != 0 or any(
+        p._version != v for p, v in zip(fn.parents, getattr(fn, "versions", ()))
+    )
+    if stale:
+        raise RuntimeError(
+            f"backward(): one of the variables needed for gradient computation has been modified "
+            f"by an inplace operation (an input or the output of {type(fn).__name__})"
+        )
 
 
 def topological_order(root) -> list:

@@ -20,6 +20,8 @@ from .device import to_args
 from .graph import backward as _run_backward
 from .graph import enable_grad, is_grad_enabled, no_grad  # noqa: F401  (dlcore.tensor.no_grad)
 from .ops import dtypes
+from .tensor_inplace import InPlace
+from .tensor_math import MathExtras
 from .tensor_reductions import Reductions
 
 float32 = np.dtype(np.float32)
@@ -50,6 +52,7 @@ def apply(fn_cls, *inputs, **kwargs) -> Tensor:
     result.requires_grad = requires
     if requires:
         fn.parents = tensors
+        fn.versions = tuple(t._version for t in tensors)  # checked by graph.backward
         result._ctx = fn
     return result
 
@@ -114,10 +117,10 @@ def shape_args(shape) -> tuple:
     return tuple(shape)
 
 
-class Tensor(Reductions):
+class Tensor(Reductions, InPlace, MathExtras):
     """An n-dimensional array with an optional gradient. See dlcore.tensor() to create one."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_retain", "_version", "__weakref__")
     __array_priority__ = 100  # numpy defers `ndarray @ Tensor` etc. to Tensor's reflected ops
     _apply = staticmethod(apply)  # for the Reductions base class
     _promote = staticmethod(promote)
@@ -127,7 +130,8 @@ class Tensor(Reductions):
             data = data.data
         elif type(data) is not np.ndarray or data.dtype.kind not in dtypes.CATEGORY:
             data = dtypes.as_array(data)  # Python lists / scalars as dlcore.tensor; numpy scalars 0-d
-        self.data = data
+        self._data = data
+        self._version = 0  # bumped by every in-place write (dlcore.tensor_inplace)
         self.grad: Tensor | None = None
         self._ctx: ops.Function | None = None
         self._retain = False
@@ -136,6 +140,26 @@ class Tensor(Reductions):
             self.requires_grad_(True)
 
     # ---- properties ----------------------------------------------------------------------
+    @property
+    def data(self):
+        """The underlying array (numpy on CPU, CuPy on CUDA), shared, not copied."""
+        return self._data
+
+    @data.setter
+    def data(self, value) -> None:
+        """`t.data = other` (a Tensor, as torch; or an array): t now holds other's array (shared;
+        the shape may change, as torch). A tensor that requires grad must stay floating."""
+        if isinstance(value, Tensor):
+            value = value._data
+        elif not hasattr(value, "dtype") or not hasattr(value, "shape"):
+            raise TypeError(f"Tensor.data: has to be set to a tensor, got {type(value).__name__}")
+        if self.requires_grad and value.dtype.kind not in "fc":
+            raise TypeError(
+                f"Tensor.data: data set to a tensor that requires gradients must be floating point, "
+                f"got {value.dtype}"
+            )
+        self._data = value
+
     @property
     def shape(self) -> tuple:
         return tuple(self.data.shape)
@@ -233,7 +257,7 @@ class Tensor(Reductions):
     def clone(self) -> Tensor:
         return apply(ops.Clone, self)
 
-    # ---- in-place (no graph) ---------------------------------------------------------------
+    # ---- autograd flags (in-place arithmetic: dlcore.tensor_inplace) -----------------------
     def requires_grad_(self, flag: bool = True) -> Tensor:
         if flag and self.data.dtype.kind not in "fc":
             raise TypeError(f"only floating-point tensors can require gradients, got {self.dtype}")
@@ -244,27 +268,6 @@ class Tensor(Reductions):
 
     def retain_grad(self) -> None:
         self._retain = True
-
-    def zero_(self) -> Tensor:
-        self.data[...] = 0
-        return self
-
-    def fill_(self, value) -> Tensor:
-        self.data[...] = value
-        return self
-
-    def copy_(self, src) -> Tensor:
-        """Copy src's values into this tensor's storage (broadcasting; devices may differ)."""
-        src = src.data if isinstance(src, Tensor) else src
-        if hasattr(src, "__cuda_array_interface__") or self.device != "cpu":
-            src = backend.to_device(src if hasattr(src, "shape") else np.asarray(src), self.device)
-        try:
-            self.data[...] = src
-        except ValueError:
-            raise ValueError(
-                f"copy_: source of shape {np.shape(src)} does not broadcast to {self.shape}"
-            ) from None
-        return self
 
     # ---- autograd --------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph: bool = False) -> None:
@@ -464,6 +467,7 @@ class Tensor(Reductions):
         if self.requires_grad and is_grad_enabled():
             raise RuntimeError("in-place assignment to a tensor that requires grad is not supported")
         self.data[unwrap_index(idx)] = value.data if isinstance(value, Tensor) else value
+        self._version += 1
 
     def __bool__(self):
         return bool(self.item())
