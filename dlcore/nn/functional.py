@@ -14,3 +14,8 @@ from ..functional import (  # noqa: F401
     softmax,
     tanh,
 )
+from ..functional_porting import (  # noqa: F401  (issue 17's porting gaps)
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    one_hot,
+)
