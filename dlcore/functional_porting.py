@@ -195,6 +195,13 @@ def one_hot(tensor, num_classes: int = -1) -> Tensor:
     return Tensor((a[..., None] == xp.arange(num_classes)).astype(np.int64))
 
 
+def _broadcast(*shapes):
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        return None
+
+
 def _bce_args(input, target, weight, name: str):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: input must be a tensor, got {type(input).__name__}")
@@ -202,8 +209,8 @@ def _bce_args(input, target, weight, name: str):
     if input.shape != target.shape:
         raise ValueError(f"{name}: target size {target.shape} must be the same as input size {input.shape}")
     if weight is not None:
-        weight = as_tensor_like(weight, (input, weight), name)
-        if np.broadcast_shapes(weight.shape, input.shape) != input.shape:
+        weight = as_tensor_like(weight, (input, weight), name).detach()  # no gradient, as torch
+        if _broadcast(weight.shape, input.shape) != input.shape:
             raise ValueError(f"{name}: weight of shape {weight.shape} does not broadcast to {input.shape}")
     if input.dtype.kind != "f":
         raise TypeError(f"{name}: input must be floating point, got {input.dtype}")
@@ -215,7 +222,7 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") ->
     target, weight = _bce_args(input, target, weight, "binary_cross_entropy")
     if input.numel() and (float(input.data.min()) < 0 or float(input.data.max()) > 1):
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1")
-    loss = -(target * input.log().clamp(min=-100.0) + (1 - target) * (1 - input).log().clamp(min=-100.0))
+    loss = apply(ops.BinaryCrossEntropy, input, target)
     if weight is not None:
         loss = loss * weight
     return _f._reduce(loss, reduction, "binary_cross_entropy")
@@ -232,7 +239,8 @@ def binary_cross_entropy_with_logits(
         loss = (1 - target) * input + softplus_neg
     else:
         pw = as_tensor_like(pos_weight, (input, pos_weight), "binary_cross_entropy_with_logits")
-        if np.broadcast_shapes(pw.shape, input.shape) != input.shape:
+        pw = pw.detach()  # not differentiable, as torch
+        if _broadcast(pw.shape, input.shape) != input.shape:
             raise ValueError(
                 f"binary_cross_entropy_with_logits: pos_weight of shape {pw.shape} does not "
                 f"broadcast to {input.shape}"

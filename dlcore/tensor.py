@@ -499,7 +499,16 @@ class Tensor(Reductions, InPlace, MathExtras):
         return arr if dtype is None else arr.astype(dtype, copy=False)
 
 
+_COMPARE_OPS = {"less": "lt", "less_equal": "le", "greater": "gt", "greater_equal": "ge", "equal": "eq"}
+
+
 def _compare(a: Tensor, b, name: str) -> Tensor:
-    xp = backend.array_module(a.data)
-    other = b.data if isinstance(b, Tensor) else b
-    return Tensor(getattr(xp, name)(a.data, other))
+    """a <name> b elementwise (bool, broadcast); `t == None` is False, as torch."""
+    if b is None:
+        return NotImplemented
+    op = _COMPARE_OPS.get(name, "ne")
+    other = as_tensor_like(b, (a, b), op)
+    try:
+        return Tensor(getattr(backend.array_module(a.data), name)(a.data, other.data))
+    except ValueError:
+        raise ValueError(f"{op}: shapes {a.shape} and {other.shape} do not broadcast") from None

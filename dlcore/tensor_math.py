@@ -31,6 +31,14 @@ def _dims(op: str, dims, ndim: int) -> tuple:
     return axes
 
 
+def _broadcast(*shapes):
+    """The broadcast shape, or None when the shapes do not broadcast."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        return None
+
+
 class MathExtras:
     __slots__ = ()
 
@@ -134,25 +142,22 @@ class MathExtras:
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         """sum((x - mean)^2) / (N - correction) over `dim` (None: all); correction 1 by default
         (unbiased=False: 0). N - correction <= 0 divides by 0 (inf or nan), as torch."""
-        if self.dtype.kind not in "fc":
-            raise TypeError(f"var: std and var only support floating point dtypes, got {self.dtype}")
-        if isinstance(dim, bool):  # the legacy var(unbiased) form
-            dim, unbiased = None, dim
-        if unbiased is not None and correction is not None:
-            raise TypeError("var: pass correction or unbiased, not both")
-        corr = (1 if unbiased is None or unbiased else 0) if correction is None else correction
-        axes = None if dim is None else ops.norm_dims(dim, self.ndim, "var")
-        n = self.numel() if axes is None else int(np.prod([self.shape[a] for a in axes]))
-        d = self - self.mean(axes if axes is None else tuple(axes), keepdim=True)
-        total = (d * d).sum(axes if axes is None else tuple(axes), keepdim=keepdim)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return total / max(0, n - corr)
+        return self._variance("var", dim, unbiased, keepdim, correction)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         """The square root of var (same arguments)."""
+        return self._variance("std", dim, unbiased, keepdim, correction).sqrt()
+
+    def _variance(self, op, dim, unbiased, keepdim, correction):
         if self.dtype.kind not in "fc":
-            raise TypeError(f"std: std and var only support floating point dtypes, got {self.dtype}")
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+            raise TypeError(f"{op}: std and var only support floating point dtypes, got {self.dtype}")
+        if isinstance(dim, bool):  # the legacy var(unbiased) form
+            dim, unbiased = None, dim
+        if unbiased is not None and correction is not None:
+            raise TypeError(f"{op}: pass correction or unbiased, not both")
+        corr = (1 if unbiased is None or unbiased else 0) if correction is None else correction
+        axes = None if dim is None else ops.norm_dims(dim, self.ndim, op)
+        return self._apply(ops.Var, self, axis=axes, correction=corr, keepdim=bool(keepdim))
 
     def cumsum(self, dim):
         x = self if self.dtype.kind in "fc" else self.to(dtype=np.int64)  # torch: ints sum in int64
@@ -191,7 +196,7 @@ class MathExtras:
         m = mask.data if isinstance(mask, MathExtras) else np.asarray(mask)
         if m.dtype != np.bool_:
             raise TypeError(f"masked_fill: mask must be a bool tensor, got {m.dtype}")
-        if np.broadcast_shapes(m.shape, self.shape) != self.shape:
+        if _broadcast(m.shape, self.shape) != self.shape:
             raise ValueError(f"masked_fill: mask of shape {m.shape} does not broadcast to {self.shape}")
         if isinstance(value, MathExtras):
             if value.ndim:

@@ -1071,5 +1071,8 @@ OPS = [
 from op_table_h1 import OPS as _H1_OPS  # noqa: E402  (imports this module's helpers above)
 
 OPS += _H1_OPS
+from op_table_h7 import OPS as _H7_OPS  # noqa: E402
+
+OPS += _H7_OPS
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names must be unique"

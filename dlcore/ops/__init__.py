@@ -37,7 +37,7 @@ from .elementwise import (
 from .function import Function
 from .linalg import MatMul
 from .nn import CrossEntropy, Dropout, Linear, LogSoftmax, Softmax
-from .pointwise import Cos, Cumsum, Expm1, Gather, Log1p, LogOnePlusExp, Sin
+from .pointwise import BinaryCrossEntropy, Cos, Cumsum, Expm1, Gather, Log1p, LogOnePlusExp, Sin, Var
 from .reduce import Max, Mean, Min, Sum, TakeAlong, argmax, argmin, dim_args
 from .shape import Cat, Clone, Convert, Expand, GetItem, Permute, Reshape, Stack
 
@@ -94,4 +94,6 @@ __all__ = [
     "Cumsum",
     "Gather",
     "LogOnePlusExp",
+    "Var",
+    "BinaryCrossEntropy",
 ]

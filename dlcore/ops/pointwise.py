@@ -1,5 +1,6 @@
 """More elementwise and index ops for the PyTorch porting API: sin, cos, log1p, expm1, log(1 + exp)
-(unary math), cumsum (a prefix sum along one axis) and gather (torch.gather: values picked by an index
+(unary math), var (the variance with a correction),
+binary cross-entropy (elementwise, torch's clamps), cumsum (a prefix sum along one axis) and gather (torch.gather: values picked by an index
 array along one axis, the gradient accumulated over repeated indices).
 
 Arrays in, arrays out, any device through its array module; backward returns one gradient per
@@ -7,6 +8,8 @@ positional input, shaped like that input.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from ._helpers import check_axis, xp_of
 from .function import Function
@@ -62,6 +65,52 @@ class LogOnePlusExp(Function):
         return (g * xp.where(self.x >= 0, 1 / (1 + e), e / (1 + e)),)
 
 
+class BinaryCrossEntropy(Function):
+    """Elementwise -(t log p + (1 - t) log(1 - p)), each log clamped at -100, as torch; its
+    gradients are torch's: d/dp = (p - t) / max(p (1 - p), 1e-12) (finite at p = 0 and 1),
+    d/dt = log(1 - p) - log(p) (not clamped: +-inf at p = 0 or 1, as torch). p and t of one shape."""
+
+    EPS = np.float32(1e-12)  # torch's EPSILON, a float constant also in float64 math
+
+    def forward(self, p, t):
+        xp = xp_of(p)
+        with np.errstate(divide="ignore"):
+            self.log_p = xp.maximum(xp.log(p), p.dtype.type(-100))
+            self.log_q = xp.maximum(xp.log1p(-p), p.dtype.type(-100))
+        self.p, self.t = p, t
+        return -(t * self.log_p + (1 - t) * self.log_q)
+
+    def backward(self, g):
+        xp = xp_of(g)
+        gp = gt = None
+        if self.needs_input_grad[0]:
+            gp = g * (self.p - self.t) / xp.maximum(self.p * (1 - self.p), self.p.dtype.type(self.EPS))
+        if self.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gt = g * (xp.log1p(-self.p) - xp.log(self.p))
+        return gp, gt
+
+
+class Var(Function):
+    """sum((x - mean)^2) / (N - correction) over `axis` (a tuple, or None: all); N - correction
+    <= 0 divides by 0 (inf or nan, as torch). d/dx = 2 (x - mean) / (N - correction)."""
+
+    def forward(self, x, axis=None, correction=1, keepdim=False):
+        xp = xp_of(x)
+        n = x.size if axis is None else int(np.prod([x.shape[a] for a in axis]))
+        self.shape, self.axis, self.keepdim = x.shape, axis, keepdim
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.d = x - (x.mean(axis=axis, keepdims=True) if x.size else xp.zeros((), x.dtype))
+            self.scale = x.dtype.type(1) / x.dtype.type(max(0, n - correction))
+            return (self.d * self.d).sum(axis=axis, keepdims=keepdim) * self.scale
+
+    def backward(self, g):
+        if not self.keepdim and self.axis is not None:
+            g = xp_of(g).expand_dims(g, self.axis)
+        with np.errstate(invalid="ignore"):
+            return (g * (2 * self.scale) * self.d,)
+
+
 class Cumsum(Function):
     """Inclusive prefix sum along `axis` (a 0-d array: itself); d/dx is the reversed suffix sum."""
 
@@ -98,16 +147,16 @@ class Gather(Function):
                     f"gather: index {tuple(index.shape)} is larger than input {tuple(x.shape)} at dim {d}"
                 )
         size = x.shape[axis] if x.ndim else 1
-        if index.size and (int(index.min()) < -size or int(index.max()) >= size):
+        if index.size and (int(index.min()) < 0 or int(index.max()) >= size):
             raise ValueError(
-                f"gather: index out of range [{-size}, {size}) for dim {axis} of input {tuple(x.shape)}"
+                f"gather: index out of range [0, {size}) for dim {axis} of input {tuple(x.shape)}"
             )
         xp = xp_of(x)
         self.shape, self.dtype = x.shape, x.dtype
         if not x.ndim:
             self.index = index
             return x.copy()
-        self.index = xp.where(index < 0, index + size, index)
+        self.index = index
         self.grid = tuple(
             self.index if d == axis else xp.arange(n).reshape([-1 if k == d else 1 for k in range(x.ndim)])
             for d, n in enumerate(index.shape)
