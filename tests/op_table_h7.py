@@ -80,7 +80,8 @@ def bitwise_bad(name, symbol, fn):
                 _ones(2, 3),
                 np.ones((2, 3), bool),
                 exc=TypeError,
-                match=rf"{name} \({re.escape(symbol)}\): only integer and bool tensors are supported, got float32",
+                match=rf"{name} \({re.escape(symbol)}\): only integer and bool tensors are supported, got "
+                "float32",
                 desc="float operand",
             ),
             _bad(

@@ -1,7 +1,7 @@
-"""More elementwise and index ops for the PyTorch porting API: sin, cos, log1p, expm1, log(1 + exp)
-(unary math), var (the variance with a correction),
-binary cross-entropy (elementwise, torch's clamps), cumsum (a prefix sum along one axis) and gather (torch.gather: values picked by an index
-array along one axis, the gradient accumulated over repeated indices).
+"""More elementwise and index ops for the PyTorch porting API: sin, cos, log1p, expm1 and
+log(1 + exp) (unary math), binary cross-entropy (elementwise, torch's clamps), var (the variance
+with a correction), cumsum (a prefix sum along one axis) and gather (torch.gather: values picked
+by an index array along one axis, the gradient accumulated over repeated indices).
 
 Arrays in, arrays out, any device through its array module; backward returns one gradient per
 positional input, shaped like that input.
