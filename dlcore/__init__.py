@@ -103,6 +103,7 @@ from .functional_porting import (  # the porting API beyond the core set (issue 
     var,
     where,  # noqa: F811  (also where(cond): the indices of nonzeros)
 )
+from .graph import inference_mode
 from .random import get_rng_state, manual_seed, set_rng_state
 from .serialization import load, save
 from .tensor import (
@@ -223,6 +224,7 @@ __all__ = [
     "squeeze",
     "unsqueeze",
     "__version__",
+    "inference_mode",
     "is_tensor",
     "flip",
     "all",

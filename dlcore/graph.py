@@ -38,6 +38,12 @@ def enable_grad():
     return _grad_mode(True)
 
 
+def inference_mode(mode: bool = True):
+    """Context manager and decorator as torch.inference_mode: no graph is recorded while mode is
+    True (dlcore's no_grad; torch's extra inference-tensor restrictions do not apply)."""
+    return _grad_mode(not mode)
+
+
 def backward(root, g, retain_graph: bool = False) -> None:
     """Propagate g = d(out)/d(root) (an array shaped like root) to every node reachable from root,
     summing the contributions of every use of a node before calling its Function's backward."""

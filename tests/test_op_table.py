@@ -79,6 +79,7 @@ NOT_OPS = {
     "rand_like",
     "randn_like",
     "is_tensor",
+    "inference_mode",
     "sort",
     "topk",
 }
