@@ -1,7 +1,8 @@
 """The functions of the PyTorch porting API beyond the core set: dlcore.flip, all/any, eq/ne/...,
 var/std, sin/cos, square/log1p/expm1/clip, isnan/isinf/isfinite, masked_fill, cumsum, gather,
 sort/argsort/topk, where(cond) (the one-argument form), eye, rand_like/randn_like, is_tensor, and
-the torch.nn.functional ones: one_hot, binary_cross_entropy, binary_cross_entropy_with_logits.
+the torch.nn.functional ones: one_hot, leaky_relu, binary_cross_entropy,
+binary_cross_entropy_with_logits, smooth_l1_loss.
 
 Each function accepts a tensor or a Python number/array (a constant of the default dtypes; other
 values are a TypeError naming the function) and forwards to the Tensor method of the same name
@@ -249,3 +250,29 @@ def binary_cross_entropy_with_logits(
     if weight is not None:
         loss = loss * weight
     return _f._reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def leaky_relu(input, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0, else negative_slope * x (the gradient at 0 is negative_slope, as torch)."""
+    x = _t(input, "leaky_relu")
+    if x.dtype.kind != "f":
+        raise TypeError(f"leaky_relu: expects a floating-point tensor, got {x.dtype}")
+    if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float, np.number)):
+        raise TypeError(f"leaky_relu: negative_slope must be a number, got {type(negative_slope).__name__}")
+    return _f.where(x > 0, x, x * negative_slope)
+
+
+def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target); beta 0 is the
+    L1 loss; a negative beta is a ValueError, as torch."""
+    if not beta >= 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"smooth_l1_loss: input must be a tensor, got {type(input).__name__}")
+    target = as_tensor_like(target, (input, target), "smooth_l1_loss")
+    _f._check_same_shape(input, target, "smooth_l1_loss")
+    if beta == 0:
+        return _f.l1_loss(input, target, reduction=reduction)
+    a = (input - target).abs()
+    small = a.clamp(max=beta)
+    return _f._reduce(0.5 * small * small / beta + (a - small), reduction, "smooth_l1_loss")

@@ -501,6 +501,58 @@ def bce_bad(name):
     return bad
 
 
+def leaky_relu_samples(op, dtype, rng):
+    m = Maker(op, dtype, rng)
+    yield from (s for s in special_unary_samples(op, dtype, rng) if s.desc != "int64 input")
+    yield Sample((m(3, 7, layout="flipped"),), {"negative_slope": 0.2}, desc="slope 0.2")
+    yield Sample(
+        (np.array([0.0, -0.0], dtype),), {"negative_slope": 0.3}, gradcheck=False, desc="at 0: slope"
+    )
+
+
+def leaky_relu_bad():
+    return unary_bad("leaky_relu")() + [
+        _bad(
+            "leaky_relu",
+            _ones(2),
+            negative_slope="a",
+            exc=TypeError,
+            match="leaky_relu: negative_slope must be",
+        )
+    ]
+
+
+def smooth_l1_samples(op, dtype, rng):
+    m = Maker(op, dtype, rng)
+    for beta, layout, kw, desc in (
+        (1.0, "contiguous", {}, "mean"),
+        (0.5, "transposed", {"reduction": "sum", "beta": 0.5}, "sum, transposed, beta 0.5"),
+        (1.0, "flipped", {"reduction": "none"}, "none, negative strides"),
+        (2.0, "strided", {"beta": 2.0}, "strided, beta 2"),
+    ):
+        x = m(3, 7, layout=layout)
+        yield Sample((x, np.asarray(x - m.values((3, 7), kinks=(0.0, beta, -beta)), dtype)), kw, desc=desc)
+    yield Sample((m(), m()), desc="0-d")
+    yield Sample((m(0, 3), m(0, 3)), desc="0-size mean: nan")
+    x = m(3, 7)
+    yield Sample((x, np.asarray(x - m.values((3, 7), kinks=(0.0,)), dtype)), {"beta": 0.0}, desc="beta 0: L1")
+    yield Sample(
+        (_special(dtype), np.zeros(7, dtype)), {"reduction": "none"}, gradcheck=False, desc="nan, inf"
+    )
+
+
+def smooth_l1_bad():
+    name = "smooth_l1_loss"
+    return [
+        _bad(name, _ones(2, 3), _ones(3), match=rf"{name}: input shape \(2, 3\) and target shape \(3,\)"),
+        _bad(name, _ones(2, 3), _ones(2, 3), reduction="avg", match=rf"{name}: reduction must be one of"),
+        _bad(
+            name, _ones(2, 3), _ones(2, 3), beta=-1.0, match=rf"{name}: beta must be non-negative, got -1.0"
+        ),
+        _bad(name, [1.0], _ones(1), exc=TypeError, match=rf"{name}: input must be a tensor", desc="list"),
+    ]
+
+
 def _torch_bce(name):
     """torch's binary cross-entropy with weight and pos_weight detached (torch: not differentiable
     with respect to them, and a leaf requiring grad there is an error; dlcore detaches them)."""
@@ -554,6 +606,22 @@ def _sorting(name, part, differentiable):
 
 
 OPS = [
+    OpInfo(
+        "nn.functional.leaky_relu",
+        F.leaky_relu,
+        _torch("nn.functional.leaky_relu"),
+        leaky_relu_samples,
+        kinks=(0.0,),
+        bad_inputs=leaky_relu_bad,
+    ),
+    OpInfo(
+        "nn.functional.smooth_l1_loss",
+        F.smooth_l1_loss,
+        _torch("nn.functional.smooth_l1_loss"),
+        smooth_l1_samples,
+        tol=SUMMING,
+        bad_inputs=smooth_l1_bad,
+    ),
     *(_compare(n) for n in ("eq", "ne", "lt", "le", "gt", "ge")),
     _bitwise("bitwise_and", operator.and_, "&"),
     _bitwise("bitwise_or", operator.or_, "|"),

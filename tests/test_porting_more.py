@@ -379,3 +379,20 @@ def test_bce_modules_match_torch(torch, reduction):
         np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-5, atol=1e-7)
     with pytest.raises(ValueError, match="BCEWithLogitsLoss: reduction must be 'mean', 'sum' or 'none'"):
         nn.BCEWithLogitsLoss(reduction="avg")
+
+
+def test_leaky_relu_and_smooth_l1_modules_match_torch(torch):
+    x = np.array([[-2.0, -0.5, 0.0, 0.3, 3.0]], dtype=np.float32)
+    y = np.array([[0.0, 0.5, 0.2, 1.0, -1.0]], dtype=np.float32)
+    for dmod, tmod in (
+        (nn.LeakyReLU(0.2), torch.nn.LeakyReLU(0.2)),
+        (nn.LeakyReLU(), torch.nn.LeakyReLU()),
+    ):
+        np.testing.assert_allclose(dmod(dlcore.tensor(x)).numpy(), tmod(torch.tensor(x)).numpy())
+    assert repr(nn.LeakyReLU(0.2)) == repr(torch.nn.LeakyReLU(0.2))
+    for kw in ({}, {"beta": 0.5, "reduction": "sum"}, {"beta": 0.0, "reduction": "none"}):
+        got = nn.SmoothL1Loss(**kw)(dlcore.tensor(x), dlcore.tensor(y))
+        ref = torch.nn.SmoothL1Loss(**kw)(torch.tensor(x), torch.tensor(y))
+        np.testing.assert_allclose(got.numpy(), ref.numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match="SmoothL1Loss: beta must be non-negative, got -1"):
+        nn.SmoothL1Loss(beta=-1)

@@ -17,5 +17,7 @@ from ..functional import (  # noqa: F401
 from ..functional_porting import (  # noqa: F401  (issue 17's porting gaps)
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
+    leaky_relu,
     one_hot,
+    smooth_l1_loss,
 )
