@@ -2,9 +2,10 @@
 
 Nodes are tensors, seen only through five members: `requires_grad`, `_ctx` (the ops.Function
 that produced the node, None for leaves), `_retain` (retain_grad() was called), `_version` (the
-count of in-place writes) and `_accumulate(g)` (add g into .grad). Recording nodes is
-dlcore.tensor.apply's job; it stores each input's `_version` in the Function's `versions`, and a
-node or input written in place since is an error here (its saved values may be stale), as torch.
+stamp of its last in-place write, 0 if none) and `_accumulate(g)` (add g into .grad).
+Recording nodes is dlcore.tensor.apply's job; it stamps each Function with `write_stamp()` taken
+before its forward. A node or input written in place after that stamp is an error here (the
+values the Function saved may be stale), as torch's "modified by an inplace operation".
 """
 
 from __future__ import annotations
@@ -13,6 +14,18 @@ import contextlib
 import threading
 
 _state = threading.local()
+_writes = [0]  # in-place writes so far, all threads (a monotonic stamp; see note_inplace_write)
+
+
+def write_stamp() -> int:
+    """The current in-place write stamp (record it before a Function's forward)."""
+    return _writes[0]
+
+
+def note_inplace_write(tensor) -> None:
+    """Record an in-place write to tensor: it gets a stamp later than any recorded so far."""
+    _writes[0] += 1
+    tensor._version = _writes[0]
 
 
 def is_grad_enabled() -> bool:
@@ -68,10 +81,10 @@ def backward(root, g, retain_graph: bool = False) -> None:
 
 
 def _check_versions(node, fn) -> None:
-    stale = node._version != 0 or any(
-        p._version != v for p, v in zip(fn.parents, getattr(fn, "versions", ()))
-    )
-    if stale:
+    stamp = getattr(fn, "stamp", None)
+    if stamp is None or stamp == _writes[0]:  # no in-place write anywhere since it was recorded
+        return
+    if node._version > stamp or any(p._version > stamp for p in fn.parents):
         raise RuntimeError(
             f"backward(): one of the variables needed for gradient computation has been modified "
             f"by an inplace operation (an input or the output of {type(fn).__name__})"

@@ -18,7 +18,7 @@ from . import backend, ops
 from .device import device as _device
 from .device import to_args
 from .graph import backward as _run_backward
-from .graph import enable_grad, is_grad_enabled, no_grad  # noqa: F401  (dlcore.tensor.no_grad)
+from .graph import enable_grad, is_grad_enabled, no_grad, note_inplace_write, write_stamp  # noqa: F401  (dlcore.tensor.no_grad)
 from .ops import dtypes
 from .tensor_inplace import InPlace
 from .tensor_math import MathExtras
@@ -47,12 +47,13 @@ def apply(fn_cls, *inputs, **kwargs) -> Tensor:
         else tuple(as_tensor_like(x, inputs, fn_cls.__name__.lower()) for x in inputs)
     )
     fn.needs_input_grad = needs = tuple(t.requires_grad for t in tensors)
-    result = Tensor(fn.forward(*[t.data for t in tensors], **kwargs))
-    requires = True in needs and is_grad_enabled() and result.data.dtype.kind in "fc"
+    stamp = write_stamp()
+    result = Tensor(fn.forward(*[t._data for t in tensors], **kwargs))
+    requires = True in needs and is_grad_enabled() and result._data.dtype.kind in "fc"
     result.requires_grad = requires
     if requires:
         fn.parents = tensors
-        fn.versions = tuple(t._version for t in tensors)  # checked by graph.backward
+        fn.stamp = stamp  # inputs written in place after it: graph.backward raises
         result._ctx = fn
     return result
 
@@ -131,7 +132,7 @@ class Tensor(Reductions, InPlace, MathExtras):
         elif type(data) is not np.ndarray or data.dtype.kind not in dtypes.CATEGORY:
             data = dtypes.as_array(data)  # Python lists / scalars as dlcore.tensor; numpy scalars 0-d
         self._data = data
-        self._version = 0  # bumped by every in-place write (dlcore.tensor_inplace)
+        self._version = 0  # the stamp of the last in-place write (graph.note_inplace_write)
         self.grad: Tensor | None = None
         self._ctx: ops.Function | None = None
         self._retain = False
@@ -467,7 +468,7 @@ class Tensor(Reductions, InPlace, MathExtras):
         if self.requires_grad and is_grad_enabled():
             raise RuntimeError("in-place assignment to a tensor that requires grad is not supported")
         self.data[unwrap_index(idx)] = value.data if isinstance(value, Tensor) else value
-        self._version += 1
+        note_inplace_write(self)
 
     def __bool__(self):
         return bool(self.item())

@@ -9,8 +9,9 @@ add_/sub_/mul_/div_, zero_/fill_/clamp_/copy_, with torch's semantics:
 - with grad mode on, a leaf that requires grad is a RuntimeError (torch's message). A non-leaf
   that requires grad is a RuntimeError too: torch rebases the graph onto the in-place node, the
   tape here does not, so dlcore refuses rather than give a wrong gradient;
-- every write bumps `_version`; the graph walk (dlcore.graph.backward) raises when a tensor the
-  graph recorded was modified in place afterwards (torch's "modified by an inplace operation").
+- every write stamps `_version` (dlcore.graph.note_inplace_write); the graph walk raises when a
+  tensor the graph recorded was modified in place afterwards (torch's "modified by an inplace
+  operation"); it checks every recorded input, not only those a Function saved (stricter than torch).
 
 The class mixing this in provides `_promote` (dlcore.tensor.promote) and a constructor from an array.
 """
@@ -20,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend
-from .graph import is_grad_enabled, no_grad
+from .graph import is_grad_enabled, no_grad, note_inplace_write
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # bool < integer < floating < complex
 
@@ -52,7 +53,7 @@ class InPlace:
                 f"{op}: output with shape {self.shape} doesn't match the broadcast shape {result.shape}"
             )
         self.data[...] = result.data
-        self._version += 1
+        note_inplace_write(self)
 
     def _inplace(self, op: str, compute) -> InPlace:
         self._check_inplace(op)
@@ -98,7 +99,7 @@ class InPlace:
     def zero_(self):
         self._check_inplace("zero_")
         self.data[...] = 0
-        self._version += 1
+        note_inplace_write(self)
         return self
 
     def fill_(self, value):
@@ -111,7 +112,7 @@ class InPlace:
         if not isinstance(value, (bool, int, float, np.number)):
             raise TypeError(f"fill_: value must be a number, got {type(value).__name__}")
         self.data[...] = value
-        self._version += 1
+        note_inplace_write(self)
         return self
 
     def copy_(self, src):
@@ -126,5 +127,5 @@ class InPlace:
             raise ValueError(
                 f"copy_: source of shape {np.shape(src)} does not broadcast to {self.shape}"
             ) from None
-        self._version += 1
+        note_inplace_write(self)
         return self
