@@ -6,9 +6,11 @@ add_/sub_/mul_/div_, zero_/fill_/clamp_/copy_, with torch's semantics:
   tensor's (a float into an int tensor, an int into a bool one) is a TypeError, as torch's
   "result type Float can't be cast to the desired output type Long"; a result that broadcasts to
   another shape is a ValueError;
-- with grad mode on, a leaf that requires grad is a RuntimeError (torch's message). A non-leaf
-  that requires grad is a RuntimeError too: torch rebases the graph onto the in-place node, the
-  tape here does not, so dlcore refuses rather than give a wrong gradient;
+- with grad mode on, a leaf that requires grad is a RuntimeError (torch's message). Otherwise,
+  when the result needs a gradient (self or the operand requires grad), the op is recorded as
+  torch does: it runs on a stand-in holding self's old values and place in the graph, and self
+  becomes the result's node (non-leaf). A view (an array with a base) is refused there: torch
+  would rebase its base's graph too, which the tape cannot;
 - every write stamps `_version` (dlcore.graph.note_inplace_write); the graph walk raises when a
   tensor the graph recorded was modified in place afterwards (torch's "modified by an inplace
   operation"); it checks every recorded input, not only those a Function saved (stricter than torch).
@@ -21,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend
-from .graph import is_grad_enabled, no_grad, note_inplace_write
+from .graph import is_grad_enabled, no_grad, note_inplace_write, write_stamp
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # bool < integer < floating < complex
 
@@ -29,18 +31,27 @@ _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # bool < integer < floatin
 class InPlace:
     __slots__ = ()
 
-    def _check_inplace(self, op: str) -> None:
-        if not (self.requires_grad and is_grad_enabled()):
+    def _check_inplace(self, op: str, tracked: bool = False) -> None:
+        """Raise where torch raises (a leaf that requires grad, in grad mode) and where the tape
+        cannot follow (a non-leaf when not `tracked`; a view when tracked)."""
+        if not is_grad_enabled():
             return
-        if self._ctx is None:
+        if self.requires_grad and self._ctx is None:
             raise RuntimeError(
                 f"{op}: a leaf Variable that requires grad is being used in an in-place operation."
             )
-        raise RuntimeError(
-            f"{op}: in-place operation on a tensor that requires grad and is part of the autograd "
-            f"graph; dlcore's tape cannot rebase the graph onto it: use the out-of-place form "
-            f"(y = y + x), or torch.no_grad() when no gradient should flow"
-        )
+        if self.requires_grad and not tracked:
+            raise RuntimeError(
+                f"{op}: in-place operation on a tensor that requires grad and is part of the "
+                f"autograd graph is not supported by dlcore; use the out-of-place form, or "
+                f"torch.no_grad() when no gradient should flow"
+            )
+        if tracked and getattr(self.data, "base", None) is not None:
+            raise RuntimeError(
+                f"{op}: in-place operation recorded for autograd on a view of another tensor is not "
+                f"supported by dlcore (the base's graph would have to change too); use the "
+                f"out-of-place form (y = y + x)"
+            )
 
     def _write(self, op: str, result) -> None:
         """Store `result` (a Tensor) into this tensor's array under torch's casting rule."""
@@ -55,45 +66,58 @@ class InPlace:
         self.data[...] = result.data
         note_inplace_write(self)
 
-    def _inplace(self, op: str, compute) -> InPlace:
-        self._check_inplace(op)
-        with no_grad():
-            result = compute()
+    def _inplace(self, op: str, fn, *others) -> InPlace:
+        """self <- fn(self, *others), written into self's array; recorded for autograd when grad
+        mode is on and self or an operand requires grad."""
+        tracked = is_grad_enabled() and (
+            self.requires_grad or any(getattr(o, "requires_grad", False) for o in others)
+        )
+        self._check_inplace(op, tracked)
+        if not tracked:
+            with no_grad():
+                self._write(op, fn(self, *others))
+            return self
+        old = self.detach()  # the stand-in: self's values before the write and its graph node
+        old._data, old._ctx, old.requires_grad = self.data.copy(), self._ctx, self.requires_grad
+        result = fn(old, *others)
         self._write(op, result)
+        self._ctx, self.requires_grad = result._ctx, result.requires_grad
+        if self._ctx is not None:
+            self._ctx.stamp = write_stamp()  # this node's own write is not a later modification
         return self
 
     # ---- arithmetic ------------------------------------------------------------------------
     def add_(self, other, *, alpha=1):
         """self += alpha * other, in place."""
-        return self._inplace("add_", lambda: self + (other if alpha == 1 else other * alpha))
+        return self._inplace("add_", lambda a, o: a + (o if alpha == 1 else o * alpha), other)
 
     def sub_(self, other, *, alpha=1):
         """self -= alpha * other, in place."""
-        return self._inplace("sub_", lambda: self - (other if alpha == 1 else other * alpha))
+        return self._inplace("sub_", lambda a, o: a - (o if alpha == 1 else o * alpha), other)
 
     def mul_(self, other):
-        return self._inplace("mul_", lambda: self * other)
+        return self._inplace("mul_", lambda a, o: a * o, other)
 
     def div_(self, other):
         """self /= other, in place: true division, so an integer tensor is a TypeError (as torch)."""
-        return self._inplace("div_", lambda: self / other)
+        return self._inplace("div_", lambda a, o: a / o, other)
 
     def clamp_(self, min=None, max=None):
-        return self._inplace("clamp_", lambda: self.clamp(min, max))
+        return self._inplace("clamp_", lambda a: a.clamp(min, max))
 
     clip_ = clamp_
 
     def __iadd__(self, other):
-        return self._inplace("add_", lambda: self + other)
+        return self.add_(other)
 
     def __isub__(self, other):
-        return self._inplace("sub_", lambda: self - other)
+        return self.sub_(other)
 
     def __imul__(self, other):
-        return self._inplace("mul_", lambda: self * other)
+        return self.mul_(other)
 
     def __itruediv__(self, other):
-        return self._inplace("div_", lambda: self / other)
+        return self.div_(other)
 
     # ---- filling -----------------------------------------------------------------------------
     def zero_(self):
@@ -116,7 +140,12 @@ class InPlace:
         return self
 
     def copy_(self, src):
-        """Copy src's values into this tensor's storage (broadcasting; devices and dtypes may differ)."""
+        """Copy src's values into this tensor's storage (broadcasting; devices and dtypes may
+        differ); recorded for autograd, as torch, when src requires grad in grad mode."""
+        if is_grad_enabled() and getattr(src, "requires_grad", False):
+            if src.device != self.device:
+                raise RuntimeError("copy_: a source that requires grad must be on the tensor's device")
+            return self._inplace("copy_", lambda a, s: s.expand(a.shape).to(dtype=a.dtype) + 0, src)
         self._check_inplace("copy_")
         src = src.data if isinstance(src, InPlace) else src
         if hasattr(src, "__cuda_array_interface__") or self.device != "cpu":

@@ -136,21 +136,77 @@ def test_inplace_on_a_leaf_that_requires_grad_raises_as_torch(torch):
     assert d.is_leaf and d.requires_grad
 
 
-def test_inplace_on_a_graph_tensor_raises_instead_of_a_wrong_gradient(torch):
-    """torch rebases the graph onto an in-place op on a non-leaf; dlcore's tape cannot, and says so."""
-    x = dlcore.tensor(W0, requires_grad=True)
+GRAPH_PROGRAMS = {
+    "non-leaf y += 1; y *= x": lambda lib, x, w: _chain(x),
+    "accumulate a loss into zeros()": lambda lib, x, w: _accumulate(lib, w),
+    "plain tensor += a tensor that requires grad": lambda lib, x, w: _plain_plus(lib, x, w),
+    "copy_ from a tensor that requires grad": lambda lib, x, w: _copy_from(lib, w),
+    "add_ with alpha, sub_, div_, clamp_ on a non-leaf": lambda lib, x, w: _methods(x),
+}
+
+
+def _chain(x):
     y = x * 2
-    with pytest.raises(
-        RuntimeError, match="in-place operation on a tensor that requires grad and is part of"
-    ):
-        y += 1
-    y2 = (y + 1).sum()  # the out-of-place form works and matches torch
-    y2.backward()
-    xt = torch.tensor(W0, requires_grad=True)
-    yt = xt * 2
-    yt += 1
-    yt.sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+    y += 1
+    y *= x
+    return y.sum()
+
+
+def _accumulate(lib, w):
+    total = lib.zeros(())
+    for i in range(3):
+        total += (w * (i + 1)).sum()
+    assert total.requires_grad and not total.is_leaf
+    return total
+
+
+def _plain_plus(lib, x, w):
+    h = lib.zeros(2, 2)
+    h += w
+    return (h * x).sum()
+
+
+def _copy_from(lib, w):
+    h = lib.zeros(2, 2, dtype=lib.float64)
+    h.copy_(w * 3)
+    return (h * h).sum()
+
+
+def _methods(x):
+    y = x * 1.5
+    y.add_(x, alpha=2).sub_(0.5).div_(x + 3).clamp_(max=0.9)
+    return y.sum()
+
+
+@pytest.mark.parametrize("name", list(GRAPH_PROGRAMS))
+def test_inplace_in_grad_mode_is_recorded_like_torch(torch, name):
+    grads = []
+    for lib in (dlcore, torch):
+        x = lib.tensor(W0, requires_grad=True)
+        w = lib.tensor(G0, requires_grad=True)
+        GRAPH_PROGRAMS[name](lib, x, w).backward()
+        grads.append([None if t.grad is None else t.grad.numpy().copy() for t in (x, w)])
+    for got, ref in zip(*grads):
+        assert (got is None) == (ref is None)
+        if got is not None:
+            np.testing.assert_allclose(got, ref, rtol=1e-6)
+
+
+def test_recorded_inplace_on_a_view_or_after_a_use_raises_instead_of_a_wrong_gradient():
+    """torch rebases a view's base, and a consumer recorded before the write keeps the old
+    node; the tape cannot do either, so dlcore refuses (never a wrong or missing gradient)."""
+    w = dlcore.tensor(G0, requires_grad=True)
+    x = dlcore.zeros(4, 2)
+    with pytest.raises(RuntimeError, match="add_: in-place operation recorded for autograd on a view"):
+        x[0] += w[0]
+    assert x.tolist() == [[0.0, 0.0]] * 4
+    y = w * 2
+    z = y * 3  # records y as an input
+    y += 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        (z + y).sum().backward()
+    with pytest.raises(RuntimeError, match="zero_: in-place operation on a tensor that requires grad"):
+        (w * 2).zero_()
 
 
 @pytest.mark.parametrize("lib_name", ["dlcore", "torch"])
