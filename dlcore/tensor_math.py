@@ -213,7 +213,7 @@ class MathExtras:
     def argsort(self, dim=-1, descending=False, stable=False):
         """Indices (int64) that sort along dim (ties keep their order: a stable sort)."""
         if not self.ndim:
-            return type(self)(np.zeros((), dtype=np.int64))
+            return type(self)(_xp(self).zeros((), dtype=np.int64))
         axis = ops.check_axis("argsort", dim, self.ndim)
         xp = _xp(self)
         keys = self.data
@@ -245,7 +245,7 @@ class MathExtras:
         if not isinstance(k, (int, np.integer)) or not 0 <= k <= size:
             raise ValueError(f"topk: k ({k}) out of range [0, {size}] for dim {dim} of shape {self.shape}")
         if not self.ndim:
-            return topk_values_indices(self.clone(), type(self)(np.zeros((), dtype=np.int64)))
+            return topk_values_indices(self.clone(), type(self)(_xp(self).zeros((), dtype=np.int64)))
         axis = ops.check_axis("topk", dim, self.ndim)
         order = self.argsort(axis, descending=largest).data
         indices = _xp(self).take(order, range(k), axis=axis)
