@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backend
+from . import backend, ops
 from .graph import is_grad_enabled, no_grad, note_inplace_write, write_stamp
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # bool < integer < floating < complex
@@ -142,10 +142,12 @@ class InPlace:
     def copy_(self, src):
         """Copy src's values into this tensor's storage (broadcasting; devices and dtypes may
         differ); recorded for autograd, as torch, when src requires grad in grad mode."""
-        if is_grad_enabled() and getattr(src, "requires_grad", False):
+        if is_grad_enabled() and (self.requires_grad or getattr(src, "requires_grad", False)):
+            if not isinstance(src, InPlace):
+                src = self._promote(src, self, op="copy_")[0]
             if src.device != self.device:
                 raise RuntimeError("copy_: a source that requires grad must be on the tensor's device")
-            return self._inplace("copy_", lambda a, s: s.expand(a.shape).to(dtype=a.dtype) + 0, src)
+            return self._inplace("copy_", _copied, src)
         self._check_inplace("copy_")
         src = src.data if isinstance(src, InPlace) else src
         if hasattr(src, "__cuda_array_interface__") or self.device != "cpu":
@@ -158,3 +160,14 @@ class InPlace:
             ) from None
         note_inplace_write(self)
         return self
+
+
+def _copied(a, s):
+    """s broadcast to a's shape in a's dtype, recorded so that a gets a zero gradient (torch's
+    CopyBackwards) and s the (summed) incoming one: where(False, a, s)."""
+    try:
+        s = s.expand(a.shape)
+    except ValueError:
+        raise ValueError(f"copy_: source of shape {s.shape} does not broadcast to {a.shape}") from None
+    never = type(a)(backend.array_module(a.data).zeros(a.shape, dtype=bool))
+    return a._apply(ops.Where, a, s.to(dtype=a.dtype), never)

@@ -113,12 +113,12 @@ class MathExtras:
     # ---- shape -------------------------------------------------------------------------------
     def flip(self, *dims):
         """A copy with the order of elements reversed along `dims` (an int, a tuple or a list)."""
-        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-            dims = tuple(dims[0])
         if not dims:
             raise TypeError("flip: missing the dims to flip")
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
         axes = _dims("flip", dims, self.ndim)
-        if not self.ndim:
+        if not self.ndim or not axes:
             return self.clone()
         idx = tuple(slice(None, None, -1) if d in axes else slice(None) for d in range(self.ndim))
         return self._apply(ops.Clone, self[idx])

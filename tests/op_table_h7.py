@@ -222,6 +222,7 @@ def flip_samples(op, dtype, rng):
     yield Sample((m(2, 3, 5, layout="strided"), (0, 1, 2)), desc="strided, all dims")
     yield Sample((m(), (0,)), desc="0-d")
     yield Sample((m(0, 3), (0, 1)), desc="0-size")
+    yield Sample((m(2, 3), ()), desc="no dims: a copy")
 
 
 def flip_bad():
@@ -553,6 +554,54 @@ def smooth_l1_bad():
     ]
 
 
+def inplace_samples(op, dtype, rng):
+    """(self, other) where other broadcasts to self's shape (the in-place result keeps it)."""
+    m = Maker(op, dtype, rng)
+    low = 0.5 if op.name == "Tensor.div_" else None  # away from division by 0
+    yield Sample((m(3, 7), m(3, 7, low=low)), desc="same shape")
+    yield Sample(
+        (m(3, 7, layout="transposed"), m(7, layout="flipped", low=low)), desc="views, broadcast other"
+    )
+    yield Sample((m(), m(low=low)), desc="0-d")
+    yield Sample((m(0, 3), m(3, layout="strided", low=low)), desc="0-size")
+    yield Sample((m(3, 7), 1.5), desc="python float")
+    yield Sample((_special(dtype), np.array(2.0, dtype)), gradcheck=False, desc="nan, inf")
+
+
+def inplace_bad(name):
+    def bad():
+        return [
+            _bad(
+                name,
+                _ones(3),
+                _ones(2, 3),
+                match=rf"{name}: output with shape \(3,\) doesn't match the broadcast shape \(2, 3\)",
+                desc="result larger",
+            ),
+            _bad(
+                name,
+                np.ones(3, np.int64),
+                _ones(3),
+                exc=TypeError,
+                match=rf"{name}: result type float32 can't be cast to the desired output type int64",
+                desc="float into int",
+            ),
+        ]
+
+    return bad
+
+
+def _inplace(name, *extra):
+    """x.clone().<name>(other, ...): the clone keeps the sample unchanged, and in grad mode the
+    in-place op is recorded on a non-leaf (torch allows it there), so gradients are compared."""
+
+    def call(x, *args):
+        return getattr(x.clone(), name)(*args, *extra)
+
+    call.__name__ = f"Tensor.{name}"
+    return call
+
+
 def _torch_bce(name):
     """torch's binary cross-entropy with weight and pos_weight detached (torch: not differentiable
     with respect to them, and a leaf requiring grad there is an error; dlcore detaches them)."""
@@ -606,6 +655,32 @@ def _sorting(name, part, differentiable):
 
 
 OPS = [
+    *(
+        OpInfo(
+            f"Tensor.{n}",
+            _inplace(n),
+            _inplace(n),
+            inplace_samples,
+            kinks=(0.0,) if n == "div_" else (),
+            bad_inputs=inplace_bad(n),
+        )
+        for n in ("add_", "sub_", "mul_", "div_")
+    ),
+    OpInfo(
+        "Tensor.copy_",
+        _inplace("copy_"),
+        _inplace("copy_"),
+        inplace_samples,
+        tol=SUMMING,  # the gradient of a broadcast source sums
+        bad_inputs=lambda: [
+            _bad(
+                "copy_",
+                _ones(3),
+                _ones(2, 3),
+                match=r"copy_: source of shape \(2, 3\) does not broadcast to \(3,\)",
+            )
+        ],
+    ),
     OpInfo(
         "nn.functional.leaky_relu",
         F.leaky_relu,

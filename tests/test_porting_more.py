@@ -452,3 +452,25 @@ def test_leaky_relu_and_smooth_l1_modules_match_torch(torch):
         np.testing.assert_allclose(got.numpy(), ref.numpy(), rtol=1e-6)
     with pytest.raises(ValueError, match="SmoothL1Loss: beta must be non-negative, got -1"):
         nn.SmoothL1Loss(beta=-1)
+
+
+def test_flip_returns_a_copy_as_torch(torch):
+    x = dlcore.tensor(W0)
+    y = x.flip(0)
+    y[0, 0] = 100.0
+    np.testing.assert_array_equal(x.numpy(), W0)
+    assert dlcore.flip(x, ()).tolist() == torch.flip(torch.tensor(W0), ()).tolist()
+    with pytest.raises(TypeError, match="flip: missing the dims to flip"):
+        x.flip()
+
+
+def test_copy_from_a_constant_into_a_graph_tensor_gives_a_zero_gradient(torch):
+    grads = []
+    for lib in (dlcore, torch):
+        x = lib.tensor(W0, requires_grad=True)
+        y = x * 2
+        y.copy_(lib.tensor(G0))
+        assert y.requires_grad
+        (y * x).sum().backward()
+        grads.append(x.grad.numpy().copy())
+    np.testing.assert_allclose(grads[0], grads[1])
