@@ -1072,7 +1072,8 @@ from op_table_h1 import OPS as _H1_OPS  # noqa: E402  (imports this module's hel
 
 OPS += _H1_OPS
 from op_table_h7 import OPS as _H7_OPS  # noqa: E402
+from op_table_h7_nn import OPS as _H7_NN_OPS  # noqa: E402
 
-OPS += _H7_OPS
+OPS += _H7_OPS + _H7_NN_OPS
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names must be unique"
