@@ -1,8 +1,11 @@
 """Grad mode and the reverse walk of the recorded graph (the tape engine's backward half).
 
-Nodes are tensors, seen only through four members: `requires_grad`, `_ctx` (the ops.Function
-that produced the node, None for leaves), `_retain` (retain_grad() was called) and
-`_accumulate(g)` (add g into .grad). Recording nodes is dlcore.tensor.apply's job.
+Nodes are tensors, seen only through five members: `requires_grad`, `_ctx` (the ops.Function
+that produced the node, None for leaves), `_retain` (retain_grad() was called), `_version` (the
+stamp of its last in-place write, 0 if none) and `_accumulate(g)` (add g into .grad).
+Recording nodes is dlcore.tensor.apply's job; it stamps each Function with `write_stamp()` taken
+before its forward. A node or input written in place after that stamp is an error here (the
+values the Function saved may be stale), as torch's "modified by an inplace operation".
 """
 
 from __future__ import annotations
@@ -11,6 +14,18 @@ import contextlib
 import threading
 
 _state = threading.local()
+_writes = [0]  # in-place writes so far, all threads (a monotonic stamp; see note_inplace_write)
+
+
+def write_stamp() -> int:
+    """The current in-place write stamp (record it before a Function's forward)."""
+    return _writes[0]
+
+
+def note_inplace_write(tensor) -> None:
+    """Record an in-place write to tensor: it gets a stamp later than any recorded so far."""
+    _writes[0] += 1
+    tensor._version = _writes[0]
 
 
 def is_grad_enabled() -> bool:
@@ -36,6 +51,12 @@ def enable_grad():
     return _grad_mode(True)
 
 
+def inference_mode(mode: bool = True):
+    """Context manager and decorator as torch.inference_mode: no graph is recorded while mode is
+    True (dlcore's no_grad; torch's extra inference-tensor restrictions do not apply)."""
+    return _grad_mode(not mode)
+
+
 def backward(root, g, retain_graph: bool = False) -> None:
     """Propagate g = d(out)/d(root) (an array shaped like root) to every node reachable from root,
     summing the contributions of every use of a node before calling its Function's backward."""
@@ -49,6 +70,7 @@ def backward(root, g, retain_graph: bool = False) -> None:
             node._accumulate(g)
         if fn is None:
             continue
+        _check_versions(node, fn)
         for parent, pg in zip(fn.parents, fn.backward(g)):
             if pg is None or not parent.requires_grad:
                 continue
@@ -56,6 +78,17 @@ def backward(root, g, retain_graph: bool = False) -> None:
             grads[id(parent)] = pg if prev is None else prev + pg
         if not retain_graph:
             fn._release()
+
+
+def _check_versions(node, fn) -> None:
+    stamp = getattr(fn, "stamp", None)
+    if stamp is None or stamp == _writes[0]:  # no in-place write anywhere since it was recorded
+        return
+    if node._version > stamp or any(p._version > stamp for p in fn.parents):
+        raise RuntimeError(
+            f"backward(): one of the variables needed for gradient computation has been modified "
+            f"by an inplace operation (an input or the output of {type(fn).__name__})"
+        )
 
 
 def topological_order(root) -> list:

@@ -18,8 +18,10 @@ from . import backend, ops
 from .device import device as _device
 from .device import to_args
 from .graph import backward as _run_backward
-from .graph import enable_grad, is_grad_enabled, no_grad  # noqa: F401  (dlcore.tensor.no_grad)
+from .graph import enable_grad, is_grad_enabled, no_grad, note_inplace_write, write_stamp  # noqa: F401  (dlcore.tensor.no_grad)
 from .ops import dtypes
+from .tensor_inplace import InPlace
+from .tensor_math import MathExtras
 from .tensor_reductions import Reductions
 
 float32 = np.dtype(np.float32)
@@ -45,11 +47,13 @@ def apply(fn_cls, *inputs, **kwargs) -> Tensor:
         else tuple(as_tensor_like(x, inputs, fn_cls.__name__.lower()) for x in inputs)
     )
     fn.needs_input_grad = needs = tuple(t.requires_grad for t in tensors)
-    result = Tensor(fn.forward(*[t.data for t in tensors], **kwargs))
-    requires = True in needs and is_grad_enabled() and result.data.dtype.kind in "fc"
+    stamp = write_stamp()
+    result = Tensor(fn.forward(*[t._data for t in tensors], **kwargs))
+    requires = True in needs and is_grad_enabled() and result._data.dtype.kind in "fc"
     result.requires_grad = requires
     if requires:
         fn.parents = tensors
+        fn.stamp = stamp  # inputs written in place after it: graph.backward raises
         result._ctx = fn
     return result
 
@@ -119,10 +123,10 @@ def shape_args(shape) -> tuple:
     return tuple(shape)
 
 
-class Tensor(Reductions):
+class Tensor(Reductions, InPlace, MathExtras):
     """An n-dimensional array with an optional gradient. See dlcore.tensor() to create one."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_retain", "_version", "__weakref__")
     __array_priority__ = 100  # numpy defers `ndarray @ Tensor` etc. to Tensor's reflected ops
     _apply = staticmethod(apply)  # for the Reductions base class
     _promote = staticmethod(promote)
@@ -132,7 +136,8 @@ class Tensor(Reductions):
             data = data.data
         elif type(data) is not np.ndarray or data.dtype.kind not in dtypes.CATEGORY:
             data = dtypes.as_array(data)  # Python lists / scalars as dlcore.tensor; numpy scalars 0-d
-        self.data = data
+        self._data = data
+        self._version = 0  # the stamp of the last in-place write (graph.note_inplace_write)
         self.grad: Tensor | None = None
         self._ctx: ops.Function | None = None
         self._retain = False
@@ -141,6 +146,26 @@ class Tensor(Reductions):
             self.requires_grad_(True)
 
     # ---- properties ----------------------------------------------------------------------
+    @property
+    def data(self):
+        """The underlying array (numpy on CPU, CuPy on CUDA), shared, not copied."""
+        return self._data
+
+    @data.setter
+    def data(self, value) -> None:
+        """`t.data = other` (a Tensor, as torch; or an array): t now holds other's array (shared;
+        the shape may change, as torch). A tensor that requires grad must stay floating."""
+        if isinstance(value, Tensor):
+            value = value._data
+        elif not hasattr(value, "dtype") or not hasattr(value, "shape"):
+            raise TypeError(f"Tensor.data: has to be set to a tensor, got {type(value).__name__}")
+        if self.requires_grad and value.dtype.kind not in "fc":
+            raise TypeError(
+                f"Tensor.data: data set to a tensor that requires gradients must be floating point, "
+                f"got {value.dtype}"
+            )
+        self._data = value
+
     @property
     def shape(self) -> tuple:
         return tuple(self.data.shape)
@@ -238,7 +263,7 @@ class Tensor(Reductions):
     def clone(self) -> Tensor:
         return apply(ops.Clone, self)
 
-    # ---- in-place (no graph) ---------------------------------------------------------------
+    # ---- autograd flags (in-place arithmetic: dlcore.tensor_inplace) -----------------------
     def requires_grad_(self, flag: bool = True) -> Tensor:
         if flag and self.data.dtype.kind not in "fc":
             raise TypeError(f"only floating-point tensors can require gradients, got {self.dtype}")
@@ -249,27 +274,6 @@ class Tensor(Reductions):
 
     def retain_grad(self) -> None:
         self._retain = True
-
-    def zero_(self) -> Tensor:
-        self.data[...] = 0
-        return self
-
-    def fill_(self, value) -> Tensor:
-        self.data[...] = value
-        return self
-
-    def copy_(self, src) -> Tensor:
-        """Copy src's values into this tensor's storage (broadcasting; devices may differ)."""
-        src = src.data if isinstance(src, Tensor) else src
-        if hasattr(src, "__cuda_array_interface__") or self.device != "cpu":
-            src = backend.to_device(src if hasattr(src, "shape") else np.asarray(src), self.device)
-        try:
-            self.data[...] = src
-        except ValueError:
-            raise ValueError(
-                f"copy_: source of shape {np.shape(src)} does not broadcast to {self.shape}"
-            ) from None
-        return self
 
     # ---- autograd --------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph: bool = False) -> None:
@@ -470,6 +474,7 @@ class Tensor(Reductions):
         if self.requires_grad and is_grad_enabled():
             raise RuntimeError("in-place assignment to a tensor that requires grad is not supported")
         self.data[unwrap_index(idx)] = value.data if isinstance(value, Tensor) else value
+        note_inplace_write(self)
 
     def __bool__(self):
         return bool(self.item())
@@ -501,7 +506,16 @@ class Tensor(Reductions):
         return arr if dtype is None else arr.astype(dtype, copy=False)
 
 
+_COMPARE_OPS = {"less": "lt", "less_equal": "le", "greater": "gt", "greater_equal": "ge", "equal": "eq"}
+
+
 def _compare(a: Tensor, b, name: str) -> Tensor:
-    xp = backend.array_module(a.data)
-    other = b.data if isinstance(b, Tensor) else b
-    return Tensor(getattr(xp, name)(a.data, other))
+    """a <name> b elementwise (bool, broadcast); `t == None` is False, as torch."""
+    if b is None:
+        return NotImplemented
+    op = _COMPARE_OPS.get(name, "ne")
+    other = as_tensor_like(b, (a, b), op)
+    try:
+        return Tensor(getattr(backend.array_module(a.data), name)(a.data, other.data))
+    except ValueError:
+        raise ValueError(f"{op}: shapes {a.shape} and {other.shape} do not broadcast") from None

@@ -50,18 +50,7 @@ TOLERANCES: dict[str, tuple[float, float]] = {"sequence_windows": (1e-3, 1e-8)}
 # them ("h1": listed in issue 17; "gap": found by these programs, not in issue 17's lists). Each
 # list was checked complete by supplying the features (outside the suite) until the program ran
 # and matched torch.
-XFAIL: dict[str, str] = {
-    "char_bigram": "gap: F.one_hot, `W.data += -lr * W.grad` (.data is the raw array: the update rebinds "
-    "it to a Tensor)",
-    "eval_no_grad_dropout": "gap: ~ on a bool tensor, Tensor.all",
-    "indexing": "gap: Tensor.flip",
-    "logistic_bce": "gap: nn.BCEWithLogitsLoss, `param.data = tensor` (stores a Tensor as the raw "
-    "array; the optimizer then says 'no cuda kernels'), Tensor.eq",
-    "manual_sgd": "gap: in-place `w -= lr * w.grad` (no __isub__: rebinds w to a new tensor without "
-    "grad; w.grad is then None)",
-    "reductions": "gap: Tensor.std",
-    "sequence_windows": "gap: torch.sin",
-}
+XFAIL: dict[str, str] = {}
 
 
 def _map_module(name: str, lineno: int) -> str:

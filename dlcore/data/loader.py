@@ -35,7 +35,8 @@ def _as_array(x: Any) -> np.ndarray:
 
 
 class TensorDataset:
-    """Samples are rows of equal-length arrays: `ds[i] == (a[i], b[i], ...)` (numpy arrays).
+    """Samples are rows of equal-length arrays: `ds[i] == (a[i], b[i], ...)`, Tensors sharing the
+    stored arrays' memory (as torch.utils.data.TensorDataset); `ds.arrays` holds the numpy arrays.
 
     Args:
         *arrays: numpy arrays or Tensors sharing their first dimension (N, ...).
@@ -58,7 +59,7 @@ class TensorDataset:
         return len(self.arrays[0])
 
     def __getitem__(self, index: Any) -> tuple:
-        return tuple(a[index] for a in self.arrays)
+        return tuple(from_numpy(np.asarray(a[index])) for a in self.arrays)
 
 
 def _to_tensor(a: np.ndarray):
@@ -147,7 +148,11 @@ class DataLoader:
             if self.drop_last and len(idx) < self.batch_size:
                 return
             # fast: fancy indexing gives a fresh copy, the batch owns its memory
-            arrays = self.dataset[idx] if fast else _collate([self.dataset[int(i)] for i in idx])
+            arrays = (
+                tuple(a[idx] for a in self.dataset.arrays)
+                if fast
+                else _collate([self.dataset[int(i)] for i in idx])
+            )
             if isinstance(arrays, tuple):
                 yield tuple(_to_tensor(a) for a in arrays)
             else:

@@ -17,6 +17,13 @@ from ..functional import (  # noqa: F401
     softmax,
     tanh,
 )
+from ..functional_porting import (  # noqa: F401  (issue 17's porting gaps)
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    leaky_relu,
+    one_hot,
+    smooth_l1_loss,
+)
 
 
 def _floating(x, op: str):

@@ -65,10 +65,15 @@ class Linear(Module):
 
 
 class Sequential(Module):
-    """Applies its modules in order."""
+    """Applies its modules in order: Sequential(m0, m1, ...) names them "0", "1", ...;
+    Sequential(OrderedDict(name=module, ...)) keeps the names (as torch)."""
 
     def __init__(self, *modules: Module):
         super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], dict):
+            for name, m in modules[0].items():
+                self.add_module(name, m)
+            return
         for i, m in enumerate(modules):
             self.add_module(str(i), m)
 

@@ -19,6 +19,7 @@ import zlib
 import numpy as np
 
 from .. import backend
+from ..device import device as _device
 from ..tensor import Tensor
 from . import header as _header
 from .atomic import atomic_write
@@ -207,10 +208,35 @@ def save(obj, path) -> None:
     atomic_write(path, dumps(obj))
 
 
-def load(path):
+def load(path, map_location=None, weights_only=True, **pickle_load_args):
     """Load what dlcore.save wrote: Tensors come back as Tensors, numpy arrays as arrays. A file
     dlcore.save did not write, or a damaged one, is a ValueError naming the file (nothing is
-    ever unpickled or executed)."""
+    ever unpickled or executed). torch.load's arguments are accepted: map_location ('cpu', a
+    device or a device string: the tensors are moved there) and weights_only (either way
+    nothing is unpickled: a dlcore file holds only tensors, numbers and containers)."""
+    if not isinstance(weights_only, bool):
+        raise TypeError(f"load: weights_only must be a bool, got {type(weights_only).__name__}")
+    if pickle_load_args:
+        raise TypeError(f"load: unexpected arguments {sorted(pickle_load_args)}")
+    if map_location is not None and not isinstance(map_location, (str, _device)):
+        raise TypeError(
+            f"load: map_location must be a device or a device string, got {type(map_location).__name__}"
+        )
+    obj = _load(path)
+    return obj if map_location is None else _to_device(obj, map_location)
+
+
+def _to_device(obj, device):
+    if isinstance(obj, Tensor):
+        return obj.to(device)
+    if isinstance(obj, dict):
+        return type(obj)((k, _to_device(v, device)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_device(v, device) for v in obj)
+    return obj
+
+
+def _load(path):
     source = os.fspath(path)
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size

@@ -8,7 +8,18 @@ generates forward, gradient, gradcheck and bad-input tests from OPS; tests/test_
 A new op registers in the themed file it belongs to, else test_every_public_op_has_a_table_entry fails.
 """
 
-from . import elementwise, fuzzing, layers, nn, numerics, porting, reductions, shape  # noqa: F401
+from . import (  # noqa: F401
+    elementwise,
+    fuzzing,
+    layers,
+    nn,
+    numerics,
+    porting,
+    porting_math,
+    porting_nn,
+    reductions,
+    shape,
+)
 from .core import (  # noqa: F401  (re-exported: tests and op_table_<name>.py import them from op_table)
     DTYPES,
     ELEMENTWISE,
@@ -87,7 +98,17 @@ from .shape import (  # noqa: F401
     view_samples,
 )
 
-OPS = [*elementwise.OPS, *reductions.OPS, *shape.OPS, *nn.OPS, *layers.OPS, *porting.OPS, *numerics.OPS]
+OPS = [
+    *elementwise.OPS,
+    *reductions.OPS,
+    *shape.OPS,
+    *nn.OPS,
+    *layers.OPS,
+    *porting.OPS,
+    *numerics.OPS,
+    *porting_math.OPS,
+    *porting_nn.OPS,
+]
 
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names must be unique"
