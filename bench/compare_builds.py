@@ -12,7 +12,10 @@ pybind11's submodules and both run the first one's code).
 
 Cases run the same public calls on both: gemm is `backend.cpu.gemm(a, b, out)` on float32
 operands (op NN/NT/TN/TT: transposed storage passed as a view); an optimizer case is one
-`optim.<Name>.step()` over N float32 parameters in one tensor, gradient set. The workers are
+`optim.<Name>.step()` over N float32 parameters in one tensor, gradient set; a step case
+(BxI-H-...-O) is one training step of an MLP (Linear/ReLU, cross-entropy, backward, SGD with
+momentum) on a float32 batch of B; an add case (N) is `a + b` on two float32 tensors of N
+elements (the Python layer's cost per op). The workers are
 timed in rounds, one sample each per round, back to back, so slow spells of a shared machine
 hit all of them alike. A sample is the calling thread's CPU time at 1 thread, wall time above.
 Reported per case: each build's fastest and median microseconds per call, and the median over
@@ -47,6 +50,8 @@ OPTIM = (
     "adagrad:1000000",
     "rmsprop:1000000",
 )
+STEP = ("64x64-128-10", "256x784-256-10")
+ADD = ("4",)
 
 _WORKER = r"""
 import importlib.machinery, importlib.util, json, os, sys, time
@@ -81,6 +86,24 @@ def make(case):
         out = np.empty((m, n), np.float32)
         gemm = backend.cpu.gemm
         return lambda: gemm(a, b, out)
+    if kind == "step":
+        batch, _, dims = spec.partition("x")
+        sizes = [int(d) for d in dims.split("-")]
+        layers = []
+        for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
+            layers += [nn.Linear(fan_in, fan_out)] + ([nn.ReLU()] if i < len(sizes) - 2 else [])
+        model, loss_fn = nn.Sequential(*layers), nn.CrossEntropyLoss()
+        opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        x = Tensor(rng.standard_normal((int(batch), sizes[0])).astype(np.float32))
+        y = Tensor(rng.integers(0, sizes[-1], int(batch)))
+        def step():
+            opt.zero_grad()
+            loss_fn(model(x), y).backward()
+            opt.step()
+        return step
+    if kind == "add":
+        a, b = (Tensor(rng.standard_normal(int(spec)).astype(np.float32)) for _ in range(2))
+        return lambda: a + b
     name, _, count = spec.partition(":")
     cls, kw = OPTS[name]
     p = nn.Parameter(Tensor(rng.standard_normal(int(count)).astype(np.float32)))
@@ -153,6 +176,8 @@ def main(argv=None):
     p.add_argument("builds", nargs="+", help="BUILD.so[@TREE], the first is 'before'")
     p.add_argument("--gemm", nargs="*", default=GEMM, help="MxKxN[:op] shapes")
     p.add_argument("--optim", nargs="*", default=OPTIM, help="NAME:N optimizer cases")
+    p.add_argument("--step", nargs="*", default=STEP, help="BxI-H-...-O MLP training-step cases")
+    p.add_argument("--add", nargs="*", default=ADD, help="N: a + b on float32 tensors of N elements")
     p.add_argument("--rounds", type=int, default=21)
     p.add_argument("--sample-s", type=float, default=0.03, help="target seconds per sample")
     p.add_argument("--threads", type=int, default=1)
@@ -164,6 +189,7 @@ def main(argv=None):
     names = [f"b{i}" for i in range(len(builds))]
     workers = [Worker(so, tree, args.threads) for so, tree in builds]
     cases = [f"gemm {s}" for s in args.gemm] + [f"optim {s}" for s in args.optim]
+    cases += [f"step {s}" for s in args.step] + [f"add {s}" for s in args.add]
     print(
         f"# {args.threads} thread(s), {args.rounds} rounds, "
         f"{'thread CPU time' if args.threads == 1 else 'wall time'}"

@@ -291,11 +291,15 @@ class ReLU(Function):
     def forward(self, x):
         if x.dtype == bool:
             raise TypeError("relu: bool tensors are not supported; convert with .float() or .long()")
-        self.x = x
-        return xp_of(x).maximum(x, x.dtype.type(0))
+        out = xp_of(x).maximum(x, x.dtype.type(0))
+        self.keep = out != 0  # x > 0 or x nan: out is x there, 0 (never -0.0) where x <= 0
+        return out
 
     def backward(self, g):
-        return (xp_of(g).where(self.x <= 0, g.dtype.type(0), g),)
+        xp = xp_of(g)
+        if bool(xp.isfinite(g).all()):
+            return (g * self.keep,)
+        return (xp.where(self.keep, g, g.dtype.type(0)),)  # inf/nan where x <= 0 still give 0
 
 
 def _fits(v: int, dtype) -> bool:
