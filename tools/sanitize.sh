@@ -21,6 +21,7 @@ tests=(
   tests/test_ops_kernels.py
   tests/test_op_table.py
   tests/test_op_fuzz.py
+  tests/test_numerics.py
 )
 
 printf '== build: DLCORE_SANITIZE=%s into %s\n' "$sanitizers" "$bdir"
