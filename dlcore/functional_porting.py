@@ -273,6 +273,4 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0) ->
     _f._check_same_shape(input, target, "smooth_l1_loss")
     if beta == 0:
         return _f.l1_loss(input, target, reduction=reduction)
-    a = (input - target).abs()
-    small = a.clamp(max=beta)
-    return _f._reduce(0.5 * small * small / beta + (a - small), reduction, "smooth_l1_loss")
+    return _f._reduce(apply(ops.SmoothL1, input - target, beta=beta), reduction, "smooth_l1_loss")
