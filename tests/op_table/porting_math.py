@@ -14,6 +14,7 @@ import numpy as np
 
 import dlcore
 
+from . import fuzzing as fz
 from .core import ELEMENTWISE, EXACT, SUMMING, Maker, OpInfo, Sample, _bad, _method, _ones, _torch
 from .elementwise import binary_bad, binary_samples, clamp_samples, unary_bad, unary_samples
 from .reductions import reduce_bad
@@ -398,7 +399,9 @@ def where_nonzero_bad():
 
 
 def _unary(name, fn, **kw):
-    return OpInfo(name, fn, _torch(name), special_unary_samples, bad_inputs=unary_bad(name), **kw)
+    return OpInfo(
+        name, fn, _torch(name), special_unary_samples, bad_inputs=unary_bad(name), fuzz=fz.unary, **kw
+    )
 
 
 def _compare(name):
@@ -410,6 +413,7 @@ def _compare(name):
         differentiable=False,
         tol=EXACT,
         bad_inputs=binary_bad(name),
+        fuzz=fz.binary,
     )
 
 
@@ -422,6 +426,7 @@ def _bitwise(name, fn, symbol):
         differentiable=False,
         tol=EXACT,
         bad_inputs=bitwise_bad(name, symbol, fn),
+        fuzz=fz.binary,
     )
 
 
@@ -434,6 +439,7 @@ def _sorting(name, part, differentiable):
         differentiable=differentiable,
         tol=EXACT,
         bad_inputs=topk_bad if name == "topk" else sort_bad(name),
+        fuzz=fz.topk if name == "topk" else fz.sort,
     )
 
 
@@ -450,6 +456,7 @@ OPS = [
         differentiable=False,
         tol=EXACT,
         bad_inputs=invert_bad,
+        fuzz=fz.unary,
     ),
     OpInfo(
         "logical_not",
@@ -459,6 +466,7 @@ OPS = [
         differentiable=False,
         tol=EXACT,
         bad_inputs=unary_bad("logical_not"),
+        fuzz=fz.unary,
     ),
     OpInfo(
         "all",
@@ -468,6 +476,7 @@ OPS = [
         differentiable=False,
         tol=EXACT,
         bad_inputs=dim_only_bad("all", 5),
+        fuzz=fz.reduction,
     ),
     OpInfo(
         "any",
@@ -477,10 +486,15 @@ OPS = [
         differentiable=False,
         tol=EXACT,
         bad_inputs=dim_only_bad("any", 5),
+        fuzz=fz.reduction,
     ),
-    OpInfo("flip", dlcore.flip, _torch("flip"), flip_samples, tol=EXACT, bad_inputs=flip_bad),
-    OpInfo("var", dlcore.var, _torch("var"), var_samples, tol=SUMMING, bad_inputs=var_bad("var")),
-    OpInfo("std", dlcore.std, _torch("std"), var_samples, tol=SUMMING, bad_inputs=var_bad("std")),
+    OpInfo("flip", dlcore.flip, _torch("flip"), flip_samples, tol=EXACT, bad_inputs=flip_bad, fuzz=fz.flip),
+    OpInfo(
+        "var", dlcore.var, _torch("var"), var_samples, tol=SUMMING, bad_inputs=var_bad("var"), fuzz=fz.var
+    ),
+    OpInfo(
+        "std", dlcore.std, _torch("std"), var_samples, tol=SUMMING, bad_inputs=var_bad("std"), fuzz=fz.var
+    ),
     _unary("sin", dlcore.sin),
     _unary("cos", dlcore.cos),
     _unary("square", dlcore.square),
@@ -495,6 +509,7 @@ OPS = [
             differentiable=False,
             tol=EXACT,
             bad_inputs=unary_bad(n),
+            fuzz=fz.unary,
         )
         for n in ("isnan", "isinf", "isfinite")
     ),
@@ -505,6 +520,7 @@ OPS = [
         clamp_samples,
         kinks=(-0.5, 0.5),
         bad_inputs=lambda: [_bad("clip", _ones(2, 3), match="clamp: at least one of", desc="no bound")],
+        fuzz=fz.clamp,
     ),
     OpInfo(
         "masked_fill",
@@ -513,6 +529,7 @@ OPS = [
         masked_fill_samples,
         tol=EXACT,
         bad_inputs=masked_fill_bad,
+        fuzz=fz.masked_fill,
     ),
     OpInfo(
         "cumsum",
@@ -521,8 +538,17 @@ OPS = [
         cumsum_samples,
         tol=SUMMING,
         bad_inputs=dim_only_bad("cumsum", 5),
+        fuzz=fz.cumsum,
     ),
-    OpInfo("gather", dlcore.gather, _torch("gather"), gather_samples, tol=ELEMENTWISE, bad_inputs=gather_bad),
+    OpInfo(
+        "gather",
+        dlcore.gather,
+        _torch("gather"),
+        gather_samples,
+        tol=ELEMENTWISE,
+        bad_inputs=gather_bad,
+        fuzz=fz.gather,
+    ),
     _sorting("sort", "values", True),
     _sorting("sort", "indices", False),
     _sorting("topk", "values", True),
@@ -535,6 +561,7 @@ OPS = [
         differentiable=False,
         tol=EXACT,
         bad_inputs=sort_bad("argsort"),
+        fuzz=fz.sort,
     ),
     OpInfo(
         "where.nonzero",
@@ -544,9 +571,16 @@ OPS = [
         differentiable=False,
         tol=EXACT,
         bad_inputs=where_nonzero_bad,
+        fuzz=fz.unary,
     ),
     OpInfo(
-        "repeat", _method("repeat"), _method("repeat"), repeat_samples, tol=SUMMING, bad_inputs=repeat_bad
+        "repeat",
+        _method("repeat"),
+        _method("repeat"),
+        repeat_samples,
+        tol=SUMMING,
+        bad_inputs=repeat_bad,
+        fuzz=fz.repeat,
     ),
     OpInfo(
         "floor_divide",
@@ -555,6 +589,7 @@ OPS = [
         floor_samples,
         differentiable=False,
         bad_inputs=floor_bad("floor_divide", operator.floordiv),
+        fuzz=fz.binary,
     ),
     OpInfo(
         "remainder",
@@ -563,5 +598,6 @@ OPS = [
         floor_samples,
         differentiable=False,
         bad_inputs=floor_bad("remainder", operator.mod),
+        fuzz=fz.binary,
     ),
 ]
