@@ -103,12 +103,16 @@ class MathExtras:
     def all(self, dim=None, keepdim=False):
         """True where every element over `dim` (None: all) is nonzero; a bool tensor."""
         axis = None if dim is None else ops.norm_dims(dim, self.ndim, "all")
-        return type(self)(_xp(self).all(self.data, axis=axis, keepdims=keepdim))
+        return self._truth(_xp(self).all(self.data, axis=axis, keepdims=keepdim))
 
     def any(self, dim=None, keepdim=False):
         """True where some element over `dim` (None: all) is nonzero; a bool tensor."""
         axis = None if dim is None else ops.norm_dims(dim, self.ndim, "any")
-        return type(self)(_xp(self).any(self.data, axis=axis, keepdims=keepdim))
+        return self._truth(_xp(self).any(self.data, axis=axis, keepdims=keepdim))
+
+    def _truth(self, out):
+        """all/any's result: bool, but uint8 for a uint8 tensor (torch's legacy rule)."""
+        return type(self)(out.astype(np.uint8) if self.dtype == np.uint8 else out)
 
     # ---- shape -------------------------------------------------------------------------------
     def flip(self, *dims):
@@ -160,6 +164,8 @@ class MathExtras:
         return self._apply(ops.Var, self, axis=axes, correction=corr, keepdim=bool(keepdim))
 
     def cumsum(self, dim):
+        if not self.ndim:  # a 0-d tensor takes dim -1 or 0, as torch
+            ops.check_axis("cumsum", dim, 1)
         x = self if self.dtype.kind in "fc" else self.to(dtype=np.int64)  # torch: ints sum in int64
         return self._apply(ops.Cumsum, x, axis=dim)
 
@@ -177,7 +183,8 @@ class MathExtras:
         return self._apply(ops.Expm1, *self._promote(self, op="expm1", floating=True))
 
     def square(self):
-        return self * self
+        x = self.to(dtype=np.int64) if self.dtype == np.bool_ else self  # torch: bool squares to int64
+        return x * x
 
     def clip(self, min=None, max=None):
         return self.clamp(min, max)
@@ -212,9 +219,9 @@ class MathExtras:
     # ---- sorting -----------------------------------------------------------------------------
     def argsort(self, dim=-1, descending=False, stable=False):
         """Indices (int64) that sort along dim (ties keep their order: a stable sort)."""
+        axis = ops.check_axis("argsort", dim, max(self.ndim, 1))  # a 0-d tensor takes -1 or 0
         if not self.ndim:
             return type(self)(_xp(self).zeros((), dtype=np.int64))
-        axis = ops.check_axis("argsort", dim, self.ndim)
         xp = _xp(self)
         keys = self.data
         if descending:  # a stable descending order: reverse, sort ascending, map back
@@ -242,6 +249,7 @@ class MathExtras:
     def topk(self, k, dim=-1, largest=True, sorted=True):
         """The named tuple (values, indices) of the k largest (smallest) along dim, in order."""
         size = self.shape[ops.check_axis("topk", dim, self.ndim)] if self.ndim else 1
+        ops.check_axis("topk", dim, max(self.ndim, 1))
         if not isinstance(k, (int, np.integer)) or not 0 <= k <= size:
             raise ValueError(f"topk: k ({k}) out of range [0, {size}] for dim {dim} of shape {self.shape}")
         if not self.ndim:
@@ -256,7 +264,7 @@ class MathExtras:
     def _floor_op(self, other, name: str, reflected: bool):
         a, b = self._promote(other, self, op=name) if reflected else self._promote(self, other, op=name)
         xp = _xp(a)
-        if a.dtype.kind in "iub" and b.dtype.kind in "iub" and (b.data == 0).any():
+        if a.dtype.kind in "iub" and b.dtype.kind in "iub" and a.data.size and (b.data == 0).any():
             raise ZeroDivisionError(f"{name}: integer division by zero")
         try:
             with np.errstate(divide="ignore", invalid="ignore"):

@@ -43,6 +43,8 @@ def _part(fn, part):
 def special_unary_samples(op, dtype, rng):
     yield from unary_samples(op, dtype, rng)
     yield Sample((_special(dtype),), gradcheck=False, desc="nan, inf, signed zeros")
+    if op.name == "square":
+        yield Sample((np.array([True, False]),), desc="bool: int64, as torch")
 
 
 def bool_pair_samples(op, dtype, rng):
@@ -123,6 +125,7 @@ def floor_samples(op, dtype, rng):
     yield Sample(
         (_special(dtype), np.array([1.0, 2.0, 2.0, 0.0, 3.0, np.inf, -1.0], dtype)), desc="nan, inf, /0"
     )
+    yield Sample((np.zeros((0, 3), np.int64), 0), desc="0-size int by 0: empty, no error")
 
 
 def floor_bad(name, fn):
@@ -156,6 +159,7 @@ def all_any_samples(op, dtype, rng):
     yield Sample((m(0, 3),), desc="0-size: all True, any False")
     yield Sample((m(0, 3),), {"dim": 0}, desc="0-size over the empty dim")
     yield Sample((_special(dtype),), desc="nan counts as nonzero")
+    yield Sample((np.array([[3, 0], [1, 2]], np.uint8),), {"dim": 1}, desc="uint8: a uint8 result")
 
 
 def var_samples(op, dtype, rng):
@@ -232,7 +236,10 @@ def cumsum_samples(op, dtype, rng):
 
 def dim_only_bad(name, *args):
     def bad():
-        return [_bad(name, _ones(2, 3), *args, match=rf"{name}: dim 5 is out of range", desc="dim")]
+        out = [_bad(name, _ones(2, 3), *args, match=rf"{name}: dim 5 is out of range", desc="dim")]
+        if name == "cumsum":
+            out.append(_bad(name, _ones(), 1, match=r"cumsum: dim 1 is out of range", desc="0-d, dim 1"))
+        return out
 
     return bad
 
@@ -343,7 +350,10 @@ def topk_samples(op, dtype, rng):
 
 def sort_bad(name):
     def bad():
-        return [_bad(name, _ones(2, 3), dim=2, match=rf"{name}: dim 2 is out of range", desc="dim")]
+        return [
+            _bad(name, _ones(2, 3), dim=2, match=rf"{name}: dim 2 is out of range", desc="dim"),
+            _bad(name, _ones(), dim=1, match=r"(argsort|topk): dim 1 is out of range", desc="0-d, dim 1"),
+        ]
 
     return bad
 
@@ -352,6 +362,7 @@ def topk_bad():
     return [
         _bad("topk", _ones(2, 3), 4, match=r"topk: k \(4\) out of range \[0, 3\]", desc="k too large"),
         _bad("topk", _ones(2, 3), -1, match=r"topk: k \(-1\) out of range", desc="k negative"),
+        _bad("topk", _ones(), 1, dim=1, match=r"topk: dim 1 is out of range", desc="0-d, dim 1"),
     ]
 
 
@@ -384,6 +395,8 @@ def where_nonzero_samples(op, dtype, rng):
     yield Sample((np.where(rng.random((3, 7)) < 0.5, 0, m(3, 7)).astype(dtype),), desc="float: nonzero")
     yield Sample((np.zeros((0, 3), bool),), desc="0-size")
     yield Sample(((rng.random((7, 3)) < 0.5).T,), desc="transposed")
+    yield Sample((np.array(3.0, dtype),), desc="0-d nonzero: one index")
+    yield Sample((np.array(0, np.int64),), desc="0-d zero: no index")
 
 
 def where_nonzero_bad():

@@ -101,6 +101,12 @@ def bce_bad(name):
         ]
         if name == "binary_cross_entropy":
             out.append(_bad(name, 2 * _ones(2), _ones(2), match=rf"{name}: all elements of input should be"))
+            nan = np.full(2, np.nan, np.float32)
+            out.append(_bad(name, nan, _ones(2), match=rf"{name}: all elements of input", desc="nan input"))
+            out.append(
+                _bad(name, _ones(2), 2 * _ones(2), match=rf"{name}: all elements of target", desc="t > 1")
+            )
+            out.append(_bad(name, _ones(2), nan, match=rf"{name}: all elements of target", desc="nan target"))
         return out
 
     return bad
@@ -243,7 +249,14 @@ OPS = [
                 _ones(3),
                 _ones(2, 3),
                 match=r"copy_: source of shape \(2, 3\) does not broadcast to \(3,\)",
-            )
+            ),
+            _bad(
+                "copy_",
+                np.zeros(2, np.uint8),
+                256,
+                match=r"copy_: value 256 is out of range for uint8",
+                desc="number outside the dtype",
+            ),
         ],
         fuzz=fz.inplace,
     ),
