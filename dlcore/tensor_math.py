@@ -129,6 +129,8 @@ class MathExtras:
 
     def repeat(self, *sizes):
         """The tensor tiled sizes[i] times along dim i (leading sizes add dims), as torch.repeat."""
+        if not sizes:
+            raise TypeError("repeat: missing the sizes to repeat by")
         sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
         if len(sizes) < self.ndim:
             raise ValueError(
@@ -199,17 +201,21 @@ class MathExtras:
         return type(self)(_xp(self).isfinite(self.data))
 
     def masked_fill(self, mask, value):
-        """value where the bool `mask` (broadcast to self's shape) is True, else self."""
+        """value where the bool `mask` is True, else self; mask and self broadcast together (the
+        result takes the broadcast shape, as torch's out-of-place masked_fill)."""
         m = mask.data if isinstance(mask, MathExtras) else np.asarray(mask)
         if m.dtype != np.bool_:
             raise TypeError(f"masked_fill: mask must be a bool tensor, got {m.dtype}")
-        if _broadcast(m.shape, self.shape) != self.shape:
+        if _broadcast(m.shape, self.shape) is None:
             raise ValueError(f"masked_fill: mask of shape {m.shape} does not broadcast to {self.shape}")
         if isinstance(value, MathExtras):
             if value.ndim:
                 raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got {value.shape}")
             value = value.item()
-        fill = type(self)(_xp(self).asarray(value, dtype=self.dtype))
+        try:
+            fill = type(self)(_xp(self).asarray(value, dtype=self.dtype))
+        except (OverflowError, ValueError):  # inf/nan into an integer dtype, -1 into uint8
+            raise ValueError(f"masked_fill: value {value!r} is out of range for {self.dtype}") from None
         return self._apply(ops.Where, fill, self, type(self)(m))
 
     def gather(self, dim, index):

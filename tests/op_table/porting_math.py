@@ -256,6 +256,7 @@ def masked_fill_samples(op, dtype, rng):
     )
     yield Sample((m(), np.array(True), 2.0), desc="0-d")
     yield Sample((m(0, 3), mask(0, 3), 1.0), desc="0-size")
+    yield Sample((m(1, 3), mask(2, 1, 3), -1.0), desc="mask larger than input: broadcast both, as torch")
 
 
 def masked_fill_bad():
@@ -276,6 +277,14 @@ def masked_fill_bad():
             0.0,
             match=r"masked_fill: mask of shape \(4,\) does not broadcast to \(2, 3\)",
             desc="mask shape",
+        ),
+        _bad(
+            "masked_fill",
+            np.ones(2, np.int32),
+            np.ones(2, bool),
+            np.inf,
+            match=r"masked_fill: value inf is out of range for int32",
+            desc="inf into int",
         ),
     ]
 
@@ -386,6 +395,7 @@ def repeat_bad():
             desc="few",
         ),
         _bad("repeat", _ones(2, 3), 2, -1, match="repeat: repeats must be non-negative", desc="negative"),
+        _bad("repeat", _ones(), exc=TypeError, match="repeat: missing the sizes", desc="no sizes"),
     ]
 
 
