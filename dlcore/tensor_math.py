@@ -161,6 +161,8 @@ class MathExtras:
             dim, unbiased = None, dim
         if unbiased is not None and correction is not None:
             raise TypeError(f"{op}: pass correction or unbiased, not both")
+        if isinstance(dim, (tuple, list)) and not dim:  # dim=(): every dim, as torch
+            dim = None
         corr = (1 if unbiased is None or unbiased else 0) if correction is None else correction
         axes = None if dim is None else ops.norm_dims(dim, self.ndim, op)
         return self._apply(ops.Var, self, axis=axes, correction=corr, keepdim=bool(keepdim))

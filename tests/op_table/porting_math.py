@@ -170,6 +170,14 @@ def var_samples(op, dtype, rng):
     yield Sample((m(3, 7, layout="flipped"),), {"dim": -1, "correction": 0}, desc="correction 0")
     yield Sample((m(3, 7, layout="strided"),), {"dim": 0, "unbiased": False}, desc="unbiased False")
     yield Sample((m(4, 5),), {"dim": 1, "correction": 2}, desc="correction 2")
+    yield Sample(
+        (m(3, 4),),
+        {"dim": ()},
+        desc="dim (): every dim, as torch",
+        xfail={
+            "backward": "torch's backward for dim=() divides by 1 - correction (inf); gradcheck checks ours"
+        },
+    )
     yield Sample((m(),), gradcheck=False, desc="0-d: 0/0 = nan")
     yield Sample((m(0, 3),), {"dim": 1}, desc="0-size, other dim: empty result")
     yield Sample((m(2, 3),), {"dim": 0, "correction": 2}, gradcheck=False, desc="N - correction = 0: inf/nan")
