@@ -142,7 +142,9 @@ def where(condition, input=_MISSING, other=_MISSING):
     a tuple of int64 tensors, one per dim (torch.nonzero(cond, as_tuple=True))."""
     if input is _MISSING and other is _MISSING:
         c = _t(condition, "where")
-        return tuple(Tensor(i.astype(np.int64)) for i in backend.array_module(c.data).nonzero(c.data))
+        xp = backend.array_module(c.data)
+        nonzero = xp.nonzero(xp.atleast_1d(c.data))  # 0-d: one index dim of length 0 or 1, as torch
+        return tuple(Tensor(i.astype(np.int64)) for i in nonzero)
     if input is _MISSING or other is _MISSING:
         raise TypeError("where: expects where(condition) or where(condition, input, other)")
     return _f.where(condition, input, other)
@@ -211,6 +213,7 @@ def _bce_args(input, target, weight, name: str):
         raise ValueError(f"{name}: target size {target.shape} must be the same as input size {input.shape}")
     if weight is not None:
         weight = as_tensor_like(weight, (input, weight), name).detach()  # no gradient, as torch
+        weight = weight.to(dtype=input.dtype)  # torch: the loss keeps the input's dtype
         if _broadcast(weight.shape, input.shape) != input.shape:
             raise ValueError(f"{name}: weight of shape {weight.shape} does not broadcast to {input.shape}")
     if input.dtype.kind != "f":
@@ -221,8 +224,9 @@ def _bce_args(input, target, weight, name: str):
 def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") -> Tensor:
     """-(t log p + (1 - t) log(1 - p)) with each log clamped at -100 (torch): input p in [0, 1]."""
     target, weight = _bce_args(input, target, weight, "binary_cross_entropy")
-    if input.numel() and (float(input.data.min()) < 0 or float(input.data.max()) > 1):
-        raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1")
+    for what, t in (("input", input), ("target", target)):  # NaN is outside too, as torch
+        if t.numel() and not bool(((t.data >= 0) & (t.data <= 1)).all()):
+            raise ValueError(f"binary_cross_entropy: all elements of {what} should be between 0 and 1")
     loss = apply(ops.BinaryCrossEntropy, input, target)
     if weight is not None:
         loss = loss * weight
@@ -240,7 +244,7 @@ def binary_cross_entropy_with_logits(
         loss = (1 - target) * input + softplus_neg
     else:
         pw = as_tensor_like(pos_weight, (input, pos_weight), "binary_cross_entropy_with_logits")
-        pw = pw.detach()  # not differentiable, as torch
+        pw = pw.detach().to(dtype=input.dtype)  # not differentiable, the input's dtype, as torch
         if _broadcast(pw.shape, input.shape) != input.shape:
             raise ValueError(
                 f"binary_cross_entropy_with_logits: pos_weight of shape {pw.shape} does not "
@@ -273,6 +277,4 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0) ->
     _f._check_same_shape(input, target, "smooth_l1_loss")
     if beta == 0:
         return _f.l1_loss(input, target, reduction=reduction)
-    a = (input - target).abs()
-    small = a.clamp(max=beta)
-    return _f._reduce(0.5 * small * small / beta + (a - small), reduction, "smooth_l1_loss")
+    return _f._reduce(apply(ops.SmoothL1, input - target, beta=beta), reduction, "smooth_l1_loss")

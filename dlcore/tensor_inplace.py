@@ -158,6 +158,8 @@ class InPlace:
             raise ValueError(
                 f"copy_: source of shape {np.shape(src)} does not broadcast to {self.shape}"
             ) from None
+        except OverflowError:  # a python number outside an integer dtype: torch wraps it
+            raise ValueError(f"copy_: value {src!r} is out of range for {self.dtype}") from None
         note_inplace_write(self)
         return self
 

@@ -103,12 +103,16 @@ class MathExtras:
     def all(self, dim=None, keepdim=False):
         """True where every element over `dim` (None: all) is nonzero; a bool tensor."""
         axis = None if dim is None else ops.norm_dims(dim, self.ndim, "all")
-        return type(self)(_xp(self).all(self.data, axis=axis, keepdims=keepdim))
+        return self._truth(_xp(self).all(self.data, axis=axis, keepdims=keepdim))
 
     def any(self, dim=None, keepdim=False):
         """True where some element over `dim` (None: all) is nonzero; a bool tensor."""
         axis = None if dim is None else ops.norm_dims(dim, self.ndim, "any")
-        return type(self)(_xp(self).any(self.data, axis=axis, keepdims=keepdim))
+        return self._truth(_xp(self).any(self.data, axis=axis, keepdims=keepdim))
+
+    def _truth(self, out):
+        """all/any's result: bool, but uint8 for a uint8 tensor (torch's legacy rule)."""
+        return type(self)(out.astype(np.uint8) if self.dtype == np.uint8 else out)
 
     # ---- shape -------------------------------------------------------------------------------
     def flip(self, *dims):
@@ -125,6 +129,8 @@ class MathExtras:
 
     def repeat(self, *sizes):
         """The tensor tiled sizes[i] times along dim i (leading sizes add dims), as torch.repeat."""
+        if not sizes:
+            raise TypeError("repeat: missing the sizes to repeat by")
         sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
         if len(sizes) < self.ndim:
             raise ValueError(
@@ -155,11 +161,15 @@ class MathExtras:
             dim, unbiased = None, dim
         if unbiased is not None and correction is not None:
             raise TypeError(f"{op}: pass correction or unbiased, not both")
+        if isinstance(dim, (tuple, list)) and not dim:  # dim=(): every dim, as torch
+            dim = None
         corr = (1 if unbiased is None or unbiased else 0) if correction is None else correction
         axes = None if dim is None else ops.norm_dims(dim, self.ndim, op)
         return self._apply(ops.Var, self, axis=axes, correction=corr, keepdim=bool(keepdim))
 
     def cumsum(self, dim):
+        if not self.ndim:  # a 0-d tensor takes dim -1 or 0, as torch
+            ops.check_axis("cumsum", dim, 1)
         x = self if self.dtype.kind in "fc" else self.to(dtype=np.int64)  # torch: ints sum in int64
         return self._apply(ops.Cumsum, x, axis=dim)
 
@@ -177,7 +187,8 @@ class MathExtras:
         return self._apply(ops.Expm1, *self._promote(self, op="expm1", floating=True))
 
     def square(self):
-        return self * self
+        x = self.to(dtype=np.int64) if self.dtype == np.bool_ else self  # torch: bool squares to int64
+        return x * x
 
     def clip(self, min=None, max=None):
         return self.clamp(min, max)
@@ -192,17 +203,21 @@ class MathExtras:
         return type(self)(_xp(self).isfinite(self.data))
 
     def masked_fill(self, mask, value):
-        """value where the bool `mask` (broadcast to self's shape) is True, else self."""
+        """value where the bool `mask` is True, else self; mask and self broadcast together (the
+        result takes the broadcast shape, as torch's out-of-place masked_fill)."""
         m = mask.data if isinstance(mask, MathExtras) else np.asarray(mask)
         if m.dtype != np.bool_:
             raise TypeError(f"masked_fill: mask must be a bool tensor, got {m.dtype}")
-        if _broadcast(m.shape, self.shape) != self.shape:
+        if _broadcast(m.shape, self.shape) is None:
             raise ValueError(f"masked_fill: mask of shape {m.shape} does not broadcast to {self.shape}")
         if isinstance(value, MathExtras):
             if value.ndim:
                 raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got {value.shape}")
             value = value.item()
-        fill = type(self)(_xp(self).asarray(value, dtype=self.dtype))
+        try:
+            fill = type(self)(_xp(self).asarray(value, dtype=self.dtype))
+        except (OverflowError, ValueError):  # inf/nan into an integer dtype, -1 into uint8
+            raise ValueError(f"masked_fill: value {value!r} is out of range for {self.dtype}") from None
         return self._apply(ops.Where, fill, self, type(self)(m))
 
     def gather(self, dim, index):
@@ -212,9 +227,9 @@ class MathExtras:
     # ---- sorting -----------------------------------------------------------------------------
     def argsort(self, dim=-1, descending=False, stable=False):
         """Indices (int64) that sort along dim (ties keep their order: a stable sort)."""
+        axis = ops.check_axis("argsort", dim, max(self.ndim, 1))  # a 0-d tensor takes -1 or 0
         if not self.ndim:
             return type(self)(_xp(self).zeros((), dtype=np.int64))
-        axis = ops.check_axis("argsort", dim, self.ndim)
         xp = _xp(self)
         keys = self.data
         if descending:  # a stable descending order: reverse, sort ascending, map back
@@ -242,6 +257,7 @@ class MathExtras:
     def topk(self, k, dim=-1, largest=True, sorted=True):
         """The named tuple (values, indices) of the k largest (smallest) along dim, in order."""
         size = self.shape[ops.check_axis("topk", dim, self.ndim)] if self.ndim else 1
+        ops.check_axis("topk", dim, max(self.ndim, 1))
         if not isinstance(k, (int, np.integer)) or not 0 <= k <= size:
             raise ValueError(f"topk: k ({k}) out of range [0, {size}] for dim {dim} of shape {self.shape}")
         if not self.ndim:
@@ -256,7 +272,7 @@ class MathExtras:
     def _floor_op(self, other, name: str, reflected: bool):
         a, b = self._promote(other, self, op=name) if reflected else self._promote(self, other, op=name)
         xp = _xp(a)
-        if a.dtype.kind in "iub" and b.dtype.kind in "iub" and (b.data == 0).any():
+        if a.dtype.kind in "iub" and b.dtype.kind in "iub" and a.data.size and (b.data == 0).any():
             raise ZeroDivisionError(f"{name}: integer division by zero")
         try:
             with np.errstate(divide="ignore", invalid="ignore"):

@@ -4,11 +4,11 @@ transposed, strided, negative-stride and stride-0 numpy views, every dtype, nan/
 
 Each call must either agree with torch (same shape and dtype; values within the op's tolerance,
 NaN in the same places, equal infinities; integer and bool results exact) or raise a clear
-ValueError/TypeError (IndexError for indexing) where torch raises too. A crash, another exception
-type, a call that runs past HANG_S, a changed input, a result where torch raises, an error where
-torch computes, or a different result fails, unless ALLOWED (a deliberate, documented difference)
-or KNOWN (a bug another item of issue 17 fixes: reported, not failed, and green once it lands)
-names the case.
+ValueError/TypeError (IndexError for indexing, ZeroDivisionError for integer // and %) where
+torch raises too. A crash, another exception type, a call that runs past HANG_S, a changed input,
+a result where torch raises, an error where torch computes, or a different result fails, unless
+ALLOWED (a deliberate, documented difference) or KNOWN (a bug another item of issue 17 fixes:
+reported, not failed, and green once it lands) names the case.
 
 Budget: DLCORE_FUZZ_EXAMPLES examples per op (default 40: the file runs in about 30 s
 on one core); derandomized and database-less, so CI draws the same cases every run. A longer run:
@@ -98,14 +98,15 @@ ALLOWED = [
         "int32, float32 @ empty float64 float64); dlcore applies them whatever the sizes",
     ),
     Case(
-        r"nn\.functional\.(mse|l1|huber)_loss|nn\.(MSE|L1|Huber)Loss",
+        r"nn\.functional\.(mse|l1|huber|smooth_l1)_loss|nn\.(MSE|L1|Huber|SmoothL1)Loss",
         lambda s, d, t: _torch_only(s, d, t) and s.args[0].shape != s.args[1].shape,
         "input and target shapes must match; torch broadcasts them, warning that it is likely wrong",
     ),
     Case(
-        r"maximum|minimum",
+        r"maximum|minimum|eq|ne|lt|le|gt|ge",
         lambda s, d, t: _dlcore_only(s, d, t) and not all(isinstance(a, np.ndarray) for a in s.args),
-        "a python number operand is taken (as by add, mul, ...); torch.maximum takes tensors only",
+        "a python number operand is taken (as by add, mul, ...); torch.maximum and torch.eq/lt/... "
+        "take a tensor first",
     ),
     Case(r"getitem", _dlcore_only, "numpy indexing: negative slice steps (torch rejects them)"),
     Case(
@@ -117,9 +118,10 @@ ALLOWED = [
         "torch.from_numpy takes no negative strides)",
     ),
     Case(
-        r"clamp",
+        r"clamp|clip|masked_fill",
         lambda s, d, t: _torch_only(s, d, t) and "out of range for" in str(d),
-        "an integer bound outside the tensor's dtype (-1 for uint8): torch wraps it to 255, dlcore raises",
+        "an integer bound or fill value outside the tensor's dtype (-1 for uint8): torch wraps it to 255, "
+        "dlcore raises",
     ),
     Case(
         r"nn\.functional\.huber_loss|nn\.HuberLoss",
@@ -128,12 +130,41 @@ ALLOWED = [
         "l1_loss promote); dlcore promotes as every binary op",
     ),
     Case(
-        r"sum|mean",
-        lambda s, d, t: _dlcore_only(s, d, t) and "keepdim" in s.kwargs and "dim" not in s.kwargs,
-        "sum/mean(x, keepdim=...) without dim: torch has no such overload, dlcore reduces all",
+        r"gather",
+        lambda s, d, t: _torch_only(s, d, t) and s.args[2].size == 0,
+        "an empty index of another rank than the input is a ValueError; torch skips its checks "
+        "for an empty index (gather(ones(0, 0), 0, empty (0,) index) is empty)",
     ),
     Case(
-        r"nn\.functional\.(mse|l1|huber)_loss|nn\.(MSE|L1|Huber)Loss",
+        r"topk\.indices",
+        lambda s, d, t: d is t is None and np.unique(s.args[0]).size < s.args[0].size,
+        "ties: which of equal elements torch's topk returns is unspecified (its kernel's choice); "
+        "dlcore returns the first ones. topk.values compares the values of the same calls exactly",
+    ),
+    Case(
+        r"repeat",
+        lambda s, d, t: _torch_only(s, d, t) and "non-negative" in str(d),
+        "a negative repeat count is a ValueError; torch multiplies it into the size and takes it when "
+        "that size is 0 (tensor([]).repeat(-1))",
+    ),
+    Case(
+        r"Tensor\.copy_",
+        lambda s, d, t: _torch_only(s, d, t) and "out of range for" in str(d),
+        "a python number outside an integer tensor's dtype (256 into uint8): torch wraps it, dlcore raises",
+    ),
+    Case(
+        r"nn\.functional\.binary_cross_entropy(_with_logits)?|nn\.BCE(WithLogits)?Loss",
+        lambda s, d, t: d is None and len({a.dtype.name for a in s.args if isinstance(a, np.ndarray)}) > 1,
+        "input and target of two float dtypes (or a bool target): dlcore promotes as every binary op; "
+        "torch's binary_cross_entropy raises, its with_logits form returns the target's dtype",
+    ),
+    Case(
+        r"sum|mean|var|std",
+        lambda s, d, t: _dlcore_only(s, d, t) and "keepdim" in s.kwargs and "dim" not in s.kwargs,
+        "sum/mean/var/std(x, keepdim=...) without dim: torch has no such overload, dlcore reduces all",
+    ),
+    Case(
+        r"nn\.functional\.(mse|l1|huber|smooth_l1)_loss|nn\.(MSE|L1|Huber|SmoothL1)Loss",
         lambda s, d, t: d is t is None and len(_dtypes(s)) > 1 and s.args[0].size == 0,
         "empty input and target of float32 and float64: torch's empty path returns float32, its "
         "non-empty path float64 (as dlcore always)",
@@ -149,6 +180,12 @@ ALLOWED = [
 # Bugs other items of issue 17 fix (their owners named), or findings of this fuzz left for later;
 # the fuzz counts them as "known" instead of failing, and they turn to "agreed" once fixed.
 KNOWN = [
+    Case(
+        r"gather",
+        lambda s, d, t: _torch_only(s, d, t) and {s.args[0].ndim, s.args[2].ndim} == {0, 1},
+        "h8 finding: gather of a 1-D input with a 0-d index (or 0-d with 1-D) is a ValueError; torch "
+        "counts a 0-d tensor as 1-D there: gather(tensor([5.]), 0, tensor(0)) is tensor(5.)",
+    ),
     Case(
         r"pow",
         lambda s, d, t: d is t is None and "bool" in _dtypes(s),
@@ -217,6 +254,8 @@ def _run_dlcore(op, sample):
     """(result, clear error): a ValueError/TypeError (IndexError for getitem) is a clear error;
     anything else propagates and fails the test."""
     clear = (ValueError, TypeError, IndexError) if op.name == "getitem" else (ValueError, TypeError)
+    if op.name in ("floor_divide", "remainder"):
+        clear += (ZeroDivisionError,)  # integer division by zero, as Python's // and % (torch raises too)
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(HANG_S)
     try:

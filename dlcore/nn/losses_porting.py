@@ -5,6 +5,7 @@ pos_weight), SmoothL1Loss, and the LeakyReLU activation."""
 from __future__ import annotations
 
 from .. import functional_porting as F
+from .layers import check_input
 from .losses import _Loss
 from .module import Module
 
@@ -54,7 +55,7 @@ class LeakyReLU(Module):
         self.negative_slope = negative_slope
 
     def forward(self, x):
-        return F.leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(check_input(self, x), self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"

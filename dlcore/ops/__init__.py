@@ -5,7 +5,7 @@
     reduce.py       sum, mean, max/min (amax/amin), take-along (max over a dim); argmax/argmin
     shape.py        reshape/view, permute, expand, getitem, cat, stack, convert (device/dtype), clone
     linalg.py       matmul
-    pointwise.py    sin, cos, log1p, expm1, cumsum, gather (the porting API's extra ops)
+    pointwise.py    sin, cos, log1p, expm1, cumsum, gather, smooth L1 (the porting API's extra ops)
     nn.py           linear, log_softmax, softmax, cross_entropy, dropout
     dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
     _helpers.py     argument checks (dims), unbroadcast, the one gemm call
@@ -40,7 +40,18 @@ from .elementwise import (
 from .function import Function
 from .linalg import MatMul
 from .nn import CrossEntropy, Dropout, Huber, Linear, LogSoftmax, Softmax
-from .pointwise import BinaryCrossEntropy, Cos, Cumsum, Expm1, Gather, Log1p, LogOnePlusExp, Sin, Var
+from .pointwise import (
+    BinaryCrossEntropy,
+    Cos,
+    Cumsum,
+    Expm1,
+    Gather,
+    Log1p,
+    LogOnePlusExp,
+    Sin,
+    SmoothL1,
+    Var,
+)
 from .reduce import Max, Mean, Min, Sum, TakeAlong, argmax, argmin, dim_args
 from .shape import Cat, Clone, Convert, Expand, GetItem, Permute, Reshape, Stack
 
@@ -100,6 +111,7 @@ __all__ = [
     "Expm1",
     "Cumsum",
     "Gather",
+    "SmoothL1",
     "LogOnePlusExp",
     "Var",
     "BinaryCrossEntropy",

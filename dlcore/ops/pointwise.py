@@ -65,6 +65,21 @@ class LogOnePlusExp(Function):
         return (g * xp.where(self.x >= 0, 1 / (1 + e), e / (1 + e)),)
 
 
+class SmoothL1(Function):
+    """Elementwise smooth L1 of d = input - target: 0.5 d^2 / beta where |d| < beta, else
+    |d| - 0.5 beta (beta > 0); torch's gradient d / beta inside, sign(d) outside, NaN at d = NaN."""
+
+    def forward(self, d, beta):
+        xp = xp_of(d)
+        self.d, self.beta = d, d.dtype.type(beta)
+        a = xp.abs(d)
+        return xp.where(a < self.beta, 0.5 * d * d / self.beta, a - 0.5 * self.beta)
+
+    def backward(self, g):
+        xp, d, beta = xp_of(g), self.d, self.beta
+        return (g * xp.where(d < -beta, -1, xp.where(d > beta, 1, d / beta)).astype(d.dtype),)
+
+
 class BinaryCrossEntropy(Function):
     """Elementwise -(t log p + (1 - t) log(1 - p)), each log clamped at -100, as torch; its
     gradients are torch's: d/dp = (p - t) / max(p (1 - p), 1e-12) (finite at p = 0 and 1),

@@ -388,6 +388,10 @@ def loss(name):
     def build(op):
         if name in ("cross_entropy", "nll_loss"):
             return _class_loss(op)
+        if name.startswith("binary_cross_entropy"):
+            return _bce(op, logits=name.endswith("logits"))
+        if name == "smooth_l1_loss":
+            return _smooth_l1(op)
         return _regression_loss(op, huber=name == "huber_loss")
 
     return build
@@ -417,6 +421,8 @@ def layer_of(name, dim=False):
             init["dim"] = _dim(draw, x.ndim)
         if name == "Flatten":
             init = {"start_dim": _dim(draw, x.ndim), "end_dim": _dim(draw, x.ndim)}
+        if name == "LeakyReLU" and draw(st.booleans()):
+            init["negative_slope"] = draw(st.sampled_from([0.0, 0.2, -0.5, 3.0]))
         if name == "Dropout":
             train = draw(st.booleans())
             init["p"] = draw(st.sampled_from([0.0, 1.0])) if train else 0.5
@@ -432,10 +438,16 @@ def loss_layer(name):
         "HuberLoss": "huber_loss",
         "CrossEntropyLoss": "cross_entropy",
         "NLLLoss": "nll_loss",
+        "SmoothL1Loss": "smooth_l1_loss",
+        "BCELoss": "binary_cross_entropy",
+        "BCEWithLogitsLoss": "binary_cross_entropy_with_logits",
     }[name]
 
+    def init(s):  # weight and pos_weight are tensors (buffers in torch): left to the functional fuzz
+        return {k: v for k, v in s.kwargs.items() if k not in ("weight", "pos_weight")}
+
     def build(op):
-        return loss(fn)(op).map(lambda s: Sample(s.args, {"init": s.kwargs}))
+        return loss(fn)(op).map(lambda s: Sample(s.args, {"init": init(s)}))
 
     return build
 
@@ -489,3 +501,217 @@ def _expand_as(draw, op):
 
 def expand_as(op):
     return _expand_as(op)
+
+
+# ---- builders for the porting entries of h7 (porting_math.py, porting_nn.py) ------------------
+
+
+@st.composite
+def _flip(draw, op):
+    x = draw(array(op))
+    n = max(x.ndim, 1)
+    dims = draw(st.lists(st.integers(-n - 1, n), max_size=3))
+    return Sample((x, tuple(dims) if draw(st.booleans()) else dims))
+
+
+def flip(op):
+    """flip(x, dims): a list or tuple of dims, repeats and out-of-range ones now and then."""
+    return _flip(op)
+
+
+@st.composite
+def _var(draw, op):
+    sample = draw(_reduce(op))
+    kwargs = dict(sample.kwargs)
+    kind = draw(st.integers(0, 3))
+    if kind == 1:
+        kwargs["correction"] = draw(st.sampled_from([0, 1, 2, 5]))
+    elif kind == 2:
+        kwargs["unbiased"] = draw(st.booleans())
+    elif kind == 3 and "dim" in kwargs:
+        kwargs["unbiased"], kwargs["correction"] = True, 1  # both: an error
+    return Sample(sample.args, kwargs)
+
+
+def var(op):
+    """var/std(x, dim, keepdim, correction | unbiased)."""
+    return _var(op)
+
+
+@st.composite
+def _cumsum(draw, op):
+    x = draw(array(op))
+    return Sample((x, _dim(draw, x.ndim)))
+
+
+def cumsum(op):
+    return _cumsum(op)
+
+
+@st.composite
+def _masked_fill(draw, op):
+    shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=1, max_dims=4, min_side=0, max_side=4))
+    x = draw(array(op, shapes.result_shape))
+    mshape = shapes.input_shapes[0] if draw(st.integers(0, 9)) else draw(hnp.array_shapes(max_dims=3))
+    mask = draw(array(op, mshape, dtypes=("bool", "bool", "bool", "float32", "uint8")))
+    value = draw(
+        st.one_of(
+            st.floats(-4, 4), st.integers(-4, 4), st.booleans(), st.sampled_from([np.nan, np.inf, -np.inf])
+        )
+    )
+    return Sample((x, mask, value))
+
+
+def masked_fill(op):
+    """masked_fill(x, mask, value): a mask broadcastable to x (mostly bool), a python value."""
+    return _masked_fill(op)
+
+
+@st.composite
+def _gather(draw, op):
+    x = draw(array(op))
+    dim = _dim(draw, x.ndim)
+    size = x.shape[dim] if -x.ndim <= dim < x.ndim else 1
+    ishape = tuple(draw(st.integers(0, n)) for n in x.shape) if x.ndim else ()
+    if draw(st.integers(0, 9)) == 0:  # index rank or sides drawn apart
+        ishape = draw(hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=5))
+    in_range = draw(st.integers(0, 5)) > 0
+    elements = st.integers(0, max(size - 1, 0)) if in_range else st.integers(-size - 1, size)
+    index = draw(hnp.arrays(draw(st.sampled_from(["int64", "int64", "int32"])), ishape, elements=elements))
+    return Sample((x, dim, index))
+
+
+def gather(op):
+    """gather(x, dim, index): index sides up to x's, values mostly in range, now and then not."""
+    return _gather(op)
+
+
+@st.composite
+def _sort(draw, op):
+    x = draw(array(op))
+    kwargs = {"dim": _dim(draw, x.ndim)} if draw(st.booleans()) else {}
+    if draw(st.booleans()):
+        kwargs["descending"] = draw(st.booleans())
+    if draw(st.booleans()):
+        kwargs["stable"] = True  # ties in a stable order: indices comparable with torch
+    return Sample((x,), kwargs)
+
+
+def sort(op):
+    return _sort(op)
+
+
+@st.composite
+def _topk(draw, op):
+    x = draw(array(op))
+    dim = _dim(draw, x.ndim)
+    size = x.shape[dim] if -x.ndim <= dim < x.ndim else 1
+    k = draw(st.integers(-1, size + 1))
+    kwargs = {"dim": dim} if draw(st.booleans()) or dim != -1 else {}
+    if draw(st.booleans()):
+        kwargs["largest"] = draw(st.booleans())
+    return Sample((x, k), kwargs)
+
+
+def topk(op):
+    """topk(x, k, dim, largest): k from -1 to one past the dim's size."""
+    return _topk(op)
+
+
+@st.composite
+def _repeat(draw, op):
+    x = draw(array(op))
+    sizes = draw(st.lists(st.integers(0, 3), min_size=max(x.ndim - 1, 0), max_size=x.ndim + 2))
+    if draw(st.integers(0, 9)) == 0:
+        sizes[:1] = [-1]
+    return Sample((x, tuple(sizes))) if draw(st.booleans()) else Sample((x, *sizes))
+
+
+def repeat(op):
+    """x.repeat(*sizes): sizes from one fewer than x's dims (an error) to two more, a -1 now and then."""
+    return _repeat(op)
+
+
+@st.composite
+def _inplace(draw, op):
+    shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=1, max_dims=4, min_side=0, max_side=4))
+    x = draw(array(op, shapes.result_shape))
+    oshape = shapes.input_shapes[0] if draw(st.integers(0, 9)) else draw(hnp.array_shapes(max_dims=3))
+    if draw(st.integers(0, 5)) == 0:
+        return Sample((x, draw(st.one_of(st.floats(allow_nan=True, width=32), st.integers(-4, 4)))))
+    return Sample((x, draw(array(op, oshape))))
+
+
+def inplace(op):
+    """x.op_(other): other mostly broadcastable to x (the result keeps x's shape), or a number."""
+    return _inplace(op)
+
+
+@st.composite
+def _leaky_relu(draw, op):
+    x = draw(array(op))
+    if draw(st.booleans()):
+        return Sample((x,))
+    return Sample((x,), {"negative_slope": draw(st.sampled_from([0.0, 0.2, -0.5, 1.0, 3.0]))})
+
+
+def leaky_relu(op):
+    return _leaky_relu(op)
+
+
+@st.composite
+def _smooth_l1(draw, op):
+    sample = draw(_regression_loss(op))
+    if draw(st.booleans()):
+        return Sample(
+            sample.args, {**sample.kwargs, "beta": draw(st.sampled_from([0.0, 0.5, 1.0, 2.0, -1.0]))}
+        )
+    return sample
+
+
+def smooth_l1(op):
+    return _smooth_l1(op)
+
+
+@st.composite
+def _one_hot(draw, op):
+    shape = draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4))
+    c = draw(st.integers(1, 5))
+    values = st.integers(0, c - 1) if draw(st.integers(0, 5)) else st.integers(-1, c)
+    dtype = draw(st.sampled_from(["int64"] * 4 + ["int32", "uint8", "float32", "bool"]))
+    x = draw(hnp.arrays(dtype, shape, elements=values if dtype != "bool" else st.booleans()))
+    num = draw(st.sampled_from([-1, c, c + 2, c - 1]))
+    return Sample((x,)) if num == -1 and draw(st.booleans()) else Sample((x, num))
+
+
+def one_hot(op):
+    """one_hot(x, num_classes): mostly int64 classes in range, -1 (inferred) or a count."""
+    return _one_hot(op)
+
+
+@st.composite
+def _bce(draw, op, logits):
+    shape = draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4))
+    tshape = shape if draw(st.integers(0, 9)) else draw(hnp.array_shapes(min_dims=0, max_dims=3))
+    if logits:
+        x = draw(array(op, shape, dtypes=DTYPES))
+    else:  # probabilities, the ends and now and then outside [0, 1]
+        values = st.one_of(st.floats(0, 1), st.sampled_from([0.0, 1.0, 1e-30, np.nan, 1.5, -0.5]))
+        x = draw(hnp.arrays(draw(st.sampled_from(FLOATS + ("float32",))), shape, elements=values))
+    t = draw(array(op, tshape, dtypes=FLOATS + ("float32", "bool")))
+    kwargs = {"reduction": draw(REDUCTIONS)}
+    last = shape[-1:] if shape else ()
+    if draw(st.integers(0, 3)) == 0:
+        kwargs["weight"] = draw(array(op, draw(st.sampled_from([last, (), (1,)])), dtypes=FLOATS))
+    if logits and draw(st.integers(0, 3)) == 0:
+        kwargs["pos_weight"] = draw(array(op, draw(st.sampled_from([last, (), (1,)])), dtypes=FLOATS))
+    return Sample((x, t), kwargs)
+
+
+def bce(logits):
+    """binary_cross_entropy[_with_logits](input, target, weight, pos_weight, reduction)."""
+
+    def build(op):
+        return _bce(op, logits)
+
+    return build

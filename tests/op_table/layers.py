@@ -131,6 +131,8 @@ def sequential_samples(op, dtype, rng):
 def activation_layer_samples(op, dtype, rng):
     m = Maker(op, dtype, rng)
     init = {"nn.Softmax": {"dim": 1}, "nn.LogSoftmax": {"dim": 1}, "nn.Dropout": {"p": 0.0}}.get(op.name, {})
+    if op.name == "nn.LeakyReLU":
+        yield Sample((m(3, 7),), {"init": {"negative_slope": 0.2}}, desc="negative_slope 0.2")
     yield Sample((m(3, 7),), {"init": init}, desc="3x7")
     yield Sample((m(7, 3, layout="transposed"),), {"init": init}, desc="transposed")
     yield Sample((m(2, 3, 7, layout="flipped"),), {"init": init}, desc="negative strides")
@@ -144,7 +146,7 @@ def activation_layer_samples(op, dtype, rng):
 
 def regression_layer_samples(op, dtype, rng):
     m = Maker(op, dtype, rng)
-    kinks = (0.0, 1.0, -1.0) if op.name == "nn.HuberLoss" else (0.0,)
+    kinks = (0.0, 1.0, -1.0) if op.name in ("nn.HuberLoss", "nn.SmoothL1Loss") else (0.0,)
 
     def pair(*shape, layout="contiguous"):
         x = m(*shape, layout=layout)
@@ -156,6 +158,23 @@ def regression_layer_samples(op, dtype, rng):
     yield Sample(pair(0, 3), {"init": {}}, desc="0-size mean: nan")
     if op.name == "nn.HuberLoss":
         yield Sample(pair(3, 7), {"init": {"delta": 0.5}}, gradcheck=False, desc="delta 0.5")
+    if op.name == "nn.SmoothL1Loss":
+        yield Sample(pair(3, 7), {"init": {"beta": 0.5}}, gradcheck=False, desc="beta 0.5")
+        yield Sample(pair(3, 7), {"init": {"beta": 0.0}}, desc="beta 0: L1")
+
+
+def bce_layer_samples(op, dtype, rng):
+    """Probabilities in [0.05, 0.95] (BCELoss) or logits in [-4, 4], soft targets in [0, 1]."""
+    m = Maker(op, dtype, rng)
+    low, high = (-4.0, 4.0) if op.name == "nn.BCEWithLogitsLoss" else (0.05, 0.95)
+
+    def pair(*shape, layout="contiguous"):
+        return m(*shape, layout=layout, low=low, high=high), m(*shape, low=0.0, high=1.0)
+
+    yield Sample(pair(3, 7), {"init": {}}, desc="mean")
+    yield Sample(pair(3, 7, layout="transposed"), {"init": {"reduction": "sum"}}, desc="sum, transposed")
+    yield Sample(pair(2, 3, layout="flipped"), {"init": {"reduction": "none"}}, desc="none, flipped")
+    yield Sample(pair(0, 3), {"init": {}}, desc="0-size mean: nan")
 
 
 def class_layer_samples(op, dtype, rng):
@@ -225,7 +244,12 @@ def sequential_bad():
     ]
 
 
-_LAYER_OF = {"log_softmax": "LogSoftmax", "logsigmoid": "LogSigmoid", "relu": "ReLU"}
+_LAYER_OF = {
+    "log_softmax": "LogSoftmax",
+    "logsigmoid": "LogSigmoid",
+    "relu": "ReLU",
+    "leaky_relu": "LeakyReLU",
+}
 
 
 def activation_layer_bad(fn):
@@ -295,9 +319,28 @@ def loss_layer_bad(cls, fn):
                     desc="float target",
                 )
             )
+        elif fn.startswith("binary_cross_entropy"):
+            out.append(
+                _bad(fn, _ones(2, 3), _ones(3), init={}, match=rf"{fn}: target size \(3,\)", desc="shapes")
+            )
         else:
             out.append(
                 _bad(fn, _ones(2, 3), _ones(3), init={}, match=rf"{fn}: input shape \(2, 3\)", desc="shapes")
+            )
+        if fn == "binary_cross_entropy":
+            out.append(
+                _bad(fn, 2 * _ones(2), _ones(2), init={}, match=rf"{fn}: all elements of input", desc="p > 1")
+            )
+        if fn == "smooth_l1_loss":
+            out.append(
+                _bad(
+                    cls,
+                    _ones(2, 3),
+                    _ones(2, 3),
+                    init={"beta": -1.0},
+                    match="SmoothL1Loss: beta must be non-negative",
+                    desc="beta < 0",
+                )
             )
         if fn == "huber_loss":
             out.append(
@@ -362,6 +405,13 @@ OPS = [
     _layer(
         "Softplus", activation_layer_samples, activation_layer_bad("softplus"), fuzz=fz.layer_of("Softplus")
     ),
+    _layer(
+        "LeakyReLU",
+        activation_layer_samples,
+        activation_layer_bad("leaky_relu"),
+        kinks=(0.0,),
+        fuzz=fz.layer_of("LeakyReLU"),
+    ),
     _layer("Flatten", activation_layer_samples, activation_layer_bad("flatten"), fuzz=fz.layer_of("Flatten")),
     _layer("Identity", activation_layer_samples, list, fuzz=fz.layer_of("Identity")),
     _layer("Dropout", activation_layer_samples, activation_layer_bad("dropout"), fuzz=fz.layer_of("Dropout")),
@@ -399,5 +449,25 @@ OPS = [
         loss_layer_bad("NLLLoss", "nll_loss"),
         tol=SUMMING,
         fuzz=fz.loss_layer("NLLLoss"),
+    ),
+    _layer(
+        "SmoothL1Loss",
+        regression_layer_samples,
+        loss_layer_bad("SmoothL1Loss", "smooth_l1_loss"),
+        tol=SUMMING,
+        fuzz=fz.loss_layer("SmoothL1Loss"),
+    ),
+    *(
+        _layer(
+            name,
+            bce_layer_samples,
+            loss_layer_bad(name, fn),
+            tol=SUMMING,
+            fuzz=fz.loss_layer(name),
+        )
+        for name, fn in (
+            ("BCELoss", "binary_cross_entropy"),
+            ("BCEWithLogitsLoss", "binary_cross_entropy_with_logits"),
+        )
     ),
 ]

@@ -14,6 +14,7 @@ import numpy as np
 
 import dlcore
 
+from . import fuzzing as fz
 from .core import ELEMENTWISE, EXACT, SUMMING, Maker, OpInfo, Sample, _bad, _method, _ones, _torch
 from .elementwise import binary_bad, binary_samples, clamp_samples, unary_bad, unary_samples
 from .reductions import reduce_bad
@@ -42,6 +43,8 @@ def _part(fn, part):
 def special_unary_samples(op, dtype, rng):
     yield from unary_samples(op, dtype, rng)
     yield Sample((_special(dtype),), gradcheck=False, desc="nan, inf, signed zeros")
+    if op.name == "square":
+        yield Sample((np.array([True, False]),), desc="bool: int64, as torch")
 
 
 def bool_pair_samples(op, dtype, rng):
@@ -122,6 +125,7 @@ def floor_samples(op, dtype, rng):
     yield Sample(
         (_special(dtype), np.array([1.0, 2.0, 2.0, 0.0, 3.0, np.inf, -1.0], dtype)), desc="nan, inf, /0"
     )
+    yield Sample((np.zeros((0, 3), np.int64), 0), desc="0-size int by 0: empty, no error")
 
 
 def floor_bad(name, fn):
@@ -155,6 +159,7 @@ def all_any_samples(op, dtype, rng):
     yield Sample((m(0, 3),), desc="0-size: all True, any False")
     yield Sample((m(0, 3),), {"dim": 0}, desc="0-size over the empty dim")
     yield Sample((_special(dtype),), desc="nan counts as nonzero")
+    yield Sample((np.array([[3, 0], [1, 2]], np.uint8),), {"dim": 1}, desc="uint8: a uint8 result")
 
 
 def var_samples(op, dtype, rng):
@@ -165,6 +170,14 @@ def var_samples(op, dtype, rng):
     yield Sample((m(3, 7, layout="flipped"),), {"dim": -1, "correction": 0}, desc="correction 0")
     yield Sample((m(3, 7, layout="strided"),), {"dim": 0, "unbiased": False}, desc="unbiased False")
     yield Sample((m(4, 5),), {"dim": 1, "correction": 2}, desc="correction 2")
+    yield Sample(
+        (m(3, 4),),
+        {"dim": ()},
+        desc="dim (): every dim, as torch",
+        xfail={
+            "backward": "torch's backward for dim=() divides by 1 - correction (inf); gradcheck checks ours"
+        },
+    )
     yield Sample((m(),), gradcheck=False, desc="0-d: 0/0 = nan")
     yield Sample((m(0, 3),), {"dim": 1}, desc="0-size, other dim: empty result")
     yield Sample((m(2, 3),), {"dim": 0, "correction": 2}, gradcheck=False, desc="N - correction = 0: inf/nan")
@@ -231,7 +244,10 @@ def cumsum_samples(op, dtype, rng):
 
 def dim_only_bad(name, *args):
     def bad():
-        return [_bad(name, _ones(2, 3), *args, match=rf"{name}: dim 5 is out of range", desc="dim")]
+        out = [_bad(name, _ones(2, 3), *args, match=rf"{name}: dim 5 is out of range", desc="dim")]
+        if name == "cumsum":
+            out.append(_bad(name, _ones(), 1, match=r"cumsum: dim 1 is out of range", desc="0-d, dim 1"))
+        return out
 
     return bad
 
@@ -248,6 +264,7 @@ def masked_fill_samples(op, dtype, rng):
     )
     yield Sample((m(), np.array(True), 2.0), desc="0-d")
     yield Sample((m(0, 3), mask(0, 3), 1.0), desc="0-size")
+    yield Sample((m(1, 3), mask(2, 1, 3), -1.0), desc="mask larger than input: broadcast both, as torch")
 
 
 def masked_fill_bad():
@@ -268,6 +285,14 @@ def masked_fill_bad():
             0.0,
             match=r"masked_fill: mask of shape \(4,\) does not broadcast to \(2, 3\)",
             desc="mask shape",
+        ),
+        _bad(
+            "masked_fill",
+            np.ones(2, np.int32),
+            np.ones(2, bool),
+            np.inf,
+            match=r"masked_fill: value inf is out of range for int32",
+            desc="inf into int",
         ),
     ]
 
@@ -342,7 +367,10 @@ def topk_samples(op, dtype, rng):
 
 def sort_bad(name):
     def bad():
-        return [_bad(name, _ones(2, 3), dim=2, match=rf"{name}: dim 2 is out of range", desc="dim")]
+        return [
+            _bad(name, _ones(2, 3), dim=2, match=rf"{name}: dim 2 is out of range", desc="dim"),
+            _bad(name, _ones(), dim=1, match=r"(argsort|topk): dim 1 is out of range", desc="0-d, dim 1"),
+        ]
 
     return bad
 
@@ -351,6 +379,7 @@ def topk_bad():
     return [
         _bad("topk", _ones(2, 3), 4, match=r"topk: k \(4\) out of range \[0, 3\]", desc="k too large"),
         _bad("topk", _ones(2, 3), -1, match=r"topk: k \(-1\) out of range", desc="k negative"),
+        _bad("topk", _ones(), 1, dim=1, match=r"topk: dim 1 is out of range", desc="0-d, dim 1"),
     ]
 
 
@@ -374,6 +403,7 @@ def repeat_bad():
             desc="few",
         ),
         _bad("repeat", _ones(2, 3), 2, -1, match="repeat: repeats must be non-negative", desc="negative"),
+        _bad("repeat", _ones(), exc=TypeError, match="repeat: missing the sizes", desc="no sizes"),
     ]
 
 
@@ -383,6 +413,8 @@ def where_nonzero_samples(op, dtype, rng):
     yield Sample((np.where(rng.random((3, 7)) < 0.5, 0, m(3, 7)).astype(dtype),), desc="float: nonzero")
     yield Sample((np.zeros((0, 3), bool),), desc="0-size")
     yield Sample(((rng.random((7, 3)) < 0.5).T,), desc="transposed")
+    yield Sample((np.array(3.0, dtype),), desc="0-d nonzero: one index")
+    yield Sample((np.array(0, np.int64),), desc="0-d zero: no index")
 
 
 def where_nonzero_bad():
@@ -398,7 +430,9 @@ def where_nonzero_bad():
 
 
 def _unary(name, fn, **kw):
-    return OpInfo(name, fn, _torch(name), special_unary_samples, bad_inputs=unary_bad(name), **kw)
+    return OpInfo(
+        name, fn, _torch(name), special_unary_samples, bad_inputs=unary_bad(name), fuzz=fz.unary, **kw
+    )
 
 
 def _compare(name):
@@ -410,6 +444,7 @@ def _compare(name):
         differentiable=False,
         tol=EXACT,
         bad_inputs=binary_bad(name),
+        fuzz=fz.binary,
     )
 
 
@@ -422,6 +457,7 @@ def _bitwise(name, fn, symbol):
         differentiable=False,
         tol=EXACT,
         bad_inputs=bitwise_bad(name, symbol, fn),
+        fuzz=fz.binary,
     )
 
 
@@ -434,6 +470,7 @@ def _sorting(name, part, differentiable):
         differentiable=differentiable,
         tol=EXACT,
         bad_inputs=topk_bad if name == "topk" else sort_bad(name),
+        fuzz=fz.topk if name == "topk" else fz.sort,
     )
 
 
@@ -450,6 +487,7 @@ OPS = [
         differentiable=False,
         tol=EXACT,
         bad_inputs=invert_bad,
+        fuzz=fz.unary,
     ),
     OpInfo(
         "logical_not",
@@ -459,6 +497,7 @@ OPS = [
         differentiable=False,
         tol=EXACT,
         bad_inputs=unary_bad("logical_not"),
+        fuzz=fz.unary,
     ),
     OpInfo(
         "all",
@@ -468,6 +507,7 @@ OPS = [
         differentiable=False,
         tol=EXACT,
         bad_inputs=dim_only_bad("all", 5),
+        fuzz=fz.reduction,
     ),
     OpInfo(
         "any",
@@ -477,10 +517,15 @@ OPS = [
         differentiable=False,
         tol=EXACT,
         bad_inputs=dim_only_bad("any", 5),
+        fuzz=fz.reduction,
     ),
-    OpInfo("flip", dlcore.flip, _torch("flip"), flip_samples, tol=EXACT, bad_inputs=flip_bad),
-    OpInfo("var", dlcore.var, _torch("var"), var_samples, tol=SUMMING, bad_inputs=var_bad("var")),
-    OpInfo("std", dlcore.std, _torch("std"), var_samples, tol=SUMMING, bad_inputs=var_bad("std")),
+    OpInfo("flip", dlcore.flip, _torch("flip"), flip_samples, tol=EXACT, bad_inputs=flip_bad, fuzz=fz.flip),
+    OpInfo(
+        "var", dlcore.var, _torch("var"), var_samples, tol=SUMMING, bad_inputs=var_bad("var"), fuzz=fz.var
+    ),
+    OpInfo(
+        "std", dlcore.std, _torch("std"), var_samples, tol=SUMMING, bad_inputs=var_bad("std"), fuzz=fz.var
+    ),
     _unary("sin", dlcore.sin),
     _unary("cos", dlcore.cos),
     _unary("square", dlcore.square),
@@ -495,6 +540,7 @@ OPS = [
             differentiable=False,
             tol=EXACT,
             bad_inputs=unary_bad(n),
+            fuzz=fz.unary,
         )
         for n in ("isnan", "isinf", "isfinite")
     ),
@@ -505,6 +551,7 @@ OPS = [
         clamp_samples,
         kinks=(-0.5, 0.5),
         bad_inputs=lambda: [_bad("clip", _ones(2, 3), match="clamp: at least one of", desc="no bound")],
+        fuzz=fz.clamp,
     ),
     OpInfo(
         "masked_fill",
@@ -513,6 +560,7 @@ OPS = [
         masked_fill_samples,
         tol=EXACT,
         bad_inputs=masked_fill_bad,
+        fuzz=fz.masked_fill,
     ),
     OpInfo(
         "cumsum",
@@ -521,8 +569,17 @@ OPS = [
         cumsum_samples,
         tol=SUMMING,
         bad_inputs=dim_only_bad("cumsum", 5),
+        fuzz=fz.cumsum,
     ),
-    OpInfo("gather", dlcore.gather, _torch("gather"), gather_samples, tol=ELEMENTWISE, bad_inputs=gather_bad),
+    OpInfo(
+        "gather",
+        dlcore.gather,
+        _torch("gather"),
+        gather_samples,
+        tol=ELEMENTWISE,
+        bad_inputs=gather_bad,
+        fuzz=fz.gather,
+    ),
     _sorting("sort", "values", True),
     _sorting("sort", "indices", False),
     _sorting("topk", "values", True),
@@ -535,6 +592,7 @@ OPS = [
         differentiable=False,
         tol=EXACT,
         bad_inputs=sort_bad("argsort"),
+        fuzz=fz.sort,
     ),
     OpInfo(
         "where.nonzero",
@@ -544,9 +602,16 @@ OPS = [
         differentiable=False,
         tol=EXACT,
         bad_inputs=where_nonzero_bad,
+        fuzz=fz.unary,
     ),
     OpInfo(
-        "repeat", _method("repeat"), _method("repeat"), repeat_samples, tol=SUMMING, bad_inputs=repeat_bad
+        "repeat",
+        _method("repeat"),
+        _method("repeat"),
+        repeat_samples,
+        tol=SUMMING,
+        bad_inputs=repeat_bad,
+        fuzz=fz.repeat,
     ),
     OpInfo(
         "floor_divide",
@@ -555,6 +620,7 @@ OPS = [
         floor_samples,
         differentiable=False,
         bad_inputs=floor_bad("floor_divide", operator.floordiv),
+        fuzz=fz.binary,
     ),
     OpInfo(
         "remainder",
@@ -563,5 +629,6 @@ OPS = [
         floor_samples,
         differentiable=False,
         bad_inputs=floor_bad("remainder", operator.mod),
+        fuzz=fz.binary,
     ),
 ]

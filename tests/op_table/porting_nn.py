@@ -12,6 +12,7 @@ import numpy as np
 
 import dlcore.nn.functional as F
 
+from . import fuzzing as fz
 from .core import EXACT, SUMMING, Maker, OpInfo, Sample, _bad, _ones, _torch
 from .elementwise import unary_bad
 from .porting_math import _special, special_unary_samples
@@ -100,6 +101,12 @@ def bce_bad(name):
         ]
         if name == "binary_cross_entropy":
             out.append(_bad(name, 2 * _ones(2), _ones(2), match=rf"{name}: all elements of input should be"))
+            nan = np.full(2, np.nan, np.float32)
+            out.append(_bad(name, nan, _ones(2), match=rf"{name}: all elements of input", desc="nan input"))
+            out.append(
+                _bad(name, _ones(2), 2 * _ones(2), match=rf"{name}: all elements of target", desc="t > 1")
+            )
+            out.append(_bad(name, _ones(2), nan, match=rf"{name}: all elements of target", desc="nan target"))
         return out
 
     return bad
@@ -226,6 +233,7 @@ OPS = [
             inplace_samples,
             kinks=(0.0,) if n == "div_" else (),
             bad_inputs=inplace_bad(n),
+            fuzz=fz.inplace,
         )
         for n in ("add_", "sub_", "mul_", "div_")
     ),
@@ -241,8 +249,16 @@ OPS = [
                 _ones(3),
                 _ones(2, 3),
                 match=r"copy_: source of shape \(2, 3\) does not broadcast to \(3,\)",
-            )
+            ),
+            _bad(
+                "copy_",
+                np.zeros(2, np.uint8),
+                256,
+                match=r"copy_: value 256 is out of range for uint8",
+                desc="number outside the dtype",
+            ),
         ],
+        fuzz=fz.inplace,
     ),
     OpInfo(
         "nn.functional.leaky_relu",
@@ -251,6 +267,7 @@ OPS = [
         leaky_relu_samples,
         kinks=(0.0,),
         bad_inputs=leaky_relu_bad,
+        fuzz=fz.leaky_relu,
     ),
     OpInfo(
         "nn.functional.smooth_l1_loss",
@@ -259,6 +276,7 @@ OPS = [
         smooth_l1_samples,
         tol=SUMMING,
         bad_inputs=smooth_l1_bad,
+        fuzz=fz.smooth_l1,
     ),
     OpInfo(
         "nn.functional.one_hot",
@@ -268,6 +286,7 @@ OPS = [
         differentiable=False,
         tol=EXACT,
         bad_inputs=one_hot_bad,
+        fuzz=fz.one_hot,
     ),
     OpInfo(
         "nn.functional.binary_cross_entropy",
@@ -276,6 +295,7 @@ OPS = [
         bce_samples,
         tol=SUMMING,
         bad_inputs=bce_bad("binary_cross_entropy"),
+        fuzz=fz.bce(logits=False),
     ),
     OpInfo(
         "nn.functional.binary_cross_entropy_with_logits",
@@ -284,5 +304,6 @@ OPS = [
         bce_samples,
         tol=SUMMING,
         bad_inputs=bce_bad("binary_cross_entropy_with_logits"),
+        fuzz=fz.bce(logits=True),
     ),
 ]
