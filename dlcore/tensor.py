@@ -12,6 +12,8 @@ is always floating (exp, log, sqrt, tanh, sigmoid, true division) compute intege
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from . import backend, ops
@@ -48,7 +50,10 @@ def apply(fn_cls, *inputs, **kwargs) -> Tensor:
     )
     fn.needs_input_grad = needs = tuple(t.requires_grad for t in tensors)
     stamp = write_stamp()
-    result = Tensor(fn.forward(*[t._data for t in tensors], **kwargs))
+    try:
+        result = Tensor(fn.forward(*[t._data for t in tensors], **kwargs))
+    except (TypeError, IndexError) as e:
+        raise _named(e, getattr(fn_cls, "op", fn_cls.__name__.lower())) from e
     requires = True in needs and is_grad_enabled() and result._data.dtype.kind in "fc"
     result.requires_grad = requires
     if requires:
@@ -56,6 +61,23 @@ def apply(fn_cls, *inputs, **kwargs) -> Tensor:
         fn.stamp = stamp  # inputs written in place after it: graph.backward raises
         result._ctx = fn
     return result
+
+
+# numpy's messages for a user's error: a dtype an ufunc has no loop for, an index out of range
+_USER_ERRORS = re.compile(
+    r"numpy boolean|ufunc '\w+'|not supported for the input types|out of bounds|only integers, slices|"
+    r"too many indices"
+)
+
+
+def _named(e: Exception, op: str) -> Exception:
+    """e as raised to the user: a numpy message about the user's input gets the "op:" prefix (and
+    torch's words for an index out of range); anything else (a bug, an already named error) as is."""
+    msg = str(e)
+    if re.match(r"[\w.]+(\(.*?\))?:", msg) or not _USER_ERRORS.search(msg):
+        return e
+    msg = re.sub(r"for axis (\d+) with size", r"for dim \1 of size", msg)
+    return type(e)(f"{op}: {msg}")
 
 
 class Function(ops.Function):
@@ -83,21 +105,42 @@ def as_tensor_like(x, inputs, op: str = "tensor") -> Tensor:
 
 
 def promote(*operands, op: str, floating: bool = False) -> tuple:
-    """The operands of op as tensors, promoted as torch (the rules: dlcore.ops.dtypes): non-tensors
-    become constants (as_tensor_like); integer/bool tensors are cast to dtypes.compute_dtype, the
-    floating operands' dtype, or float32 with `floating` (ops whose result is always floating)."""
-    ints = [x for x in operands if isinstance(x, Tensor) and x.dtype.kind in "iub"]
-    if floating and ints and len(ints) == sum(isinstance(x, Tensor) for x in operands):
-        # integer tensors go floating before a scalar joins them: -1 / uint8 is -1.0, as torch, not 255
-        target = dtypes.compute_dtype([t.dtype for t in ints], floating)
-        operands = tuple(Tensor(x.data.astype(target)) if isinstance(x, Tensor) else x for x in operands)
-    ts = tuple(as_tensor_like(x, operands, op) for x in operands)
-    if all(t.dtype.kind in "fc" for t in ts):
-        return ts
-    target = dtypes.compute_dtype([t.dtype for t in ts], floating)
-    if target is None:
-        return ts
-    return tuple(Tensor(t.data.astype(target)) if t.dtype.kind in "iub" else t for t in ts)
+    """The operands of op as tensors of one dtype, torch.result_type's (dlcore.ops.dtypes): tensors
+    rank above 0-d tensors above Python values (constants, see as_tensor_like; without any tensor
+    all are tensors of the default dtypes); ops whose result is always floating (`floating`: exp,
+    true division, ...) compute an integer/bool result type in float32."""
+    dts = {x.dtype if isinstance(x, Tensor) else None for x in operands}
+    if len(dts) == 1 and None not in dts:  # the common case: tensors of one dtype
+        (dt,) = dts
+        if not floating or dt.kind in "fc":
+            return operands
+    if None in dts and len(dts) == 1:
+        operands = tuple(Tensor(dtypes.as_array(x, op)) for x in operands)
+    groups, values = ([], [], []), []
+    for x in operands:
+        if isinstance(x, Tensor):
+            groups[x.data.ndim == 0].append(x.dtype)
+        else:
+            values.append(dtypes.as_array(x, op, default_dtypes=False))
+            groups[2].append(values[-1].dtype)
+    target = dtypes.result_type(*groups)
+    if floating and target.kind in "iub":
+        target = float32
+    ref = next(x for x in operands if isinstance(x, Tensor))
+    xp, values = backend.array_module(ref.data), iter(values)
+    return tuple(
+        _cast(x, target) if isinstance(x, Tensor) else Tensor(xp.asarray(next(values), dtype=target))
+        for x in operands
+    )
+
+
+def _cast(t: Tensor, dtype) -> Tensor:
+    """t in dtype; differentiable (the gradient goes back to t's dtype)."""
+    if t.dtype == dtype:
+        return t
+    if t.requires_grad:
+        return apply(ops.Convert, t, data=t.data.astype(dtype))
+    return Tensor(t.data.astype(dtype))
 
 
 def power(a, b) -> Tensor:
