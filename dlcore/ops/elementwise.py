@@ -32,6 +32,11 @@ class Add(Function):
 
 class Sub(Function):
     def forward(self, a, b):
+        if a.dtype == bool and b.dtype == bool:
+            raise TypeError(
+                "sub: Subtraction, the `-` operator, with two bool tensors is not supported. "
+                "Use the `^` or `logical_xor()` operator instead."
+            )
         self.shapes = (a.shape, b.shape)
         try:
             return a - b
@@ -189,6 +194,11 @@ class Where(Function):
 
 class Neg(Function):
     def forward(self, x):
+        if x.dtype == bool:
+            raise TypeError(
+                "neg: Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+                "to invert a mask, use the `~` or `logical_not()` operator instead."
+            )
         return -x
 
     def backward(self, g):
