@@ -1,6 +1,8 @@
 """Errors of the user's making name the op (dlcore.tensor.apply, ops): numpy's own messages never
 leak out unprefixed, and bool/integer inputs torch rejects are rejected with torch's advice."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -50,11 +52,9 @@ def test_index_out_of_range_is_an_index_error_naming_getitem(idx, msg):
 @pytest.mark.parametrize("bad", [-1, 5])
 def test_cross_entropy_target_out_of_range_names_it(dtype, bad):
     logits = dlcore.from_numpy(np.zeros((3, 5), dtype))
-    with pytest.raises(ValueError) as e:
+    msg = f"cross_entropy: target {bad} is out of range for 5 classes (targets must be in [0, 5))"
+    with pytest.raises(ValueError, match=f"^{re.escape(msg)}$"):
         F.cross_entropy(logits, dlcore.tensor([0, bad, 2]))
-    assert str(e.value) == (
-        f"cross_entropy: target {bad} is out of range for 5 classes (targets must be in [0, 5))"
-    )
 
 
 def test_a_type_error_of_a_function_is_left_as_raised():
@@ -67,5 +67,5 @@ def test_a_type_error_of_a_function_is_left_as_raised():
         def backward(self, g):
             return (g,)
 
-    with pytest.raises(TypeError, match="^unsupported operand for a bug$"):
+    with pytest.raises(TypeError, match=r"^unsupported operand for a bug$"):
         Broken.apply(dlcore.ones(2))
