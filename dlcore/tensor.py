@@ -144,10 +144,47 @@ def _cast(t: Tensor, dtype) -> Tensor:
 
 
 def power(a, b) -> Tensor:
-    """a ** b; a scalar exponent of a tensor uses the scalar rule (exact 0 gradient for b == 0)."""
+    """a ** b; a scalar exponent of a tensor uses the scalar rule (exact 0 gradient for b == 0).
+    Two bool operands are a TypeError, as torch (a bool with an int or float promotes)."""
     if isinstance(a, Tensor) and isinstance(b, (int, float, np.number)):
-        return apply(ops.PowScalar, promote(a, b, op="pow")[0], p=b)
-    return apply(ops.Pow, *promote(a, b, op="pow"))
+        base = promote(a, b, op="pow")[0]
+        _no_bool("pow", base)
+        return apply(ops.PowScalar, base, p=b)
+    a, b = promote(a, b, op="pow")
+    _no_bool("pow", a)
+    return apply(ops.Pow, a, b)
+
+
+def _no_bool(op: str, t: Tensor) -> None:
+    if t.dtype == bool_:
+        raise TypeError(f"{op}: bool tensors are not supported; convert with .long() or .float()")
+
+
+def subtract(a, b) -> Tensor:
+    """a - b; a bool operand (tensor or Python bool) is a TypeError with torch's advice."""
+    bools = [isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x.dtype == bool_) for x in (a, b)]
+    if all(bools) and all(isinstance(x, Tensor) for x in (a, b)):
+        raise TypeError(
+            "sub: Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    if any(bools):
+        raise TypeError(
+            "sub: Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+            "to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return apply(ops.Sub, *promote(a, b, op="sub"))
+
+
+def mat_product(a, b) -> Tensor:
+    """a @ b of two tensors of one dtype, bool excluded, as torch (no promotion: TypeError)."""
+    a, b = (as_tensor_like(x, (a, b), "matmul") for x in (a, b))
+    if a.dtype != b.dtype or a.dtype == bool_:
+        raise TypeError(
+            f"matmul: expected both operands to have the same numeric (non-bool) dtype, "
+            f"got {a.dtype} and {b.dtype}"
+        )
+    return apply(ops.MatMul, a, b)
 
 
 def unwrap_index(idx):
@@ -357,10 +394,10 @@ class Tensor(Reductions, InPlace, MathExtras):
         return apply(ops.Add, *promote(o, self, op="add"))
 
     def __sub__(self, o):
-        return apply(ops.Sub, *promote(self, o, op="sub"))
+        return subtract(self, o)
 
     def __rsub__(self, o):
-        return apply(ops.Sub, *promote(o, self, op="sub"))
+        return subtract(o, self)
 
     def __mul__(self, o):
         return apply(ops.Mul, *promote(self, o, op="mul"))
@@ -384,16 +421,16 @@ class Tensor(Reductions, InPlace, MathExtras):
         return power(o, self)
 
     def __matmul__(self, o):
-        return apply(ops.MatMul, *promote(self, o, op="matmul"))
+        return mat_product(self, o)
 
     def __rmatmul__(self, o):
-        return apply(ops.MatMul, *promote(o, self, op="matmul"))
+        return mat_product(o, self)
 
     def __getitem__(self, idx):
         return apply(ops.GetItem, self, idx=unwrap_index(idx))
 
     def matmul(self, other) -> Tensor:
-        return apply(ops.MatMul, *promote(self, other, op="matmul"))
+        return mat_product(self, other)
 
     def pow(self, exponent) -> Tensor:
         return power(self, exponent)

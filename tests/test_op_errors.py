@@ -20,10 +20,63 @@ def test_neg_of_a_bool_tensor_is_a_type_error_with_torchs_advice():
 
 
 def test_sub_of_two_bool_tensors_is_a_type_error_with_torchs_advice():
-    for call in (lambda: MASK - MASK, lambda: dlcore.sub(MASK, MASK), lambda: MASK - True):
+    for call in (lambda: MASK - MASK, lambda: dlcore.sub(MASK, MASK)):
         with pytest.raises(TypeError, match=r"^sub: Subtraction, the `-` operator, with two bool .*`\^`"):
             call()
-    assert (MASK - 1).dtype == np.int64 and (MASK - 0.5).dtype == np.float32  # promoted: allowed
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: MASK - 1,
+        lambda: 1 - MASK,
+        lambda: dlcore.sub(MASK, dlcore.ones(3)),
+        lambda: dlcore.ones(3) - True,
+    ],
+    ids=["mask-1", "1-mask", "mask-float", "float-True"],
+)
+def test_sub_with_one_bool_operand_is_a_type_error_as_torch(call):
+    with pytest.raises(TypeError, match=r"^sub: Subtraction, the `-` operator, with a bool tensor .*`~`"):
+        call()
+
+
+@pytest.mark.parametrize(
+    "call, msg",
+    [
+        (lambda: MASK.abs(), "abs: bool tensors are not supported"),
+        (lambda: dlcore.abs(MASK), "abs: bool tensors are not supported"),
+        (lambda: MASK**MASK, "pow: bool tensors are not supported"),
+        (lambda: MASK**True, "pow: bool tensors are not supported"),
+        (
+            lambda: dlcore.ones(2, 2) @ dlcore.tensor(np.ones((2, 2), np.int32)),
+            "matmul: .* float32 and int32",
+        ),
+        (lambda: dlcore.ones(2, 2).matmul(dlcore.ones(2, 2).double()), "matmul: .* float32 and float64"),
+        (lambda: dlcore.matmul(MASK, MASK), "matmul: .* bool and bool"),
+        (
+            lambda: F.dropout(dlcore.tensor([1, 2]), 0.5),
+            "dropout: expected a floating point tensor, got int64",
+        ),
+        (lambda: F.dropout(MASK, 0.3), "dropout: expected a floating point tensor, got bool"),
+    ],
+)
+def test_dtypes_torch_rejects_are_a_type_error_naming_op_and_dtype(call, msg):
+    with pytest.raises(TypeError, match=f"^{msg}"):
+        call()
+
+
+def test_what_torch_computes_on_bool_and_integers_still_computes():
+    assert (
+        (MASK**2).dtype == np.int64
+        and (2**MASK).dtype == np.int64
+        and (dlcore.ones(3) ** MASK).dtype == np.float32
+    )
+    ints = dlcore.tensor(np.ones((2, 2), np.int32))
+    assert (ints @ ints).dtype == np.int32 and F.dropout(ints, 0.5, training=False) is ints
+    assert F.dropout(ints, 0.0).dtype == np.int32
+    zeros = F.dropout(ints, 1.0)  # torch: zeros of the dtype; empty input as it is
+    assert zeros.dtype == np.int32 and not zeros.numpy().any() and F.dropout(MASK, 1.0).dtype == np.bool_
+    assert F.dropout(dlcore.tensor(np.ones(0, np.int32)), 0.5).dtype == np.int32
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])

@@ -145,6 +145,13 @@ ALLOWED = [
         "whatever its size (as torch does for any non-empty one)",
     ),
     Case(
+        r"pow",
+        lambda s, d, t: (
+            _torch_only(s, d, t) and "bool" in str(d) and any(a.size == 0 for a in _arrays(s.args))
+        ),
+        "pow of bool tensors: torch returns empty ones as they are, dlcore rejects bool whatever the size",
+    ),
+    Case(
         r"cat",
         lambda s, d, t: _torch_only(s, d, t) and any(a.shape == (0,) for a in s.args[0]),
         "torch's legacy rule skips 1-D empty tensors in cat whatever their shape; dlcore checks them",
@@ -156,21 +163,10 @@ ALLOWED = [
 # the fuzz counts them as "known" instead of failing, and they turn to "agreed" once fixed.
 KNOWN = [
     Case(
-        r"pow",
-        lambda s, d, t: d is t is None and "bool" in _dtypes(s),
-        "h5 finding F1 (pow on bool): dlcore returns int8 (numpy), torch bool on empty input and "
-        "rejects bool otherwise",
-    ),
-    Case(
-        r"nn\.functional\.dropout|nn\.Dropout",
-        lambda s, d, t: _ints(s),
-        "h5 finding F1 (dropout on integer tensors): dlcore returns float32, torch keeps the dtype",
-    ),
-    Case(
-        r".*",
-        lambda s, d, t: _dlcore_only(s, d, t) and _ints(s),
-        "h5 finding F1: ops compute on bool/int dtypes torch rejects (sub/abs/relu/pow on bool, argmax on "
-        "bool, softmax on int, matmul of float and int ...): a per-op dtype policy, left for a follow-up",
+        r"(Tensor\.)?arg(max|min)(\.function)?",
+        lambda s, d, t: _dlcore_only(s, d, t) and "bool" in _dtypes(s),
+        "h5 finding F1, the rest: argmax/argmin compute on bool, torch rejects it (sub/abs/pow/matmul/"
+        "softmax/dropout follow torch since h9)",
     ),
 ]
 

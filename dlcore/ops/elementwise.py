@@ -234,6 +234,8 @@ class Sqrt(Function):
 
 class Abs(Function):
     def forward(self, x):
+        if x.dtype == bool:
+            raise TypeError("abs: bool tensors are not supported; convert with .long() or .float()")
         self.x = x
         return xp_of(x).abs(x)
 
