@@ -177,13 +177,10 @@ def subtract(a, b) -> Tensor:
 
 
 def mat_product(a, b) -> Tensor:
-    """a @ b of two tensors of one dtype, bool excluded, as torch (no promotion: TypeError)."""
+    """a @ b, as torch: no promotion (ops.MatMul rejects two dtypes), no bool (TypeError)."""
     a, b = (as_tensor_like(x, (a, b), "matmul") for x in (a, b))
-    if a.dtype != b.dtype or a.dtype == bool_:
-        raise TypeError(
-            f"matmul: expected both operands to have the same numeric (non-bool) dtype, "
-            f"got {a.dtype} and {b.dtype}"
-        )
+    if a.dtype == bool_ or b.dtype == bool_:
+        raise TypeError(f"matmul: bool tensors are not supported, got {a.dtype} and {b.dtype}")
     return apply(ops.MatMul, a, b)
 
 
