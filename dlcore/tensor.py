@@ -53,7 +53,10 @@ def apply(fn_cls, *inputs, **kwargs) -> Tensor:
     try:
         result = Tensor(fn.forward(*[t._data for t in tensors], **kwargs))
     except (TypeError, IndexError) as e:
-        raise _named(e, getattr(fn_cls, "op", fn_cls.__name__.lower())) from e
+        named = _named(e, getattr(fn_cls, "op", fn_cls.__name__.lower()))
+        if named is e:
+            raise
+        raise named from e
     requires = True in needs and is_grad_enabled() and result._data.dtype.kind in "fc"
     result.requires_grad = requires
     if requires:
@@ -77,7 +80,8 @@ def _named(e: Exception, op: str) -> Exception:
     if re.match(r"[\w.]+(\(.*?\))?:", msg) or not _USER_ERRORS.search(msg):
         return e
     msg = re.sub(r"for axis (\d+) with size", r"for dim \1 of size", msg)
-    return type(e)(f"{op}: {msg}")
+    # the builtin type: numpy's subclasses (_UFuncNoLoopError) take other constructor arguments
+    return (IndexError if isinstance(e, IndexError) else TypeError)(f"{op}: {msg}")
 
 
 class Function(ops.Function):

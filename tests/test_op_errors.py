@@ -123,5 +123,20 @@ def test_a_type_error_of_a_function_is_left_as_raised():
         def backward(self, g):
             return (g,)
 
-    with pytest.raises(TypeError, match=r"^unsupported operand for a bug$"):
+    with pytest.raises(TypeError, match=r"^unsupported operand for a bug$") as e:
         Broken.apply(dlcore.ones(2))
+    assert e.value.__cause__ is None
+
+
+def test_numpys_no_loop_error_gets_the_op_name():
+    """numpy raises a TypeError subclass with its own constructor here: re-raised as a TypeError."""
+
+    class AddText(dlcore.autograd.Function):
+        def forward(self, x):
+            return np.add(x, np.array(["a"]))
+
+        def backward(self, g):
+            return (g,)
+
+    with pytest.raises(TypeError, match=r"^addtext: ufunc 'add' did not contain a loop"):
+        AddText.apply(dlcore.ones(2))
