@@ -4,7 +4,8 @@ transposed, strided, negative-stride and stride-0 numpy views, every dtype, nan/
 
 Each call must either agree with torch (same shape and dtype; values within the op's tolerance,
 NaN in the same places, equal infinities; integer and bool results exact) or raise a clear
-ValueError/TypeError (IndexError for indexing) where torch raises too. A crash, another exception
+ValueError/TypeError (IndexError for indexing) where torch raises too, its message starting with the
+op's name ("op: ..."). A crash, another exception
 type, a call that runs past HANG_S, a changed input, a result where torch raises, an error where
 torch computes, or a different result fails, unless ALLOWED (a deliberate, documented difference)
 or KNOWN (a bug another item of issue 17 fixes: reported, not failed, and green once it lands)
