@@ -118,6 +118,10 @@ def promote(*operands, op: str, floating: bool = False) -> tuple:
         (dt,) = dts
         if not floating or dt.kind in "fc":
             return operands
+    if len(operands) == 2 and len(dts) == 2 and None in dts:  # a tensor and a Python float/int
+        pair = _with_number(*operands, floating)
+        if pair is not None:
+            return pair
     if None in dts and len(dts) == 1:
         operands = tuple(Tensor(dtypes.as_array(x, op)) for x in operands)
     groups, values = ([], [], []), []
@@ -136,6 +140,25 @@ def promote(*operands, op: str, floating: bool = False) -> tuple:
         _cast(x, target) if isinstance(x, Tensor) else Tensor(xp.asarray(next(values), dtype=target))
         for x in operands
     )
+
+
+_NUMBER_CATEGORY = {int: 1, float: 2}  # Python number type -> dtypes.CATEGORY
+
+
+def _with_number(a, b, floating: bool):
+    """promote's shortcut for a tensor and a Python int/float computing in a floating dtype: the
+    number becomes a constant of that dtype; None where the general rule is needed."""
+    t, x = (a, b) if isinstance(a, Tensor) else (b, a)
+    category = _NUMBER_CATEGORY.get(type(x))
+    if category is None:
+        return None
+    dt = t.dtype if dtypes.CATEGORY.get(t.dtype.kind, 3) >= category else (int64, float32)[category - 1]
+    if floating and dt.kind in "iub":
+        dt = float32
+    if dt.kind not in "fc":
+        return None
+    c = Tensor(backend.array_module(t.data).asarray(x, dtype=dt))
+    return (_cast(t, dt), c) if t is a else (c, _cast(t, dt))
 
 
 def _cast(t: Tensor, dtype) -> Tensor:
