@@ -12,8 +12,6 @@ is always floating (exp, log, sqrt, tanh, sigmoid, true division) compute intege
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from . import backend, ops
@@ -53,7 +51,7 @@ def apply(fn_cls, *inputs, **kwargs) -> Tensor:
     try:
         result = Tensor(fn.forward(*[t._data for t in tensors], **kwargs))
     except (TypeError, IndexError) as e:
-        named = _named(e, getattr(fn_cls, "op", fn_cls.__name__.lower()))
+        named = ops.named_error(e, getattr(fn_cls, "op", fn_cls.__name__.lower()))
         if named is e:
             raise
         raise named from e
@@ -64,24 +62,6 @@ def apply(fn_cls, *inputs, **kwargs) -> Tensor:
         fn.stamp = stamp  # inputs written in place after it: graph.backward raises
         result._ctx = fn
     return result
-
-
-# numpy's messages for a user's error: a dtype an ufunc has no loop for, an index out of range
-_USER_ERRORS = re.compile(
-    r"numpy boolean|ufunc '\w+'|not supported for the input types|out of bounds|only integers, slices|"
-    r"too many indices"
-)
-
-
-def _named(e: Exception, op: str) -> Exception:
-    """e as raised to the user: a numpy message about the user's input gets the "op:" prefix (and
-    torch's words for an index out of range); anything else (a bug, an already named error) as is."""
-    msg = str(e)
-    if re.match(r"[\w.]+(\(.*?\))?:", msg) or not _USER_ERRORS.search(msg):
-        return e
-    msg = re.sub(r"for axis (\d+) with size", r"for dim \1 of size", msg)
-    # the builtin type: numpy's subclasses (_UFuncNoLoopError) take other constructor arguments
-    return (IndexError if isinstance(e, IndexError) else TypeError)(f"{op}: {msg}")
 
 
 class Function(ops.Function):
@@ -142,20 +122,12 @@ def promote(*operands, op: str, floating: bool = False) -> tuple:
     )
 
 
-_NUMBER_CATEGORY = {int: 1, float: 2}  # Python number type -> dtypes.CATEGORY
-
-
 def _with_number(a, b, floating: bool):
-    """promote's shortcut for a tensor and a Python int/float computing in a floating dtype: the
-    number becomes a constant of that dtype; None where the general rule is needed."""
+    """promote's shortcut for a tensor and a Python int/float computing in a floating dtype (the
+    number becomes a constant of it); None where the general rule is needed."""
     t, x = (a, b) if isinstance(a, Tensor) else (b, a)
-    category = _NUMBER_CATEGORY.get(type(x))
-    if category is None:
-        return None
-    dt = t.dtype if dtypes.CATEGORY.get(t.dtype.kind, 3) >= category else (int64, float32)[category - 1]
-    if floating and dt.kind in "iub":
-        dt = float32
-    if dt.kind not in "fc":
+    dt = dtypes.number_dtype(t.dtype, x, floating)
+    if dt is None:
         return None
     c = Tensor(backend.array_module(t.data).asarray(x, dtype=dt))
     return (_cast(t, dt), c) if t is a else (c, _cast(t, dt))
@@ -190,16 +162,8 @@ def _no_bool(op: str, t: Tensor) -> None:
 def subtract(a, b) -> Tensor:
     """a - b; a bool operand (tensor or Python bool) is a TypeError with torch's advice."""
     bools = [isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x.dtype == bool_) for x in (a, b)]
-    if all(bools) and all(isinstance(x, Tensor) for x in (a, b)):
-        raise TypeError(
-            "sub: Subtraction, the `-` operator, with two bool tensors is not supported. "
-            "Use the `^` or `logical_xor()` operator instead."
-        )
     if any(bools):
-        raise TypeError(
-            "sub: Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
-            "to invert a mask, use the `~` or `logical_not()` operator instead."
-        )
+        raise ops.Sub.bool_error(two=all(bools) and all(isinstance(x, Tensor) for x in (a, b)))
     return apply(ops.Sub, *promote(a, b, op="sub"))
 
 

@@ -90,6 +90,21 @@ def result_type(dimensioned, zero_dim, scalars) -> np.dtype:
     return _combine(groups[0], _combine(groups[1], groups[2]))
 
 
+_NUMBER_CATEGORY = {int: 1, float: 2}  # Python number type -> CATEGORY
+
+
+def number_dtype(tensor_dtype: np.dtype, value, floating: bool = False):
+    """The floating dtype a tensor and a Python int/float `value` compute in (result_type; always
+    floating ops: float32 for integers), or None (another value type, or an integer result)."""
+    category = _NUMBER_CATEGORY.get(type(value))
+    if category is None:
+        return None
+    dt = tensor_dtype if CATEGORY.get(tensor_dtype.kind, 3) >= category else _DEFAULT[category]
+    if floating and dt.kind in "iub":
+        dt = _DEFAULT[2]
+    return dt if dt.kind in "fc" else None
+
+
 def compute_dtype(dtypes, floating: bool = False):
     """The floating dtype that integer/bool operands are cast to, or None for no cast: the
     promoted dtype of the floating operands (int64 + float32 -> float32, where numpy would give

@@ -31,12 +31,22 @@ class Add(Function):
 
 
 class Sub(Function):
-    def forward(self, a, b):
-        if a.dtype == bool and b.dtype == bool:
-            raise TypeError(
+    @staticmethod
+    def bool_error(two: bool) -> TypeError:
+        """torch's refusal of a bool operand (`two`: both operands bool tensors)."""
+        if two:
+            return TypeError(
                 "sub: Subtraction, the `-` operator, with two bool tensors is not supported. "
                 "Use the `^` or `logical_xor()` operator instead."
             )
+        return TypeError(
+            "sub: Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+            "to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+
+    def forward(self, a, b):
+        if a.dtype == bool and b.dtype == bool:
+            raise self.bool_error(two=True)
         self.shapes = (a.shape, b.shape)
         try:
             return a - b
