@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend, ops
-from .tensor import Tensor, apply, as_tensor_like, power, promote
+from .tensor import Tensor, apply, as_tensor_like, mat_product, power, promote, subtract
 
 
 def _tensor(x, op: str) -> Tensor:
@@ -28,7 +28,7 @@ def add(a, b) -> Tensor:
 
 
 def sub(a, b) -> Tensor:
-    return apply(ops.Sub, *promote(a, b, op="sub"))
+    return subtract(a, b)
 
 
 def mul(a, b) -> Tensor:
@@ -45,7 +45,7 @@ def pow(a, b) -> Tensor:
 
 
 def matmul(a, b) -> Tensor:
-    return apply(ops.MatMul, *promote(a, b, op="matmul"))
+    return mat_product(a, b)
 
 
 def getitem(x: Tensor, idx) -> Tensor:
@@ -229,8 +229,14 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     if not training or p == 0.0:
         return x
-    if p == 1.0:
-        return x * 0.0
+    x = _tensor(x, "dropout")
+    floating = x.dtype.kind in "fc"
+    if p == 1.0:  # zeros of x's dtype, as torch (whatever the dtype)
+        return x * 0.0 if floating else Tensor(backend.array_module(x.data).zeros_like(x.data))
+    if not floating and x.data.size:  # as torch: no integer/bool dropout in training (empty: x)
+        raise TypeError(f"dropout: expected a floating point tensor, got {x.dtype}")
+    if not floating:
+        return x
     return apply(ops.Dropout, x, p=p)
 
 

@@ -48,7 +48,13 @@ def apply(fn_cls, *inputs, **kwargs) -> Tensor:
     )
     fn.needs_input_grad = needs = tuple(t.requires_grad for t in tensors)
     stamp = write_stamp()
-    result = Tensor(fn.forward(*[t._data for t in tensors], **kwargs))
+    try:
+        result = Tensor(fn.forward(*[t._data for t in tensors], **kwargs))
+    except (TypeError, IndexError) as e:
+        named = ops.named_error(e, getattr(fn_cls, "op", fn_cls.__name__.lower()))
+        if named is e:
+            raise
+        raise named from e
     requires = True in needs and is_grad_enabled() and result._data.dtype.kind in "fc"
     result.requires_grad = requires
     if requires:
@@ -83,28 +89,90 @@ def as_tensor_like(x, inputs, op: str = "tensor") -> Tensor:
 
 
 def promote(*operands, op: str, floating: bool = False) -> tuple:
-    """The operands of op as tensors, promoted as torch (the rules: dlcore.ops.dtypes): non-tensors
-    become constants (as_tensor_like); integer/bool tensors are cast to dtypes.compute_dtype, the
-    floating operands' dtype, or float32 with `floating` (ops whose result is always floating)."""
-    ints = [x for x in operands if isinstance(x, Tensor) and x.dtype.kind in "iub"]
-    if floating and ints and len(ints) == sum(isinstance(x, Tensor) for x in operands):
-        # integer tensors go floating before a scalar joins them: -1 / uint8 is -1.0, as torch, not 255
-        target = dtypes.compute_dtype([t.dtype for t in ints], floating)
-        operands = tuple(Tensor(x.data.astype(target)) if isinstance(x, Tensor) else x for x in operands)
-    ts = tuple(as_tensor_like(x, operands, op) for x in operands)
-    if all(t.dtype.kind in "fc" for t in ts):
-        return ts
-    target = dtypes.compute_dtype([t.dtype for t in ts], floating)
-    if target is None:
-        return ts
-    return tuple(Tensor(t.data.astype(target)) if t.dtype.kind in "iub" else t for t in ts)
+    """The operands of op as tensors of one dtype, torch.result_type's (dlcore.ops.dtypes): tensors
+    rank above 0-d tensors above Python values (constants, see as_tensor_like; without any tensor
+    all are tensors of the default dtypes); ops whose result is always floating (`floating`: exp,
+    true division, ...) compute an integer/bool result type in float32."""
+    dts = {x.dtype if isinstance(x, Tensor) else None for x in operands}
+    if len(dts) == 1 and None not in dts:  # the common case: tensors of one dtype
+        (dt,) = dts
+        if not floating or dt.kind in "fc":
+            return operands
+    if len(operands) == 2 and len(dts) == 2 and None in dts:  # a tensor and a Python float/int
+        pair = _with_number(*operands, floating)
+        if pair is not None:
+            return pair
+    if None in dts and len(dts) == 1:
+        operands = tuple(Tensor(dtypes.as_array(x, op)) for x in operands)
+    groups, values = ([], [], []), []
+    for x in operands:
+        if isinstance(x, Tensor):
+            groups[x.data.ndim == 0].append(x.dtype)
+        else:
+            values.append(dtypes.as_array(x, op, default_dtypes=False))
+            groups[2].append(values[-1].dtype)
+    target = dtypes.result_type(*groups)
+    if floating and target.kind in "iub":
+        target = float32
+    ref = next(x for x in operands if isinstance(x, Tensor))
+    xp, values = backend.array_module(ref.data), iter(values)
+    return tuple(
+        _cast(x, target) if isinstance(x, Tensor) else Tensor(xp.asarray(next(values), dtype=target))
+        for x in operands
+    )
+
+
+def _with_number(a, b, floating: bool):
+    """promote's shortcut for a tensor and a Python int/float computing in a floating dtype (the
+    number becomes a constant of it); None where the general rule is needed."""
+    t, x = (a, b) if isinstance(a, Tensor) else (b, a)
+    dt = dtypes.number_dtype(t.dtype, x, floating)
+    if dt is None:
+        return None
+    c = Tensor(backend.array_module(t.data).asarray(x, dtype=dt))
+    return (_cast(t, dt), c) if t is a else (c, _cast(t, dt))
+
+
+def _cast(t: Tensor, dtype) -> Tensor:
+    """t in dtype; differentiable (the gradient goes back to t's dtype)."""
+    if t.dtype == dtype:
+        return t
+    if t.requires_grad:
+        return apply(ops.Convert, t, data=t.data.astype(dtype))
+    return Tensor(t.data.astype(dtype))
 
 
 def power(a, b) -> Tensor:
-    """a ** b; a scalar exponent of a tensor uses the scalar rule (exact 0 gradient for b == 0)."""
+    """a ** b; a scalar exponent of a tensor uses the scalar rule (exact 0 gradient for b == 0).
+    Two bool operands are a TypeError, as torch (a bool with an int or float promotes)."""
     if isinstance(a, Tensor) and isinstance(b, (int, float, np.number)):
-        return apply(ops.PowScalar, promote(a, b, op="pow")[0], p=b)
-    return apply(ops.Pow, *promote(a, b, op="pow"))
+        base = promote(a, b, op="pow")[0]
+        _no_bool("pow", base)
+        return apply(ops.PowScalar, base, p=b)
+    a, b = promote(a, b, op="pow")
+    _no_bool("pow", a)
+    return apply(ops.Pow, a, b)
+
+
+def _no_bool(op: str, t: Tensor) -> None:
+    if t.dtype == bool_:
+        raise TypeError(f"{op}: bool tensors are not supported; convert with .long() or .float()")
+
+
+def subtract(a, b) -> Tensor:
+    """a - b; a bool operand (tensor or Python bool) is a TypeError with torch's advice."""
+    bools = [isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x.dtype == bool_) for x in (a, b)]
+    if any(bools):
+        raise ops.Sub.bool_error(two=all(bools) and all(isinstance(x, Tensor) for x in (a, b)))
+    return apply(ops.Sub, *promote(a, b, op="sub"))
+
+
+def mat_product(a, b) -> Tensor:
+    """a @ b, as torch: no promotion (ops.MatMul rejects two dtypes), no bool (TypeError)."""
+    a, b = (as_tensor_like(x, (a, b), "matmul") for x in (a, b))
+    if a.dtype == bool_ or b.dtype == bool_:
+        raise TypeError(f"matmul: bool tensors are not supported, got {a.dtype} and {b.dtype}")
+    return apply(ops.MatMul, a, b)
 
 
 def unwrap_index(idx):
@@ -314,10 +382,10 @@ class Tensor(Reductions, InPlace, MathExtras):
         return apply(ops.Add, *promote(o, self, op="add"))
 
     def __sub__(self, o):
-        return apply(ops.Sub, *promote(self, o, op="sub"))
+        return subtract(self, o)
 
     def __rsub__(self, o):
-        return apply(ops.Sub, *promote(o, self, op="sub"))
+        return subtract(o, self)
 
     def __mul__(self, o):
         return apply(ops.Mul, *promote(self, o, op="mul"))
@@ -341,16 +409,16 @@ class Tensor(Reductions, InPlace, MathExtras):
         return power(o, self)
 
     def __matmul__(self, o):
-        return apply(ops.MatMul, *promote(self, o, op="matmul"))
+        return mat_product(self, o)
 
     def __rmatmul__(self, o):
-        return apply(ops.MatMul, *promote(o, self, op="matmul"))
+        return mat_product(o, self)
 
     def __getitem__(self, idx):
         return apply(ops.GetItem, self, idx=unwrap_index(idx))
 
     def matmul(self, other) -> Tensor:
-        return apply(ops.MatMul, *promote(self, other, op="matmul"))
+        return mat_product(self, other)
 
     def pow(self, exponent) -> Tensor:
         return power(self, exponent)

@@ -153,6 +153,8 @@ class InPlace:
         if hasattr(src, "__cuda_array_interface__") or self.device != "cpu":
             src = backend.to_device(src if hasattr(src, "shape") else np.asarray(src), self.device)
         try:
+            if np.ndim(src) > self.ndim:  # numpy drops leading 1s; torch: src broadcasts to self
+                raise ValueError
             self.data[...] = src
         except ValueError:
             raise ValueError(

@@ -67,7 +67,8 @@ class MathExtras:
         for t in (a, b):
             if t.dtype.kind not in "biu":
                 raise TypeError(
-                    f"{name} ({symbol}): only integer and bool tensors are supported, got {t.dtype}"
+                    f"{name}: only integer and bool tensors are supported (the {symbol} operator), "
+                    f"got {t.dtype}"
                 )
         try:
             return type(self)(getattr(_xp(a), name)(a.data, b.data))
@@ -76,7 +77,9 @@ class MathExtras:
 
     def __invert__(self):
         if self.dtype.kind not in "biu":
-            raise TypeError(f"bitwise_not (~): only integer and bool tensors are supported, got {self.dtype}")
+            raise TypeError(
+                f"bitwise_not: only integer and bool tensors are supported (the ~ operator), got {self.dtype}"
+            )
         return type(self)(_xp(self).invert(self.data))
 
     def logical_not(self):
@@ -258,6 +261,8 @@ class MathExtras:
         """The named tuple (values, indices) of the k largest (smallest) along dim, in order."""
         size = self.shape[ops.check_axis("topk", dim, self.ndim)] if self.ndim else 1
         ops.check_axis("topk", dim, max(self.ndim, 1))
+        if self.dtype == np.bool_:
+            raise TypeError("topk: bool tensors are not supported (as torch); convert with .long()")
         if not isinstance(k, (int, np.integer)) or not 0 <= k <= size:
             raise ValueError(f"topk: k ({k}) out of range [0, {size}] for dim {dim} of shape {self.shape}")
         if not self.ndim:

@@ -122,12 +122,17 @@ def test_compare_builds_runs_each_build_in_its_own_process(tmp_path, capsys):
         "33x17x9:TN",
         "--optim",
         "adam:7",
+        "--step",
+        "3x4-5-2",
+        "--add",
+        "3",
     ]
     assert compare_builds.main(argv) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert any(line.startswith("# b0: ") and line.split()[2] == builds[0] for line in out)
     assert any(line.startswith("# b1: ") and line.split()[2] == builds[1] for line in out)
-    assert out[-2].startswith("| gemm 33x17x9:TN | ") and out[-1].startswith("| optim adam:7 | ")
+    assert out[-4].startswith("| gemm 33x17x9:TN | ") and out[-3].startswith("| optim adam:7 | ")
+    assert out[-2].startswith("| step 3x4-5-2 | ") and out[-1].startswith("| add 3 | ")
     assert len(out[-1].split("|")) == 6  # case, two builds, one paired ratio
 
 

@@ -474,3 +474,16 @@ def test_copy_from_a_constant_into_a_graph_tensor_gives_a_zero_gradient(torch):
         (y * x).sum().backward()
         grads.append(x.grad.numpy().copy())
     np.testing.assert_allclose(grads[0], grads[1])
+
+
+def test_fuzz_findings_of_the_merge_raise_as_torch():
+    """gather on a 0-d input takes dims -1 and 0 only; topk refuses bool; copy_ refuses a source
+    with more dims than the tensor (numpy would drop its leading 1s)."""
+    with pytest.raises(ValueError, match="gather: dim 1 is out of range"):
+        dlcore.tensor(0).gather(1, dlcore.tensor(0))
+    with pytest.raises(TypeError, match="topk: bool tensors are not supported"):
+        dlcore.tensor([True, False]).topk(1)
+    x = dlcore.tensor(0.0)
+    with pytest.raises(ValueError, match=r"copy_: source of shape \(1,\) does not broadcast to \(\)"):
+        x.copy_(np.zeros(1, np.float32))
+    assert x.item() == 0.0

@@ -254,7 +254,7 @@ def test_bad_shapes_raise_value_error_naming_op_and_both_shapes(name):
         ),
         (
             lambda: F.cross_entropy(dlcore.ones(2, 3), dlcore.tensor([0, 3])),
-            r"target 3 at row 1 is out of range \[0, 3\)",
+            r"cross_entropy: target 3 is out of range for 3 classes \(targets must be in \[0, 3\)\)",
         ),
         (
             lambda: F.cross_entropy(dlcore.ones(2, 3), dlcore.tensor([0, 1]), reduction="avg"),
@@ -342,7 +342,7 @@ def test_failed_ops_leave_no_graph_and_no_grad():
     x = dlcore.ones(2, 3, requires_grad=True)
     with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3\) and \(4, 5\) do not match"):
         x @ dlcore.ones(4, 5)
-    with pytest.raises(ValueError, match=r"\[cross_entropy_forward\] target 7 .* out of range"):
+    with pytest.raises(ValueError, match=r"cross_entropy: target 7 is out of range"):
         F.cross_entropy(x, dlcore.tensor([0, 7]))
     assert x.grad is None and x.is_leaf
 

@@ -14,7 +14,7 @@ Nothing here knows Tensor: dlcore.tensor.apply runs a Function on tensors and re
 """
 
 from . import dtypes
-from ._helpers import check_axis, norm_dims, reduce_axes, unbroadcast
+from ._helpers import check_axis, named_error, norm_dims, reduce_axes, unbroadcast
 from .elementwise import (
     Abs,
     Add,
@@ -59,6 +59,7 @@ __all__ = [
     "Function",
     "dtypes",
     "check_axis",
+    "named_error",
     "norm_dims",
     "reduce_axes",
     "unbroadcast",

@@ -6,6 +6,8 @@ are reached only through `backend.kernels(x)`: ops choose by dtype, never by dev
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .. import backend
@@ -128,3 +130,21 @@ def reduce_axes(dim, ndim: int, op: str):
 def bcast_error(op: str, *arrays) -> ValueError:
     shapes = " and ".join(str(tuple(x.shape)) for x in arrays)
     return ValueError(f"{op}: shapes {shapes} do not broadcast")
+
+
+# numpy's messages for a user's error: a dtype an ufunc has no loop for, an index out of range
+_USER_ERRORS = re.compile(
+    r"numpy boolean|ufunc '\w+'|not supported for the input types|out of bounds|only integers, slices|"
+    r"too many indices"
+)
+
+
+def named_error(e: Exception, op: str) -> Exception:
+    """e as raised to the user: a numpy message about the user's input gets the "op:" prefix (and
+    torch's words for an index out of range); anything else (a bug, an already named error) as is."""
+    msg = str(e)
+    if re.match(r"[\w.]+(\(.*?\))?:", msg) or not _USER_ERRORS.search(msg):
+        return e
+    msg = re.sub(r"for axis (\d+) with size", r"for dim \1 of size", msg)
+    # the builtin type: numpy's subclasses (_UFuncNoLoopError) take other constructor arguments
+    return (IndexError if isinstance(e, IndexError) else TypeError)(f"{op}: {msg}")

@@ -31,7 +31,22 @@ class Add(Function):
 
 
 class Sub(Function):
+    @staticmethod
+    def bool_error(two: bool) -> TypeError:
+        """torch's refusal of a bool operand (`two`: both operands bool tensors)."""
+        if two:
+            return TypeError(
+                "sub: Subtraction, the `-` operator, with two bool tensors is not supported. "
+                "Use the `^` or `logical_xor()` operator instead."
+            )
+        return TypeError(
+            "sub: Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+            "to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+
     def forward(self, a, b):
+        if a.dtype == bool and b.dtype == bool:
+            raise self.bool_error(two=True)
         self.shapes = (a.shape, b.shape)
         try:
             return a - b
@@ -189,6 +204,11 @@ class Where(Function):
 
 class Neg(Function):
     def forward(self, x):
+        if x.dtype == bool:
+            raise TypeError(
+                "neg: Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+                "to invert a mask, use the `~` or `logical_not()` operator instead."
+            )
         return -x
 
     def backward(self, g):
@@ -224,6 +244,8 @@ class Sqrt(Function):
 
 class Abs(Function):
     def forward(self, x):
+        if x.dtype == bool:
+            raise TypeError("abs: bool tensors are not supported; convert with .long() or .float()")
         self.x = x
         return xp_of(x).abs(x)
 

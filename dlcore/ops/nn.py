@@ -100,11 +100,18 @@ def _rows(x, axis):
     return xp_of(x).ascontiguousarray(moved.reshape(rows, x.shape[axis])), moved.shape
 
 
+def _check_floating(op: str, x) -> None:
+    """As torch: softmax-like ops take floating input only (TypeError naming the dtype)."""
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"{op}: expected a floating point tensor, got {x.dtype}")
+
+
 class LogSoftmax(Function):
     """log_softmax over one axis. A 0-d input is one row of one class (its result is 0); an empty
     input gives an empty result."""
 
     def forward(self, x, axis=-1):
+        _check_floating("log_softmax", x)
         self.axis, self.shape = check_axis("log_softmax", axis, x.ndim), x.shape
         x = x.reshape(1) if x.ndim == 0 else x
         x2, moved_shape = _rows(x, self.axis)
@@ -135,6 +142,7 @@ class Softmax(Function):
     empty result."""
 
     def forward(self, x, axis=-1):
+        _check_floating("softmax", x)
         xp, self.axis = xp_of(x), check_axis("softmax", axis, x.ndim)
         if x.size == 0:
             self.y = xp.empty_like(x)
@@ -165,16 +173,19 @@ class CrossEntropy(Function):
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
         self.n, self.reduction = logits.shape[0], reduction
-        xp = xp_of(logits)
-        if has_kernel_dtype(logits):  # the kernel checks targets lie in [0, C)
+        xp, c = xp_of(logits), logits.shape[1]
+        if self.n and (int(targets.min()) < 0 or int(targets.max()) >= c):
+            bad = int(targets[(targets < 0) | (targets >= c)][0])
+            raise ValueError(
+                f"cross_entropy: target {bad} is out of range for {c} classes (targets must be in [0, {c}))"
+            )
+        if has_kernel_dtype(logits):  # the kernel checks targets again (a second line of defence)
             self.targets = xp.ascontiguousarray(targets, dtype=xp.int64)
             logits = xp.ascontiguousarray(logits)
             self.log_probs = xp.empty_like(logits)
             losses = xp.empty(self.n, dtype=logits.dtype)
             backend.kernels(logits).cross_entropy_forward(losses, self.log_probs, logits, self.targets)
         else:
-            if self.n and (int(targets.min()) < 0 or int(targets.max()) >= logits.shape[1]):
-                raise ValueError(f"cross_entropy: targets must lie in [0, {logits.shape[1]})")
             self.targets = targets.astype(xp.int64)
             m = logits.max(axis=1, keepdims=True)
             self.log_probs = logits - m - xp.log(xp.exp(logits - m).sum(axis=1, keepdims=True))

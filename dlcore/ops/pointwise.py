@@ -155,7 +155,7 @@ class Gather(Function):
                 f"gather: index {tuple(index.shape)} and input {tuple(x.shape)} must have the same "
                 f"number of dimensions"
             )
-        self.axis = axis = check_axis("gather", axis, x.ndim) if x.ndim else 0
+        self.axis = axis = check_axis("gather", axis, max(x.ndim, 1))  # 0-d: dims -1 and 0, as torch
         for d, (n, m) in enumerate(zip(index.shape, x.shape)):
             if d != axis and n > m:
                 raise ValueError(

@@ -67,8 +67,8 @@ def bitwise_bad(name, symbol, fn):
                 _ones(2, 3),
                 np.ones((2, 3), bool),
                 exc=TypeError,
-                match=rf"{name} \({re.escape(symbol)}\): only integer and bool tensors are supported, got "
-                "float32",
+                match=rf"{name}: only integer and bool tensors are supported "
+                rf"\(the {re.escape(symbol)} operator\), got float32",
                 desc="float operand",
             ),
             _bad(
@@ -97,7 +97,7 @@ def invert_bad():
             "bitwise_not",
             _ones(2, 3),
             exc=TypeError,
-            match=r"bitwise_not \(~\): only integer and bool tensors are supported, got float32",
+            match=r"bitwise_not: only integer and bool tensors are supported \(the ~ operator\), got float32",
             desc="float",
         )
     ]
