@@ -237,9 +237,9 @@ def binary_cross_entropy_with_logits(
     input, target, weight=None, reduction: str = "mean", pos_weight=None
 ) -> Tensor:
     """BCE of sigmoid(input), stably: (1 - t) x + (1 + (w - 1) t) softplus(-x), w = pos_weight
-    (broadcast over the last dim, as torch), softplus(-x) = log(1 + exp(-x)) without overflow."""
+    (broadcast over the last dim, as torch), softplus(-x) = -logsigmoid(x) without overflow."""
     target, weight = _bce_args(input, target, weight, "binary_cross_entropy_with_logits")
-    softplus_neg = apply(ops.LogOnePlusExp, -input)
+    softplus_neg = -apply(ops.LogSigmoid, input)  # log(1 + exp(-x)) = -log(sigmoid(x))
     if pos_weight is None:
         loss = (1 - target) * input + softplus_neg
     else:

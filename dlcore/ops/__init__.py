@@ -47,7 +47,6 @@ from .pointwise import (
     Expm1,
     Gather,
     Log1p,
-    LogOnePlusExp,
     Sin,
     SmoothL1,
     Var,
@@ -113,7 +112,6 @@ __all__ = [
     "Cumsum",
     "Gather",
     "SmoothL1",
-    "LogOnePlusExp",
     "Var",
     "BinaryCrossEntropy",
 ]

@@ -1,5 +1,5 @@
-"""More elementwise and index ops for the PyTorch porting API: sin, cos, log1p, expm1 and
-log(1 + exp) (unary math), binary cross-entropy (elementwise, torch's clamps), var (the variance
+"""More elementwise and index ops for the PyTorch porting API: sin, cos, log1p and expm1
+(unary math), binary cross-entropy (elementwise, torch's clamps), var (the variance
 with a correction), cumsum (a prefix sum along one axis) and gather (torch.gather: values picked
 by an index array along one axis, the gradient accumulated over repeated indices).
 
@@ -49,20 +49,6 @@ class Expm1(Function):
 
     def backward(self, g):
         return (g * (self.y + 1),)
-
-
-class LogOnePlusExp(Function):
-    """log(1 + exp(x)) (softplus), without overflow: logaddexp(0, x); d/dx = sigmoid(x), computed
-    from exp(-|x|) so that it keeps its precision far in both tails."""
-
-    def forward(self, x):
-        self.x = x
-        return xp_of(x).logaddexp(x.dtype.type(0), x)
-
-    def backward(self, g):
-        xp = xp_of(g)
-        e = xp.exp(-xp.abs(self.x))
-        return (g * xp.where(self.x >= 0, 1 / (1 + e), e / (1 + e)),)
 
 
 class SmoothL1(Function):
