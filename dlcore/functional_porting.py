@@ -186,9 +186,9 @@ def one_hot(tensor, num_classes: int = -1) -> Tensor:
     if t.dtype != np.int64:
         raise TypeError(f"one_hot: is only applicable to index tensors (int64), got {t.dtype}")
     a = t.data
+    if not a.size and num_classes <= 0:  # torch: also for num_classes 0
+        raise ValueError("one_hot: can not infer the total number of classes from an empty tensor")
     if num_classes == -1:
-        if not a.size:
-            raise ValueError("one_hot: can not infer the total number of classes from an empty tensor")
         num_classes = int(a.max()) + 1
     if a.size and (int(a.min()) < 0 or int(a.max()) >= num_classes):
         raise ValueError(

@@ -147,6 +147,8 @@ def power(a, b) -> Tensor:
     Two bool operands are a TypeError, as torch (a bool with an int or float promotes)."""
     if isinstance(a, Tensor) and isinstance(b, (int, float, np.number)):
         base = promote(a, b, op="pow")[0]
+        if base.dtype == bool_ and isinstance(b, (bool, np.bool_)):  # torch: x ** False is True
+            return Tensor(base.data.copy() if b else backend.array_module(base.data).ones_like(base.data))
         _no_bool("pow", base)
         return apply(ops.PowScalar, base, p=b)
     a, b = promote(a, b, op="pow")
@@ -582,7 +584,7 @@ def _compare(a: Tensor, b, name: str) -> Tensor:
     if b is None:
         return NotImplemented
     op = _COMPARE_OPS.get(name, "ne")
-    other = as_tensor_like(b, (a, b), op)
+    a, other = promote(a, b, op=op)  # compared in torch's result type (a 0-d f64 against f32: f32)
     try:
         return Tensor(getattr(backend.array_module(a.data), name)(a.data, other.data))
     except ValueError:

@@ -277,6 +277,8 @@ class MathExtras:
     def _floor_op(self, other, name: str, reflected: bool):
         a, b = self._promote(other, self, op=name) if reflected else self._promote(self, other, op=name)
         xp = _xp(a)
+        if a.dtype == np.bool_ or b.dtype == np.bool_:
+            raise TypeError(f"{name}: bool tensors are not supported (as torch); convert with .long()")
         if a.dtype.kind in "iub" and b.dtype.kind in "iub" and a.data.size and (b.data == 0).any():
             raise ZeroDivisionError(f"{name}: integer division by zero")
         try:

@@ -94,9 +94,12 @@ def _negative_strides(s) -> bool:
 ALLOWED = [
     Case(
         r"matmul",
-        lambda s, d, t: len(_dtypes(s)) > 1 and any(a.size == 0 for a in _arrays(s.args)),
+        lambda s, d, t: (
+            (len(_dtypes(s)) > 1 or "bool" in _dtypes(s)) and any(a.size == 0 for a in _arrays(s.args))
+        ),
         "torch skips its dtype rules when a batched product is empty (float32 @ empty int32 gives "
-        "int32, float32 @ empty float64 float64); dlcore applies them whatever the sizes",
+        "int32, float32 @ empty float64 float64, bool @ empty bool bool); dlcore applies them whatever "
+        "the sizes",
     ),
     Case(
         r"nn\.functional\.(mse|l1|huber|smooth_l1)_loss|nn\.(MSE|L1|Huber|SmoothL1)Loss",

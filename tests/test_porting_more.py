@@ -487,3 +487,21 @@ def test_fuzz_findings_of_the_merge_raise_as_torch():
     with pytest.raises(ValueError, match=r"copy_: source of shape \(1,\) does not broadcast to \(\)"):
         x.copy_(np.zeros(1, np.float32))
     assert x.item() == 0.0
+
+
+def test_fuzz_findings_at_300_examples_follow_torch():
+    """Comparisons in torch's result type (a 0-d float64 against float32 compares in float32, a 0-d
+    int32 -1 against uint8 wraps to 255); bool ** Python bool computes; // and % refuse bool;
+    one_hot of an empty tensor needs num_classes > 0."""
+    tiny = dlcore.from_numpy(np.array(2.22507386e-308))
+    assert (tiny <= dlcore.from_numpy(np.zeros(1, np.float32))).numpy().tolist() == [True]
+    u8 = dlcore.from_numpy(np.zeros(1, np.uint8))
+    assert (u8 < dlcore.from_numpy(np.array(-1, np.int32))).numpy().tolist() == [True]
+    mask = dlcore.tensor([False, True])
+    assert (mask**False).numpy().tolist() == [True, True] and (mask**True).numpy().tolist() == [False, True]
+    with pytest.raises(TypeError, match="floor_divide: bool tensors are not supported"):
+        mask // mask
+    with pytest.raises(TypeError, match="remainder: bool tensors are not supported"):
+        mask % mask
+    with pytest.raises(ValueError, match="one_hot: can not infer"):
+        dlcore.nn.functional.one_hot(dlcore.from_numpy(np.zeros(0, np.int64)), 0)

@@ -43,7 +43,11 @@ LOOP_SAVER = textwrap.dedent("""
 
 def _spawn(code, path):
     env = dict(os.environ, PYTHONPATH=PKG_PARENT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.Popen([sys.executable, "-c", code, str(path)], env=env, stdout=subprocess.PIPE)
+    # cwd: the file's folder, as `python -c` puts the cwd first on sys.path (in CI the source tree,
+    # whose dlcore has no compiled _C, would shadow the installed one)
+    return subprocess.Popen(
+        [sys.executable, "-c", code, str(path)], env=env, stdout=subprocess.PIPE, cwd=os.path.dirname(path)
+    )
 
 
 def _temps(path):
