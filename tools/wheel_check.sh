@@ -44,7 +44,10 @@ echo "_C NEEDED: $needed"
 # _C is stripped: CUDA kernels show as the .nv_fatbin section, the static cudart by the driver
 # library it dlopens at run time.
 cuda_built=no
-if readelf -S "$so" | grep -q '\.nv_fatbin' && grep -aq 'libcuda\.so' "$so"; then cuda_built=yes; fi
+# (readelf's output is taken whole first: under pipefail, `readelf | grep -q` fails whenever grep
+# exits at its match before readelf has written everything, a SIGPIPE race)
+sections=$(readelf -S "$so")
+if grep -q '\.nv_fatbin' <<<"$sections" && grep -aq 'libcuda\.so' "$so"; then cuda_built=yes; fi
 echo "CUDA kernels + static cudart in _C: $cuda_built"
 if [[ ${DLCORE_CUDA:-AUTO} == ON && $cuda_built == no ]]; then fail "DLCORE_CUDA=ON but no CUDA in _C"; fi
 if [[ ${DLCORE_CUDA:-AUTO} != OFF && $cuda_built == no ]] && command -v nvcc >/dev/null; then

@@ -157,6 +157,15 @@ class Softmax(Function):
         return (self.y * (g - (g * self.y).sum(axis=axis, keepdims=True)),)
 
 
+def _check_targets(targets, c: int) -> None:
+    """ValueError naming the first target outside [0, c)."""
+    if targets.size and (int(targets.min()) < 0 or int(targets.max()) >= c):
+        bad = int(targets[(targets < 0) | (targets >= c)][0])
+        raise ValueError(
+            f"cross_entropy: target {bad} is out of range for {c} classes (targets must be in [0, {c}))"
+        )
+
+
 class CrossEntropy(Function):
     """Fused log-softmax + negative log-likelihood; logits (N, C), int64 targets (N,)."""
 
@@ -174,18 +183,18 @@ class CrossEntropy(Function):
             raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
         self.n, self.reduction = logits.shape[0], reduction
         xp, c = xp_of(logits), logits.shape[1]
-        if self.n and (int(targets.min()) < 0 or int(targets.max()) >= c):
-            bad = int(targets[(targets < 0) | (targets >= c)][0])
-            raise ValueError(
-                f"cross_entropy: target {bad} is out of range for {c} classes (targets must be in [0, {c}))"
-            )
-        if has_kernel_dtype(logits):  # the kernel checks targets again (a second line of defence)
+        if has_kernel_dtype(logits):  # the kernel checks the targets; its error is reworded here
             self.targets = xp.ascontiguousarray(targets, dtype=xp.int64)
             logits = xp.ascontiguousarray(logits)
             self.log_probs = xp.empty_like(logits)
             losses = xp.empty(self.n, dtype=logits.dtype)
-            backend.kernels(logits).cross_entropy_forward(losses, self.log_probs, logits, self.targets)
+            try:
+                backend.kernels(logits).cross_entropy_forward(losses, self.log_probs, logits, self.targets)
+            except ValueError:
+                _check_targets(targets, c)
+                raise
         else:
+            _check_targets(targets, c)
             self.targets = targets.astype(xp.int64)
             m = logits.max(axis=1, keepdims=True)
             self.log_probs = logits - m - xp.log(xp.exp(logits - m).sum(axis=1, keepdims=True))
