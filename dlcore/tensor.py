@@ -238,15 +238,15 @@ class Tensor(Reductions, InPlace, MathExtras):
 
     @property
     def shape(self) -> tuple:
-        return tuple(self.data.shape)
+        return tuple(self._data.shape)
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def device(self) -> _device:
@@ -367,12 +367,12 @@ class Tensor(Reductions, InPlace, MathExtras):
         _run_backward(self, g, retain_graph)
 
     def _accumulate(self, g) -> None:
-        if g.dtype != self.data.dtype:
-            g = g.astype(self.data.dtype)
+        if g.dtype != self._data.dtype:
+            g = g.astype(self._data.dtype)
         if self.grad is None:
             self.grad = Tensor(g.copy())
         elif self.grad.shape == tuple(g.shape):
-            self.grad.data += g  # in place: optimizers may hold views of .grad.data
+            self.grad._data += g  # in place: optimizers may hold views of .grad.data
         else:
             raise RuntimeError(f"grad shape {self.grad.shape} does not match gradient {tuple(g.shape)}")
 
