@@ -196,20 +196,7 @@ ALLOWED = [
 
 # Bugs other items of issue 17 fix (their owners named), or findings of this fuzz left for later;
 # the fuzz counts them as "known" instead of failing, and they turn to "agreed" once fixed.
-KNOWN = [
-    Case(
-        r"gather",
-        lambda s, d, t: _torch_only(s, d, t) and {s.args[0].ndim, s.args[2].ndim} == {0, 1},
-        "h8 finding: gather of a 1-D input with a 0-d index (or 0-d with 1-D) is a ValueError; torch "
-        "counts a 0-d tensor as 1-D there: gather(tensor([5.]), 0, tensor(0)) is tensor(5.)",
-    ),
-    Case(
-        r"(Tensor\.)?arg(max|min)(\.function)?",
-        lambda s, d, t: _dlcore_only(s, d, t) and "bool" in _dtypes(s),
-        "h5 finding F1, the rest: argmax/argmin compute on bool, torch rejects it (sub/abs/pow/matmul/"
-        "softmax/dropout follow torch since h9)",
-    ),
-]
+KNOWN: list = []  # none left at the end of issue 17
 
 
 def _to_dlcore(tree):

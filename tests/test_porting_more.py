@@ -505,3 +505,20 @@ def test_fuzz_findings_at_300_examples_follow_torch():
         mask % mask
     with pytest.raises(ValueError, match="one_hot: can not infer"):
         dlcore.nn.functional.one_hot(dlcore.from_numpy(np.zeros(0, np.int64)), 0)
+
+
+def test_argmax_and_argmin_refuse_bool_as_torch_while_max_over_a_dim_takes_it():
+    mask = dlcore.tensor([False, True, True])
+    for fn in (dlcore.argmax, dlcore.argmin, lambda m: m.argmax(0), lambda m: m.argmin()):
+        with pytest.raises(TypeError, match=r"arg(max|min): does not support bool input"):
+            fn(mask)
+    values, indices = mask.max(0)
+    assert bool(values.item()) and indices.item() == 1
+
+
+def test_gather_counts_a_0d_tensor_as_1d_as_torch():
+    x = dlcore.tensor([5.0, 6.0], requires_grad=True)
+    y = x.gather(0, dlcore.tensor(1))
+    y.backward()
+    assert y.shape == () and y.item() == 6.0 and x.grad.numpy().tolist() == [0.0, 1.0]
+    assert dlcore.tensor(7.0).gather(0, dlcore.tensor([0, 0])).numpy().tolist() == [7.0, 7.0]

@@ -130,44 +130,37 @@ class Cumsum(Function):
 
 
 class Gather(Function):
-    """out[i][j] = x[index[i][j]][j] along `axis` (torch.gather); index int64 with x's ndim and
-    every size but `axis`'s no larger than x's. The gradient adds up over repeated indices."""
+    """out[i][j] = x[index[i][j]][j] along `axis` (torch.gather); index int64 with x's ndim (a 0-d
+    tensor counts as 1-D, as torch) and every size but `axis`'s no larger than x's; out has
+    index's shape. The gradient adds up over repeated indices."""
 
     def forward(self, x, index=None, axis=0):
         if index.dtype.kind not in "iu":
             raise TypeError(f"gather: index must be an integer tensor, got {index.dtype}")
-        if index.ndim != x.ndim:
+        if max(index.ndim, 1) != max(x.ndim, 1):
             raise ValueError(
                 f"gather: index {tuple(index.shape)} and input {tuple(x.shape)} must have the same "
                 f"number of dimensions"
             )
         self.axis = axis = check_axis("gather", axis, max(x.ndim, 1))  # 0-d: dims -1 and 0, as torch
+        self.shape, self.dtype, out_shape = x.shape, x.dtype, index.shape
+        x, index = x.reshape(x.shape or (1,)), index.reshape(index.shape or (1,))
         for d, (n, m) in enumerate(zip(index.shape, x.shape)):
             if d != axis and n > m:
-                raise ValueError(
-                    f"gather: index {tuple(index.shape)} is larger than input {tuple(x.shape)} at dim {d}"
-                )
-        size = x.shape[axis] if x.ndim else 1
+                raise ValueError(f"gather: index {out_shape} is larger than input {self.shape} at dim {d}")
+        size = x.shape[axis]
         if index.size and (int(index.min()) < 0 or int(index.max()) >= size):
-            raise ValueError(
-                f"gather: index out of range [0, {size}) for dim {axis} of input {tuple(x.shape)}"
-            )
+            raise ValueError(f"gather: index out of range [0, {size}) for dim {axis} of input {self.shape}")
         xp = xp_of(x)
-        self.shape, self.dtype = x.shape, x.dtype
-        if not x.ndim:
-            self.index = index
-            return x.copy()
         self.index = index
         self.grid = tuple(
-            self.index if d == axis else xp.arange(n).reshape([-1 if k == d else 1 for k in range(x.ndim)])
+            index if d == axis else xp.arange(n).reshape([-1 if k == d else 1 for k in range(x.ndim)])
             for d, n in enumerate(index.shape)
         )
-        return x[self.grid]
+        return x[self.grid].reshape(out_shape)
 
     def backward(self, g):
         xp = xp_of(g)
-        if not self.shape:
-            return (g,)
-        gx = xp.zeros(self.shape, dtype=self.dtype)
-        xp.add.at(gx, self.grid, g)
-        return (gx,)
+        gx = xp.zeros(self.shape or (1,), dtype=self.dtype)
+        xp.add.at(gx, self.grid, g.reshape(self.index.shape))
+        return (gx.reshape(self.shape),)

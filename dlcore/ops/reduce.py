@@ -116,6 +116,8 @@ def argmax(x, dim=None, keepdim=False, op="argmax", caller=None):
     """Indices (int64) of the maximum over `dim` (an int), or into the flattened x when dim is
     None; the first of tied maxima, as torch.argmax; a NaN counts as the maximum. op="argmin":
     of the minimum. Errors name `caller` (default: op). Not differentiable."""
+    if caller is None and x.dtype == np.bool_:  # torch: argmax/argmin refuse bool (max(x, dim) takes it)
+        raise TypeError(f"{op}: does not support bool input (as torch); convert it with .long()")
     caller = caller or op
     axis = None if dim is None else check_axis(caller, dim, x.ndim)
     error = _empty_error(caller, x.shape, None if axis is None else (axis,))
