@@ -17,9 +17,7 @@ from . import backend, creation, ops
 from . import functional as _f
 from .tensor import Tensor, apply, as_tensor_like
 
-
-def _t(x, op: str) -> Tensor:
-    return as_tensor_like(x, (), op)
+_t = _f._tensor  # x as a tensor (a Python number/array: the default dtypes), TypeError naming op
 
 
 def is_tensor(obj) -> bool:
