@@ -17,6 +17,7 @@ from ..functional import (  # noqa: F401
     softmax,
     tanh,
 )
+from ..functional_conv import conv1d, conv2d  # noqa: F401
 from ..functional_porting import (  # noqa: F401  (issue 17's porting gaps)
     binary_cross_entropy,
     binary_cross_entropy_with_logits,

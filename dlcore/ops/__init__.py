@@ -6,6 +6,7 @@
     shape.py        reshape/view, permute, expand, getitem, cat, stack, convert (device/dtype), clone
     linalg.py       matmul
     pointwise.py    sin, cos, log1p, expm1, cumsum, gather, smooth L1 (the porting API's extra ops)
+    conv.py         conv2d (conv1d through it): the device's conv kernels
     nn.py           linear, log_softmax, softmax, cross_entropy, dropout
     dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
     _helpers.py     argument checks (dims), unbroadcast, the one gemm call
@@ -37,6 +38,7 @@ from .elementwise import (
     Tanh,
     Where,
 )
+from .conv import Conv2d
 from .function import Function
 from .linalg import MatMul
 from .nn import CrossEntropy, Dropout, Huber, Linear, LogSoftmax, Softmax
@@ -96,6 +98,7 @@ __all__ = [
     "GetItem",
     "Cat",
     "Stack",
+    "Conv2d",
     "Convert",
     "Clone",
     "MatMul",
