@@ -21,3 +21,11 @@ from .losses import CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss  # noq
 from .losses_porting import BCELoss, BCEWithLogitsLoss, LeakyReLU, SmoothL1Loss  # noqa: F401
 from .module import Module  # noqa: F401
 from .parameter import Parameter  # noqa: F401
+from .pooling import (  # noqa: F401
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)

@@ -8,6 +8,7 @@
     pointwise.py    sin, cos, log1p, expm1, cumsum, gather, smooth L1 (the porting API's extra ops)
     conv.py         conv2d (conv1d through it): the device's conv kernels
     nn.py           linear, log_softmax, softmax, cross_entropy, dropout
+    pool.py         max / avg / adaptive avg pooling over the last two axes (the pool kernels)
     dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
     _helpers.py     argument checks (dims), unbroadcast, the one gemm call
 
@@ -53,6 +54,7 @@ from .pointwise import (
     SmoothL1,
     Var,
 )
+from .pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .reduce import Max, Mean, Min, Sum, TakeAlong, argmax, argmin, dim_args
 from .shape import Cat, Clone, Convert, Expand, GetItem, Permute, Reshape, Stack
 
@@ -117,4 +119,7 @@ __all__ = [
     "SmoothL1",
     "Var",
     "BinaryCrossEntropy",
+    "MaxPool2d",
+    "AvgPool2d",
+    "AdaptiveAvgPool2d",
 ]
