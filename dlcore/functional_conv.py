@@ -63,7 +63,7 @@ def _check_operands(op: str, x: Tensor, w: Tensor, b, spatial: int):
     if len({x.device, w.device} | ({b.device} if b is not None else set())) > 1:
         got = ", ".join(t.device for t in (x, w, b) if t is not None)
         raise TypeError(f"{op}: input, weight and bias must be on one device, got {got}")
-    layout = "(out_channels, in_channels/groups, " + ", ".join("kH kW".split()[-spatial:]) + ")"
+    layout = "(out_channels, in_channels/groups, " + ", ".join(["kH", "kW"][-spatial:]) + ")"
     if w.ndim != dims:
         raise ValueError(f"{op}: weight must be {dims}-D {layout}, got shape {w.shape}")
     if x.ndim not in (dims - 1, dims):

@@ -292,8 +292,15 @@ def _causal(draw, op):
 
 
 def _layer(name, fuzz):
-    return OpInfo(f"nn.{name}", _dlcore_layer(name), _torch_layer(name), conv_layer_samples, tol=SUMMING,
-                  bad_inputs=conv_layer_bad(name), fuzz=fuzz)  # fmt: skip
+    return OpInfo(
+        f"nn.{name}",
+        _dlcore_layer(name),
+        _torch_layer(name),
+        conv_layer_samples,
+        tol=SUMMING,
+        bad_inputs=conv_layer_bad(name),
+        fuzz=fuzz,
+    )
 
 
 OPS = [
@@ -305,7 +312,7 @@ OPS = [
         tol=SUMMING,
         bad_inputs=conv_bad("conv2d"),
         fuzz=conv_fuzz(2),
-    ),  # fmt: skip
+    ),
     OpInfo(
         "nn.functional.conv1d",
         F.conv1d,
@@ -314,7 +321,7 @@ OPS = [
         tol=SUMMING,
         bad_inputs=conv_bad("conv1d"),
         fuzz=conv_fuzz(1),
-    ),  # fmt: skip
+    ),
     OpInfo(
         "nn.functional.conv1d(causal)",
         lambda x, w, b=None, dilation=1: F.conv1d(x, w, b, padding="causal", dilation=dilation),
@@ -323,7 +330,7 @@ OPS = [
         tol=SUMMING,
         bad_inputs=causal_bad,
         fuzz=_causal,
-    ),  # fmt: skip
+    ),
     _layer("Conv2d", conv_fuzz(2, layer=True)),
     _layer("Conv1d", conv_fuzz(1, layer=True)),
 ]
