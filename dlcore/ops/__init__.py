@@ -17,6 +17,7 @@ Nothing here knows Tensor: dlcore.tensor.apply runs a Function on tensors and re
 
 from . import dtypes
 from ._helpers import check_axis, named_error, norm_dims, reduce_axes, unbroadcast
+from .conv import Conv2d
 from .elementwise import (
     Abs,
     Add,
@@ -39,7 +40,6 @@ from .elementwise import (
     Tanh,
     Where,
 )
-from .conv import Conv2d
 from .function import Function
 from .linalg import MatMul
 from .nn import CrossEntropy, Dropout, Huber, Linear, LogSoftmax, Softmax
