@@ -6,7 +6,9 @@
     shape.py        reshape/view, permute, expand, getitem, cat, stack, convert (device/dtype), clone
     linalg.py       matmul
     pointwise.py    sin, cos, log1p, expm1, cumsum, gather, smooth L1 (the porting API's extra ops)
+    conv.py         conv2d (conv1d through it): the device's conv kernels
     nn.py           linear, log_softmax, softmax, cross_entropy, dropout
+    pool.py         max / avg / adaptive avg pooling over the last two axes (the pool kernels)
     dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
     _helpers.py     argument checks (dims), unbroadcast, the one gemm call
 
@@ -15,6 +17,7 @@ Nothing here knows Tensor: dlcore.tensor.apply runs a Function on tensors and re
 
 from . import dtypes
 from ._helpers import check_axis, named_error, norm_dims, reduce_axes, unbroadcast
+from .conv import Conv2d
 from .elementwise import (
     Abs,
     Add,
@@ -51,6 +54,7 @@ from .pointwise import (
     SmoothL1,
     Var,
 )
+from .pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .reduce import Max, Mean, Min, Sum, TakeAlong, argmax, argmin, dim_args
 from .shape import Cat, Clone, Convert, Expand, GetItem, Permute, Reshape, Stack
 
@@ -96,6 +100,7 @@ __all__ = [
     "GetItem",
     "Cat",
     "Stack",
+    "Conv2d",
     "Convert",
     "Clone",
     "MatMul",
@@ -114,4 +119,7 @@ __all__ = [
     "SmoothL1",
     "Var",
     "BinaryCrossEntropy",
+    "MaxPool2d",
+    "AvgPool2d",
+    "AdaptiveAvgPool2d",
 ]
