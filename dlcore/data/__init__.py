@@ -7,5 +7,15 @@ generated in-process from a seed.
 from .datasets import digits
 from .loader import DataLoader, Dataset, TensorDataset
 from .synthetic import line_points, plane_points
+from .synthetic_images import gomoku_boards, shifted_digits
 
-__all__ = ["Dataset", "TensorDataset", "DataLoader", "digits", "line_points", "plane_points"]
+__all__ = [
+    "Dataset",
+    "TensorDataset",
+    "DataLoader",
+    "digits",
+    "line_points",
+    "plane_points",
+    "shifted_digits",
+    "gomoku_boards",
+]

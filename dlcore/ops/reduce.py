@@ -105,7 +105,8 @@ class Max(Function):
     def backward(self, g):
         if not self.keepdim:
             g = g.reshape(self.count.shape)
-        return (g * self.mask / self.count,)
+        # count is int64: dividing by it as is would promote a float32 gradient to float64
+        return (g * self.mask / self.count.astype(g.dtype, copy=False),)
 
 
 class Min(Max):
