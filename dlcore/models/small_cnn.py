@@ -3,10 +3,11 @@
 
 Layout (state_dict keys as the torch module of the same structure):
   features   = Sequential(Conv2d(in, c0, 3, padding=1), ReLU, Conv2d(c0, c1, 3, padding=1), ReLU,
-                          MaxPool2d(2))                      -> (N, c1, H//2, W//2)
+                          MaxPool2d(2, ceil_mode=True))      -> (N, c1, ceil(H/2), ceil(W/2))
   [global_pool: amax over H, W                               -> (N, c1)]
   classifier = Sequential(Flatten, Linear(flat, hidden), ReLU, Linear(hidden, num_classes))
-flat = c1 * (image_size // 2) ** 2, or c1 with global_pool (then any H, W >= 2 is accepted: the
+flat = c1 * ceil(image_size / 2) ** 2 (ceil_mode keeps the last row and column of an odd-sized
+image, such as a 9x9 board's edge), or c1 with global_pool (then any H, W >= 2 is accepted: the
 network is translation invariant up to the pooling grid).
 """
 
@@ -46,9 +47,9 @@ class SmallCNN(nn.Module):
             nn.ReLU(),
             nn.Conv2d(c0, c1, 3, padding=1, dtype=dtype),
             nn.ReLU(),
-            nn.MaxPool2d(2),
+            nn.MaxPool2d(2, ceil_mode=True),
         )
-        flat = c1 if self.global_pool else c1 * (self.image_size // 2) ** 2
+        flat = c1 if self.global_pool else c1 * ((self.image_size + 1) // 2) ** 2
         self.classifier = nn.Sequential(
             nn.Flatten(),
             nn.Linear(flat, hidden, dtype=dtype),

@@ -25,10 +25,10 @@ CRITERIA = (
 def _models():
     from ..models import SmallCNN
 
-    cnn = SmallCNN(num_classes=2, in_channels=2, image_size=9, channels=(16, 32), hidden=32, global_pool=True)
+    cnn = SmallCNN(num_classes=2, in_channels=2, image_size=9, channels=(32, 32), hidden=32, global_pool=True)
     # 162 inputs -> h -> h -> 2: h^2 + 166 h + 2 parameters, h solved to match the CNN's count
     target = n_params(cnn)
-    hidden = int(round((-166 + np.sqrt(166**2 + 4 * (target - 2))) / 2))
+    hidden = round((-166 + np.sqrt(166**2 + 4 * (target - 2))) / 2)
     return cnn, mlp((162, hidden, hidden, 2)), hidden
 
 
@@ -37,7 +37,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     """Gomoku 'black has five' on 9x9 boards: CNN + global max-pool vs an MLP of equal size."""
     from ..data import gomoku_boards
 
-    n_train, n_test, epochs = (1000, 1000, 3) if quick else (4000, 2000, 8)
+    n_train, n_test, epochs = (3000, 1000, 1) if quick else (12000, 2000, 3)
     x, y = gomoku_boards(n_train, seed=0)
     xt, yt = gomoku_boards(n_test, seed=1)
     cnn, net, hidden = _models()
