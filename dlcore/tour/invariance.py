@@ -3,7 +3,9 @@
 The 8x8 digits pasted into a 16x16 canvas (`dlcore.data.shifted_digits`): train on left-half
 placements of the training digits only, test on right-half placements of the held-out digits
 (canvas columns 11..15 are never inked in training). A SmallCNN whose conv features are reduced
-by a global max-pool (position-free) against an MLP of about the same parameter count.
+by a global max-pool (position-free) against an MLP of about the same parameter count. The max of
+a 2x2 max-pool's output is the max of its input, so the CNN's output is exactly invariant to
+any shift that keeps the digit on the canvas: its left- and right-half accuracies coincide.
 """
 
 from __future__ import annotations
@@ -36,14 +38,15 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     """Digits on a 16x16 canvas, trained left, tested right: CNN + global max-pool vs an MLP."""
     from ..data import shifted_digits
 
-    placements, epochs = (1, 2) if quick else (2, 6)
+    # the MLP is cheap: it trains 5x the CNN's epochs, so it is converged on the left placements
+    placements, epochs = (1, 3) if quick else (2, 6)
     x, y = shifted_digits("train", "left", placements=placements, seed=0)
     xt, yt = shifted_digits("test", "right", placements=placements, seed=1)
     xl, yl = shifted_digits("test", "left", placements=placements, seed=1)
     cnn, net, hidden = _models()
     h_cnn = fit_classifier(cnn, x, y, epochs, lr=3e-3, seed=0)
     flat = (len(x), -1)
-    h_mlp = fit_classifier(net, x.reshape(flat), y, epochs, lr=3e-3, seed=0)
+    h_mlp = fit_classifier(net, x.reshape(flat), y, 5 * epochs, lr=3e-3, seed=0)
     cnn_right, cnn_left = accuracy(cnn, xt, yt), accuracy(cnn, xl, yl)
     mlp_right = accuracy(net, xt.reshape(len(xt), -1), yt)
     mlp_left = accuracy(net, xl.reshape(len(xl), -1), yl)
@@ -57,7 +60,8 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         "mlp_params": n_params(net),
         "mlp_hidden": hidden,
         "train_images": len(x),
-        "epochs": epochs,
+        "cnn_epochs": epochs,
+        "mlp_epochs": 5 * epochs,
         "cnn_s_per_epoch": float(np.median(h_cnn.epoch_times)),
         "mlp_s_per_epoch": float(np.median(h_mlp.epoch_times)),
     }
