@@ -93,6 +93,46 @@ KERNELS = {
         {"param", "square_avg", "grad_avg", "momentum_buf"},
         (0.01, 0.99, 1e-8, 0.0, 0.9, True, False),
     ),
+    "batch_norm_forward": (
+        [
+            ("y", _f(N, C, M)),
+            ("mean", _f(C)),
+            ("var", _f(C)),
+            ("x", _f(N, C, M)),
+            ("weight", _f(C)),
+            ("bias", _f(C)),
+        ],
+        {"y", "mean", "var"},
+        (1e-5,),
+    ),
+    "batch_norm_inference": (
+        [
+            ("y", _f(N, C, M)),
+            ("x", _f(N, C, M)),
+            ("mean", _f(C)),
+            ("var", _pos(C)),
+            ("weight", _f(C)),
+            ("bias", _f(C)),
+        ],
+        {"y"},
+        (1e-5,),
+    ),
+    "batch_norm_backward": (
+        [
+            ("dx", _f(N, C, M)),
+            ("dweight", _f(C)),
+            ("dbias", _f(C)),
+            ("dy", _f(N, C, M)),
+            ("x", _f(N, C, M)),
+            ("mean", _f(C)),
+            ("var", _pos(C)),
+            ("weight", _f(C)),
+        ],
+        {"dx", "dweight", "dbias"},
+        (1e-5,),
+    ),
+    "gelu_forward": ([("y", _f(N, C)), ("x", _f(N, C))], {"y"}, (False,)),
+    "gelu_backward": ([("dx", _f(N, C)), ("dy", _f(N, C)), ("x", _f(N, C))], {"dx"}, (True,)),
 }
 CUDA_KERNELS = ("sgd_step", "adam_step")
 

@@ -15,6 +15,7 @@ PYBIND11_MODULE(_C, m) {
   bind_gemm(cpu);
   bind_softmax(cpu);
   bind_optim(cpu);
+  bind_norm(cpu);
 
   py::module_ instruments =
       m.def_submodule("instruments", "gemm tuning knobs and probes (bench and tests only)");
