@@ -17,6 +17,13 @@ from ..functional import (  # noqa: F401
     softmax,
     tanh,
 )
+from ..functional_norm import (  # noqa: F401  (issue 18)
+    batch_norm,
+    dropout1d,
+    dropout2d,
+    gelu,
+    layer_norm,
+)
 from ..functional_porting import (  # noqa: F401  (issue 17's porting gaps)
     binary_cross_entropy,
     binary_cross_entropy_with_logits,

@@ -7,6 +7,8 @@
     linalg.py       matmul
     pointwise.py    sin, cos, log1p, expm1, cumsum, gather, smooth L1 (the porting API's extra ops)
     nn.py           linear, log_softmax, softmax, cross_entropy, dropout
+    norm.py         batch norm, training (batch statistics) and eval (given statistics)
+    activation.py   gelu
     dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
     _helpers.py     argument checks (dims), unbroadcast, the one gemm call
 
@@ -15,6 +17,7 @@ Nothing here knows Tensor: dlcore.tensor.apply runs a Function on tensors and re
 
 from . import dtypes
 from ._helpers import check_axis, named_error, norm_dims, reduce_axes, unbroadcast
+from .activation import GELU
 from .elementwise import (
     Abs,
     Add,
@@ -40,6 +43,7 @@ from .elementwise import (
 from .function import Function
 from .linalg import MatMul
 from .nn import CrossEntropy, Dropout, Huber, Linear, LogSoftmax, Softmax
+from .norm import BatchNorm, BatchNormEval
 from .pointwise import (
     BinaryCrossEntropy,
     Cos,
@@ -114,4 +118,7 @@ __all__ = [
     "SmoothL1",
     "Var",
     "BinaryCrossEntropy",
+    "BatchNorm",
+    "BatchNormEval",
+    "GELU",
 ]
