@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     layers,
     nn,
     numerics,
+    pooling,
     porting,
     porting_math,
     porting_nn,
@@ -108,6 +109,7 @@ OPS = [
     *numerics.OPS,
     *porting_math.OPS,
     *porting_nn.OPS,
+    *pooling.OPS,
 ]
 
 OPS_BY_NAME = {op.name: op for op in OPS}
