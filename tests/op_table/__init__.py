@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     layers,
     nn,
     numerics,
+    pooling,
     porting,
     porting_math,
     porting_nn,
@@ -110,6 +111,7 @@ OPS = [
     *porting_math.OPS,
     *porting_nn.OPS,
     *conv.OPS,
+    *pooling.OPS,
 ]
 
 OPS_BY_NAME = {op.name: op for op in OPS}
