@@ -1,6 +1,7 @@
 """dlcore.nn: Module, Parameter, layers and losses (PyTorch names and layouts)."""
 
 from . import functional, init, utils  # noqa: F401
+from .blocks import Highway, Residual  # noqa: F401
 from .layers import (  # noqa: F401
     Dropout,
     Flatten,

@@ -9,6 +9,7 @@ A new op registers in the themed file it belongs to, else test_every_public_op_h
 """
 
 from . import (  # noqa: F401
+    blocks,
     elementwise,
     fuzzing,
     layers,
@@ -104,6 +105,7 @@ OPS = [
     *shape.OPS,
     *nn.OPS,
     *layers.OPS,
+    *blocks.OPS,
     *porting.OPS,
     *numerics.OPS,
     *porting_math.OPS,
