@@ -6,7 +6,11 @@
     shape.py        reshape/view, permute, expand, getitem, cat, stack, convert (device/dtype), clone
     linalg.py       matmul
     pointwise.py    sin, cos, log1p, expm1, cumsum, gather, smooth L1 (the porting API's extra ops)
+    conv.py         conv2d (conv1d through it): the device's conv kernels
     nn.py           linear, log_softmax, softmax, cross_entropy, dropout
+    pool.py         max / avg / adaptive avg pooling over the last two axes (the pool kernels)
+    norm.py         batch norm, training (batch statistics) and eval (given statistics)
+    activation.py   gelu
     dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
     _helpers.py     argument checks (dims), unbroadcast, the one gemm call
 
@@ -15,6 +19,8 @@ Nothing here knows Tensor: dlcore.tensor.apply runs a Function on tensors and re
 
 from . import dtypes
 from ._helpers import check_axis, named_error, norm_dims, reduce_axes, unbroadcast
+from .activation import GELU
+from .conv import Conv2d
 from .elementwise import (
     Abs,
     Add,
@@ -40,6 +46,7 @@ from .elementwise import (
 from .function import Function
 from .linalg import MatMul
 from .nn import CrossEntropy, Dropout, Huber, Linear, LogSoftmax, Softmax
+from .norm import BatchNorm, BatchNormEval
 from .pointwise import (
     BinaryCrossEntropy,
     Cos,
@@ -51,6 +58,7 @@ from .pointwise import (
     SmoothL1,
     Var,
 )
+from .pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .reduce import Max, Mean, Min, Sum, TakeAlong, argmax, argmin, dim_args
 from .shape import Cat, Clone, Convert, Expand, GetItem, Permute, Reshape, Stack
 
@@ -96,6 +104,7 @@ __all__ = [
     "GetItem",
     "Cat",
     "Stack",
+    "Conv2d",
     "Convert",
     "Clone",
     "MatMul",
@@ -114,4 +123,10 @@ __all__ = [
     "SmoothL1",
     "Var",
     "BinaryCrossEntropy",
+    "MaxPool2d",
+    "AvgPool2d",
+    "AdaptiveAvgPool2d",
+    "BatchNorm",
+    "BatchNormEval",
+    "GELU",
 ]
