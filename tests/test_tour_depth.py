@@ -1,4 +1,4 @@
-"""Tour entries F22 dropout, F24 resnet, F25 highway (and F23 batchnorm once it is registered):
+"""Tour entries F22 dropout, F23 batchnorm, F24 resnet, F25 highway:
 each runs in quick mode, reports one bool per registered criterion, all true, and writes its
 figure; the shared pieces of dlcore/tour/_deep.py."""
 
@@ -17,7 +17,7 @@ from dlcore.tour import _deep  # noqa: E402
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["dropout", "resnet", "highway"])
+@pytest.mark.parametrize("name", ["dropout", "batchnorm", "resnet", "highway"])
 def test_entry_quick(name, tmp_path):
     entry = registry.get(name)
     out = entry(quick=True, out_dir=tmp_path)
