@@ -82,6 +82,12 @@ class Highway(Module):
 
     def __init__(self, H, gate_bias: float = -2.0, features: int | None = None, dtype=None):
         super().__init__()
+        if (
+            not isinstance(gate_bias, numbers.Real)
+            or isinstance(gate_bias, bool)
+            or not math.isfinite(gate_bias)
+        ):
+            raise ValueError(f"Highway: gate_bias must be a finite real number, got {gate_bias!r}")
         if isinstance(H, (int, np.integer)) and not isinstance(H, bool):
             if H < 0 or (features is not None and features != H):
                 raise ValueError(
@@ -102,12 +108,6 @@ class Highway(Module):
             dtype = _dtype_of(H) if dtype is None else dtype
         else:
             raise TypeError(f"Highway: H must be a Module or an int (features), got {type(H).__name__}")
-        if (
-            not isinstance(gate_bias, numbers.Real)
-            or isinstance(gate_bias, bool)
-            or not math.isfinite(gate_bias)
-        ):
-            raise ValueError(f"Highway: gate_bias must be a finite real number, got {gate_bias!r}")
         self.features, self.gate_bias = int(features), float(gate_bias)
         self.transform = H
         self.gate = Linear(features, features, dtype=dtype)
