@@ -5,7 +5,8 @@ generated in-process from a seed.
 """
 
 from .datasets import digits
+from .label_noise import noisy_labels
 from .loader import DataLoader, Dataset, TensorDataset
 from .synthetic import line_points, plane_points
 
-__all__ = ["Dataset", "TensorDataset", "DataLoader", "digits", "line_points", "plane_points"]
+__all__ = ["Dataset", "TensorDataset", "DataLoader", "digits", "line_points", "plane_points", "noisy_labels"]
