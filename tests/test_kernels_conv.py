@@ -1,5 +1,5 @@
 """The CPU conv2d kernels (backend.cpu.conv2d_forward / _backward_input / _backward_weight)
-against the float64 numpy reference in conv_reference.py, on awkward shapes: odd sizes, 1x1,
+against the float64 numpy reference (dlcore/reference.py conv2d*), on awkward shapes: odd sizes, 1x1,
 batch 1 and 0, strides, asymmetric padding, dilation, groups (depthwise too), both dtypes.
 
 Error: |out - ref| / max(|ref|, scale, 1) elementwise, scale the same sum over |terms| (the
@@ -7,11 +7,11 @@ reference on |x|, |w|), so the budget is per accumulated term. Budget: 1e-5 (flo
 (float64). Outputs start as NaN: a kernel must overwrite every element.
 """
 
-import conv_reference as ref
 import numpy as np
 import pytest
 
 from dlcore import backend
+from dlcore import reference as ref
 from dlcore.reference import rel_err
 
 K = backend.cpu
@@ -51,7 +51,7 @@ def _random_cases(count, seed=7):
         dil = tuple(int(v) for v in rng.integers(1, 3, 2))
         pad = tuple(int(v) for v in rng.integers(0, 3, 4))
         n, h, w = int(rng.integers(1, 4)), int(rng.integers(1, 12)), int(rng.integers(1, 12))
-        ho, wo = ref.out_size(h, w, r, s, stride, pad, dil)
+        ho, wo = ref.conv_out_size(h, w, r, s, stride, pad, dil)
         if ho >= 1 and wo >= 1:
             out.append((n, c, h, w, k, r, s, stride, pad, dil, groups))
     return out
@@ -70,7 +70,7 @@ def _make(rng, case, dtype):
     x = rng.standard_normal((n, c, h, w)).astype(dtype)
     wt = rng.standard_normal((k, c // groups, r, s)).astype(dtype)
     bias = rng.standard_normal(k).astype(dtype)
-    ho, wo = ref.out_size(h, w, r, s, stride, pad, dil)
+    ho, wo = ref.conv_out_size(h, w, r, s, stride, pad, dil)
     dy = rng.standard_normal((n, k, ho, wo)).astype(dtype)
     return x, wt, bias, dy, (stride, pad, dil, groups)
 
@@ -79,19 +79,19 @@ def _make(rng, case, dtype):
 @pytest.mark.parametrize("case", ALL, ids=_ids)
 def test_conv2d_kernels_match_the_reference(rng, case, dtype):
     x, w, bias, dy, geo = _make(rng, case, dtype)
-    scale = ref.forward(np.abs(x), np.abs(w), np.abs(bias), *geo)
+    scale = ref.conv2d(np.abs(x), np.abs(w), np.abs(bias), *geo)
     for b, relu in ((bias, False), (None, False), (bias, True)):
         y = np.full(dy.shape, np.nan, dtype)
         K.conv2d_forward(y, x, w, b, *geo, relu)
-        assert rel_err(y, ref.forward(x, w, b, *geo, relu=relu), scale) <= TOL[dtype], (b, relu)
+        assert rel_err(y, ref.conv2d(x, w, b, *geo, relu=relu), scale) <= TOL[dtype], (b, relu)
 
     dx = np.full(x.shape, np.nan, dtype)
     K.conv2d_backward_input(dx, dy, w, *geo)
-    dx_scale = ref.backward_input(np.abs(dy), np.abs(w), x.shape, *geo)
-    assert rel_err(dx, ref.backward_input(dy, w, x.shape, *geo), dx_scale) <= TOL[dtype]
+    dx_scale = ref.conv2d_backward_input(np.abs(dy), np.abs(w), x.shape, *geo)
+    assert rel_err(dx, ref.conv2d_backward_input(dy, w, x.shape, *geo), dx_scale) <= TOL[dtype]
 
-    dw_ref, db_ref = ref.backward_weight(dy, x, w.shape, *geo)
-    dw_scale, db_scale = ref.backward_weight(np.abs(dy), np.abs(x), w.shape, *geo)
+    dw_ref, db_ref = ref.conv2d_backward_weight(dy, x, w.shape, *geo)
+    dw_scale, db_scale = ref.conv2d_backward_weight(np.abs(dy), np.abs(x), w.shape, *geo)
     dw, db = np.full(w.shape, np.nan, dtype), np.full(bias.shape, np.nan, dtype)
     K.conv2d_backward_weight(dw, db, dy, x, *geo)
     assert rel_err(dw, dw_ref, dw_scale) <= TOL[dtype]
@@ -127,10 +127,10 @@ def test_the_reference_agrees_with_torch(rng, case):
     ty = F.conv2d(F.pad(tx, (pad[2], pad[3], pad[0], pad[1])), tw, tb, stride, 0, dil, groups)
     ty.backward(torch.tensor(dy))
     np.testing.assert_allclose(
-        ref.forward(x, w, bias, stride, pad, dil, groups), ty.detach().numpy(), atol=1e-12
+        ref.conv2d(x, w, bias, stride, pad, dil, groups), ty.detach().numpy(), atol=1e-12
     )
     geo = (stride, pad, dil, groups)
-    np.testing.assert_allclose(ref.backward_input(dy, w, x.shape, *geo), tx.grad.numpy(), atol=1e-12)
-    dw, db = ref.backward_weight(dy, x, w.shape, *geo)
+    np.testing.assert_allclose(ref.conv2d_backward_input(dy, w, x.shape, *geo), tx.grad.numpy(), atol=1e-12)
+    dw, db = ref.conv2d_backward_weight(dy, x, w.shape, *geo)
     np.testing.assert_allclose(dw, tw.grad.numpy(), atol=1e-12)
     np.testing.assert_allclose(db, tb.grad.numpy(), atol=1e-12)

@@ -12,6 +12,7 @@ SUITES = {
     "gemm": "dlcore.bench.gemm",
     "train-mlp": "dlcore.bench.train_mlp",
     "optim": "dlcore.bench.optim",
+    "conv": "dlcore.bench.conv",
 }
 
 
