@@ -101,6 +101,39 @@ def test_conv2d_kernels_match_the_reference(rng, case, dtype):
     assert np.array_equal(dw2, dw)
 
 
+@pytest.fixture
+def direct_mode():
+    """Sets the float32 direct path's mode (instruments.conv_direct_mode) for one test."""
+    before = backend.instruments.conv_direct_mode()
+    yield backend.instruments.conv_direct_mode
+    backend.instruments.conv_direct_mode(before)
+
+
+@pytest.mark.parametrize("case", ALL, ids=_ids)
+def test_both_float32_paths_match_the_reference(rng, case, direct_mode):
+    """Mode 1: the direct path wherever it can run (AVX2, stride 1, groups 1); mode 0: im2col +
+    gemm everywhere. Automatic mode picks one of the two per pass (tested above)."""
+    x, w, bias, dy, geo = _make(rng, case, np.float32)
+    want = [ref.conv2d(x, w, bias, *geo, relu=True), ref.conv2d_backward_input(dy, w, x.shape, *geo)]
+    want.append(ref.conv2d_backward_weight(dy, x, w.shape, *geo)[0])
+    scale = [ref.conv2d(np.abs(x), np.abs(w), np.abs(bias), *geo)]
+    scale.append(ref.conv2d_backward_input(np.abs(dy), np.abs(w), x.shape, *geo))
+    scale.append(ref.conv2d_backward_weight(np.abs(dy), np.abs(x), w.shape, *geo)[0])
+    for mode in (0, 1):
+        direct_mode(mode)
+        y, dx, dw = (np.full(a.shape, np.nan, np.float32) for a in (dy, x, w))
+        K.conv2d_forward(y, x, w, bias, *geo, True)
+        K.conv2d_backward_input(dx, dy, w, *geo)
+        K.conv2d_backward_weight(dw, None, dy, x, *geo)
+        for got, exp, sc in zip((y, dx, dw), want, scale):
+            assert rel_err(got, exp, sc) <= TOL[np.float32], mode
+
+
+def test_direct_mode_is_checked(direct_mode):
+    with pytest.raises(ValueError, match=r"\[conv_direct_mode\] mode must be -1, 0 or 1"):
+        direct_mode(2)
+
+
 def test_results_are_bit_identical_on_repeat(rng):
     x, w, bias, dy, geo = _make(rng, (4, 16, 14, 14, 16, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1), np.float32)
     outs = []

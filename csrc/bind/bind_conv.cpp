@@ -7,6 +7,7 @@
 #include "bind/bind.h"
 #include "bind/conv_args.h"
 #include "cpu/conv.h"
+#include "cpu/conv_direct.h"
 
 namespace dlcore::bind {
 namespace {
@@ -115,6 +116,24 @@ void bind_conv(py::module_& cpu) {
           py::arg("groups"),
           "dw (K, C/groups, R, S) = the gradient with respect to w; db (K,) = sum of dy over "
           "N, Ho, Wo, or None");
+}
+
+void bind_conv_instruments(py::module_& instruments) {
+  instruments.def(
+      "conv_direct_mode",
+      [](py::object mode) {
+        if (!mode.is_none()) {
+          const int m = mode.cast<int>();
+          if (m < -1 || m > 1)
+            throw py::value_error("[conv_direct_mode] mode must be -1, 0 or 1, got " +
+                                  std::to_string(m));
+          cpu::set_conv_direct_mode(m);
+        }
+        return cpu::conv_direct_mode();
+      },
+      py::arg("mode") = py::none(),
+      "the float32 direct conv path: -1 automatic, 0 never (im2col + gemm), 1 wherever it "
+      "applies; sets it when given, returns the mode in force");
 }
 
 }  // namespace dlcore::bind

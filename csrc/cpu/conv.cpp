@@ -6,8 +6,10 @@
 #include "cpu/conv.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
+#include "cpu/conv_direct.h"
 #include "cpu/conv_im2col.h"
 #include "cpu/gemm.h"
 #include "cpu/threads.h"
@@ -33,20 +35,47 @@ void bias_relu(T* y, const T* bias, int64_t k, int64_t hw, bool relu) {
   }
 }
 
+// db (k) = sum of dy over n, ho, wo, accumulated in double in 8 interleaved partial sums (one
+// chain of dependent adds would take 4 cycles per element).
+template <typename T>
+void bias_grad(T* db, const T* dy, const ConvShape& p) {
+  const int64_t hw = p.ho * p.wo;
+#pragma omp parallel for schedule(static) if (p.n * p.k * hw > (1 << 16)) num_threads(max_threads())
+  for (int64_t i = 0; i < p.k; ++i) {
+    double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int64_t n = 0; n < p.n; ++n) {
+      const T* row = dy + (n * p.k + i) * hw;
+      int64_t j = 0;
+      for (; j + 8 <= hw; j += 8)
+        for (int u = 0; u < 8; ++u) part[u] += row[j + u];
+      for (; j < hw; ++j) part[j % 8] += row[j];
+    }
+    db[i] = T(((part[0] + part[1]) + (part[2] + part[3])) +
+              ((part[4] + part[5]) + (part[6] + part[7])));
+  }
+}
+
+template <typename T>
+bool use_direct(const ConvShape& p, ConvPass pass) {
+  return std::is_same_v<T, float> && direct_applies(p, pass);
+}
+
 }  // namespace
 
 template <typename T>
 void conv2d_forward(T* y, const T* x, const T* w, const T* bias, const ConvShape& p, bool relu) {
+  if constexpr (std::is_same_v<T, float>)
+    if (use_direct<T>(p, ConvPass::forward)) return conv2d_forward_direct(y, x, w, bias, p, relu);
   const int64_t cg = p.c / p.groups, kg = p.k / p.groups, crs = cg * p.r * p.s;
   const int64_t hw = p.ho * p.wo, in_hw = p.h * p.w;
-  const bool direct = is_pointwise(p);
-  std::vector<T> col(direct ? 0 : size_t(crs * hw));
+  const bool pointwise = is_pointwise(p);
+  std::vector<T> col(pointwise ? 0 : size_t(crs * hw));
   for (int64_t n = 0; n < p.n; ++n) {
     for (int64_t g = 0; g < p.groups; ++g) {
       const T* xg = x + (n * p.c + g * cg) * in_hw;
       T* yg = y + (n * p.k + g * kg) * hw;
-      const T* b = direct ? xg : col.data();
-      if (!direct) im2col(col.data(), xg, cg, p);
+      const T* b = pointwise ? xg : col.data();
+      if (!pointwise) im2col(col.data(), xg, cg, p);
       gemm<T>(false, false, kg, hw, crs, T(1), w + g * kg * crs, std::max<int64_t>(crs, 1), b, hw,
               T(0), yg, hw);
     }
@@ -56,46 +85,43 @@ void conv2d_forward(T* y, const T* x, const T* w, const T* bias, const ConvShape
 
 template <typename T>
 void conv2d_backward_input(T* dx, const T* dy, const T* w, const ConvShape& p) {
+  if constexpr (std::is_same_v<T, float>)
+    if (use_direct<T>(p, ConvPass::backward_input))
+      return conv2d_backward_input_direct(dx, dy, w, p);
   const int64_t cg = p.c / p.groups, kg = p.k / p.groups, crs = cg * p.r * p.s;
   const int64_t hw = p.ho * p.wo, in_hw = p.h * p.w;
-  const bool direct = is_pointwise(p);
-  std::vector<T> col(direct ? 0 : size_t(crs * hw));
-  if (!direct) std::fill(dx, dx + p.n * p.c * in_hw, T(0));
+  const bool pointwise = is_pointwise(p);
+  std::vector<T> col(pointwise ? 0 : size_t(crs * hw));
+  if (!pointwise) std::fill(dx, dx + p.n * p.c * in_hw, T(0));
   for (int64_t n = 0; n < p.n; ++n)
     for (int64_t g = 0; g < p.groups; ++g) {
       T* dxg = dx + (n * p.c + g * cg) * in_hw;
       const T* dyg = dy + (n * p.k + g * kg) * hw;
-      T* out = direct ? dxg : col.data();
+      T* out = pointwise ? dxg : col.data();
       gemm<T>(true, false, crs, hw, kg, T(1), w + g * kg * crs, crs, dyg, hw, T(0), out, hw);
-      if (!direct) col2im_add(dxg, col.data(), cg, p);
+      if (!pointwise) col2im_add(dxg, col.data(), cg, p);
     }
 }
 
 template <typename T>
 void conv2d_backward_weight(T* dw, T* db, const T* dy, const T* x, const ConvShape& p) {
+  if (db) bias_grad(db, dy, p);
+  if constexpr (std::is_same_v<T, float>)
+    if (use_direct<T>(p, ConvPass::backward_weight))
+      return conv2d_backward_weight_direct(dw, dy, x, p);
   const int64_t cg = p.c / p.groups, kg = p.k / p.groups, crs = cg * p.r * p.s;
   const int64_t hw = p.ho * p.wo, in_hw = p.h * p.w;
-  const bool direct = is_pointwise(p);
-  std::vector<T> col(direct ? 0 : size_t(crs * hw));
+  const bool pointwise = is_pointwise(p);
+  std::vector<T> col(pointwise ? 0 : size_t(crs * hw));
   std::fill(dw, dw + p.k * crs, T(0));
   for (int64_t n = 0; n < p.n; ++n)
     for (int64_t g = 0; g < p.groups; ++g) {
       const T* xg = x + (n * p.c + g * cg) * in_hw;
       const T* dyg = dy + (n * p.k + g * kg) * hw;
-      const T* b = direct ? xg : col.data();
-      if (!direct) im2col(col.data(), xg, cg, p);
+      const T* b = pointwise ? xg : col.data();
+      if (!pointwise) im2col(col.data(), xg, cg, p);
       gemm<T>(false, true, kg, crs, hw, T(1), dyg, hw, b, hw, T(1), dw + g * kg * crs, crs);
     }
-  if (!db) return;
-#pragma omp parallel for schedule(static) if (p.n * p.k * hw > (1 << 16)) num_threads(max_threads())
-  for (int64_t i = 0; i < p.k; ++i) {
-    double acc = 0;
-    for (int64_t n = 0; n < p.n; ++n) {
-      const T* row = dy + (n * p.k + i) * hw;
-      for (int64_t j = 0; j < hw; ++j) acc += row[j];
-    }
-    db[i] = T(acc);
-  }
 }
 
 #define DLCORE_INSTANTIATE(T)                                                                \
