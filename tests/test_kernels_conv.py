@@ -130,6 +130,41 @@ def test_both_float32_paths_match_the_reference(rng, case, direct_mode):
             assert rel_err(got, exp, sc) <= TOL[np.float32], mode
 
 
+@pytest.fixture
+def winograd_mode():
+    before = backend.instruments.conv_winograd_mode()
+    yield backend.instruments.conv_winograd_mode
+    backend.instruments.conv_winograd_mode(before)
+
+
+WINOGRAD = [c for c in ALL if c[5:7] == (3, 3) and c[7] == (1, 1) and c[9] == (1, 1) and c[10] == 1]
+WINOGRAD += [
+    (2, 8, 15, 10, 6, 3, 3, (1, 1), (2, 0, 1, 2), (1, 1), 1),
+    (1, 130, 6, 7, 129, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1),
+]
+
+
+@pytest.mark.parametrize("case", WINOGRAD, ids=_ids)
+def test_winograd_is_within_1e4_of_direct(rng, case, winograd_mode, direct_mode):
+    """Winograd F(2x2, 3x3) (forward, backward_input) forced on, against the other float32 path
+    and the float64 reference: within 1e-4 of them (the issue's bound), per accumulated term."""
+    x, w, bias, dy, geo = _make(rng, case, np.float32)
+    scale = [ref.conv2d(np.abs(x), np.abs(w), np.abs(bias), *geo)]
+    scale.append(ref.conv2d_backward_input(np.abs(dy), np.abs(w), x.shape, *geo))
+    outs = {}
+    for mode in (0, 1):
+        winograd_mode(mode)
+        direct_mode(0)
+        y, dx = np.full(dy.shape, np.nan, np.float32), np.full(x.shape, np.nan, np.float32)
+        K.conv2d_forward(y, x, w, bias, *geo, True)
+        K.conv2d_backward_input(dx, dy, w, *geo)
+        outs[mode] = (y, dx)
+    want = (ref.conv2d(x, w, bias, *geo, relu=True), ref.conv2d_backward_input(dy, w, x.shape, *geo))
+    for got, other, exp, sc in zip(outs[1], outs[0], want, scale):
+        assert rel_err(got, other, sc) <= 1e-4
+        assert rel_err(got, exp, sc) <= 1e-5
+
+
 def test_direct_mode_is_checked(direct_mode):
     with pytest.raises(ValueError, match=r"\[conv_direct_mode\] mode must be -1, 0 or 1"):
         direct_mode(2)

@@ -8,6 +8,7 @@
 #include "bind/conv_args.h"
 #include "cpu/conv.h"
 #include "cpu/conv_direct.h"
+#include "cpu/conv_winograd.h"
 
 namespace dlcore::bind {
 namespace {
@@ -118,22 +119,36 @@ void bind_conv(py::module_& cpu) {
           "N, Ho, Wo, or None");
 }
 
+// A path mode: None reads it; -1 automatic, 0 never, 1 wherever the path can run.
+template <void (*Set)(int), int (*Get)()>
+int path_mode(py::object mode, const char* op) {
+  if (!mode.is_none()) {
+    const int m = mode.cast<int>();
+    if (m < -1 || m > 1) fail(op, "mode must be -1, 0 or 1, got " + std::to_string(m));
+    Set(m);
+  }
+  return Get();
+}
+
 void bind_conv_instruments(py::module_& instruments) {
   instruments.def(
       "conv_direct_mode",
       [](py::object mode) {
-        if (!mode.is_none()) {
-          const int m = mode.cast<int>();
-          if (m < -1 || m > 1)
-            throw py::value_error("[conv_direct_mode] mode must be -1, 0 or 1, got " +
-                                  std::to_string(m));
-          cpu::set_conv_direct_mode(m);
-        }
-        return cpu::conv_direct_mode();
+        return path_mode<cpu::set_conv_direct_mode, cpu::conv_direct_mode>(mode,
+                                                                           "conv_direct_mode");
       },
       py::arg("mode") = py::none(),
-      "the float32 direct conv path: -1 automatic, 0 never (im2col + gemm), 1 wherever it "
-      "applies; sets it when given, returns the mode in force");
+      "the float32 direct conv path: -1 automatic, 0 never, 1 wherever it can run; sets it "
+      "when given, returns the mode in force");
+  instruments.def(
+      "conv_winograd_mode",
+      [](py::object mode) {
+        return path_mode<cpu::set_conv_winograd_mode, cpu::conv_winograd_mode>(
+            mode, "conv_winograd_mode");
+      },
+      py::arg("mode") = py::none(),
+      "the float32 Winograd F(2x2, 3x3) path (forward, backward_input): -1 automatic, 0 never, "
+      "1 wherever it can run; sets it when given, returns the mode in force");
 }
 
 }  // namespace dlcore::bind

@@ -11,6 +11,7 @@
 
 #include "cpu/conv_direct.h"
 #include "cpu/conv_im2col.h"
+#include "cpu/conv_winograd.h"
 #include "cpu/gemm.h"
 #include "cpu/threads.h"
 
@@ -84,8 +85,10 @@ bool use_direct(const ConvShape& p, ConvPass pass) {
 
 template <typename T>
 void conv2d_forward(T* y, const T* x, const T* w, const T* bias, const ConvShape& p, bool relu) {
-  if constexpr (std::is_same_v<T, float>)
+  if constexpr (std::is_same_v<T, float>) {
+    if (winograd_applies(p, false)) return conv2d_forward_winograd(y, x, w, bias, p, relu);
     if (use_direct<T>(p, ConvPass::forward)) return conv2d_forward_direct(y, x, w, bias, p, relu);
+  }
   const Lowering L(p, sizeof(T));
   std::vector<T> col(L.col_size);
   for (int64_t n = 0; n < p.n; ++n) {
@@ -106,9 +109,11 @@ void conv2d_forward(T* y, const T* x, const T* w, const T* bias, const ConvShape
 
 template <typename T>
 void conv2d_backward_input(T* dx, const T* dy, const T* w, const ConvShape& p) {
-  if constexpr (std::is_same_v<T, float>)
+  if constexpr (std::is_same_v<T, float>) {
+    if (winograd_applies(p, true)) return conv2d_backward_input_winograd(dx, dy, w, p);
     if (use_direct<T>(p, ConvPass::backward_input))
       return conv2d_backward_input_direct(dx, dy, w, p);
+  }
   const Lowering L(p, sizeof(T));
   std::vector<T> col(L.col_size);
   if (!L.pointwise) std::fill(dx, dx + p.n * p.c * L.in_hw, T(0));
