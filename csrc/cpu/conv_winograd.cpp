@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <type_traits>
 #include <vector>
 
 #include "common.h"
 #include "cpu/gemm.h"
+#include "cpu/isa.h"
 #include "cpu/threads.h"
 
 namespace dlcore::cpu {
@@ -56,76 +58,115 @@ inline void input_transform(T* v, int64_t ld, const T (&d)[4][4]) {
   }
 }
 
+// One tile row of a chunk: image n, first output row oh, its tiles at v/m offset base.
+struct TileRow {
+  int64_t n, oh, base;
+};
+
+// The scalar input transform of tiles [j0, j1) of row r for channel plane xc.
+template <typename T>
+void input_tiles(T* v, int64_t ld, const T* xc, const ConvShape& p, int64_t ih0, int64_t j0,
+                 int64_t j1) {
+  for (int64_t j = j0; j < j1; ++j) {
+    const int64_t iw0 = 2 * j - p.pad_left;
+    T d[4][4];
+    for (int a = 0; a < 4; ++a)
+      for (int b = 0; b < 4; ++b) {
+        const int64_t ih = ih0 + a, iw = iw0 + b;
+        d[a][b] = ih >= 0 && ih < p.h && iw >= 0 && iw < p.w ? xc[ih * p.w + iw] : T(0);
+      }
+    input_transform(v + j, ld, d);
+  }
+}
+
+// The scalar output transform of tiles [j0, j1) of one tile row into y rows yr (and yr + wo).
+template <typename T>
+void output_tiles(T* yr, const T* m, int64_t ld, const ConvShape& p, int64_t oh, int64_t j0,
+                  int64_t j1, T b, bool relu) {
+  for (int64_t j = j0; j < j1; ++j) {
+    const T* mk = m + j;
+    T q[4][2];  // (m A) per row of the transform domain
+    for (int a = 0; a < 4; ++a) {
+      const T m0 = mk[(4 * a) * ld], m1 = mk[(4 * a + 1) * ld], m2 = mk[(4 * a + 2) * ld],
+              m3 = mk[(4 * a + 3) * ld];
+      q[a][0] = m0 + m1 + m2;
+      q[a][1] = m1 - m2 - m3;
+    }
+    T o[2][2];
+    for (int c = 0; c < 2; ++c) {
+      o[0][c] = q[0][c] + q[1][c] + q[2][c] + b;
+      o[1][c] = q[1][c] - q[2][c] - q[3][c] + b;
+    }
+    if (relu)
+      for (auto& row : o)
+        for (T& e : row) e = std::max(e, T(0));
+    const int64_t ow = 2 * j;
+    yr[ow] = o[0][0];
+    if (ow + 1 < p.wo) yr[ow + 1] = o[0][1];
+    if (oh + 1 < p.ho) {
+      yr[p.wo + ow] = o[1][0];
+      if (ow + 1 < p.wo) yr[p.wo + ow + 1] = o[1][1];
+    }
+  }
+}
+
 // Forward over the geometry p (r = s = 3, stride 1, no dilation, groups 1) with weights w
-// (k, c, 3, 3) already in place: U, then chunks of tiles.
+// (k, c, 3, 3): U once, then chunks of whole tile rows. Tiles whose patch lies inside x (and,
+// for the output, whose 2x2 block lies inside y) go 8 at a time through the AVX2 transforms
+// when T is float and AVX2 is active; they compute exactly what the scalar code does.
 template <typename T>
 void winograd(T* y, const T* x, const T* w, const T* bias, const ConvShape& p, bool relu) {
-  const int64_t tw = ceil_div(p.wo, 2), per_image = ceil_div(p.ho, 2) * tw;
-  const int64_t total = p.n * per_image;
-  const int64_t kc = p.k * p.c;
+  const int64_t tw = ceil_div(p.wo, 2), th = ceil_div(p.ho, 2), kc = p.k * p.c;
   std::vector<T> u(size_t(16 * kc));
   for (int64_t i = 0; i < kc; ++i) weight_transform(u.data() + i, kc, w + 9 * i);
-  const int64_t chunk = std::min(kChunk, total);
+  const int64_t rows_per_chunk = std::max<int64_t>(1, kChunk / tw), chunk = rows_per_chunk * tw;
   std::vector<T> v(size_t(16 * p.c * chunk)), m(size_t(16 * p.k * chunk));
-  std::vector<int64_t> img(static_cast<size_t>(chunk)), row(img), col(img);
+  std::vector<TileRow> rows(static_cast<size_t>(rows_per_chunk));
+  const bool vec = std::is_same_v<T, float> && active_isa() >= Isa::avx2;
+  // tiles j in [in_lo, in_hi) read only columns inside x: 2j - pad_left >= 0, 2j - pad_left + 4 <=
+  // w
+  const int64_t in_lo = std::min(tw, ceil_div(p.pad_left, 2));
+  const int64_t in_hi =
+      std::max(in_lo, std::min(tw, p.w - 4 + p.pad_left >= 0 ? (p.w - 4 + p.pad_left) / 2 + 1 : 0));
   const int nt = max_threads();
-  for (int64_t t0 = 0; t0 < total; t0 += chunk) {
-    const int64_t count = std::min(chunk, total - t0);
-    for (int64_t tc = 0; tc < count; ++tc) {  // tile -> image, first output row and column
-      const int64_t t = t0 + tc;
-      img[tc] = t / per_image, row[tc] = 2 * ((t % per_image) / tw), col[tc] = 2 * (t % tw);
-    }
+  for (int64_t g0 = 0; g0 < p.n * th; g0 += rows_per_chunk) {
+    const int64_t nrows = std::min(rows_per_chunk, p.n * th - g0), count = nrows * tw;
+    for (int64_t r = 0; r < nrows; ++r) rows[r] = {(g0 + r) / th, 2 * ((g0 + r) % th), r * tw};
 #pragma omp parallel for schedule(static) num_threads(nt) if (count * p.c > 4096)
-    for (int64_t c = 0; c < p.c; ++c)  // tiles innermost: each of V's 16 planes fills in order
-      for (int64_t tc = 0; tc < count; ++tc) {
-        const int64_t ih0 = row[tc] - p.pad_top, iw0 = col[tc] - p.pad_left;
-        const T* xc = x + (img[tc] * p.c + c) * p.h * p.w;
-        T d[4][4];
-        if (ih0 >= 0 && iw0 >= 0 && ih0 + 4 <= p.h && iw0 + 4 <= p.w) {
-          for (int a = 0; a < 4; ++a)
-            for (int b = 0; b < 4; ++b) d[a][b] = xc[(ih0 + a) * p.w + iw0 + b];
-        } else {
-          for (int a = 0; a < 4; ++a)
-            for (int b = 0; b < 4; ++b) {
-              const int64_t ih = ih0 + a, iw = iw0 + b;
-              d[a][b] = ih >= 0 && ih < p.h && iw >= 0 && iw < p.w ? xc[ih * p.w + iw] : T(0);
-            }
+    for (int64_t c = 0; c < p.c; ++c)
+      for (int64_t r = 0; r < nrows; ++r) {
+        const TileRow& tr = rows[r];
+        const T* xc = x + (tr.n * p.c + c) * p.h * p.w;
+        T* vr = v.data() + c * chunk + tr.base;
+        const int64_t ih0 = tr.oh - p.pad_top, ld = p.c * chunk;
+        int64_t j = 0;
+        if constexpr (std::is_same_v<T, float>) {
+          if (vec && ih0 >= 0 && ih0 + 4 <= p.h) {
+            input_tiles(vr, ld, xc, p, ih0, 0, in_lo);
+            for (j = in_lo; j + 8 <= in_hi; j += 8)
+              avx2::winograd_input8(vr + j, ld, xc + ih0 * p.w + 2 * j - p.pad_left, p.w);
+          }
         }
-        input_transform(v.data() + c * chunk + tc, p.c * chunk, d);
+        input_tiles(vr, ld, xc, p, ih0, j, tw);
       }
     gemm_batched<T>(16, false, false, p.k, count, p.c, T(1), u.data(), p.c, kc, v.data(), chunk,
                     p.c * chunk, T(0), m.data(), chunk, p.k * chunk);
 #pragma omp parallel for schedule(static) num_threads(nt) if (count * p.k > 4096)
-    for (int64_t k = 0; k < p.k; ++k) {  // tiles innermost: M's 16 planes are read in order
-      const T b = bias ? bias[k] : T(0);
-      const int64_t s = p.k * chunk;
-      for (int64_t tc = 0; tc < count; ++tc) {
-        const int64_t n = img[tc], oh = row[tc], ow = col[tc];
-        const T* mk = m.data() + k * chunk + tc;
-        T q[4][2];  // (m A) per row of the transform domain
-        for (int a = 0; a < 4; ++a) {
-          const T m0 = mk[(4 * a) * s], m1 = mk[(4 * a + 1) * s], m2 = mk[(4 * a + 2) * s],
-                  m3 = mk[(4 * a + 3) * s];
-          q[a][0] = m0 + m1 + m2;
-          q[a][1] = m1 - m2 - m3;
+    for (int64_t k = 0; k < p.k; ++k)
+      for (int64_t r = 0; r < nrows; ++r) {
+        const TileRow& tr = rows[r];
+        const T b = bias ? bias[k] : T(0);
+        const T* mr = m.data() + k * chunk + tr.base;
+        T* yr = y + ((tr.n * p.k + k) * p.ho + tr.oh) * p.wo;
+        const int64_t ld = p.k * chunk;
+        int64_t j = 0;
+        if constexpr (std::is_same_v<T, float>) {
+          if (vec && tr.oh + 1 < p.ho)
+            for (; j + 8 <= p.wo / 2; j += 8)
+              avx2::winograd_output8(yr + 2 * j, yr + p.wo + 2 * j, mr + j, ld, b, relu);
         }
-        T o[2][2];
-        for (int c = 0; c < 2; ++c) {
-          o[0][c] = q[0][c] + q[1][c] + q[2][c] + b;
-          o[1][c] = q[1][c] - q[2][c] - q[3][c] + b;
-        }
-        if (relu)
-          for (auto& row : o)
-            for (T& e : row) e = std::max(e, T(0));
-        T* yk = y + ((n * p.k + k) * p.ho + oh) * p.wo + ow;
-        yk[0] = o[0][0];
-        if (ow + 1 < p.wo) yk[1] = o[0][1];
-        if (oh + 1 < p.ho) {
-          yk[p.wo] = o[1][0];
-          if (ow + 1 < p.wo) yk[p.wo + 1] = o[1][1];
-        }
+        output_tiles(yr, mr, ld, p, tr.oh, j, tw, b, relu);
       }
-    }
   }
 }
 
@@ -142,7 +183,7 @@ int conv_winograd_mode() { return mode_flag().load(); }
 bool winograd_applies(const ConvShape& p, bool backward_input) {
   const int mode = mode_flag().load(std::memory_order_relaxed);
   if (mode == 0 || !winograd_fits(p, backward_input)) return false;
-  return mode == 1 || (p.c >= 128 && p.k >= 128);
+  return mode == 1 || (p.c >= 32 && p.k >= 32);
 }
 
 bool winograd_fits(const ConvShape& p, bool backward_input) {

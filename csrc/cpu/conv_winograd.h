@@ -5,15 +5,17 @@
 // then the output transform with bias and relu. backward_input is the same forward on dy with
 // the flipped, transposed weights and padding 2 - p (so each padding must be <= 2).
 #pragma once
+#include <cstdint>
+
 #include "cpu/conv.h"
 
 namespace dlcore::cpu {
 
 // The pass can run as Winograd.
 bool winograd_fits(const ConvShape& p, bool backward_input);
-// It fits and the mode allows it: -1 automatic (the measured rule of conv_winograd.cpp: 128 or
-// more channels in and out; with fewer its scalar transforms cost more than the 2.25x fewer
-// multiplies save), 0 never, 1 whenever it fits. The caller runs it for float32 only.
+// It fits and the mode allows it: -1 automatic (32 or more channels in and out: measured
+// 1.03-1.34x im2col + gemm with 64 and 128; first layers go direct), 0 never, 1 whenever it
+// fits. The caller runs it for float32 only.
 bool winograd_applies(const ConvShape& p, bool backward_input);
 void set_conv_winograd_mode(int mode);  // process-wide, for measurement and tests
 int conv_winograd_mode();
@@ -24,4 +26,14 @@ void conv2d_forward_winograd(T* y, const T* x, const T* w, const T* bias, const 
 template <typename T>
 void conv2d_backward_input_winograd(T* dx, const T* dy, const T* w, const ConvShape& p);
 
+namespace avx2 {
+
+// The input transform of 8 tiles in a row whose patches lie inside x: v[xi*ld + j] (j < 8) from
+// the patch rows src + a*w (a < 4), columns 2j + b (b < 4).
+void winograd_input8(float* v, int64_t ld, const float* src, int64_t w);
+// The output transform of 8 tiles whose 2x2 blocks lie inside y: row0[2j + b], row1[2j + b]
+// from m[xi*ld + j], + bias, max(0, .) when relu.
+void winograd_output8(float* row0, float* row1, const float* m, int64_t ld, float bias, bool relu);
+
+}  // namespace avx2
 }  // namespace dlcore::cpu
