@@ -5,6 +5,7 @@ generated in-process from a seed.
 """
 
 from .datasets import digits
+from .label_noise import noisy_labels
 from .loader import DataLoader, Dataset, TensorDataset
 from .synthetic import line_points, plane_points
 from .synthetic_images import gomoku_boards, shifted_digits
@@ -16,6 +17,7 @@ __all__ = [
     "digits",
     "line_points",
     "plane_points",
+    "noisy_labels",
     "shifted_digits",
     "gomoku_boards",
 ]

@@ -9,6 +9,7 @@ A new op registers in the themed file it belongs to, else test_every_public_op_h
 """
 
 from . import (  # noqa: F401
+    blocks,
     conv,
     elementwise,
     fuzzing,
@@ -106,6 +107,7 @@ OPS = [
     *shape.OPS,
     *nn.OPS,
     *layers.OPS,
+    *blocks.OPS,
     *porting.OPS,
     *numerics.OPS,
     *porting_math.OPS,
