@@ -38,7 +38,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     """Gomoku 'black has five' on 9x9 boards: CNN + global max-pool vs an MLP of equal size."""
     from ..data import gomoku_boards
 
-    n_train, n_test, epochs = (3000, 1000, 1) if quick else (8000, 2000, 3)
+    n_train, n_test, epochs = (3000, 1000, 1) if quick else (12000, 2000, 3)
     x, y = gomoku_boards(n_train, seed=0)
     xt, yt = gomoku_boards(n_test, seed=1)
     cnn, net, hidden = _models()
