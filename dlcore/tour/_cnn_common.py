@@ -13,8 +13,8 @@ def fit_classifier(model, x, y, epochs: int, lr: float = 3e-3, batch_size: int =
     """Train `model` on (x, y) with Adam(lr) and cross-entropy, the rate annealed to 0 over the
     epochs on a cosine (CosineAnnealingLR, stepped per epoch); returns fit's History."""
     from .. import nn, optim
-    from ..optim.lr_scheduler import CosineAnnealingLR
     from ..data import DataLoader, TensorDataset
+    from ..optim.lr_scheduler import CosineAnnealingLR
     from ..train import fit
 
     loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, seed=seed)

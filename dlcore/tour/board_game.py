@@ -18,8 +18,7 @@ from .registry import register
 
 CRITERIA = (
     "CNN test accuracy >= 98% (quick mode, 3,000 boards for 1 epoch: >= 70%)",
-    "CNN test accuracy >= MLP's + 10 pp (quick mode: + 5 pp), the MLP within 2% of the CNN's "
-    "parameter count",
+    "CNN test accuracy >= MLP's + 10 pp (quick mode: + 5 pp), the MLP within 2% of the CNN's parameter count",
 )
 
 
