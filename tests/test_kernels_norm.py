@@ -191,6 +191,15 @@ def test_batch_norm_constant_channel(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_norm_infinite_weight(dtype):
+    """weight inf: y = +-inf by the sign of x - mean (the mean's rounding is not folded in as
+    0 * inf = nan), 0 * inf = nan only where x is the mean."""
+    x = np.array([[0.125], [-0.25], [1.0], [2.0]], dtype)
+    y, _, _ = _run_forward(x, np.array([np.inf], dtype), np.zeros(1, dtype), 1e-5)
+    np.testing.assert_array_equal(y[:, 0], [-np.inf, -np.inf, np.inf, np.inf])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", EMPTY)
 def test_batch_norm_empty(rng, shape, dtype):
     """Zero-size N, C or L: nothing to normalize; an empty batch has nan statistics, zero

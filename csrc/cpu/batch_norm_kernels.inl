@@ -82,7 +82,8 @@ void batch_norm_forward(T* y, T* mean, T* var, const T* x, const T* weight, cons
       mean[c0 + j] = T(mu[j] + r);
       var[c0 + j] = T(v);
       scale[j] = T(sc);
-      shift[j] = T((bias ? double(bias[c0 + j]) : 0.0) - ((mu[j] - double(m[j])) + r) * sc);
+      const double rest = (mu[j] - double(m[j])) + r;  // 0 is skipped: 0 * inf would be nan
+      shift[j] = T((bias ? double(bias[c0 + j]) : 0.0) - (rest != 0 ? rest * sc : 0.0));
     }
     for_block_rows(x, n, c, l, c0, c1, [&](int64_t j, int64_t o) {
       affine_row(y + o, x + o, l, m[j], scale[j], shift[j]);
