@@ -7,7 +7,7 @@
     linalg.py       matmul
     pointwise.py    sin, cos, log1p, expm1, cumsum, gather, smooth L1 (the porting API's extra ops)
     nn.py           linear, log_softmax, softmax, cross_entropy, dropout
-    norm.py         batch norm, training (batch statistics) and eval (given statistics)
+    norm.py         batch norm, training (batch statistics) and eval (given statistics); layer norm
     activation.py   gelu
     dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
     _helpers.py     argument checks (dims), unbroadcast, the one gemm call
@@ -43,7 +43,7 @@ from .elementwise import (
 from .function import Function
 from .linalg import MatMul
 from .nn import CrossEntropy, Dropout, Huber, Linear, LogSoftmax, Softmax
-from .norm import BatchNorm, BatchNormEval
+from .norm import BatchNorm, BatchNormEval, LayerNorm
 from .pointwise import (
     BinaryCrossEntropy,
     Cos,
@@ -120,5 +120,6 @@ __all__ = [
     "BinaryCrossEntropy",
     "BatchNorm",
     "BatchNormEval",
+    "LayerNorm",
     "GELU",
 ]
