@@ -13,6 +13,7 @@ from . import (  # noqa: F401
     fuzzing,
     layers,
     nn,
+    norm,
     numerics,
     porting,
     porting_math,
@@ -108,6 +109,7 @@ OPS = [
     *numerics.OPS,
     *porting_math.OPS,
     *porting_nn.OPS,
+    *norm.OPS,
 ]
 
 OPS_BY_NAME = {op.name: op for op in OPS}
