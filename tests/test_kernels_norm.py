@@ -156,11 +156,11 @@ def test_batch_norm_inference(rng, shape, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_batch_norm_large_offset(rng, dtype):
+@pytest.mark.parametrize("shape", [(16, 3, 40), (200, 3), (16, 3, 5)])  # the three row paths
+def test_batch_norm_large_offset(rng, dtype, shape):
     """Values 1e4 +- 0.1: a one-pass E[x^2] - E[x]^2 (or a mean rounded to float32 and then
     subtracted) loses most digits of the variance and of the normalized values; two passes in
     double and the rounding of the mean folded back in keep full accuracy."""
-    shape = (16, 3, 40)
     x = (1e4 + 0.1 * rng.standard_normal(shape)).astype(dtype)
     w, b = _params(rng, 3, dtype, True)
     y, mean, var = _run_forward(x, w, b, 1e-5)
