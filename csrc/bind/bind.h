@@ -14,6 +14,7 @@ void bind_optim(py::module_& cpu);      // _C.cpu.*_step
 void bind_instruments(py::module_& instruments);  // _C.instruments: tuning knobs and probes
 #if defined(DLCORE_WITH_CUDA)
 void bind_cuda_optim(py::module_& cuda);  // _C.cuda.sgd_step, adam_step
+void bind_cuda_conv(py::module_& cuda);   // _C.cuda.conv2d_*
 #endif
 
 }  // namespace dlcore::bind

@@ -25,4 +25,26 @@ void sgd_step(float* param, float* momentum_buf, const float* grad, int64_t n,
 void adam_step(float* param, float* exp_avg, float* exp_avg_sq, float* max_exp_avg_sq,
                const float* grad, int64_t n, const cpu::AdamHyper& h);
 
+// ---- issue 18 kernels (conv.cu, pool.cu, batch_norm.cu, activation.cu) ----------------------
+// T is float or double (explicit instantiations in the .cu files). Every array is C-contiguous
+// device memory; the bindings have checked every shape. A launcher throws std::invalid_argument
+// "[op] ..." (ValueError in Python) when a size exceeds what its kernel indexes, before writing.
+
+// NCHW convolution: x (n, c, h, w), w (k, c/groups, r, s), y (n, k, ho, wo).
+struct Conv2dGeometry {
+  int64_t n, c, h, w;     // input
+  int64_t k, r, s;        // filters (k output channels, r x s taps)
+  int64_t ho, wo;         // output
+  int64_t stride_h, stride_w, pad_top, pad_left, dil_h, dil_w, groups;
+};
+// y = conv(x, w) + bias (bias may be nullptr); relu: max(0, .) (NaN stays NaN).
+template <typename T>
+void conv2d_forward(T* y, const T* x, const T* w, const T* bias, const Conv2dGeometry& g,
+                    bool relu);
+template <typename T>
+void conv2d_backward_input(T* dx, const T* dy, const T* w, const Conv2dGeometry& g);
+// dw (k, c/groups, r, s); db (k,) = sum of dy over n, ho, wo, or nullptr.
+template <typename T>
+void conv2d_backward_weight(T* dw, T* db, const T* dy, const T* x, const Conv2dGeometry& g);
+
 }  // namespace dlcore::cuda
