@@ -15,6 +15,8 @@ void bind_instruments(py::module_& instruments);  // _C.instruments: tuning knob
 #if defined(DLCORE_WITH_CUDA)
 void bind_cuda_optim(py::module_& cuda);  // _C.cuda.sgd_step, adam_step
 void bind_cuda_conv(py::module_& cuda);   // _C.cuda.conv2d_*
+void bind_cuda_pool(py::module_& cuda);   // _C.cuda.max_pool2d_*, avg_pool2d_*, adaptive_*
+void bind_cuda_norm(py::module_& cuda);   // _C.cuda.batch_norm_*, gelu_*
 #endif
 
 }  // namespace dlcore::bind

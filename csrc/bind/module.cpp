@@ -24,5 +24,7 @@ PYBIND11_MODULE(_C, m) {
   py::module_ cuda = m.def_submodule("cuda", "CUDA kernels over __cuda_array_interface__ arrays");
   bind_cuda_optim(cuda);
   bind_cuda_conv(cuda);
+  bind_cuda_pool(cuda);
+  bind_cuda_norm(cuda);
 #endif
 }
