@@ -315,6 +315,27 @@ def _close(got, want, dtype, name, scale=None):
     np.testing.assert_allclose(got, want, rtol=tol * 5, atol=tol * scale, err_msg=name)
 
 
+def _twin(ns, name, outputs, *args, scale=None, **kw):
+    """ns.<name>(*args), then, where this build has the `_C.cpu` twin, the same call on host copies
+    (outputs poisoned) must give the same outputs (positions `outputs`; indices exactly)."""
+    getattr(ns, name)(*args, **kw)
+    cpu = getattr(backend.cpu, name, None)
+    if cpu is None:
+        return
+    host = [_host(a) if hasattr(a, "__cuda_array_interface__") else a for a in args]
+    for i in outputs:
+        if host[i] is not None:
+            host[i][...] = -7 if host[i].dtype == np.int64 else np.nan
+    cpu(*host, **kw)
+    for i in outputs:
+        if host[i] is None:
+            continue
+        if host[i].dtype == np.int64:
+            np.testing.assert_array_equal(_host(args[i]), host[i], err_msg=f"{name} output {i} vs cpu")
+        else:
+            _close(_host(args[i]), host[i], host[i].dtype.type, f"{name} output {i} vs cpu", scale)
+
+
 # (N, C, H, W, K, R, S, stride, padding (top, bottom, left, right), dilation, groups)
 CONV_CASES = [
     (2, 3, 7, 9, 5, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1),
@@ -359,24 +380,19 @@ def test_cuda_conv_matches_torch(case, dtype):
     scale = float(np.sqrt(c // groups * r * s)) * 3
     for relu, bias in ((False, True), (True, True), (False, False)):
         Y = _poisoned(dy.shape, dtype)
-        ns.conv2d_forward(Y, X, W, B if bias else None, *args, relu=relu)
+        _twin(ns, "conv2d_forward", (0,), Y, X, W, B if bias else None, *args, relu=relu)
         want = y_ref.detach().numpy() - (0 if bias else b[None, :, None, None])
         _close(_host(Y), np.maximum(want, 0) if relu else want, dtype, f"y relu={relu}", scale)
-    if hasattr(backend.cpu, "conv2d_forward"):  # the CPU twin, where this build has it
-        y_cpu, Y = np.full(dy.shape, np.nan, dtype), _poisoned(dy.shape, dtype)
-        backend.cpu.conv2d_forward(y_cpu, x, w, b, *args)
-        ns.conv2d_forward(Y, X, W, B, *args)
-        _close(_host(Y), y_cpu, dtype, "y against the cpu kernel", scale)
     DX = _poisoned(x.shape, dtype)
-    ns.conv2d_backward_input(DX, DY, W, *args)
+    _twin(ns, "conv2d_backward_input", (0,), DX, DY, W, *args)
     _close(_host(DX), xt.grad.numpy(), dtype, "dx", scale)
     DW, DB = _poisoned(w.shape, dtype), _poisoned(b.shape, dtype)
-    ns.conv2d_backward_weight(DW, DB, DY, X, *args)
+    _twin(ns, "conv2d_backward_weight", (0, 1), DW, DB, DY, X, *args)
     red = float(np.sqrt(max(1, n * dy.shape[2] * dy.shape[3]))) * 3
     _close(_host(DW), wt.grad.numpy(), dtype, "dw", red)
     _close(_host(DB), bt.grad.numpy(), dtype, "db", red)
     DW2 = _poisoned(w.shape, dtype)
-    ns.conv2d_backward_weight(DW2, None, DY, X, *args)
+    _twin(ns, "conv2d_backward_weight", (0, 1), DW2, None, DY, X, *args)
     _close(_host(DW2), wt.grad.numpy(), dtype, "dw without db", red)
 
 
@@ -392,13 +408,13 @@ def test_cuda_conv_float64_gradients_are_the_forward_s_derivatives():
 
     def conv(xa, wa):
         Y = _dev(np.zeros((2, 6, 3, 10)))  # Ho = (9 + 1 - 4 - 1) // 2 + 1, Wo = 8 + 3 - 1
-        ns.conv2d_forward(Y, _dev(xa), _dev(wa), None, *args)
+        _twin(ns, "conv2d_forward", (0,), Y, _dev(xa), _dev(wa), None, *args)
         return _host(Y)
 
     dy = rng.standard_normal((2, 6, 3, 10))
     DX, DW = _poisoned(x.shape, np.float64), _poisoned(w.shape, np.float64)
-    ns.conv2d_backward_input(DX, _dev(dy), _dev(w), *args)
-    ns.conv2d_backward_weight(DW, None, _dev(dy), _dev(x), *args)
+    _twin(ns, "conv2d_backward_input", (0,), DX, _dev(dy), _dev(w), *args)
+    _twin(ns, "conv2d_backward_weight", (0, 1), DW, None, _dev(dy), _dev(x), *args)
     vx, vw, e = rng.standard_normal(x.shape), rng.standard_normal(w.shape), 1e-6
     fd_x = (dy * (conv(x + e * vx, w) - conv(x - e * vx, w))).sum() / (2 * e)
     fd_w = (dy * (conv(x, w + e * vw) - conv(x, w - e * vw))).sum() / (2 * e)
@@ -440,11 +456,11 @@ def test_cuda_max_pool_matches_torch(case, dtype):
     y_ref.backward(_t64(dy, False))
     ns = backend.kernels(_dev(x))
     Y, IDX = _poisoned(dy.shape, dtype), _dev(np.full(dy.shape, -7, np.int64))
-    ns.max_pool2d_forward(Y, IDX, _dev(x), k, s, p, d, ceil)
+    _twin(ns, "max_pool2d_forward", (0, 1), Y, IDX, _dev(x), k, s, p, d, ceil)
     np.testing.assert_array_equal(_host(Y), y_ref.detach().numpy().astype(dtype))
     np.testing.assert_array_equal(_host(IDX), i_ref.numpy())
     DX = _poisoned(x.shape, dtype)
-    ns.max_pool2d_backward(DX, _dev(dy), IDX)
+    _twin(ns, "max_pool2d_backward", (0,), DX, _dev(dy), IDX)
     _close(_host(DX), xt.grad.numpy(), dtype, "dx")
 
 
@@ -486,8 +502,8 @@ def test_cuda_avg_pool_matches_torch(case, dtype):
     y_ref.backward(_t64(dy, False))
     ns = backend.kernels(_dev(x))
     Y, DX = _poisoned(dy.shape, dtype), _poisoned(x.shape, dtype)
-    ns.avg_pool2d_forward(Y, _dev(x), k, s, p, ceil, inc, div)
-    ns.avg_pool2d_backward(DX, _dev(dy), k, s, p, ceil, inc, div)
+    _twin(ns, "avg_pool2d_forward", (0,), Y, _dev(x), k, s, p, ceil, inc, div)
+    _twin(ns, "avg_pool2d_backward", (0,), DX, _dev(dy), k, s, p, ceil, inc, div)
     _close(_host(Y), y_ref.detach().numpy(), dtype, "y")
     _close(_host(DX), xt.grad.numpy(), dtype, "dx")
 
@@ -505,8 +521,8 @@ def test_cuda_adaptive_avg_pool_matches_torch(hw, out, dtype):
     y_ref.backward(_t64(dy, False))
     ns = backend.kernels(_dev(x))
     Y, DX = _poisoned(dy.shape, dtype), _poisoned(x.shape, dtype)
-    ns.adaptive_avg_pool2d_forward(Y, _dev(x))
-    ns.adaptive_avg_pool2d_backward(DX, _dev(dy))
+    _twin(ns, "adaptive_avg_pool2d_forward", (0,), Y, _dev(x))
+    _twin(ns, "adaptive_avg_pool2d_backward", (0,), DX, _dev(dy))
     _close(_host(Y), y_ref.detach().numpy(), dtype, "y")
     _close(_host(DX), xt.grad.numpy(), dtype, "dx")
 
@@ -536,13 +552,13 @@ def test_cuda_batch_norm_matches_torch(shape, affine, dtype):
     ns = backend.kernels(_dev(x))
     W, B = [_dev(a) if a is not None else None for a in wb]
     Y, M, V = _poisoned(shape, dtype), _poisoned(c, dtype), _poisoned(c, dtype)
-    ns.batch_norm_forward(Y, M, V, _dev(x), W, B, eps)
+    _twin(ns, "batch_norm_forward", (0, 1, 2), Y, M, V, _dev(x), W, B, eps)
     _close(_host(Y), y_ref.detach().numpy(), dtype, "y", 4.0)
     _close(_host(M), mean_ref, dtype, "mean", 4.0)
     _close(_host(V), var_ref, dtype, "var", 10.0)
     DX = _poisoned(shape, dtype)
     DW, DB = (_poisoned(c, dtype), _poisoned(c, dtype)) if affine else (None, None)
-    ns.batch_norm_backward(DX, DW, DB, _dev(dy), _dev(x), M, V, W, eps)
+    _twin(ns, "batch_norm_backward", (0, 1, 2), DX, DW, DB, _dev(dy), _dev(x), M, V, W, eps)
     _close(_host(DX), xt.grad.numpy(), dtype, "dx", 4.0)
     if affine:
         red = float(np.sqrt(dy.size / c)) * 3
@@ -551,7 +567,7 @@ def test_cuda_batch_norm_matches_torch(shape, affine, dtype):
     rm, rv = rng.standard_normal(c).astype(dtype), (rng.random(c) + 0.5).astype(dtype)
     y_eval = F.batch_norm(xt, _t64(rm, False), _t64(rv, False), wt, bt, training=False, eps=eps)
     Y = _poisoned(shape, dtype)
-    ns.batch_norm_inference(Y, _dev(x), _dev(rm), _dev(rv), W, B, eps)
+    _twin(ns, "batch_norm_inference", (0,), Y, _dev(x), _dev(rm), _dev(rv), W, B, eps)
     _close(_host(Y), y_eval.detach().numpy(), dtype, "y eval", 8.0)
 
 
@@ -569,8 +585,8 @@ def test_cuda_gelu_matches_torch(approximate, dtype):
     y_ref.backward(_t64(dy, False))
     ns = backend.kernels(_dev(x))
     Y, DX = _poisoned(x.shape, dtype), _poisoned(x.shape, dtype)
-    ns.gelu_forward(Y, _dev(x), approximate)
-    ns.gelu_backward(DX, _dev(dy), _dev(x), approximate)
+    _twin(ns, "gelu_forward", (0,), Y, _dev(x), approximate)
+    _twin(ns, "gelu_backward", (0,), DX, _dev(dy), _dev(x), approximate)
     fin = np.isfinite(x)
     _close(_host(Y)[fin], y_ref.detach().numpy()[fin], dtype, "y", 1.0 if dtype == np.float64 else 12.0)
     _close(_host(DX)[fin], xt.grad.numpy()[fin], dtype, "dx", 2.0)

@@ -66,8 +66,9 @@ void check_fits(const Conv2dGeometry& g, const char* op) {
       throw std::invalid_argument(std::string("[") + op +
                                   "] the sizes are too large for the CUDA kernel (an index "
                                   "exceeds 2^30)");
-  if (g.groups > 65535)
-    throw std::invalid_argument(std::string("[") + op + "] groups > 65535 on CUDA");
+  if (g.groups > 65535 || g.k > 65535 * 64 || g.c > 65535 * 64)  // the grid's y and z limits
+    throw std::invalid_argument(std::string("[") + op +
+                                "] more than 65535 groups or 4194240 channels on CUDA");
 }
 
 // ---- the three problems ----------------------------------------------------------------------
@@ -329,7 +330,7 @@ int sm_count() {
 // Launches the gemm of problem p over `groups` groups; splits > 1 cuts Kdim into slices of
 // kchunk (a multiple of BK) whose results the problem adds atomically.
 template <typename T, typename Cfg, typename P>
-void launch_cfg(const P& p, int M, int ncol, int kdim, int groups, int splits) {
+void launch_cfg(const P& p, int M, int ncol, int kdim, int groups, int splits, const char* op) {
   if (M <= 0 || ncol <= 0 || groups <= 0) return;
   int kchunk = kdim;
   if (splits > 1) {
@@ -339,18 +340,19 @@ void launch_cfg(const P& p, int M, int ncol, int kdim, int groups, int splits) {
   }
   const dim3 grid((ncol + Cfg::BN - 1) / Cfg::BN, (M + Cfg::BM - 1) / Cfg::BM, groups * splits);
   if (grid.y > 65535 || grid.z > 65535)
-    throw std::invalid_argument("[conv2d] too many channels for the CUDA kernel's grid");
+    throw std::invalid_argument(std::string("[") + op +
+                                "] too many channels for the CUDA kernel's grid");
   igemm_kernel<T, Cfg, P><<<grid, Cfg::kThreads>>>(p, M, ncol, kdim, splits, kchunk);
   CUDA_CHECK(cudaGetLastError());
 }
 
 template <typename T, typename P>
-void launch(const P& p, int M, int ncol, int kdim, int groups, int splits = 1) {
+void launch(const P& p, int M, int ncol, int kdim, int groups, const char* op, int splits = 1) {
   if constexpr (sizeof(T) == 4) {
-    if (M >= 128) launch_cfg<T, TileBig>(p, M, ncol, kdim, groups, splits);
-    else launch_cfg<T, TileMid>(p, M, ncol, kdim, groups, splits);
+    if (M >= 128) launch_cfg<T, TileBig>(p, M, ncol, kdim, groups, splits, op);
+    else launch_cfg<T, TileMid>(p, M, ncol, kdim, groups, splits, op);
   } else {
-    launch_cfg<T, TileSmall>(p, M, ncol, kdim, groups, splits);
+    launch_cfg<T, TileSmall>(p, M, ncol, kdim, groups, splits, op);
   }
 }
 
@@ -374,14 +376,16 @@ void conv2d_forward(T* y, const T* x, const T* w, const T* bias, const Conv2dGeo
                     bool relu) {
   check_fits(g, "conv2d_forward");
   const Geo o = make_geo(g);
-  launch<T>(Forward<T>{x, w, bias, y, o, relu}, o.kg, o.n * o.howo, o.cg * o.rs, o.groups);
+  launch<T>(Forward<T>{x, w, bias, y, o, relu}, o.kg, o.n * o.howo, o.cg * o.rs, o.groups,
+            "conv2d_forward");
 }
 
 template <typename T>
 void conv2d_backward_input(T* dx, const T* dy, const T* w, const Conv2dGeometry& g) {
   check_fits(g, "conv2d_backward_input");
   const Geo o = make_geo(g);
-  launch<T>(BackwardInput<T>{dy, w, dx, o}, o.cg, o.n * o.hw, o.kg * o.rs, o.groups);
+  launch<T>(BackwardInput<T>{dy, w, dx, o}, o.cg, o.n * o.hw, o.kg * o.rs, o.groups,
+            "conv2d_backward_input");
 }
 
 template <typename T>
@@ -401,7 +405,8 @@ void conv2d_backward_weight(T* dw, T* db, const T* dy, const T* x, const Conv2dG
   const int splits = std::max(1, std::min((2 * sm_count() + tiles - 1) / tiles, kdim / 512));
   if (splits > 1 || kdim == 0) CUDA_CHECK(cudaMemsetAsync(dw, 0, size_t(o.k) * ncol * sizeof(T)));
   if (kdim == 0) return;
-  launch<T>(BackwardWeight<T>{dy, x, dw, o, splits > 1}, M, ncol, kdim, o.groups, splits);
+  launch<T>(BackwardWeight<T>{dy, x, dw, o, splits > 1}, M, ncol, kdim, o.groups,
+            "conv2d_backward_weight", splits);
 }
 
 #define DLCORE_CONV_INSTANTIATE(T)                                                                \
