@@ -4,8 +4,32 @@ Everything here is offline: `digits()` reads scikit-learn's bundled 8x8 digits, 
 generated in-process from a seed.
 """
 
+from .audio import MulawSines, dominant_frequency, mulaw_decode, mulaw_encode, mulaw_sines
 from .datasets import digits
+from .fluid import divergence_fields, jacobi, laplacian, residual_ratio, solve_pressure
+from .genomics import DnaMotifs, dna_motifs, motif_pwm, one_hot_dna
 from .loader import DataLoader, Dataset, TensorDataset
 from .synthetic import line_points, plane_points
 
-__all__ = ["Dataset", "TensorDataset", "DataLoader", "digits", "line_points", "plane_points"]
+__all__ = [
+    "Dataset",
+    "TensorDataset",
+    "DataLoader",
+    "digits",
+    "line_points",
+    "plane_points",
+    "DnaMotifs",
+    "dna_motifs",
+    "motif_pwm",
+    "one_hot_dna",
+    "MulawSines",
+    "mulaw_sines",
+    "mulaw_encode",
+    "mulaw_decode",
+    "dominant_frequency",
+    "divergence_fields",
+    "laplacian",
+    "jacobi",
+    "solve_pressure",
+    "residual_ratio",
+]
