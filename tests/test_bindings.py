@@ -46,6 +46,13 @@ def _pos(n):
     return lambda rng, dt: (rng.random(n) + 0.5).astype(dt)  # state that must stay >= 0
 
 
+def _window_indices(rng, dt):  # max_pool2d_backward: flat indices into a 7x9 plane
+    return rng.integers(0, 63, (2, 3, 3, 4)).astype(np.int64)
+
+
+_POOL = ((2, 2), (2, 2), (0, 0))  # kernel, stride, padding: 7x9 planes -> 3x4
+
+
 KERNELS = {
     "gemm": ([("a", _f(M, K)), ("b", _f(K, NN)), ("out", _f(M, NN))], {"out"}, (1.0, 0.5)),
     "gemm_batched": ([("a", _f(2, M, K)), ("b", _f(2, K, NN)), ("out", _f(2, M, NN))], {"out"}, (1.0, 0.0)),
@@ -93,8 +100,35 @@ KERNELS = {
         {"param", "square_avg", "grad_avg", "momentum_buf"},
         (0.01, 0.99, 1e-8, 0.0, 0.9, True, False),
     ),
+    "max_pool2d_forward": (
+        [("y", _f(2, 3, 3, 4)), ("indices", _window_indices), ("x", _f(2, 3, 7, 9))],
+        {"y", "indices"},
+        (*_POOL, (1, 1), False),
+    ),
+    "max_pool2d_backward": (
+        [("dx", _f(2, 3, 7, 9)), ("dy", _f(2, 3, 3, 4)), ("indices", _window_indices)],
+        {"dx"},
+        (),
+    ),
+    "avg_pool2d_forward": ([("y", _f(2, 3, 3, 4)), ("x", _f(2, 3, 7, 9))], {"y"}, (*_POOL, False, True, 0)),
+    "avg_pool2d_backward": (
+        [("dx", _f(2, 3, 7, 9)), ("dy", _f(2, 3, 3, 4))],
+        {"dx"},
+        (*_POOL, False, False, 3),
+    ),
+    "adaptive_avg_pool2d_forward": ([("y", _f(2, 3, 3, 4)), ("x", _f(2, 3, 7, 9))], {"y"}, ()),
+    "adaptive_avg_pool2d_backward": ([("dx", _f(2, 3, 7, 9)), ("dy", _f(2, 3, 3, 4))], {"dx"}, ()),
 }
 CUDA_KERNELS = ("sgd_step", "adam_step")
+# (kernel, argument) whose last axis may take any length: the call stays valid (an adaptive pool's
+# planes, max_pool2d_backward's dx plane); tests/test_kernels_pool.py checks their N, C instead.
+SIZE_FREE = {
+    ("max_pool2d_backward", "dx"),
+    ("adaptive_avg_pool2d_forward", "y"),
+    ("adaptive_avg_pool2d_forward", "x"),
+    ("adaptive_avg_pool2d_backward", "dx"),
+    ("adaptive_avg_pool2d_backward", "dy"),
+}
 
 
 def _op(name):
@@ -160,7 +194,8 @@ def _cases(kernels):
         arrays, writes, _ = KERNELS[name]
         for arg, _ in arrays:
             for bad in BAD_VALUES:
-                yield name, arg, bad, ValueError
+                if not (bad == "size" and (name, arg) in SIZE_FREE):
+                    yield name, arg, bad, ValueError
             for bad in BAD_TYPES:
                 yield name, arg, bad, TypeError
             if arg in writes:

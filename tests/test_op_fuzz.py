@@ -112,6 +112,11 @@ ALLOWED = [
         "a python number operand is taken (as by add, mul, ...); torch.maximum and torch.eq/lt/... "
         "take a tensor first",
     ),
+    Case(
+        r"nn\.functional\.conv[12]d",
+        lambda s, d, t: _torch_only(s, d, t) and s.args[0].dtype.kind in "iub",
+        "convolution takes float32/float64 only (a TypeError); torch also convolves integer tensors on the CPU",
+    ),
     Case(r"getitem", _dlcore_only, "numpy indexing: negative slice steps (torch rejects them)"),
     Case(
         r"view",

@@ -11,6 +11,8 @@ void bind_runtime(py::module_& m);      // _C: build_info, has_cuda, ISA names, 
 void bind_gemm(py::module_& cpu);       // _C.cpu.gemm
 void bind_softmax(py::module_& cpu);    // _C.cpu.log_softmax_*, cross_entropy_*
 void bind_optim(py::module_& cpu);      // _C.cpu.*_step
+void bind_conv(py::module_& cpu);       // _C.cpu.conv2d_*
+void bind_pool(py::module_& cpu);       // _C.cpu.{max,avg,adaptive_avg}_pool2d_*
 void bind_instruments(py::module_& instruments);  // _C.instruments: tuning knobs and probes
 #if defined(DLCORE_WITH_CUDA)
 void bind_cuda_optim(py::module_& cuda);  // _C.cuda.sgd_step, adam_step

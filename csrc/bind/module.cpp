@@ -1,6 +1,6 @@
 // The one pybind11 module, dlcore._C, and its submodules:
 //   _C              runtime facts: build_info, has_cuda, ISA names, threads, CUDA device count
-//   _C.cpu          CPU kernels over numpy arrays (bind_gemm, bind_softmax, bind_optim)
+//   _C.cpu          CPU kernels over numpy arrays (bind_gemm, bind_softmax, bind_optim, bind_pool)
 //   _C.cuda         CUDA kernels over __cuda_array_interface__ arrays (CUDA builds only)
 //   _C.instruments  gemm tuning knobs and probes, for bench and tests only
 // Import through dlcore.backend, not directly.
@@ -15,6 +15,8 @@ PYBIND11_MODULE(_C, m) {
   bind_gemm(cpu);
   bind_softmax(cpu);
   bind_optim(cpu);
+  bind_conv(cpu);
+  bind_pool(cpu);
 
   py::module_ instruments =
       m.def_submodule("instruments", "gemm tuning knobs and probes (bench and tests only)");

@@ -1,6 +1,7 @@
 """dlcore.nn: Module, Parameter, layers and losses (PyTorch names and layouts)."""
 
 from . import functional, init, utils  # noqa: F401
+from .conv import Conv1d, Conv2d  # noqa: F401
 from .layers import (  # noqa: F401
     Dropout,
     Flatten,
@@ -20,3 +21,11 @@ from .losses import CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss  # noq
 from .losses_porting import BCELoss, BCEWithLogitsLoss, LeakyReLU, SmoothL1Loss  # noqa: F401
 from .module import Module  # noqa: F401
 from .parameter import Parameter  # noqa: F401
+from .pooling import (  # noqa: F401
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)

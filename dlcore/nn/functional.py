@@ -17,6 +17,15 @@ from ..functional import (  # noqa: F401
     softmax,
     tanh,
 )
+from ..functional_conv import conv1d, conv2d  # noqa: F401
+from ..functional_pool import (  # noqa: F401  (issue 18's pooling)
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
 from ..functional_porting import (  # noqa: F401  (issue 17's porting gaps)
     binary_cross_entropy,
     binary_cross_entropy_with_logits,

@@ -6,7 +6,9 @@
     shape.py        reshape/view, permute, expand, getitem, cat, stack, convert (device/dtype), clone
     linalg.py       matmul
     pointwise.py    sin, cos, log1p, expm1, cumsum, gather, smooth L1 (the porting API's extra ops)
+    conv.py         conv2d (conv1d through it): the device's conv kernels
     nn.py           linear, log_softmax, softmax, cross_entropy, dropout
+    pool.py         max / avg / adaptive avg pooling over the last two axes (the pool kernels)
     dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
     _helpers.py     argument checks (dims), unbroadcast, the one gemm call
 
@@ -37,6 +39,7 @@ from .elementwise import (
     Tanh,
     Where,
 )
+from .conv import Conv2d
 from .function import Function
 from .linalg import MatMul
 from .nn import CrossEntropy, Dropout, Huber, Linear, LogSoftmax, Softmax
@@ -51,6 +54,7 @@ from .pointwise import (
     SmoothL1,
     Var,
 )
+from .pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .reduce import Max, Mean, Min, Sum, TakeAlong, argmax, argmin, dim_args
 from .shape import Cat, Clone, Convert, Expand, GetItem, Permute, Reshape, Stack
 
@@ -96,6 +100,7 @@ __all__ = [
     "GetItem",
     "Cat",
     "Stack",
+    "Conv2d",
     "Convert",
     "Clone",
     "MatMul",
@@ -114,4 +119,7 @@ __all__ = [
     "SmoothL1",
     "Var",
     "BinaryCrossEntropy",
+    "MaxPool2d",
+    "AvgPool2d",
+    "AdaptiveAvgPool2d",
 ]

@@ -9,6 +9,7 @@ A new op registers in the themed file it belongs to, else test_every_public_op_h
 """
 
 from . import (  # noqa: F401
+    conv,
     elementwise,
     fuzzing,
     layers,
@@ -108,6 +109,7 @@ OPS = [
     *numerics.OPS,
     *porting_math.OPS,
     *porting_nn.OPS,
+    *conv.OPS,
 ]
 
 OPS_BY_NAME = {op.name: op for op in OPS}

@@ -1,0 +1,63 @@
+// im2col and its adjoint col2im_add (see conv_im2col.h): each row of col is one (channel,
+// kernel row, kernel column); its valid output columns are found once per row, so the inner
+// loops are plain copies (stride 1) or strided gathers, with no bounds test per element.
+#include "cpu/conv_im2col.h"
+
+#include <algorithm>
+
+namespace dlcore::cpu {
+
+template <typename T>
+void im2col(T* col, const T* x, int64_t channels, const ConvShape& p) {
+  const int64_t hw = p.ho * p.wo;
+  for (int64_t ch = 0; ch < channels; ++ch)
+    for (int64_t i = 0; i < p.r; ++i)
+      for (int64_t j = 0; j < p.s; ++j) {
+        T* row = col + ((ch * p.r + i) * p.s + j) * hw;
+        const T* xc = x + ch * p.h * p.w;
+        const int64_t off_w = j * p.dil_w - p.pad_left;
+        const ValidRange vw = valid_range(off_w, p.stride_w, p.w, p.wo);
+        for (int64_t oh = 0; oh < p.ho; ++oh) {
+          T* out = row + oh * p.wo;
+          const int64_t ih = oh * p.stride_h - p.pad_top + i * p.dil_h;
+          if (ih < 0 || ih >= p.h) {
+            std::fill(out, out + p.wo, T(0));
+            continue;
+          }
+          const T* xr = xc + ih * p.w;
+          std::fill(out, out + vw.lo, T(0));
+          if (p.stride_w == 1 && vw.hi > vw.lo)
+            std::copy(xr + (vw.lo + off_w), xr + (vw.hi + off_w), out + vw.lo);
+          else
+            for (int64_t ow = vw.lo; ow < vw.hi; ++ow) out[ow] = xr[ow * p.stride_w + off_w];
+          std::fill(out + vw.hi, out + p.wo, T(0));
+        }
+      }
+}
+
+template <typename T>
+void col2im_add(T* dx, const T* col, int64_t channels, const ConvShape& p) {
+  const int64_t hw = p.ho * p.wo;
+  for (int64_t ch = 0; ch < channels; ++ch)
+    for (int64_t i = 0; i < p.r; ++i)
+      for (int64_t j = 0; j < p.s; ++j) {
+        const T* row = col + ((ch * p.r + i) * p.s + j) * hw;
+        T* dc = dx + ch * p.h * p.w;
+        const int64_t off_w = j * p.dil_w - p.pad_left;
+        const ValidRange vw = valid_range(off_w, p.stride_w, p.w, p.wo);
+        for (int64_t oh = 0; oh < p.ho; ++oh) {
+          const int64_t ih = oh * p.stride_h - p.pad_top + i * p.dil_h;
+          if (ih < 0 || ih >= p.h) continue;
+          const T* in = row + oh * p.wo;
+          T* dr = dc + ih * p.w;
+          for (int64_t ow = vw.lo; ow < vw.hi; ++ow) dr[ow * p.stride_w + off_w] += in[ow];
+        }
+      }
+}
+
+template void im2col<float>(float*, const float*, int64_t, const ConvShape&);
+template void im2col<double>(double*, const double*, int64_t, const ConvShape&);
+template void col2im_add<float>(float*, const float*, int64_t, const ConvShape&);
+template void col2im_add<double>(double*, const double*, int64_t, const ConvShape&);
+
+}  // namespace dlcore::cpu

@@ -1,0 +1,35 @@
+// Lowering of one image's channels to a column matrix and back, for convolution as gemm.
+//
+// col ((c*r + i)*s + j, oh*wo + ow) = x (c, oh*stride_h - pad_top + i*dil_h,
+//                                          ow*stride_w - pad_left + j*dil_w), 0 outside x.
+// col is (channels*r*s, ho*wo) row-major; x is (channels, h, w).
+#pragma once
+#include <cstdint>
+
+#include "cpu/conv.h"
+
+namespace dlcore::cpu {
+
+template <typename T>
+void im2col(T* col, const T* x, int64_t channels, const ConvShape& p);
+
+// The adjoint: dx (channels, h, w) += the entries of col at the positions im2col read them from.
+template <typename T>
+void col2im_add(T* dx, const T* col, int64_t channels, const ConvShape& p);
+
+// The output columns [lo, hi) whose input column ow*stride - pad + off lies in [0, extent).
+struct ValidRange {
+  int64_t lo, hi;
+};
+inline ValidRange valid_range(int64_t off, int64_t stride, int64_t extent, int64_t out) {
+  // ow*stride + off >= 0  <=>  ow >= ceil(-off / stride)
+  int64_t lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+  // ow*stride + off <= extent - 1  <=>  ow <= floor((extent - 1 - off) / stride)
+  int64_t hi = extent - 1 - off < 0 ? 0 : (extent - 1 - off) / stride + 1;
+  if (lo > out) lo = out;
+  if (hi > out) hi = out;
+  if (hi < lo) hi = lo;
+  return {lo, hi};
+}
+
+}  // namespace dlcore::cpu
