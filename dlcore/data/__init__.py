@@ -7,7 +7,7 @@ generated in-process from a seed.
 from .audio import MulawSines, dominant_frequency, mulaw_decode, mulaw_encode, mulaw_sines
 from .datasets import digits
 from .fluid import divergence_fields, jacobi, laplacian, residual_ratio, solve_pressure
-from .genomics import DnaMotifs, dna_motifs, motif_pwm, one_hot_dna
+from .genomics import DnaMotifs, dna_motifs, motif_log_odds, motif_pwm, one_hot_dna
 from .loader import DataLoader, Dataset, TensorDataset
 from .synthetic import line_points, plane_points
 
@@ -21,6 +21,7 @@ __all__ = [
     "DnaMotifs",
     "dna_motifs",
     "motif_pwm",
+    "motif_log_odds",
     "one_hot_dna",
     "MulawSines",
     "mulaw_sines",

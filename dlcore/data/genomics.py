@@ -27,7 +27,7 @@ class DnaMotifs(NamedTuple):
     positions: np.ndarray
 
 
-def motif_pwm(k: int = 8, min_p: float = 0.7, max_p: float = 0.95, seed: int = 0) -> tuple[np.ndarray, str]:
+def motif_pwm(k: int = 8, min_p: float = 0.9, max_p: float = 0.99, seed: int = 0) -> tuple[np.ndarray, str]:
     """A random PWM (4, k): each column puts p ~ U(min_p, max_p) on a uniformly drawn consensus
     base and splits 1 - p over the other three by a flat Dirichlet draw.
 
@@ -50,6 +50,16 @@ def motif_pwm(k: int = 8, min_p: float = 0.7, max_p: float = 0.95, seed: int = 0
     return pwm, "".join(BASES[b] for b in cons)
 
 
+def motif_log_odds(x: np.ndarray, pwm: np.ndarray) -> np.ndarray:
+    """Bayes-optimal score of each sequence of x (N, 4, L) one-hot: the log likelihood ratio of
+    "the PWM's motif at a uniform random position" against uniform background, float64 (N,)."""
+    k = pwm.shape[1]
+    lp = np.log(np.maximum(pwm, 1e-300) / 0.25)
+    win = np.stack([np.einsum("nbk,bk->n", x[:, :, i : i + k], lp) for i in range(x.shape[2] - k + 1)], 1)
+    top = win.max(1, keepdims=True)
+    return top[:, 0] + np.log(np.exp(win - top).mean(1))
+
+
 def one_hot_dna(seq: str) -> np.ndarray:
     """'ACGT...' -> float32 (4, len(seq)) one-hot; ValueError on any other letter."""
     idx = np.array([BASES.find(c) for c in seq.upper()], dtype=np.int64)
@@ -67,10 +77,16 @@ def dna_motifs(
     positive_fraction: float = 0.5,
     seed: int = 0,
     motif_seed: int = 0,
+    min_p: float = 0.9,
+    max_p: float = 0.99,
 ) -> DnaMotifs:
     """n uniform random ACGT sequences of `length`; round(n * positive_fraction) of them, at
-    random rows, get an 8-mer (motif_len) sampled from the PWM of `motif_seed` written at a
-    uniform random position (the whole motif inside the sequence).
+    random rows, get an 8-mer (motif_len) sampled from motif_pwm(motif_len, min_p, max_p,
+    motif_seed) written at a uniform random position (the whole motif inside the sequence).
+
+    The defaults make a strong motif (consensus base 90-99% per position): the likelihood-ratio
+    (Bayes-optimal) test ROC-AUC on length 100 is about 0.98-0.995 depending on the motif; with
+    0.7-0.95 it is 0.88-0.95.
     """
     if n < 0 or length < 1:
         raise ValueError(f"dna_motifs: need n >= 0 and length >= 1, got n={n}, length={length}")
@@ -78,7 +94,7 @@ def dna_motifs(
         raise ValueError(f"dna_motifs: need 1 <= motif_len <= length, got {motif_len} and {length}")
     if not 0.0 <= positive_fraction <= 1.0:
         raise ValueError(f"dna_motifs: positive_fraction must be in [0, 1], got {positive_fraction}")
-    pwm, consensus = motif_pwm(motif_len, seed=motif_seed)
+    pwm, consensus = motif_pwm(motif_len, min_p, max_p, seed=motif_seed)
     rng = np.random.default_rng(seed)
     bases = rng.integers(0, 4, size=(n, length))
     y = np.zeros(n, np.int64)
