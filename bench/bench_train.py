@@ -1,16 +1,19 @@
-"""One training epoch of an MLP: dlcore through dlcore.train.fit with a shuffling DataLoader,
+"""One training epoch of an MLP or the digits CNN: dlcore through dlcore.train.fit with a shuffling DataLoader,
 torch through the usual loop over randperm-indexed tensors, with identical initial weights,
 data, batch 64, loss and optimizer (the cases and builders of `dlcore bench train-mlp`,
 dlcore/bench/train_mlp.py): the digits MLPs 64-512-10 (Adam) and 64-128-10 (SGD momentum), and
 TARGETS.md's 784-128-10 on 60,000 synthetic samples (SGD momentum; about a second per epoch, so
-3 rounds). numpy has no training loop to compare. extra_info["first_loss_rel_err"]: the first
+3 rounds); and the digits CNN of `dlcore bench train-cnn` (dlcore/bench/train_cnn.py: conv32-pool-
+conv64-pool-fc128 on 8x8 digits, Adam and SGD momentum). numpy has no training loop to compare. extra_info["first_loss_rel_err"]: the first
 batch's loss at the shared initialisation against a float64 numpy forward pass."""
 
 import pytest
 
-from dlcore.bench import train_mlp
+from dlcore.bench import train_cnn, train_mlp
 
-CASES = {c["name"].split(",")[0].replace(" ", "-"): c for c in train_mlp.CASES}
+CASES = {c["name"].split(",")[0].replace(" ", "-"): (train_mlp, c) for c in train_mlp.CASES} | {
+    c["name"].replace(" ", "-"): (train_cnn, c) for c in train_cnn.CASES
+}
 LIBS = ["dlcore", "torch"]
 
 
@@ -20,9 +23,9 @@ def bench_train_epoch(benchmark, threads, case, lib, request):
     pytest.importorskip("sklearn")  # the digits
     if lib == "torch":
         request.getfixturevalue("torch_or_skip")
-    spec = CASES[case]
-    epoch, check = train_mlp.make_call(lib, spec, threads)
-    benchmark.group = f"train-mlp {case}, {threads} thread{'s' if threads > 1 else ''}"
+    suite, spec = CASES[case]
+    epoch, check = suite.make_call(lib, spec, threads)
+    benchmark.group = f"train {case}, {threads} thread{'s' if threads > 1 else ''}"
     benchmark.extra_info.update(lib=lib, threads=threads, first_loss_rel_err=check())
     if spec.get("data") == "synthetic":
         benchmark.pedantic(epoch, rounds=3, warmup_rounds=1)

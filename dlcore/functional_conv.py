@@ -63,7 +63,7 @@ def _check_operands(op: str, x: Tensor, w: Tensor, b, spatial: int):
     if len({x.device, w.device} | ({b.device} if b is not None else set())) > 1:
         got = ", ".join(t.device for t in (x, w, b) if t is not None)
         raise TypeError(f"{op}: input, weight and bias must be on one device, got {got}")
-    layout = "(out_channels, in_channels/groups, " + ", ".join("kH kW".split()[-spatial:]) + ")"
+    layout = "(out_channels, in_channels/groups, " + ", ".join(["kH", "kW"][-spatial:]) + ")"
     if w.ndim != dims:
         raise ValueError(f"{op}: weight must be {dims}-D {layout}, got shape {w.shape}")
     if x.ndim not in (dims - 1, dims):
@@ -71,7 +71,9 @@ def _check_operands(op: str, x: Tensor, w: Tensor, b, spatial: int):
             f"{op}: expected a {dims - 1}-D (unbatched) or {dims}-D (batched) input, got shape {x.shape}"
         )
     if b is not None and b.shape != (w.shape[0],):
-        raise ValueError(f"{op}: bias of shape {b.shape} does not match weight {w.shape}: expected ({w.shape[0]},)")
+        raise ValueError(
+            f"{op}: bias of shape {b.shape} does not match weight {w.shape}: expected ({w.shape[0]},)"
+        )
 
 
 def _conv(op: str, spatial: int, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
@@ -98,7 +100,9 @@ def _conv(op: str, spatial: int, input, weight, bias, stride, padding, dilation,
             f"groups={groups} expects {w.shape[1] * groups} (and at least 1)"
         )
     if shape[0] and 0 in shape[2:]:
-        raise ValueError(f"{op}: input of shape {x.shape} has an empty spatial axis (only the batch may be empty)")
+        raise ValueError(
+            f"{op}: input of shape {x.shape} has an empty spatial axis (only the batch may be empty)"
+        )
     padded = tuple(shape[2 + i] + pads[2 * i] + pads[2 * i + 1] for i in range(spatial))
     reach = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     if any(p < r for p, r in zip(padded, reach)):

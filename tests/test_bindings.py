@@ -118,6 +118,46 @@ KERNELS = {
     ),
     "adaptive_avg_pool2d_forward": ([("y", _f(2, 3, 3, 4)), ("x", _f(2, 3, 7, 9))], {"y"}, ()),
     "adaptive_avg_pool2d_backward": ([("dx", _f(2, 3, 7, 9)), ("dy", _f(2, 3, 3, 4))], {"dx"}, ()),
+    "batch_norm_forward": (
+        [
+            ("y", _f(N, C, M)),
+            ("mean", _f(C)),
+            ("var", _f(C)),
+            ("x", _f(N, C, M)),
+            ("weight", _f(C)),
+            ("bias", _f(C)),
+        ],
+        {"y", "mean", "var"},
+        (1e-5,),
+    ),
+    "batch_norm_inference": (
+        [
+            ("y", _f(N, C, M)),
+            ("x", _f(N, C, M)),
+            ("mean", _f(C)),
+            ("var", _pos(C)),
+            ("weight", _f(C)),
+            ("bias", _f(C)),
+        ],
+        {"y"},
+        (1e-5,),
+    ),
+    "batch_norm_backward": (
+        [
+            ("dx", _f(N, C, M)),
+            ("dweight", _f(C)),
+            ("dbias", _f(C)),
+            ("dy", _f(N, C, M)),
+            ("x", _f(N, C, M)),
+            ("mean", _f(C)),
+            ("var", _pos(C)),
+            ("weight", _f(C)),
+        ],
+        {"dx", "dweight", "dbias"},
+        (1e-5,),
+    ),
+    "gelu_forward": ([("y", _f(N, C)), ("x", _f(N, C))], {"y"}, (False,)),
+    "gelu_backward": ([("dx", _f(N, C)), ("dy", _f(N, C)), ("x", _f(N, C))], {"dx"}, (True,)),
 }
 CUDA_KERNELS = ("sgd_step", "adam_step")
 # (kernel, argument) whose last axis may take any length: the call stays valid (an adaptive pool's

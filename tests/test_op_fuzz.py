@@ -115,7 +115,7 @@ ALLOWED = [
     Case(
         r"nn\.functional\.conv[12]d",
         lambda s, d, t: _torch_only(s, d, t) and s.args[0].dtype.kind in "iub",
-        "convolution takes float32/float64 only (a TypeError); torch also convolves integer tensors on the CPU",
+        "convolution takes float32/float64 only (a TypeError); torch also convolves integers on the CPU",
     ),
     Case(r"getitem", _dlcore_only, "numpy indexing: negative slice steps (torch rejects them)"),
     Case(

@@ -17,6 +17,7 @@ PYBIND11_MODULE(_C, m) {
   bind_optim(cpu);
   bind_conv(cpu);
   bind_pool(cpu);
+  bind_norm(cpu);
 
   py::module_ instruments =
       m.def_submodule("instruments", "gemm tuning knobs and probes (bench and tests only)");

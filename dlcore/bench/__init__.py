@@ -11,6 +11,7 @@ import importlib
 SUITES = {
     "gemm": "dlcore.bench.gemm",
     "train-mlp": "dlcore.bench.train_mlp",
+    "train-cnn": "dlcore.bench.train_cnn",
     "optim": "dlcore.bench.optim",
 }
 

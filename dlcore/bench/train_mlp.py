@@ -6,11 +6,9 @@ dlcore trains through dlcore.train.fit with a shuffling DataLoader, torch throug
 loop over randperm-indexed tensors. torch runs in its own worker process (harness.Baselines).
 """
 
-import sys
-
 import numpy as np
 
-from dlcore.bench import harness
+from dlcore.bench import training
 
 BATCH = 64
 CASES = (
@@ -117,73 +115,8 @@ def make_call(lib, case, threads):
 
 
 def run(args):
-    repeats = args.repeats or 5
-    info = harness.machine_info()
     x, _ = data()
-    print(
-        f"# train-mlp: digits {len(x)} images (and synthetic 60k x 784), batch {BATCH}, "
-        f"one epoch per call; "
-        f"{harness.machine_line(info)}",
-        flush=True,
+    header = (
+        f"# train-mlp: digits {len(x)} images (and synthetic 60k x 784), batch {BATCH}, one epoch per call"
     )
-    rows = []
-    for t in args.threads:
-        with harness.Baselines(t, () if args.no_baselines else ("torch",)) as bl:
-            for case in CASES[:1] if args.quick else CASES:
-                r = harness.compare(
-                    "dlcore.bench.train_mlp",
-                    case,
-                    t,
-                    bl,
-                    repeats=repeats,
-                    target_s=0.05 if args.quick else 0.2,
-                    clock=args.clock,
-                )
-                row = dict(
-                    model=case["name"],
-                    threads=t,
-                    dlcore=r["dlcore"]["s"],
-                    err=r["dlcore"]["err"],
-                    clock=r["dlcore"]["clock"],
-                )
-                if "torch" in r:
-                    row.update(
-                        torch=r["torch"]["s"],
-                        ratio=r["torch"]["s"] / r["dlcore"]["s"],
-                        err_torch=r["torch"]["err"],
-                    )
-                rows.append(row)
-                print(
-                    f"  {case['name']} t={t}: dlcore {row['dlcore'] * 1e3:.1f} ms/epoch"
-                    + (
-                        f", torch {row['torch'] * 1e3:.1f} ms/epoch (x{row['ratio']:.2f})"
-                        if "torch" in row
-                        else ""
-                    ),
-                    file=sys.stderr,
-                    flush=True,
-                )
-    print()
-    print(
-        f"### train-mlp (digits, batch {BATCH}; s/epoch, median of {repeats}; ratio = "
-        f"torch / dlcore; 1 thread timed in thread CPU time, 2 threads in wall time)"
-    )
-    print()
-    print(
-        harness.markdown_table(
-            rows,
-            [
-                ("model", "model / optimizer", None),
-                ("threads", "threads", "d"),
-                ("dlcore", "dlcore s/epoch", ".4f"),
-                ("torch", "torch s/epoch", ".4f"),
-                ("ratio", "ratio", ".2f"),
-                ("err", "first-loss rel err dlcore", ".1e"),
-                ("err_torch", "torch", ".1e"),
-            ],
-        ),
-        flush=True,
-    )
-    if args.json:
-        harness.write_json(args.json, {"machine": info, "rows": rows})
-    return 0
+    return training.run(args, "dlcore.bench.train_mlp", CASES, header, f"train-mlp (digits, batch {BATCH})")

@@ -1,6 +1,7 @@
 """dlcore.nn: Module, Parameter, layers and losses (PyTorch names and layouts)."""
 
 from . import functional, init, utils  # noqa: F401
+from .activation import GELU, Dropout1d, Dropout2d  # noqa: F401
 from .conv import Conv1d, Conv2d  # noqa: F401
 from .layers import (  # noqa: F401
     Dropout,
@@ -20,6 +21,7 @@ from .layers import (  # noqa: F401
 from .losses import CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss  # noqa: F401
 from .losses_porting import BCELoss, BCEWithLogitsLoss, LeakyReLU, SmoothL1Loss  # noqa: F401
 from .module import Module  # noqa: F401
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401
 from .parameter import Parameter  # noqa: F401
 from .pooling import (  # noqa: F401
     AdaptiveAvgPool1d,

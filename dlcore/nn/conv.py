@@ -28,8 +28,19 @@ class _ConvNd(Module):
     _spatial = 0
     _functional = None
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", dtype=np.float32):  # fmt: skip
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        dtype=np.float32,
+    ):
         super().__init__()
         name, n = type(self).__name__, self._spatial
         self.in_channels = _count(name, "in_channels", in_channels)

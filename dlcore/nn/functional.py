@@ -25,6 +25,12 @@ from ..functional_pool import (  # noqa: F401  (issue 18's pooling)
     avg_pool2d,
     max_pool1d,
     max_pool2d,
+from ..functional_norm import (  # noqa: F401  (issue 18)
+    batch_norm,
+    dropout1d,
+    dropout2d,
+    gelu,
+    layer_norm,
 )
 from ..functional_porting import (  # noqa: F401  (issue 17's porting gaps)
     binary_cross_entropy,

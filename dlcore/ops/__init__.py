@@ -9,6 +9,8 @@
     conv.py         conv2d (conv1d through it): the device's conv kernels
     nn.py           linear, log_softmax, softmax, cross_entropy, dropout
     pool.py         max / avg / adaptive avg pooling over the last two axes (the pool kernels)
+    norm.py         batch norm, training (batch statistics) and eval (given statistics)
+    activation.py   gelu
     dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
     _helpers.py     argument checks (dims), unbroadcast, the one gemm call
 
@@ -17,6 +19,8 @@ Nothing here knows Tensor: dlcore.tensor.apply runs a Function on tensors and re
 
 from . import dtypes
 from ._helpers import check_axis, named_error, norm_dims, reduce_axes, unbroadcast
+from .activation import GELU
+from .conv import Conv2d
 from .elementwise import (
     Abs,
     Add,
@@ -39,10 +43,10 @@ from .elementwise import (
     Tanh,
     Where,
 )
-from .conv import Conv2d
 from .function import Function
 from .linalg import MatMul
 from .nn import CrossEntropy, Dropout, Huber, Linear, LogSoftmax, Softmax
+from .norm import BatchNorm, BatchNormEval
 from .pointwise import (
     BinaryCrossEntropy,
     Cos,
@@ -122,4 +126,7 @@ __all__ = [
     "MaxPool2d",
     "AvgPool2d",
     "AdaptiveAvgPool2d",
+    "BatchNorm",
+    "BatchNormEval",
+    "GELU",
 ]
