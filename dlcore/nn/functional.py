@@ -18,6 +18,13 @@ from ..functional import (  # noqa: F401
     tanh,
 )
 from ..functional_conv import conv1d, conv2d  # noqa: F401
+from ..functional_norm import (  # noqa: F401  (issue 18)
+    batch_norm,
+    dropout1d,
+    dropout2d,
+    gelu,
+    layer_norm,
+)
 from ..functional_pool import (  # noqa: F401  (issue 18's pooling)
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -25,12 +32,6 @@ from ..functional_pool import (  # noqa: F401  (issue 18's pooling)
     avg_pool2d,
     max_pool1d,
     max_pool2d,
-from ..functional_norm import (  # noqa: F401  (issue 18)
-    batch_norm,
-    dropout1d,
-    dropout2d,
-    gelu,
-    layer_norm,
 )
 from ..functional_porting import (  # noqa: F401  (issue 17's porting gaps)
     binary_cross_entropy,
