@@ -77,3 +77,18 @@ def test_unigram_entropy_and_generate():
     np.testing.assert_array_equal(a, generate(model, np.zeros(8, np.float32), 20, seed=1))
     with pytest.raises(ValueError, match="receptive field"):
         generate(model, np.zeros(3, np.float32), 5)
+
+
+# --- fluid pieces -------------------------------------------------------------------------------
+
+
+def test_physics_loss_is_the_numpy_residual_energy():
+    from dlcore.data import divergence_fields, laplacian
+    from dlcore.tour.fluid import physics_loss, projection_cnn
+
+    d = divergence_fields(6, seed=4).astype(np.float64)
+    p = np.random.default_rng(0).standard_normal(d.shape)
+    ref = ((d - laplacian(p)) ** 2).sum() / (d**2).sum()
+    assert physics_loss(from_numpy(d), from_numpy(p)).item() == pytest.approx(ref, rel=1e-12)
+    model = projection_cnn(2)
+    assert model(from_numpy(d.astype(np.float32))).shape == (6, 1, 16, 16)
