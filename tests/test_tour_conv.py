@@ -11,7 +11,7 @@ from dlcore.tour.dna_motifs import best_kmer
 from dlcore.tour.wavenet import causality_and_support, jacobian_rows, unigram_entropy
 
 
-@pytest.mark.parametrize("name", ["dna-motifs", "wavenet"])
+@pytest.mark.parametrize("name", ["dna-motifs", "wavenet", "fluid"])
 def test_quick_entry_passes(name):
     rec = runner.run_entry(registry.get(name), quick=True, fig_dir=None, seed=0)
     assert rec["passed"], rec
