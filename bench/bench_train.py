@@ -1,11 +1,12 @@
-"""One training epoch of an MLP or the digits CNN: dlcore through dlcore.train.fit with a shuffling DataLoader,
-torch through the usual loop over randperm-indexed tensors, with identical initial weights,
-data, batch 64, loss and optimizer (the cases and builders of `dlcore bench train-mlp`,
-dlcore/bench/train_mlp.py): the digits MLPs 64-512-10 (Adam) and 64-128-10 (SGD momentum), and
-TARGETS.md's 784-128-10 on 60,000 synthetic samples (SGD momentum; about a second per epoch, so
-3 rounds); and the digits CNN of `dlcore bench train-cnn` (dlcore/bench/train_cnn.py: conv32-pool-
-conv64-pool-fc128 on 8x8 digits, Adam and SGD momentum). numpy has no training loop to compare. extra_info["first_loss_rel_err"]: the first
-batch's loss at the shared initialisation against a float64 numpy forward pass."""
+"""One training epoch of an MLP or the digits CNN: dlcore through dlcore.train.fit with a
+shuffling DataLoader, torch through the usual loop over randperm-indexed tensors, with identical
+initial weights, data, batch 64, loss and optimizer. The cases and builders are those of
+`dlcore bench train-mlp` (dlcore/bench/train_mlp.py: the digits MLPs 64-512-10 (Adam) and
+64-128-10 (SGD momentum), and TARGETS.md's 784-128-10 on 60,000 synthetic samples (SGD momentum;
+about a second per epoch, so 3 rounds)) and of `dlcore bench train-cnn` (dlcore/bench/train_cnn.py:
+conv32-pool-conv64-pool-fc128 on 8x8 digits, Adam and SGD momentum). numpy has no training loop
+to compare. extra_info["first_loss_rel_err"]: the first batch's loss at the shared
+initialisation against a float64 numpy forward pass."""
 
 import pytest
 

@@ -31,16 +31,17 @@ def _ints(value, n: int, name: str, op: str) -> tuple:
 
 def _input(input, op: str, n: int, empty_channels: bool = False) -> Tensor:
     """input as a floating tensor of n + 1 (unbatched) or n + 2 dims; N may be 0, C too for the
-    adaptive pools (empty_channels), the spatial sizes never (as torch)."""
+    adaptive pools (empty_channels: they check the spatial sizes themselves)."""
     x = as_tensor_like(input, (), op)
     names = ("C, L", "N, C, L") if n == 1 else ("C, H, W", "N, C, H, W")
     if x.ndim not in (n + 1, n + 2):
         raise ValueError(f"{op}: expected a ({names[0]}) or ({names[1]}) input, got shape {tuple(x.shape)}")
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating point input, got {x.dtype}")
-    if 0 in x.shape[-n if empty_channels else -n - 1 :]:
-        which = "the spatial sizes" if empty_channels else "C and the spatial sizes"
-        raise ValueError(f"{op}: input of shape {tuple(x.shape)} is empty: {which} must be >= 1")
+    if not empty_channels and 0 in x.shape[-n - 1 :]:
+        raise ValueError(
+            f"{op}: input of shape {tuple(x.shape)} is empty: C and the spatial sizes must be >= 1"
+        )
     return x
 
 
@@ -156,6 +157,10 @@ def _adaptive(input, n, output_size, op):
     out = _ints(out, n, "output_size", op)
     if min(out) < 0:
         raise ValueError(f"{op}: output_size must be >= 0, got {out if n > 1 else out[0]}")
+    if 0 in x.shape[-n:]:
+        if out == (1,) * n:  # torch's global-average path takes the mean: nan
+            return x.mean(dim=tuple(range(-n, 0)), keepdim=True)
+        raise ValueError(f"{op}: input of shape {tuple(x.shape)} is empty: the spatial sizes must be >= 1")
     if n == 1:
         return apply(ops.AdaptiveAvgPool2d, x.unsqueeze(-2), output_size=(1, *out)).squeeze(-2)
     return apply(ops.AdaptiveAvgPool2d, x, output_size=out)

@@ -118,6 +118,9 @@ FIXED = [  # (n, c, h, w), kernel, stride, padding, dilation, ceil_mode
     ((0, 3, 6, 6), (2, 2), (2, 2), (0, 0), (1, 1), False),
     ((2, 0, 6, 6), (3, 3), (1, 1), (1, 1), (1, 1), True),
     ((1, 1, 1, 1), (1, 1), (1, 1), (0, 0), (1, 1), False),
+    ((2, 2, 7, 13), (2, 2), (2, 2), (0, 0), (1, 1), True),  # tiling windows clipped by ceil_mode
+    ((1, 3, 10, 11), (3, 3), (3, 3), (0, 0), (1, 1), True),
+    ((2, 1, 9, 9), (3, 2), (3, 2), (0, 0), (1, 1), False),
 ]
 
 
@@ -189,6 +192,18 @@ def test_max_pool_ties_nan_and_infinities_as_torch(dtype):
         y_ref, idx_ref = max_ref(x, k, s, (0, 0), (1, 1), False)
         np.testing.assert_array_equal(y, y_ref.astype(dtype))
         np.testing.assert_array_equal(idx, idx_ref)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_max_pool_2x2_fast_path_keeps_torchs_rule(dtype):
+    """Rows of 11 windows (the float32 path takes four at a time, then the rest one by one) full
+    of ties, NaN and infinities."""
+    rng = np.random.default_rng(7)
+    x = rng.choice(np.array([0.0, 1.0, -1.0, np.nan, np.inf, -np.inf, 2.0]), size=(3, 2, 6, 23)).astype(dtype)
+    y, idx = _max(x, (2, 2), (2, 2), (0, 0), (1, 1), False)
+    y_ref, idx_ref = max_ref(x, (2, 2), (2, 2), (0, 0), (1, 1), False)
+    np.testing.assert_array_equal(y, y_ref.astype(dtype))
+    np.testing.assert_array_equal(idx, idx_ref)
 
 
 def test_max_pool_empty_window_gives_minus_inf_and_its_backward_adds_nothing():

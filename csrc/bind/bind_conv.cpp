@@ -7,6 +7,8 @@
 #include "bind/bind.h"
 #include "bind/conv_args.h"
 #include "cpu/conv.h"
+#include "cpu/conv_direct.h"
+#include "cpu/conv_winograd.h"
 
 namespace dlcore::bind {
 namespace {
@@ -115,6 +117,38 @@ void bind_conv(py::module_& cpu) {
           py::arg("groups"),
           "dw (K, C/groups, R, S) = the gradient with respect to w; db (K,) = sum of dy over "
           "N, Ho, Wo, or None");
+}
+
+// A path mode: None reads it; -1 automatic, 0 never, 1 wherever the path can run.
+template <void (*Set)(int), int (*Get)()>
+int path_mode(py::object mode, const char* op) {
+  if (!mode.is_none()) {
+    const int m = mode.cast<int>();
+    if (m < -1 || m > 1) fail(op, "mode must be -1, 0 or 1, got " + std::to_string(m));
+    Set(m);
+  }
+  return Get();
+}
+
+void bind_conv_instruments(py::module_& instruments) {
+  instruments.def(
+      "conv_direct_mode",
+      [](py::object mode) {
+        return path_mode<cpu::set_conv_direct_mode, cpu::conv_direct_mode>(mode,
+                                                                           "conv_direct_mode");
+      },
+      py::arg("mode") = py::none(),
+      "the float32 direct conv path: -1 automatic, 0 never, 1 wherever it can run; sets it "
+      "when given, returns the mode in force");
+  instruments.def(
+      "conv_winograd_mode",
+      [](py::object mode) {
+        return path_mode<cpu::set_conv_winograd_mode, cpu::conv_winograd_mode>(
+            mode, "conv_winograd_mode");
+      },
+      py::arg("mode") = py::none(),
+      "the float32 Winograd F(2x2, 3x3) path (forward, backward_input): -1 automatic, 0 never, "
+      "1 wherever it can run; sets it when given, returns the mode in force");
 }
 
 }  // namespace dlcore::bind

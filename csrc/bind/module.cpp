@@ -22,6 +22,7 @@ PYBIND11_MODULE(_C, m) {
   py::module_ instruments =
       m.def_submodule("instruments", "gemm tuning knobs and probes (bench and tests only)");
   bind_instruments(instruments);
+  bind_conv_instruments(instruments);
 
 #if defined(DLCORE_WITH_CUDA)
   py::module_ cuda = m.def_submodule("cuda", "CUDA kernels over __cuda_array_interface__ arrays");

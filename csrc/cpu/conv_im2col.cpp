@@ -8,8 +8,8 @@
 namespace dlcore::cpu {
 
 template <typename T>
-void im2col(T* col, const T* x, int64_t channels, const ConvShape& p) {
-  const int64_t hw = p.ho * p.wo;
+void im2col(T* col, const T* x, int64_t channels, const ConvShape& p, int64_t row0, int64_t rows) {
+  const int64_t hw = rows * p.wo;
   for (int64_t ch = 0; ch < channels; ++ch)
     for (int64_t i = 0; i < p.r; ++i)
       for (int64_t j = 0; j < p.s; ++j) {
@@ -17,8 +17,8 @@ void im2col(T* col, const T* x, int64_t channels, const ConvShape& p) {
         const T* xc = x + ch * p.h * p.w;
         const int64_t off_w = j * p.dil_w - p.pad_left;
         const ValidRange vw = valid_range(off_w, p.stride_w, p.w, p.wo);
-        for (int64_t oh = 0; oh < p.ho; ++oh) {
-          T* out = row + oh * p.wo;
+        for (int64_t oh = row0; oh < row0 + rows; ++oh) {
+          T* out = row + (oh - row0) * p.wo;
           const int64_t ih = oh * p.stride_h - p.pad_top + i * p.dil_h;
           if (ih < 0 || ih >= p.h) {
             std::fill(out, out + p.wo, T(0));
@@ -36,8 +36,9 @@ void im2col(T* col, const T* x, int64_t channels, const ConvShape& p) {
 }
 
 template <typename T>
-void col2im_add(T* dx, const T* col, int64_t channels, const ConvShape& p) {
-  const int64_t hw = p.ho * p.wo;
+void col2im_add(T* dx, const T* col, int64_t channels, const ConvShape& p, int64_t row0,
+                int64_t rows) {
+  const int64_t hw = rows * p.wo;
   for (int64_t ch = 0; ch < channels; ++ch)
     for (int64_t i = 0; i < p.r; ++i)
       for (int64_t j = 0; j < p.s; ++j) {
@@ -45,19 +46,20 @@ void col2im_add(T* dx, const T* col, int64_t channels, const ConvShape& p) {
         T* dc = dx + ch * p.h * p.w;
         const int64_t off_w = j * p.dil_w - p.pad_left;
         const ValidRange vw = valid_range(off_w, p.stride_w, p.w, p.wo);
-        for (int64_t oh = 0; oh < p.ho; ++oh) {
+        for (int64_t oh = row0; oh < row0 + rows; ++oh) {
           const int64_t ih = oh * p.stride_h - p.pad_top + i * p.dil_h;
           if (ih < 0 || ih >= p.h) continue;
-          const T* in = row + oh * p.wo;
+          const T* in = row + (oh - row0) * p.wo;
           T* dr = dc + ih * p.w;
           for (int64_t ow = vw.lo; ow < vw.hi; ++ow) dr[ow * p.stride_w + off_w] += in[ow];
         }
       }
 }
 
-template void im2col<float>(float*, const float*, int64_t, const ConvShape&);
-template void im2col<double>(double*, const double*, int64_t, const ConvShape&);
-template void col2im_add<float>(float*, const float*, int64_t, const ConvShape&);
-template void col2im_add<double>(double*, const double*, int64_t, const ConvShape&);
+template void im2col<float>(float*, const float*, int64_t, const ConvShape&, int64_t, int64_t);
+template void im2col<double>(double*, const double*, int64_t, const ConvShape&, int64_t, int64_t);
+template void col2im_add<float>(float*, const float*, int64_t, const ConvShape&, int64_t, int64_t);
+template void col2im_add<double>(double*, const double*, int64_t, const ConvShape&, int64_t,
+                                 int64_t);
 
 }  // namespace dlcore::cpu

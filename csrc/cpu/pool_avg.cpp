@@ -3,6 +3,7 @@
 // in T, as torch's CPU kernels.
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "cpu/pool.h"
 #include "cpu/threads.h"
@@ -37,6 +38,84 @@ inline int64_t adaptive_end(int64_t i, int64_t n, int64_t out) {
 
 constexpr int64_t kParallelWork = 1 << 14;
 
+// Windows that tile the plane (stride = kernel, no padding): each input element lies in at most
+// one window, so dx is written once, row by row, instead of zeroed and accumulated.
+inline bool tiles(const Pool2dGeom& g) {
+  return g.sh == g.kh && g.sw == g.kw && g.ph == 0 && g.pw == 0;
+}
+
+// The full windows of a tiling (inside the plane: the divisor is the window size, whatever
+// count_include_pad, or the override) in rows [0, fh) x columns [0, fw) of the output.
+struct Tiling {
+  int64_t fh, fw;
+  double divisor;
+};
+
+inline Tiling full_windows(const Pool2dGeom& g, int64_t divisor) {
+  return {std::min(g.ho, g.h / g.kh), std::min(g.wo, g.w / g.kw),
+          double(divisor != 0 ? divisor : g.kh * g.kw)};
+}
+
+// Window sums in torch's order (row by row); the 2x2 case written out so that it vectorizes.
+template <typename T>
+void tiled_forward(T* yp, const T* xp, const Pool2dGeom& g, bool count_include_pad,
+                   int64_t divisor) {
+  const Tiling t = full_windows(g, divisor);
+  const T d = T(t.divisor);
+  for (int64_t oh = 0; oh < t.fh; ++oh) {
+    const T* r0 = xp + oh * g.kh * g.w;
+    T* yr = yp + oh * g.wo;
+    if (g.kh == 2 && g.kw == 2) {
+      const T* r1 = r0 + g.w;
+      for (int64_t ow = 0; ow < t.fw; ++ow)
+        yr[ow] = (((r0[2 * ow] + r0[2 * ow + 1]) + r1[2 * ow]) + r1[2 * ow + 1]) / d;
+    } else {
+      for (int64_t ow = 0; ow < t.fw; ++ow) {
+        T s = 0;
+        for (int64_t i = 0; i < g.kh; ++i)
+          for (int64_t j = 0; j < g.kw; ++j) s += r0[i * g.w + ow * g.kw + j];
+        yr[ow] = s / d;
+      }
+    }
+  }
+  for (int64_t oh = 0; oh < g.ho; ++oh)  // the ceil_mode windows clipped by the plane's edge
+    for (int64_t ow = oh < t.fh ? t.fw : 0; ow < g.wo; ++ow) {
+      const AvgWindow a = avg_window(g, oh, ow, count_include_pad, divisor);
+      T s = 0;
+      for (int64_t r = a.r0; r < a.r1; ++r)
+        for (int64_t c = a.c0; c < a.c1; ++c) s += xp[r * g.w + c];
+      yp[oh * g.wo + ow] = s / T(a.divisor);
+    }
+}
+
+template <typename T>
+void tiled_backward(T* dp, const T* gp, const Pool2dGeom& g, bool count_include_pad,
+                    int64_t divisor) {
+  const Tiling t = full_windows(g, divisor);
+  std::vector<T> share(g.wo);
+  for (int64_t oh = 0; oh < g.ho; ++oh) {
+    for (int64_t ow = 0; ow < g.wo; ++ow)  // ceil_mode's last windows may be clipped
+      share[ow] =
+          gp[oh * g.wo + ow] / T(oh < t.fh && ow < t.fw
+                                     ? t.divisor
+                                     : avg_window(g, oh, ow, count_include_pad, divisor).divisor);
+    const int64_t covered = std::min(g.wo * g.kw, g.w);
+    for (int64_t r = oh * g.kh; r < std::min((oh + 1) * g.kh, g.h); ++r) {
+      T* row = dp + r * g.w;
+      if (g.kw == 2)
+        for (int64_t ow = 0; ow < t.fw; ++ow) row[2 * ow] = row[2 * ow + 1] = share[ow];
+      else
+        for (int64_t ow = 0; ow < t.fw; ++ow)
+          for (int64_t j = 0; j < g.kw; ++j) row[ow * g.kw + j] = share[ow];
+      for (int64_t ow = t.fw; ow < g.wo; ++ow)
+        for (int64_t c = ow * g.kw; c < std::min((ow + 1) * g.kw, g.w); ++c) row[c] = share[ow];
+      std::fill(row + covered, row + g.w, T(0));
+    }
+  }
+  const int64_t rows = std::min(g.ho * g.kh, g.h);  // rows below the last window
+  std::fill(dp + rows * g.w, dp + g.h * g.w, T(0));
+}
+
 }  // namespace
 
 template <typename T>
@@ -48,6 +127,10 @@ void avg_pool2d_forward(T* y, const T* x, const Pool2dGeom& g, bool count_includ
   for (int64_t p = 0; p < g.planes; ++p) {
     const T* xp = x + p * in;
     T* yp = y + p * out;
+    if (tiles(g)) {
+      tiled_forward(yp, xp, g, count_include_pad, divisor);
+      continue;
+    }
     for (int64_t oh = 0; oh < g.ho; ++oh)
       for (int64_t ow = 0; ow < g.wo; ++ow) {
         const AvgWindow a = avg_window(g, oh, ow, count_include_pad, divisor);
@@ -68,6 +151,10 @@ void avg_pool2d_backward(T* dx, const T* dy, const Pool2dGeom& g, bool count_inc
   for (int64_t p = 0; p < g.planes; ++p) {
     T* dp = dx + p * in;
     const T* gp = dy + p * out;
+    if (tiles(g)) {
+      tiled_backward(dp, gp, g, count_include_pad, divisor);
+      continue;
+    }
     std::memset(dp, 0, sizeof(T) * in);
     for (int64_t oh = 0; oh < g.ho; ++oh)
       for (int64_t ow = 0; ow < g.wo; ++ow) {

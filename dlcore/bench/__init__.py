@@ -13,6 +13,7 @@ SUITES = {
     "train-mlp": "dlcore.bench.train_mlp",
     "train-cnn": "dlcore.bench.train_cnn",
     "optim": "dlcore.bench.optim",
+    "conv": "dlcore.bench.conv",
 }
 
 

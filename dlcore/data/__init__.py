@@ -8,6 +8,7 @@ from .audio import MulawSines, dominant_frequency, mulaw_decode, mulaw_encode, m
 from .datasets import digits
 from .fluid import divergence_fields, jacobi, laplacian, residual_ratio, solve_pressure
 from .genomics import DnaMotifs, dna_motifs, motif_log_odds, motif_pwm, one_hot_dna
+from .label_noise import noisy_labels
 from .loader import DataLoader, Dataset, TensorDataset
 from .synthetic import line_points, plane_points
 
@@ -18,6 +19,7 @@ __all__ = [
     "digits",
     "line_points",
     "plane_points",
+    "noisy_labels",
     "DnaMotifs",
     "dna_motifs",
     "motif_pwm",

@@ -9,12 +9,14 @@ A new op registers in the themed file it belongs to, else test_every_public_op_h
 """
 
 from . import (  # noqa: F401
+    blocks,
     conv,
     elementwise,
     fuzzing,
     layers,
     nn,
     numerics,
+    pooling,
     porting,
     porting_math,
     porting_nn,
@@ -105,11 +107,13 @@ OPS = [
     *shape.OPS,
     *nn.OPS,
     *layers.OPS,
+    *blocks.OPS,
     *porting.OPS,
     *numerics.OPS,
     *porting_math.OPS,
     *porting_nn.OPS,
     *conv.OPS,
+    *pooling.OPS,
 ]
 
 OPS_BY_NAME = {op.name: op for op in OPS}
