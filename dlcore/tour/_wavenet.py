@@ -1,7 +1,7 @@
 """WaveNet building blocks (van den Oord et al. 2016) for the F36 tour entry: a causal Conv1d,
 the gated residual block and a small WaveNet over mu-law codes.
 
-Kept here (not in dlcore.nn) until the issue's dlcore.models package exists. Layouts as torch:
+Kept here until dlcore.models is a package on main (it has no __init__.py yet). Layouts as torch:
 activations (N, C, T), time last; a model's output at t depends on inputs at t-RF+1 .. t only.
 """
 
