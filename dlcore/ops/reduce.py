@@ -105,7 +105,7 @@ class Max(Function):
     def backward(self, g):
         if not self.keepdim:
             g = g.reshape(self.count.shape)
-        return (g * self.mask / self.count,)
+        return (g * self.mask / self.count.astype(g.dtype),)  # int64 count would promote to float64
 
 
 class Min(Max):
