@@ -143,8 +143,10 @@ void winograd(T* y, const T* x, const T* w, const T* bias, const ConvShape& p, b
         if constexpr (std::is_same_v<T, float>) {
           if (vec && ih0 >= 0 && ih0 + 4 <= p.h) {
             input_tiles(vr, ld, xc, p, ih0, 0, in_lo);
-            for (j = in_lo; j + 8 <= in_hi; j += 8)
+            for (j = in_lo; j < in_hi && in_hi - in_lo >= 8; j += 8) {
+              j = std::min(j, in_hi - 8);  // the last block overlaps the one before it
               avx2::winograd_input8(vr + j, ld, xc + ih0 * p.w + 2 * j - p.pad_left, p.w);
+            }
           }
         }
         input_tiles(vr, ld, xc, p, ih0, j, tw);
@@ -161,9 +163,12 @@ void winograd(T* y, const T* x, const T* w, const T* bias, const ConvShape& p, b
         const int64_t ld = p.k * chunk;
         int64_t j = 0;
         if constexpr (std::is_same_v<T, float>) {
+          const int64_t full = p.wo / 2;  // tiles with both output columns inside y
           if (vec && tr.oh + 1 < p.ho)
-            for (; j + 8 <= p.wo / 2; j += 8)
+            for (; j < full && full >= 8; j += 8) {
+              j = std::min(j, full - 8);  // the last block overlaps the one before it
               avx2::winograd_output8(yr + 2 * j, yr + p.wo + 2 * j, mr + j, ld, b, relu);
+            }
         }
         output_tiles(yr, mr, ld, p, tr.oh, j, tw, b, relu);
       }
