@@ -18,10 +18,33 @@ def _no_cuda_kernel(name: str, hint: str):
     return missing
 
 
+# The kernels of `_C.cuda` exposed as they are (signatures and checks in csrc/bind/bind_cuda_*.cpp).
+EXT_KERNELS = (
+    "sgd_step",
+    "adam_step",
+    "conv2d_forward",
+    "conv2d_backward_input",
+    "conv2d_backward_weight",
+    "max_pool2d_forward",
+    "max_pool2d_backward",
+    "avg_pool2d_forward",
+    "avg_pool2d_backward",
+    "adaptive_avg_pool2d_forward",
+    "adaptive_avg_pool2d_backward",
+    "batch_norm_forward",
+    "batch_norm_inference",
+    "batch_norm_backward",
+    "gelu_forward",
+    "gelu_backward",
+)
+
+
 class CudaKernels:
     """The CUDA kernel namespace: the same functions and signatures as `_C.cpu`.
 
-    sgd_step and adam_step are the fused kernels of `_C.cuda` (float32). gemm, log_softmax_* and
+    EXT_KERNELS are the kernels of `_C.cuda`: sgd_step and adam_step (float32), conv2d_*,
+    *pool2d_*, batch_norm_* and gelu_* (float32 or float64); a name the extension lacks raises
+    NotImplementedError. gemm, log_softmax_* and
     cross_entropy_* are CuPy fallbacks (one or a few CuPy calls each, written into the given
     outputs); adagrad_step and rmsprop_step raise NotImplementedError. Arguments are arrays with
     `__cuda_array_interface__`; a numpy array raises TypeError naming the op and both devices.
@@ -38,8 +61,9 @@ class CudaKernels:
     def __init__(self, ext, xp):
         self._ext = ext
         self._xp = xp
-        self.sgd_step = ext.sgd_step
-        self.adam_step = ext.adam_step
+        for name in EXT_KERNELS:
+            fn = getattr(ext, name, None)
+            setattr(self, name, fn or _no_cuda_kernel(name, "this build's _C.cuda does not have it"))
 
     def _arr(self, x, op: str, name: str, float_only: bool = True):
         if isinstance(x, (np.ndarray, np.generic)):

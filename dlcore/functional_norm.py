@@ -1,8 +1,8 @@
 """torch.nn.functional's normalization, GELU and channel dropout: batch_norm, layer_norm, gelu,
 dropout1d, dropout2d (re-exported by dlcore.nn.functional).
 
-batch_norm runs the ops.BatchNorm / ops.BatchNormEval kernels; layer_norm is a composite of
-tensor ops (mean, deviations, their mean square); gelu runs ops.GELU; the channel dropouts draw one
+batch_norm runs the ops.BatchNorm / ops.BatchNormEval kernels; layer_norm ops.LayerNorm
+(array code, no kernel); gelu runs ops.GELU; the channel dropouts draw one
 keep/drop per (sample, channel) from dlcore.random.generator() and multiply by that mask.
 Arguments are checked here; errors name the function.
 """
@@ -89,7 +89,7 @@ def batch_norm(
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5) -> Tensor:
     """torch.nn.functional.layer_norm: normalizes over the trailing dims `normalized_shape` (a
-    tuple or list of ints) with the mean and biased variance, then weight * y + bias."""
+    tuple or list of ints) with their mean and biased variance, then y * weight + bias."""
     op = "layer_norm"
     x = _t(input, op)
     if not isinstance(normalized_shape, (tuple, list)) or not all(
@@ -110,12 +110,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5) -> Ten
     weight, bias = (_like_input(t, n, x, shape, what, op) for t, n in ((weight, "weight"), (bias, "bias")))
     if not _is_number(eps):
         raise TypeError(f"{op}: eps must be a number, got {type(eps).__name__}")
-    dims = tuple(range(x.ndim - k, x.ndim))
-    d = x - x.mean(dims, keepdim=True)
-    y = d / ((d * d).mean(dims, keepdim=True) + eps).sqrt()
-    if weight is not None:
-        y = y * weight
-    return y if bias is None else y + bias
+    parts, params = _affine_args(weight, bias)
+    return apply(ops.LayerNorm, x, *params, parts=parts, ndim=k, eps=eps)
 
 
 def gelu(input, approximate: str = "none") -> Tensor:

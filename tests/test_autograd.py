@@ -161,6 +161,13 @@ def test_max_ties_share_the_gradient():
     np.testing.assert_array_equal(x.grad.numpy(), [[0, 0.5, 0.5], [1, 0, 0]])
 
 
+def test_max_gradient_keeps_float32():
+    # a float64 gradient from amax reached the conv kernels (which refuse mixed dtypes)
+    fn = dlcore.ops.Max()
+    fn.forward(np.array([[1.0, 3.0, 3.0]], np.float32), axis=1)
+    assert fn.backward(np.ones(1, np.float32))[0].dtype == np.float32
+
+
 # ---- shape ops -------------------------------------------------------------------------------
 
 SHAPE_OPS = {

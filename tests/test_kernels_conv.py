@@ -172,6 +172,31 @@ def test_direct_mode_is_checked(direct_mode):
         direct_mode(2)
 
 
+@pytest.mark.parametrize(
+    "case", [CASES[10], (8, 64, 24, 24, 32, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1)], ids=_ids
+)
+def test_results_do_not_depend_on_the_thread_count(rng, case):
+    """The direct path (first layer) and Winograd (64 channels, 3 chunks) split images or chunks
+    over threads; their results are bit-identical at 1 and 2 threads."""
+    x, w, bias, dy, geo = _make(rng, case, np.float32)
+    before = backend.get_num_threads()
+    backend.instruments.gemm_tune(thread_gate=0)  # 2 threads even on a busy machine
+    outs = []
+    try:
+        for t in (1, 2):
+            backend.set_num_threads(t)
+            y, dx, dw = (np.empty(a.shape, np.float32) for a in (dy, x, w))
+            K.conv2d_forward(y, x, w, bias, *geo)
+            K.conv2d_backward_input(dx, dy, w, *geo)
+            K.conv2d_backward_weight(dw, None, dy, x, *geo)
+            outs.append((y, dx, dw))
+    finally:
+        backend.set_num_threads(before)
+        backend.instruments.gemm_tune()
+    for a, b in zip(*outs):
+        assert np.array_equal(a, b)
+
+
 def test_results_are_bit_identical_on_repeat(rng):
     x, w, bias, dy, geo = _make(rng, (4, 16, 14, 14, 16, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1), np.float32)
     outs = []

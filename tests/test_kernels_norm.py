@@ -156,11 +156,11 @@ def test_batch_norm_inference(rng, shape, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_batch_norm_large_offset(rng, dtype):
+@pytest.mark.parametrize("shape", [(16, 3, 40), (200, 3), (16, 3, 5)])  # the three row paths
+def test_batch_norm_large_offset(rng, dtype, shape):
     """Values 1e4 +- 0.1: a one-pass E[x^2] - E[x]^2 (or a mean rounded to float32 and then
     subtracted) loses most digits of the variance and of the normalized values; two passes in
     double and the rounding of the mean folded back in keep full accuracy."""
-    shape = (16, 3, 40)
     x = (1e4 + 0.1 * rng.standard_normal(shape)).astype(dtype)
     w, b = _params(rng, 3, dtype, True)
     y, mean, var = _run_forward(x, w, b, 1e-5)
@@ -188,6 +188,15 @@ def test_batch_norm_constant_channel(dtype):
     dx, dw, db = _run_backward(np.ones_like(x), x, mean, var, w, 1e-5)
     assert np.isfinite(dx).all() and np.abs(dx[:, 0]).max() == 0
     assert dw[0] == 0 and db[0] == 12
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_norm_infinite_weight(dtype):
+    """weight inf: y = +-inf by the sign of x - mean (the mean's rounding is not folded in as
+    0 * inf = nan), 0 * inf = nan only where x is the mean."""
+    x = np.array([[0.125], [-0.25], [1.0], [2.0]], dtype)
+    y, _, _ = _run_forward(x, np.array([np.inf], dtype), np.zeros(1, dtype), 1e-5)
+    np.testing.assert_array_equal(y[:, 0], [-np.inf, -np.inf, np.inf, np.inf])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

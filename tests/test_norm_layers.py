@@ -241,3 +241,30 @@ def test_channel_dropout_bad_arguments():
         F.dropout2d(dlcore.zeros(3))
     with pytest.raises(TypeError, match="dropout2d: expected a floating point tensor, got int64"):
         F.dropout2d(dlcore.zeros(2, 3, dtype=dlcore.int64))
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (2, 3, 4, 4)])
+def test_functional_batch_norm_updates_running_stats_as_torch(shape):
+    """training=True with running stats: updated in place with momentum and the unbiased
+    variance; an empty batch leaves them alone; eval reads them."""
+    rng = np.random.default_rng(8)
+    c = shape[1]
+    rm, rv = rng.standard_normal(c), rng.random(c) + 0.5
+    d_rm, d_rv = dlcore.tensor(rm.copy()), dlcore.tensor(rv.copy())
+    t_rm, t_rv = torch.tensor(rm.copy()), torch.tensor(rv.copy())
+    for momentum in (0.1, 0.7):
+        x = rng.standard_normal(shape) * 2 + 1
+        yd = F.batch_norm(dlcore.tensor(x), d_rm, d_rv, training=True, momentum=momentum)
+        yt = torch.nn.functional.batch_norm(torch.tensor(x), t_rm, t_rv, training=True, momentum=momentum)
+        _close(yd, yt, 1e-12)
+        _close(d_rm, t_rm, 1e-12)
+        _close(d_rv, t_rv, 1e-12)
+    empty = np.zeros((0,) + shape[1:])
+    F.batch_norm(dlcore.tensor(empty), d_rm, d_rv, training=True)
+    _close(d_rv, t_rv, 1e-12)
+    x = rng.standard_normal(shape)
+    _close(
+        F.batch_norm(dlcore.tensor(x), d_rm, d_rv),
+        torch.nn.functional.batch_norm(torch.tensor(x), t_rm, t_rv),
+        1e-12,
+    )

@@ -196,7 +196,43 @@ ALLOWED = [
         lambda s, d, t: _torch_only(s, d, t) and any(a.shape == (0,) for a in s.args[0]),
         "torch's legacy rule skips 1-D empty tensors in cat whatever their shape; dlcore checks them",
     ),
+    Case(
+        r"nn\.functional\.batch_norm.*|nn\.BatchNorm[12]d",
+        lambda s, d, t: _dlcore_only(s, d, t) and isinstance(t, IndexError) and s.args[0].size == 0,
+        "an empty input with zero channels and a weight or bias: torch's kernel indexes a channel "
+        "that is not there (IndexError from select()); dlcore returns the empty result",
+    ),
+    Case(
+        r"nn\.functional\.batch_norm.*|nn\.BatchNorm[12]d",
+        lambda s, d, t: _torch_only(s, d, t) and (s.args[0].size == 0 or "channels (dim 1)" in str(d)),
+        "an empty input of the wrong rank or channel count, or a layer without weights or running "
+        "statistics given another channel count: torch computes it unchecked, dlcore checks the shape",
+    ),
+    Case(
+        r"nn\.functional\.batch_norm.*|nn\.BatchNorm[12]d",
+        lambda s, d, t: d is t is None and _infinite_params(s),
+        "an infinite weight or bias: torch folds the mean into a shift (x * inf - mean * inf: nan), "
+        "dlcore scales x - mean (+-inf, the limit)",
+    ),
+    Case(
+        r"nn\.functional\.batch_norm|nn\.BatchNorm[12]d",
+        lambda s, d, t: d is t is None and _constant_float32_channel(s.args[0]),
+        "a constant float32 channel normalizes to exactly 0 (its mean is exact in double); torch's "
+        "float32 mean can be an ulp off, which 1 / sqrt(eps) turns into ~1e-5",
+    ),
 ]
+
+
+def _infinite_params(s) -> bool:
+    """An infinite value in a float array other than the input (a weight or bias)."""
+    return any(np.isinf(a).any() for a in _arrays((s.args[1:], s.kwargs)) if a.dtype.kind == "f")
+
+
+def _constant_float32_channel(x) -> bool:
+    if x.dtype != np.float32 or x.ndim < 2 or x.size == 0:
+        return False
+    per_channel = np.moveaxis(x, 1, 0).reshape(x.shape[1], -1)
+    return bool((per_channel == per_channel[:, :1]).all(axis=1).any())
 
 
 # Bugs other items of issue 17 fix (their owners named), or findings of this fuzz left for later;

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Device-side check, sent through the device tool with carry [".whl"] after
-# bench/device/build_gpu_wheel.sh:
-# installs the carried CUDA wheel; runs the CUDA tests, the CPU kernel tests (AVX-512 where the
-# host has it), the 1-thread gemm bench on the host CPU and the GPU optimizer bench. Each step
-# has its own time limit; logs and the gemm JSON go to $OUT.
+# bench/device/build_gpu_wheel.sh (or without a wheel: device_env.sh then builds the extension
+# on the device, ~2-4 minutes more):
+# installs the carried CUDA wheel; runs the CUDA tests (tests/test_cuda.py, test_cuda_conv.py),
+# the conv timing against cuDNN and the GPU optimizer bench; with "all", also the CPU kernel tests
+# (AVX-512 where the host has it) and the 1-thread gemm bench on the host CPU. Each step has its
+# own time limit; logs and the gemm JSON go to $OUT.
+# Usage: bench/device/gpu_check.sh [all]     (default: the GPU steps only, a few minutes)
 set -uo pipefail
 source "$(dirname "$0")/device_env.sh"
+mode=${1:-gpu}
 
 step "machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
@@ -14,21 +18,31 @@ grep -m1 -o -w "avx512f\|avx512bw\|avx512vl" /proc/cpuinfo | sort -u | tr '\n' '
 python3 -c "import dlcore; print(dlcore.info()); print('cuda available:', dlcore.cuda.is_available())"
 
 step "CUDA tests"
-timeout 150 python3 -m pytest -q -p no:cacheprovider -rfE "$repo/tests/test_cuda.py" > "$out/cuda_tests.log" 2>&1
+timeout 240 python3 -m pytest -q -p no:cacheprovider -rfE "$repo/tests/test_cuda.py" \
+  "$repo/tests/test_cuda_conv.py" > "$out/cuda_tests.log" 2>&1
 echo "rc=$?"; grep -E "passed|failed|error" "$out/cuda_tests.log" | tail -3
 grep -E "^(FAILED|ERROR)" "$out/cuda_tests.log" | head -20
 
-step "CPU kernel tests on every ISA of this host (gemm, optimizers)"
-timeout 120 python3 -m pytest -q -p no:cacheprovider -rfE -x "$repo/tests/test_kernels_gemm.py" \
-  "$repo/tests/test_kernels_optim.py" > "$out/cpu_kernel_tests.log" 2>&1
-echo "rc=$?"; tail -3 "$out/cpu_kernel_tests.log"
-grep -E "^(FAILED|ERROR)" "$out/cpu_kernel_tests.log" | head -10
+step "conv2d N64 C64 56x56 K64 3x3: dlcore CUDA against cuDNN"
+if python3 -c "import torch, sys; sys.exit(not torch.cuda.is_available())" 2> /dev/null; then
+  timeout 120 python3 "$repo/bench/device/gpu_conv.py" 2>&1 | tee "$out/gpu_conv.md"
+else
+  echo "no torch with CUDA here: skipped"
+fi
 
 step "GPU optimizer step against torch.optim"
 timeout 90 python3 "$repo/bench/device/gpu_optim.py" 2>&1 | tee "$out/gpu_optim.md"
 
-step "gemm, 1 thread, host CPU"
-timeout 240 python3 -m dlcore.bench gemm --threads 1 --repeats 5 \
-  --json "$out/gemm_device.json" > "$out/gemm_device.md" 2> "$out/gemm_device.err"
-echo "rc=$?"; cat "$out/gemm_device.md"; tail -3 "$out/gemm_device.err"
+if [ "$mode" = all ]; then
+  step "CPU kernel tests on every ISA of this host (gemm, optimizers)"
+  timeout 120 python3 -m pytest -q -p no:cacheprovider -rfE -x "$repo/tests/test_kernels_gemm.py" \
+    "$repo/tests/test_kernels_optim.py" > "$out/cpu_kernel_tests.log" 2>&1
+  echo "rc=$?"; tail -3 "$out/cpu_kernel_tests.log"
+  grep -E "^(FAILED|ERROR)" "$out/cpu_kernel_tests.log" | head -10
+
+  step "gemm, 1 thread, host CPU"
+  timeout 240 python3 -m dlcore.bench gemm --threads 1 --repeats 5 \
+    --json "$out/gemm_device.json" > "$out/gemm_device.md" 2> "$out/gemm_device.err"
+  echo "rc=$?"; cat "$out/gemm_device.md"; tail -3 "$out/gemm_device.err"
+fi
 step "done"

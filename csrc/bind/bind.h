@@ -18,6 +18,9 @@ void bind_conv_instruments(py::module_& instruments);  // _C.instruments.conv_di
 void bind_instruments(py::module_& instruments);  // _C.instruments: tuning knobs and probes
 #if defined(DLCORE_WITH_CUDA)
 void bind_cuda_optim(py::module_& cuda);  // _C.cuda.sgd_step, adam_step
+void bind_cuda_conv(py::module_& cuda);   // _C.cuda.conv2d_*
+void bind_cuda_pool(py::module_& cuda);   // _C.cuda.max_pool2d_*, avg_pool2d_*, adaptive_*
+void bind_cuda_norm(py::module_& cuda);   // _C.cuda.batch_norm_*, gelu_*
 #endif
 
 }  // namespace dlcore::bind

@@ -27,5 +27,8 @@ PYBIND11_MODULE(_C, m) {
 #if defined(DLCORE_WITH_CUDA)
   py::module_ cuda = m.def_submodule("cuda", "CUDA kernels over __cuda_array_interface__ arrays");
   bind_cuda_optim(cuda);
+  bind_cuda_conv(cuda);
+  bind_cuda_pool(cuda);
+  bind_cuda_norm(cuda);
 #endif
 }

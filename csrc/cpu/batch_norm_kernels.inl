@@ -19,12 +19,30 @@ inline void for_channel_blocks(int64_t n, int64_t c, int64_t l,
   for (int64_t b = 0; b < blocks; ++b) f(b * cb, std::min(c, (b + 1) * cb));
 }
 
-// For channels [c0, c1) of every row i: f(j, p) with p the l values of x[i, c0 + j, :].
-template <typename T, typename F>
-inline void for_block_rows(const T* x, int64_t n, int64_t c, int64_t l, int64_t c0, int64_t c1,
-                           F&& f) {
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < c1 - c0; ++j) f(j, (i * c + c0 + j) * l);
+// Rows shorter than this go value by value: an `omp simd` reduction's set-up (its per-lane
+// partial sums) costs tens of ns per row, 25x the work at l = 1 (BatchNorm1d on (N, C)).
+constexpr int64_t kSimdRow = 16;
+
+// Every row i of channels [c0, c1) in memory order: long rows as row(j, o) with o the offset of
+// the l values of x[i, c0 + j, :]; short ones as value(j, o) per value (at l = 1 a loop over
+// contiguous channels, which vectorises).
+template <typename Row, typename Value>
+inline void for_block(int64_t n, int64_t c, int64_t l, int64_t c0, int64_t c1, Row&& row,
+                      Value&& value) {
+  const int64_t cb = c1 - c0;
+  if (l >= kSimdRow) {
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < cb; ++j) row(j, (i * c + c0 + j) * l);
+  } else if (l == 1) {
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t base = i * c + c0;
+      for (int64_t j = 0; j < cb; ++j) value(j, base + j);
+    }
+  } else {
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < cb; ++j)
+        for (int64_t k = 0, o = (i * c + c0 + j) * l; k < l; ++k) value(j, o + k);
+  }
 }
 
 template <typename T>
@@ -64,13 +82,24 @@ void batch_norm_forward(T* y, T* mean, T* var, const T* x, const T* weight, cons
     // Corrected two-pass (Chan, Golub, LeVeque): mu = sum / count, then with d = x - mu,
     // mean = mu + sum(d) / count and var = (sum(d^2) - sum(d)^2 / count) / count.
     std::vector<double> mu(cb, 0.0), ss(cb, 0.0), sd(cb, 0.0);
-    for_block_rows(x, n, c, l, c0, c1, [&](int64_t j, int64_t o) { mu[j] += sum_of(x + o, l); });
+    double* const mu_p = mu.data();
+    for_block(
+        n, c, l, c0, c1, [&](int64_t j, int64_t o) { mu_p[j] += sum_of(x + o, l); },
+        [&](int64_t j, int64_t o) { mu_p[j] += double(x[o]); });
     for (int64_t j = 0; j < cb; ++j) mu[j] /= count;  // 0 / 0: nan statistics for an empty batch
-    for_block_rows(x, n, c, l, c0, c1, [&](int64_t j, int64_t o) {
-      const auto [s1, s2] = sum_dev(x + o, l, mu[j]);
-      sd[j] += s1;
-      ss[j] += s2;
-    });
+    double *const sd_p = sd.data(), *const ss_p = ss.data();
+    for_block(
+        n, c, l, c0, c1,
+        [&](int64_t j, int64_t o) {
+          const auto [s1, s2] = sum_dev(x + o, l, mu_p[j]);
+          sd_p[j] += s1;
+          ss_p[j] += s2;
+        },
+        [&](int64_t j, int64_t o) {
+          const double d = double(x[o]) - mu_p[j];
+          sd_p[j] += d;
+          ss_p[j] += d * d;
+        });
     // y = (x - m) * scale + shift with m = mu rounded to T: x - m is exact for x near the mean,
     // and the rest of the mean, (mu - m) + sum(d) / count, is folded into shift in double.
     std::vector<T> scale(cb), shift(cb), m(cb);
@@ -82,11 +111,14 @@ void batch_norm_forward(T* y, T* mean, T* var, const T* x, const T* weight, cons
       mean[c0 + j] = T(mu[j] + r);
       var[c0 + j] = T(v);
       scale[j] = T(sc);
-      shift[j] = T((bias ? double(bias[c0 + j]) : 0.0) - ((mu[j] - double(m[j])) + r) * sc);
+      const double rest = (mu[j] - double(m[j])) + r;  // 0 is skipped: 0 * inf would be nan
+      shift[j] = T((bias ? double(bias[c0 + j]) : 0.0) - (rest != 0 ? rest * sc : 0.0));
     }
-    for_block_rows(x, n, c, l, c0, c1, [&](int64_t j, int64_t o) {
-      affine_row(y + o, x + o, l, m[j], scale[j], shift[j]);
-    });
+    const T *const m_p = m.data(), *const scale_p = scale.data(), *const shift_p = shift.data();
+    for_block(
+        n, c, l, c0, c1,
+        [&](int64_t j, int64_t o) { affine_row(y + o, x + o, l, m_p[j], scale_p[j], shift_p[j]); },
+        [&](int64_t j, int64_t o) { y[o] = (x[o] - m_p[j]) * scale_p[j] + shift_p[j]; });
   });
 }
 
@@ -98,9 +130,15 @@ void batch_norm_inference(T* y, const T* x, const T* mean, const T* var, const T
     std::vector<T> scale(cb);
     for (int64_t j = 0; j < cb; ++j)
       scale[j] = T((weight ? double(weight[c0 + j]) : 1.0) / std::sqrt(double(var[c0 + j]) + eps));
-    for_block_rows(x, n, c, l, c0, c1, [&](int64_t j, int64_t o) {
-      affine_row(y + o, x + o, l, mean[c0 + j], scale[j], bias ? bias[c0 + j] : T(0));
-    });
+    const T* const scale_p = scale.data();
+    const T* const m_p = mean + c0;
+    const T* const b_p = bias ? bias + c0 : nullptr;
+    for_block(
+        n, c, l, c0, c1,
+        [&](int64_t j, int64_t o) {
+          affine_row(y + o, x + o, l, m_p[j], scale_p[j], b_p ? b_p[j] : T(0));
+        },
+        [&](int64_t j, int64_t o) { y[o] = (x[o] - m_p[j]) * scale_p[j] + (b_p ? b_p[j] : T(0)); });
   });
 }
 
@@ -115,21 +153,31 @@ void batch_norm_backward(T* dx, T* dweight, T* dbias, const T* dy, const T* x, c
     // sum dy * (x - batch mean) = sum dy * d - r * sum dy.
     const int64_t cb = c1 - c0;
     std::vector<double> sdy(cb, 0.0), sdyd(cb, 0.0), sd(cb, 0.0);
-    for_block_rows(x, n, c, l, c0, c1, [&](int64_t j, int64_t o) {
-      const double m = double(mean[c0 + j]);
-      const T *g = dy + o, *p = x + o;
-      double a = 0, b = 0, e = 0;
+    double *const sdy_p = sdy.data(), *const sdyd_p = sdyd.data(), *const sd_p = sd.data();
+    const T* const m_p = mean + c0;
+    for_block(
+        n, c, l, c0, c1,
+        [&](int64_t j, int64_t o) {
+          const double m = double(m_p[j]);
+          const T *g = dy + o, *p = x + o;
+          double a = 0, b = 0, e = 0;
 #pragma omp simd reduction(+ : a, b, e)
-      for (int64_t k = 0; k < l; ++k) {
-        const double d = double(p[k]) - m;
-        a += double(g[k]);
-        b += double(g[k]) * d;
-        e += d;
-      }
-      sdy[j] += a;
-      sdyd[j] += b;
-      sd[j] += e;
-    });
+          for (int64_t k = 0; k < l; ++k) {
+            const double d = double(p[k]) - m;
+            a += double(g[k]);
+            b += double(g[k]) * d;
+            e += d;
+          }
+          sdy_p[j] += a;
+          sdyd_p[j] += b;
+          sd_p[j] += e;
+        },
+        [&](int64_t j, int64_t o) {
+          const double g = double(dy[o]), d = double(x[o]) - double(m_p[j]);
+          sdy_p[j] += g;
+          sdyd_p[j] += g * d;
+          sd_p[j] += d;
+        });
     // dx = (dy - mean(dy) - (d - r) * k2) * k1 = (dy - a0 - d * k2) * k1, a0 = mean(dy) - r * k2
     std::vector<T> k1(cb), a0(cb), k2(cb);
     for (int64_t j = 0; j < cb; ++j) {
@@ -142,12 +190,18 @@ void batch_norm_backward(T* dx, T* dweight, T* dbias, const T* dy, const T* x, c
       k2[j] = T(kk);
       a0[j] = T(sdy[j] / count - r * kk);
     }
-    for_block_rows(x, n, c, l, c0, c1, [&](int64_t j, int64_t o) {
-      const T m = mean[c0 + j], a = a0[j], b = k2[j], s = k1[j];
-      const T *g = dy + o, *p = x + o;
-      T* d = dx + o;
+    const T *const a_p = a0.data(), *const k1_p = k1.data(), *const k2_p = k2.data();
+    for_block(
+        n, c, l, c0, c1,
+        [&](int64_t j, int64_t o) {
+          const T m = m_p[j], a = a_p[j], b = k2_p[j], s = k1_p[j];
+          const T *g = dy + o, *p = x + o;
+          T* d = dx + o;
 #pragma omp simd
-      for (int64_t k = 0; k < l; ++k) d[k] = (g[k] - a - (p[k] - m) * b) * s;
-    });
+          for (int64_t k = 0; k < l; ++k) d[k] = (g[k] - a - (p[k] - m) * b) * s;
+        },
+        [&](int64_t j, int64_t o) {
+          dx[o] = (dy[o] - a_p[j] - (x[o] - m_p[j]) * k2_p[j]) * k1_p[j];
+        });
   });
 }

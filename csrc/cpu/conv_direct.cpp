@@ -6,13 +6,10 @@
 #include <algorithm>
 #include <atomic>
 #include <vector>
-#if defined(DLCORE_OPENMP)
-#include <omp.h>
-#endif
 
 #include "common.h"
+#include "cpu/conv_threads.h"
 #include "cpu/isa.h"
-#include "cpu/threads.h"
 
 namespace dlcore::cpu {
 namespace {
@@ -61,10 +58,6 @@ bool direct_pays(const ConvShape& p, ConvPass pass) {
   return false;
 }
 
-int image_threads(int64_t n) {
-  return int(std::max<int64_t>(1, std::min<int64_t>(n, max_threads())));
-}
-
 }  // namespace
 
 bool direct_applies(const ConvShape& p, ConvPass pass) {
@@ -85,7 +78,8 @@ void conv2d_forward_direct(float* y, const float* x, const float* w, const float
                            const ConvShape& p, bool relu) {
   const Flat f = flat_layout(p.c, p.h + p.pad_top + p.pad_bottom, p.w + p.pad_left + p.pad_right,
                              p.r, p.s, p.dil_h, p.dil_w);
-  const int nt = image_threads(p.n);
+  const int nt = conv_region_threads(p.n);
+  RegionClock clock(nt);
 #pragma omp parallel num_threads(nt)
   {
     std::vector<float> in(size_t(f.size), 0.0f);
@@ -108,7 +102,8 @@ void conv2d_backward_input_direct(float* dx, const float* dy, const float* w, co
     for (int64_t c = 0; c < p.c; ++c)
       for (int64_t t = 0; t < rs; ++t)
         wflip[(c * p.k + k) * rs + t] = w[(k * p.c + c) * rs + rs - 1 - t];
-  const int nt = image_threads(p.n);
+  const int nt = conv_region_threads(p.n);
+  RegionClock clock(nt);
 #pragma omp parallel num_threads(nt)
   {
     std::vector<float> in(size_t(f.size), 0.0f);
@@ -126,26 +121,30 @@ void conv2d_backward_weight_direct(float* dw, const float* dy, const float* x, c
   const Flat f = flat_layout(p.c, p.h + p.pad_top + p.pad_bottom, p.w + p.pad_left + p.pad_right,
                              p.r, p.s, p.dil_h, p.dil_w);
   const int64_t wsize = p.k * p.c * p.r * p.s;
-  const int nt = image_threads(p.n);
-  std::vector<float> sums(size_t(nt * wsize), 0.0f);
+  // Image n adds into slot n % kSlots; the slots are added in order at the end. The sum does
+  // not depend on how many threads share the slots (nor on the thread gate).
+  constexpr int64_t kSlots = 4;
+  const int64_t slots = std::min(kSlots, p.n);
+  const int nt = conv_region_threads(slots);
+  RegionClock clock(nt);
+  std::vector<float> sums(size_t(slots * wsize), 0.0f);
 #pragma omp parallel num_threads(nt)
   {
-#if defined(DLCORE_OPENMP)
-    const int tid = omp_get_thread_num();
-#else
-    const int tid = 0;
-#endif
     std::vector<float> in(size_t(f.size), 0.0f);
-    float* acc = sums.data() + tid * wsize;
 #pragma omp for schedule(static)
-    for (int64_t n = 0; n < p.n; ++n) {
-      pad_into(in.data(), x + n * p.c * p.h * p.w, p.c, p.h, p.w, f, p.pad_top, p.pad_left);
-      avx2::direct_weight_grad(acc, dy + n * p.k * p.ho * p.wo, p.ho * p.wo, p.ho, p.wo, in.data(),
-                               f.plane, f.wp, p.c, f.off.data(), int64_t(f.off.size()), p.k);
-    }
+    for (int64_t slot = 0; slot < slots; ++slot)
+      clock.item([&] {
+        for (int64_t n = slot; n < p.n; n += slots) {
+          pad_into(in.data(), x + n * p.c * p.h * p.w, p.c, p.h, p.w, f, p.pad_top, p.pad_left);
+          avx2::direct_weight_grad(sums.data() + slot * wsize, dy + n * p.k * p.ho * p.wo,
+                                   p.ho * p.wo, p.ho, p.wo, in.data(), f.plane, f.wp, p.c,
+                                   f.off.data(), int64_t(f.off.size()), p.k);
+        }
+      });
   }
+  clock.report();
   std::copy(sums.begin(), sums.begin() + wsize, dw);
-  for (int t = 1; t < nt; ++t)
+  for (int64_t t = 1; t < slots; ++t)
     for (int64_t i = 0; i < wsize; ++i) dw[i] += sums[t * wsize + i];
 }
 

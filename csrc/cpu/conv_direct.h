@@ -8,7 +8,8 @@
 //                    flipped and transposed; needs each padding <= dilation*(kernel-1)
 //   backward_weight  dw[k, c, tap] = sum over oh, ow of dy[k, oh, ow] * in[c, oh*wp + off(tap)
 //                    + ow], dy read in place
-// Images run in parallel (threads.h); per-thread weight-gradient sums are added in thread order.
+// Images run in parallel (conv_threads.h); weight-gradient sums go to 4 slots (image n % 4),
+// added in order, so that results do not depend on the thread count.
 #pragma once
 #include <cstdint>
 

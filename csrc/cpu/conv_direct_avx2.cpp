@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "cpu/conv_direct.h"
 
@@ -18,30 +19,28 @@ inline __m256i tail_mask(int64_t lanes) {  // the first `lanes` (1..8) lanes set
 }
 
 // KB output channels (weights wt, rows wstride apart) x NV vectors at one row segment of `n`
-// positions (8*(NV-1) < n <= 8*NV): out[k*ld_k + j], in already offset to the segment.
+// positions (8*(NV-1) < n <= 8*NV): out[k*ld_k + j], in already offset to the segment. The
+// channel and tap loops are one loop over e = ci*taps + t (input offset off[e], weight e), so
+// that a first layer's few channels cost one loop exit per segment, not one per channel.
 template <int KB, int NV>
-inline void corr_seg(float* out, int64_t ld_k, int64_t n, const float* in, int64_t plane,
-                     int64_t cin, const float* wt, int64_t wstride, const int64_t* off,
-                     int64_t taps, const float* bias, bool relu) {
+inline void corr_seg(float* out, int64_t ld_k, int64_t n, const float* in, const int64_t* off,
+                     int64_t terms, const float* wt, int64_t wstride, const float* bias,
+                     bool relu) {
   __m256 acc[KB][NV];
 #pragma GCC unroll 8
   for (int k = 0; k < KB; ++k)
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) acc[k][v] = _mm256_setzero_ps();
-  for (int64_t ci = 0; ci < cin; ++ci) {
-    const float* ic = in + ci * plane;
-    const float* wc = wt + ci * taps;
-    for (int64_t t = 0; t < taps; ++t) {
-      const float* src = ic + off[t];
-      __m256 xv[NV];
+  for (int64_t e = 0; e < terms; ++e) {
+    const float* src = in + off[e];
+    __m256 xv[NV];
 #pragma GCC unroll 8
-      for (int v = 0; v < NV; ++v) xv[v] = _mm256_loadu_ps(src + 8 * v);
+    for (int v = 0; v < NV; ++v) xv[v] = _mm256_loadu_ps(src + 8 * v);
 #pragma GCC unroll 8
-      for (int k = 0; k < KB; ++k) {
-        const __m256 wv = _mm256_broadcast_ss(wc + k * wstride + t);
+    for (int k = 0; k < KB; ++k) {
+      const __m256 wv = _mm256_broadcast_ss(wt + k * wstride + e);
 #pragma GCC unroll 8
-        for (int v = 0; v < NV; ++v) acc[k][v] = _mm256_fmadd_ps(wv, xv[v], acc[k][v]);
-      }
+      for (int v = 0; v < NV; ++v) acc[k][v] = _mm256_fmadd_ps(wv, xv[v], acc[k][v]);
     }
   }
   const int64_t tail = n - 8 * (NV - 1);  // 1..8 lanes of the last vector are stored
@@ -65,18 +64,18 @@ inline void corr_seg(float* out, int64_t ld_k, int64_t n, const float* in, int64
 }
 
 template <int KB>
-inline void corr_row(float* out, int64_t ld_k, int64_t cols, const float* in, int64_t plane,
-                     int64_t cin, const float* wt, int64_t wstride, const int64_t* off,
-                     int64_t taps, const float* bias, bool relu) {
+inline void corr_row(float* out, int64_t ld_k, int64_t cols, const float* in, const int64_t* off,
+                     int64_t terms, const float* wt, int64_t wstride, const float* bias,
+                     bool relu) {
   for (int64_t j = 0; j < cols; j += 32) {
     const int64_t n = std::min<int64_t>(32, cols - j);
     const int nv = int((n + 7) / 8);
     float* o = out + j;
     const float* s = in + j;
-    if (nv == 4) corr_seg<KB, 4>(o, ld_k, n, s, plane, cin, wt, wstride, off, taps, bias, relu);
-    if (nv == 3) corr_seg<KB, 3>(o, ld_k, n, s, plane, cin, wt, wstride, off, taps, bias, relu);
-    if (nv == 2) corr_seg<KB, 2>(o, ld_k, n, s, plane, cin, wt, wstride, off, taps, bias, relu);
-    if (nv == 1) corr_seg<KB, 1>(o, ld_k, n, s, plane, cin, wt, wstride, off, taps, bias, relu);
+    if (nv == 4) corr_seg<KB, 4>(o, ld_k, n, s, off, terms, wt, wstride, bias, relu);
+    if (nv == 3) corr_seg<KB, 3>(o, ld_k, n, s, off, terms, wt, wstride, bias, relu);
+    if (nv == 2) corr_seg<KB, 2>(o, ld_k, n, s, off, terms, wt, wstride, bias, relu);
+    if (nv == 1) corr_seg<KB, 1>(o, ld_k, n, s, off, terms, wt, wstride, bias, relu);
   }
 }
 
@@ -150,18 +149,20 @@ void direct_correlate(float* out, int64_t ld_k, int64_t ld_row, int64_t rows, in
                       const int64_t* off, int64_t taps, int64_t kout, const float* bias,
                       bool relu) {
   const int64_t ws = cin * taps;
+  std::vector<int64_t> flat(static_cast<size_t>(ws));  // e = ci*taps + t -> ci*plane + off[t]
+  for (int64_t ci = 0; ci < cin; ++ci)
+    for (int64_t t = 0; t < taps; ++t) flat[ci * taps + t] = ci * plane + off[t];
+  const int64_t* fo = flat.data();
   for (int64_t oh = 0; oh < rows; ++oh) {
     float* o = out + oh * ld_row;
     const float* s = in + oh * in_row;
     int64_t k = 0;
     for (; k + 3 <= kout; k += 3)
-      corr_row<3>(o + k * ld_k, ld_k, cols, s, plane, cin, wt + k * ws, ws, off, taps,
-                  bias ? bias + k : nullptr, relu);
+      corr_row<3>(o + k * ld_k, ld_k, cols, s, fo, ws, wt + k * ws, ws, bias ? bias + k : nullptr,
+                  relu);
     const float* b = bias ? bias + k : nullptr;
-    if (kout - k == 2)
-      corr_row<2>(o + k * ld_k, ld_k, cols, s, plane, cin, wt + k * ws, ws, off, taps, b, relu);
-    if (kout - k == 1)
-      corr_row<1>(o + k * ld_k, ld_k, cols, s, plane, cin, wt + k * ws, ws, off, taps, b, relu);
+    if (kout - k == 2) corr_row<2>(o + k * ld_k, ld_k, cols, s, fo, ws, wt + k * ws, ws, b, relu);
+    if (kout - k == 1) corr_row<1>(o + k * ld_k, ld_k, cols, s, fo, ws, wt + k * ws, ws, b, relu);
   }
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common.h"
+#include "cpu/conv_threads.h"
 #include "cpu/gemm.h"
 #include "cpu/isa.h"
 #include "cpu/threads.h"
@@ -120,53 +121,69 @@ void winograd(T* y, const T* x, const T* w, const T* bias, const ConvShape& p, b
   std::vector<T> u(size_t(16 * kc));
   for (int64_t i = 0; i < kc; ++i) weight_transform(u.data() + i, kc, w + 9 * i);
   const int64_t rows_per_chunk = std::max<int64_t>(1, kChunk / tw), chunk = rows_per_chunk * tw;
-  std::vector<T> v(size_t(16 * p.c * chunk)), m(size_t(16 * p.k * chunk));
-  std::vector<TileRow> rows(static_cast<size_t>(rows_per_chunk));
   const bool vec = std::is_same_v<T, float> && active_isa() >= Isa::avx2;
-  // tiles j in [in_lo, in_hi) read only columns inside x: 2j - pad_left >= 0, 2j - pad_left + 4 <=
-  // w
+  // tiles j in [in_lo, in_hi) read only columns inside x: 2j - pad_left >= 0, 2j - pad_left + 4
+  // <= w
   const int64_t in_lo = std::min(tw, ceil_div(p.pad_left, 2));
   const int64_t in_hi =
       std::max(in_lo, std::min(tw, p.w - 4 + p.pad_left >= 0 ? (p.w - 4 + p.pad_left) / 2 + 1 : 0));
-  const int nt = max_threads();
-  for (int64_t g0 = 0; g0 < p.n * th; g0 += rows_per_chunk) {
-    const int64_t nrows = std::min(rows_per_chunk, p.n * th - g0), count = nrows * tw;
-    for (int64_t r = 0; r < nrows; ++r) rows[r] = {(g0 + r) / th, 2 * ((g0 + r) % th), r * tw};
+  const int nt = conv_gate_closed() ? 1 : max_threads();
+  // With several chunks, each thread takes whole chunks (one parallel region per call; the
+  // regions inside then run on one thread, as nested regions do by default): a busy core then
+  // stalls one chunk, not a barrier every chunk. With one chunk, its loops and gemm are threaded.
+  const int64_t chunks = ceil_div(p.n * th, rows_per_chunk);
+  const int outer = chunks > 1 ? conv_region_threads(chunks) : 1;
+  RegionClock clock(outer);
+#pragma omp parallel num_threads(outer) if (outer > 1)
+  {
+    std::vector<T> v(size_t(16 * p.c * chunk)), m(size_t(16 * p.k * chunk));
+    std::vector<TileRow> rows(static_cast<size_t>(rows_per_chunk));
+#pragma omp for schedule(static)
+    for (int64_t ci = 0; ci < chunks; ++ci) {
+      const int64_t g0 = ci * rows_per_chunk;
+      const int64_t nrows = std::min(rows_per_chunk, p.n * th - g0), count = nrows * tw;
+      for (int64_t r = 0; r < nrows; ++r) rows[r] = {(g0 + r) / th, 2 * ((g0 + r) % th), r * tw};
 #pragma omp parallel for schedule(static) num_threads(nt) if (count * p.c > 4096)
-    for (int64_t c = 0; c < p.c; ++c)
-      for (int64_t r = 0; r < nrows; ++r) {
-        const TileRow& tr = rows[r];
-        const T* xc = x + (tr.n * p.c + c) * p.h * p.w;
-        T* vr = v.data() + c * chunk + tr.base;
-        const int64_t ih0 = tr.oh - p.pad_top, ld = p.c * chunk;
-        int64_t j = 0;
-        if constexpr (std::is_same_v<T, float>) {
-          if (vec && ih0 >= 0 && ih0 + 4 <= p.h) {
-            input_tiles(vr, ld, xc, p, ih0, 0, in_lo);
-            for (j = in_lo; j + 8 <= in_hi; j += 8)
-              avx2::winograd_input8(vr + j, ld, xc + ih0 * p.w + 2 * j - p.pad_left, p.w);
+      for (int64_t c = 0; c < p.c; ++c)
+        for (int64_t r = 0; r < nrows; ++r) {
+          const TileRow& tr = rows[r];
+          const T* xc = x + (tr.n * p.c + c) * p.h * p.w;
+          T* vr = v.data() + c * chunk + tr.base;
+          const int64_t ih0 = tr.oh - p.pad_top, ld = p.c * chunk;
+          int64_t j = 0;
+          if constexpr (std::is_same_v<T, float>) {
+            if (vec && ih0 >= 0 && ih0 + 4 <= p.h) {
+              input_tiles(vr, ld, xc, p, ih0, 0, in_lo);
+              for (j = in_lo; j < in_hi && in_hi - in_lo >= 8; j += 8) {
+                j = std::min(j, in_hi - 8);  // the last block overlaps the one before it
+                avx2::winograd_input8(vr + j, ld, xc + ih0 * p.w + 2 * j - p.pad_left, p.w);
+              }
+            }
           }
+          input_tiles(vr, ld, xc, p, ih0, j, tw);
         }
-        input_tiles(vr, ld, xc, p, ih0, j, tw);
-      }
-    gemm_batched<T>(16, false, false, p.k, count, p.c, T(1), u.data(), p.c, kc, v.data(), chunk,
-                    p.c * chunk, T(0), m.data(), chunk, p.k * chunk);
+      gemm_batched<T>(16, false, false, p.k, count, p.c, T(1), u.data(), p.c, kc, v.data(), chunk,
+                      p.c * chunk, T(0), m.data(), chunk, p.k * chunk);
 #pragma omp parallel for schedule(static) num_threads(nt) if (count * p.k > 4096)
-    for (int64_t k = 0; k < p.k; ++k)
-      for (int64_t r = 0; r < nrows; ++r) {
-        const TileRow& tr = rows[r];
-        const T b = bias ? bias[k] : T(0);
-        const T* mr = m.data() + k * chunk + tr.base;
-        T* yr = y + ((tr.n * p.k + k) * p.ho + tr.oh) * p.wo;
-        const int64_t ld = p.k * chunk;
-        int64_t j = 0;
-        if constexpr (std::is_same_v<T, float>) {
-          if (vec && tr.oh + 1 < p.ho)
-            for (; j + 8 <= p.wo / 2; j += 8)
-              avx2::winograd_output8(yr + 2 * j, yr + p.wo + 2 * j, mr + j, ld, b, relu);
+      for (int64_t k = 0; k < p.k; ++k)
+        for (int64_t r = 0; r < nrows; ++r) {
+          const TileRow& tr = rows[r];
+          const T b = bias ? bias[k] : T(0);
+          const T* mr = m.data() + k * chunk + tr.base;
+          T* yr = y + ((tr.n * p.k + k) * p.ho + tr.oh) * p.wo;
+          const int64_t ld = p.k * chunk;
+          int64_t j = 0;
+          if constexpr (std::is_same_v<T, float>) {
+            const int64_t full = p.wo / 2;  // tiles with both output columns inside y
+            if (vec && tr.oh + 1 < p.ho)
+              for (; j < full && full >= 8; j += 8) {
+                j = std::min(j, full - 8);  // the last block overlaps the one before it
+                avx2::winograd_output8(yr + 2 * j, yr + p.wo + 2 * j, mr + j, ld, b, relu);
+              }
+          }
+          output_tiles(yr, mr, ld, p, tr.oh, j, tw, b, relu);
         }
-        output_tiles(yr, mr, ld, p, tr.oh, j, tw, b, relu);
-      }
+    }
   }
 }
 

@@ -70,62 +70,22 @@ def _layers(nn):
     ]
 
 
-def _dlcore_call(case, ws, x, y):
-    import dlcore
-    from dlcore import nn, optim
-    from dlcore.data import DataLoader, TensorDataset
-    from dlcore.train import fit
-
-    model = nn.Sequential(*_layers(nn))
-    model.load_state_dict(dict(zip(NAMES, ws)))
-    loss_fn = nn.CrossEntropyLoss()
-    first = loss_fn(model(dlcore.from_numpy(x[:BATCH])), dlcore.from_numpy(y[:BATCH])).item()
-    opt = (
-        optim.Adam(model.parameters(), lr=1e-3)
-        if case["opt"] == "adam"
-        else optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    )
-    loader = DataLoader(TensorDataset(x, y), batch_size=BATCH, shuffle=True, seed=0)
-    return (lambda: fit(model, loss_fn, opt, loader, epochs=1, verbose=0)), first
-
-
-def _torch_call(case, ws, x, y):
-    import torch
-
-    model = torch.nn.Sequential(*_layers(torch.nn))
-    model.load_state_dict({k: torch.from_numpy(w) for k, w in zip(NAMES, ws)})
-    loss_fn = torch.nn.CrossEntropyLoss()
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-    with torch.no_grad():
-        first = loss_fn(model(xt[:BATCH]), yt[:BATCH]).item()
-    opt = (
-        torch.optim.Adam(model.parameters(), lr=1e-3)
-        if case["opt"] == "adam"
-        else torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    )
-    gen = torch.Generator().manual_seed(0)
-
-    def epoch():
-        model.train()
-        perm = torch.randperm(len(xt), generator=gen)
-        for i in range(0, len(xt), BATCH):
-            idx = perm[i : i + BATCH]
-            opt.zero_grad()
-            loss = loss_fn(model(xt[idx]), yt[idx])
-            loss.backward()
-            opt.step()
-
-    return epoch, first
-
-
 def make_call(lib, case, threads):
     """(one training epoch, check) for lib; check: rel. error of the first-batch loss at init."""
     x, y = data()
     ws = init_weights()
     if lib == "dlcore":
-        fn, first = _dlcore_call(case, ws, x, y)
+        from dlcore import nn
+
+        model = nn.Sequential(*_layers(nn))
+        model.load_state_dict(dict(zip(NAMES, ws)))
+        fn, first = training.dlcore_epoch(model, case, x, y, BATCH)
     elif lib == "torch":
-        fn, first = _torch_call(case, ws, x, y)
+        import torch
+
+        model = torch.nn.Sequential(*_layers(torch.nn))
+        model.load_state_dict({k: torch.from_numpy(w) for k, w in zip(NAMES, ws)})
+        fn, first = training.torch_epoch(model, case, x, y, BATCH)
     else:
         raise ValueError(f"train-cnn has no {lib} implementation")
     ref = reference_loss(ws, x[:BATCH], y[:BATCH])

@@ -48,56 +48,24 @@ def reference_loss(ws, x, y):
     return float(np.mean(lse - logits[np.arange(len(y)), y]))
 
 
-def _dlcore_call(case, ws, x, y):
-    import dlcore
-    from dlcore import nn, optim
-    from dlcore.data import DataLoader, TensorDataset
-    from dlcore.train import fit
+def _dlcore_model(case, ws, n_in):
+    from dlcore import nn
 
-    model = nn.Sequential(nn.Linear(x.shape[1], case["hidden"]), nn.ReLU(), nn.Linear(case["hidden"], 10))
+    model = nn.Sequential(nn.Linear(n_in, case["hidden"]), nn.ReLU(), nn.Linear(case["hidden"], 10))
     model.load_state_dict(dict(zip(["0.weight", "0.bias", "2.weight", "2.bias"], ws)))
-    loss_fn = nn.CrossEntropyLoss()
-    first = loss_fn(model(dlcore.from_numpy(x[:BATCH])), dlcore.from_numpy(y[:BATCH])).item()
-    opt = (
-        optim.Adam(model.parameters(), lr=1e-3)
-        if case["opt"] == "adam"
-        else optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    )
-    loader = DataLoader(TensorDataset(x, y), batch_size=BATCH, shuffle=True, seed=0)
-    return (lambda: fit(model, loss_fn, opt, loader, epochs=1, verbose=0)), first
+    return model
 
 
-def _torch_call(case, ws, x, y):
+def _torch_model(case, ws, n_in):
     import torch
 
     model = torch.nn.Sequential(
-        torch.nn.Linear(x.shape[1], case["hidden"]), torch.nn.ReLU(), torch.nn.Linear(case["hidden"], 10)
+        torch.nn.Linear(n_in, case["hidden"]), torch.nn.ReLU(), torch.nn.Linear(case["hidden"], 10)
     )
     with torch.no_grad():
         for p, w in zip(model.parameters(), ws):
             p.copy_(torch.from_numpy(w))
-    loss_fn = torch.nn.CrossEntropyLoss()
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-    with torch.no_grad():
-        first = loss_fn(model(xt[:BATCH]), yt[:BATCH]).item()
-    opt = (
-        torch.optim.Adam(model.parameters(), lr=1e-3)
-        if case["opt"] == "adam"
-        else torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    )
-    gen = torch.Generator().manual_seed(0)
-
-    def epoch():
-        model.train()
-        perm = torch.randperm(len(xt), generator=gen)
-        for i in range(0, len(xt), BATCH):
-            idx = perm[i : i + BATCH]
-            opt.zero_grad()
-            loss = loss_fn(model(xt[idx]), yt[idx])
-            loss.backward()
-            opt.step()
-
-    return epoch, first
+    return model
 
 
 def make_call(lib, case, threads):
@@ -105,9 +73,9 @@ def make_call(lib, case, threads):
     x, y = data(case)
     ws = init_weights(case["hidden"], x.shape[1])
     if lib == "dlcore":
-        fn, first = _dlcore_call(case, ws, x, y)
+        fn, first = training.dlcore_epoch(_dlcore_model(case, ws, x.shape[1]), case, x, y, BATCH)
     elif lib == "torch":
-        fn, first = _torch_call(case, ws, x, y)
+        fn, first = training.torch_epoch(_torch_model(case, ws, x.shape[1]), case, x, y, BATCH)
     else:
         raise ValueError(f"train-mlp has no {lib} implementation")
     ref = reference_loss(ws, x[:BATCH], y[:BATCH])

@@ -1,13 +1,57 @@
-"""The shared driver of the training-epoch suites (train-mlp, train-cnn): each case timed for
-dlcore and torch (in its worker process) at every thread count, one table of s/epoch and ratios.
+"""The shared parts of the training-epoch suites (train-mlp, train-cnn): the epoch of each library
+for a model with its weights loaded, and the driver timing each case for dlcore and torch (in
+its worker process) at every thread count into one table of s/epoch and ratios.
 
-A suite module provides CASES (dicts with a "name") and make_call(lib, case, threads) ->
-(one training epoch, check), check returning the relative error of the first-batch loss.
+A suite module provides CASES (dicts with a "name" and "opt": "adam" or "sgd") and
+make_call(lib, case, threads) -> (one training epoch, check), check returning the relative error
+of the first-batch loss; it builds the model and calls dlcore_epoch / torch_epoch.
 """
 
 import sys
 
 from dlcore.bench import harness
+
+
+def dlcore_epoch(model, case, x, y, batch):
+    """(one epoch of dlcore.train.fit with a shuffling DataLoader, the first batch's loss)."""
+    import dlcore
+    from dlcore import nn, optim
+    from dlcore.data import DataLoader, TensorDataset
+    from dlcore.train import fit
+
+    loss_fn = nn.CrossEntropyLoss()
+    first = loss_fn(model(dlcore.from_numpy(x[:batch])), dlcore.from_numpy(y[:batch])).item()
+    params = model.parameters()
+    adam = case["opt"] == "adam"
+    opt = optim.Adam(params, lr=1e-3) if adam else optim.SGD(params, lr=0.05, momentum=0.9)
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch, shuffle=True, seed=0)
+    return (lambda: fit(model, loss_fn, opt, loader, epochs=1, verbose=0)), first
+
+
+def torch_epoch(model, case, x, y, batch):
+    """(one epoch of the idiomatic torch loop over randperm-indexed tensors, the first batch's loss)."""
+    import torch
+
+    loss_fn = torch.nn.CrossEntropyLoss()
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    with torch.no_grad():
+        first = loss_fn(model(xt[:batch]), yt[:batch]).item()
+    params = model.parameters()
+    adam = case["opt"] == "adam"
+    opt = torch.optim.Adam(params, lr=1e-3) if adam else torch.optim.SGD(params, lr=0.05, momentum=0.9)
+    gen = torch.Generator().manual_seed(0)
+
+    def epoch():
+        model.train()
+        perm = torch.randperm(len(xt), generator=gen)
+        for i in range(0, len(xt), batch):
+            idx = perm[i : i + batch]
+            opt.zero_grad()
+            loss = loss_fn(model(xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+
+    return epoch, first
 
 
 def run(args, suite: str, cases, header: str, title: str) -> int:

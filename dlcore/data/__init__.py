@@ -4,7 +4,10 @@ Everything here is offline: `digits()` reads scikit-learn's bundled 8x8 digits, 
 generated in-process from a seed.
 """
 
+from .audio import MulawSines, dominant_frequency, mulaw_decode, mulaw_encode, mulaw_sines
 from .datasets import digits
+from .fluid import divergence_fields, jacobi, laplacian, residual_ratio, solve_pressure
+from .genomics import DnaMotifs, dna_motifs, motif_log_odds, motif_pwm, one_hot_dna
 from .label_noise import noisy_labels
 from .loader import DataLoader, Dataset, TensorDataset
 from .synthetic import line_points, plane_points
@@ -18,6 +21,21 @@ __all__ = [
     "line_points",
     "plane_points",
     "noisy_labels",
+    "DnaMotifs",
+    "dna_motifs",
+    "motif_pwm",
+    "motif_log_odds",
+    "one_hot_dna",
+    "MulawSines",
+    "mulaw_sines",
+    "mulaw_encode",
+    "mulaw_decode",
+    "dominant_frequency",
+    "divergence_fields",
+    "laplacian",
+    "jacobi",
+    "solve_pressure",
+    "residual_ratio",
     "shifted_digits",
     "gomoku_boards",
 ]

@@ -9,7 +9,7 @@
     conv.py         conv2d (conv1d through it): the device's conv kernels
     nn.py           linear, log_softmax, softmax, cross_entropy, dropout
     pool.py         max / avg / adaptive avg pooling over the last two axes (the pool kernels)
-    norm.py         batch norm, training (batch statistics) and eval (given statistics)
+    norm.py         batch norm, training (batch statistics) and eval (given statistics); layer norm
     activation.py   gelu
     dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
     _helpers.py     argument checks (dims), unbroadcast, the one gemm call
@@ -46,7 +46,7 @@ from .elementwise import (
 from .function import Function
 from .linalg import MatMul
 from .nn import CrossEntropy, Dropout, Huber, Linear, LogSoftmax, Softmax
-from .norm import BatchNorm, BatchNormEval
+from .norm import BatchNorm, BatchNormEval, LayerNorm
 from .pointwise import (
     BinaryCrossEntropy,
     Cos,
@@ -128,5 +128,6 @@ __all__ = [
     "AdaptiveAvgPool2d",
     "BatchNorm",
     "BatchNormEval",
+    "LayerNorm",
     "GELU",
 ]

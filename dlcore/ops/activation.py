@@ -13,9 +13,10 @@ from .function import Function
 
 
 def _kernel_input(x):
-    """x as a C-contiguous kernel dtype (float32 for any other floating dtype)."""
+    """x as a C-contiguous kernel dtype (float32 for any other floating dtype), x's shape
+    (ascontiguousarray alone makes a 0-d array 1-d)."""
     xp = xp_of(x)
-    return xp.ascontiguousarray(x if has_kernel_dtype(x) else x.astype(np.float32))
+    return xp.ascontiguousarray(x if has_kernel_dtype(x) else x.astype(np.float32)).reshape(x.shape)
 
 
 class GELU(Function):
@@ -30,7 +31,7 @@ class GELU(Function):
 
     def backward(self, g):
         xp = xp_of(g)
-        g = xp.ascontiguousarray(g, dtype=self.x.dtype)
+        g = xp.ascontiguousarray(g, dtype=self.x.dtype).reshape(self.x.shape)
         dx = xp.empty_like(self.x)
         backend.kernels(g).gelu_backward(dx, g, self.x, self.tanh)
         return (dx.astype(self.dtype, copy=False),)

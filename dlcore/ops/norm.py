@@ -1,5 +1,6 @@
 """Batch normalization over axis 1 of x (N, C, *), through the device's kernels
-(`backend.kernels(x)`: batch_norm_forward / batch_norm_inference / batch_norm_backward).
+(`backend.kernels(x)`: batch_norm_forward / batch_norm_inference / batch_norm_backward), and
+layer normalization over the trailing axes (array-module code, analytic backward).
 
 The positional inputs are x, then the affine parameters named by `parts`: "wb" (weight, bias),
 "w", "b" or "" (none; weight 1, bias 0). float32/float64 only, all of one dtype (the caller
@@ -98,4 +99,43 @@ class BatchNormEval(Function):
             dw = (g * ((x - mean) * invstd)).sum(axis=axes)
         if wants.get("b"):
             db = g.sum(axis=axes)
+        return (dx, *_param_grads(self, dw, db))
+
+
+class LayerNorm(Function):
+    """Normalization over the last `ndim` axes of x with their mean and biased variance (two
+    passes, in x's dtype), then y * weight + bias, weight/bias of the normalized shape (`parts`
+    as BatchNorm). Array-module code (any device); the backward is the analytic one,
+    dx = invstd * (gw - mean(gw) - xhat * mean(gw * xhat)) with gw = g * weight, which a
+    composite of tensor ops only reaches up to cancellation."""
+
+    def forward(self, x, *params, parts="wb", ndim=1, eps=1e-5):
+        xp = xp_of(x)
+        self.parts = parts
+        self.w, b = dict(zip(parts, params)).get("w"), dict(zip(parts, params)).get("b")
+        self.axes = tuple(range(x.ndim - ndim, x.ndim))
+        if x.size == 0:  # no value to normalize (numpy warns on the mean of nothing)
+            self.xhat, self.invstd = xp.zeros_like(x), xp.ones_like(x)
+        else:
+            d = x - x.mean(axis=self.axes, keepdims=True)
+            var = (d * d).mean(axis=self.axes, keepdims=True)
+            self.invstd = 1 / xp.sqrt(var + x.dtype.type(eps))
+            self.xhat = d * self.invstd
+        y = self.xhat if self.w is None else self.xhat * self.w
+        return y if b is None else y + b
+
+    def backward(self, g):
+        lead = tuple(range(g.ndim - len(self.axes)))
+        wants = dict(zip(self.parts, self.needs_input_grad[1:]))
+        dw = (g * self.xhat).sum(axis=lead) if wants.get("w") else None
+        db = g.sum(axis=lead) if wants.get("b") else None
+        dx = None
+        if self.needs_input_grad[0]:
+            if g.size == 0:
+                dx = g * 0
+            else:
+                gw = g if self.w is None else g * self.w
+                mean_gw = gw.mean(axis=self.axes, keepdims=True)
+                mean_gwx = (gw * self.xhat).mean(axis=self.axes, keepdims=True)
+                dx = self.invstd * (gw - mean_gw - self.xhat * mean_gwx)
         return (dx, *_param_grads(self, dw, db))

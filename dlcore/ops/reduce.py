@@ -105,8 +105,7 @@ class Max(Function):
     def backward(self, g):
         if not self.keepdim:
             g = g.reshape(self.count.shape)
-        # count is int64: dividing by it as is would promote a float32 gradient to float64
-        return (g * self.mask / self.count.astype(g.dtype, copy=False),)
+        return (g * self.mask / self.count.astype(g.dtype),)  # int64 count would promote to float64
 
 
 class Min(Max):

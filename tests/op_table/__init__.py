@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     fuzzing,
     layers,
     nn,
+    norm,
     numerics,
     pooling,
     porting,
@@ -114,6 +115,7 @@ OPS = [
     *porting_nn.OPS,
     *conv.OPS,
     *pooling.OPS,
+    *norm.OPS,
 ]
 
 OPS_BY_NAME = {op.name: op for op in OPS}
