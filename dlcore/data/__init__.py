@@ -11,6 +11,7 @@ from .genomics import DnaMotifs, dna_motifs, motif_log_odds, motif_pwm, one_hot_
 from .label_noise import noisy_labels
 from .loader import DataLoader, Dataset, TensorDataset
 from .synthetic import line_points, plane_points
+from .synthetic_images import gomoku_boards, shifted_digits
 
 __all__ = [
     "Dataset",
@@ -35,4 +36,6 @@ __all__ = [
     "jacobi",
     "solve_pressure",
     "residual_ratio",
+    "shifted_digits",
+    "gomoku_boards",
 ]

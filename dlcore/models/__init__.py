@@ -1,0 +1,10 @@
+"""dlcore.models: small reference networks built from dlcore.nn (PyTorch names and weight layouts).
+
+One file per model family; each model is a plain nn.Module whose state_dict loads into the torch
+module of the same structure.
+"""
+
+from .all_conv import AllConvNet
+from .small_cnn import SmallCNN
+
+__all__ = ["SmallCNN", "AllConvNet"]
