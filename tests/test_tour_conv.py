@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from dlcore import from_numpy
+from dlcore.models import CausalConv1d, WaveNet
 from dlcore.tour import registry, runner
-from dlcore.tour._wavenet import CausalConv1d, WaveNet, generate
+from dlcore.tour._wavenet import generate
 from dlcore.tour.dna_motifs import best_kmer
 from dlcore.tour.wavenet import causality_and_support, jacobian_rows, unigram_entropy
 

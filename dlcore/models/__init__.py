@@ -5,6 +5,8 @@ module of the same structure.
 """
 
 from .all_conv import AllConvNet
+from .resnet import ResNet
 from .small_cnn import SmallCNN
+from .wavenet import CausalConv1d, WaveNet, WaveNetBlock
 
-__all__ = ["SmallCNN", "AllConvNet"]
+__all__ = ["SmallCNN", "AllConvNet", "ResNet", "CausalConv1d", "WaveNet", "WaveNetBlock"]
