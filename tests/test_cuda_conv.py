@@ -253,7 +253,7 @@ def test_cuda_conv_refuses_an_output_overlapping_an_input():
     y = buf[:216].reshape(2, 6, 3, 6)
     bias = buf[200:206]
     ns = backend.kernels("cuda")
-    with pytest.raises(ValueError, match=r"\[conv2d_forward\] y must not overlap bias"):
+    with pytest.raises(ValueError, match=r"\[conv2d_forward\] y must not overlap an input"):
         ns.conv2d_forward(FakeCuda(y), FakeCuda(x), FakeCuda(w), FakeCuda(bias), *CONV)
     with pytest.raises(ValueError, match=r"\[gelu_forward\] y must not overlap x"):
         ns.gelu_forward(FakeCuda(buf[1:9]), FakeCuda(buf[:8]), False)
