@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dlcore::bind {
@@ -90,5 +92,12 @@ bool overlaps(const ArrayView& a, const ArrayView& b);
 // A CUDA array's pointer must be device (or managed) memory: ValueError otherwise, e.g. a
 // host pointer behind a hand-made __cuda_array_interface__. Call after the other checks.
 void check_device_memory(const ArrayView& a, const char* op, const char* name);
+// check_device_memory of each (array, name) in order; a null array (an absent optional) is
+// skipped.
+inline void check_device_memory(
+    std::initializer_list<std::pair<const ArrayView*, const char*>> arrays, const char* op) {
+  for (const auto& [a, name] : arrays)
+    if (a != nullptr) check_device_memory(*a, op, name);
+}
 
 }  // namespace dlcore::bind

@@ -16,89 +16,50 @@ namespace {
 constexpr Device kCpu = Device::cpu;
 
 template <typename T>
-const T* opt_data(const std::optional<ArrayView>& v) {
+T* opt_data(const std::optional<ArrayView>& v) {
   return v ? v->data<T>() : nullptr;
 }
 
-template <typename T>
-T* opt_data_mut(const std::optional<ArrayView>& v) {
-  return v ? v->data<T>() : nullptr;
+void conv2d_forward(py::handle y, py::handle x, py::handle w, py::handle bias, py::handle stride,
+                    py::handle padding, py::handle dilation, py::handle groups, bool relu) {
+  const Conv2dForwardArgs a =
+      conv2d_forward_args(y, x, w, bias, stride, padding, dilation, groups, kCpu, "conv2d_forward");
+  if (a.y.size() == 0) return;
+  py::gil_scoped_release release;
+  if (a.x.dtype == DType::f32)
+    cpu::conv2d_forward<float>(a.y.data<float>(), a.x.data<float>(), a.w.data<float>(),
+                               opt_data<float>(a.bias), a.p, relu);
+  else
+    cpu::conv2d_forward<double>(a.y.data<double>(), a.x.data<double>(), a.w.data<double>(),
+                                opt_data<double>(a.bias), a.p, relu);
 }
 
-void conv2d_forward(py::handle y_obj, py::handle x_obj, py::handle w_obj, py::handle bias_obj,
-                    py::handle stride, py::handle padding, py::handle dilation,
-                    py::handle groups_obj, bool relu) {
-  const char* op = "conv2d_forward";
-  const ArrayView y = view(y_obj, kCpu, op, "y"), x = view(x_obj, kCpu, op, "x"),
-                  w = view(w_obj, kCpu, op, "w");
-  const DType dt = check_float(x, op, "x");
-  conv_array(x, x, op, "x", "x", false);
-  conv_array(w, x, op, "w", "x", false);
-  conv_array(y, x, op, "y", "x", true);
-  const std::optional<ArrayView> bias =
-      conv_vector(bias_obj, x, w.shape[0], kCpu, op, "bias", false);
-  const int64_t groups = conv_groups(groups_obj, op);
-  const cpu::ConvShape p = conv_shape(x.shape[0], x.shape[1], x.shape[2], x.shape[3], w, stride,
-                                      padding, dilation, groups, op, "x");
-  conv_expect_shape(y, {p.n, p.k, p.ho, p.wo}, op, "y", " (N, K, Ho, Wo)");
-  conv_no_overlap(y, {&x, &w, bias ? &*bias : nullptr}, op, "y");
-  if (y.size() == 0) return;
+void conv2d_backward_input(py::handle dx, py::handle dy, py::handle w, py::handle stride,
+                           py::handle padding, py::handle dilation, py::handle groups) {
+  const Conv2dBackwardInputArgs a = conv2d_backward_input_args(
+      dx, dy, w, stride, padding, dilation, groups, kCpu, "conv2d_backward_input");
+  if (a.dx.size() == 0) return;
   py::gil_scoped_release release;
-  if (dt == DType::f32)
-    cpu::conv2d_forward<float>(y.data<float>(), x.data<float>(), w.data<float>(),
-                               opt_data<float>(bias), p, relu);
+  if (a.dy.dtype == DType::f32)
+    cpu::conv2d_backward_input<float>(a.dx.data<float>(), a.dy.data<float>(), a.w.data<float>(),
+                                      a.p);
   else
-    cpu::conv2d_forward<double>(y.data<double>(), x.data<double>(), w.data<double>(),
-                                opt_data<double>(bias), p, relu);
+    cpu::conv2d_backward_input<double>(a.dx.data<double>(), a.dy.data<double>(), a.w.data<double>(),
+                                       a.p);
 }
 
-void conv2d_backward_input(py::handle dx_obj, py::handle dy_obj, py::handle w_obj,
-                           py::handle stride, py::handle padding, py::handle dilation,
-                           py::handle groups_obj) {
-  const char* op = "conv2d_backward_input";
-  const ArrayView dx = view(dx_obj, kCpu, op, "dx"), dy = view(dy_obj, kCpu, op, "dy"),
-                  w = view(w_obj, kCpu, op, "w");
-  const DType dt = check_float(dy, op, "dy");
-  conv_array(dy, dy, op, "dy", "dy", false);
-  conv_array(w, dy, op, "w", "dy", false);
-  conv_array(dx, dy, op, "dx", "dy", true);
-  const int64_t groups = conv_groups(groups_obj, op);
-  const cpu::ConvShape p = conv_shape(dx.shape[0], dx.shape[1], dx.shape[2], dx.shape[3], w, stride,
-                                      padding, dilation, groups, op, "dx");
-  conv_expect_shape(dy, {p.n, p.k, p.ho, p.wo}, op, "dy", " (N, K, Ho, Wo)");
-  conv_no_overlap(dx, {&dy, &w}, op, "dx");
-  if (dx.size() == 0) return;
+void conv2d_backward_weight(py::handle dw, py::handle db, py::handle dy, py::handle x,
+                            py::handle stride, py::handle padding, py::handle dilation,
+                            py::handle groups) {
+  const Conv2dBackwardWeightArgs a = conv2d_backward_weight_args(
+      dw, db, dy, x, stride, padding, dilation, groups, kCpu, "conv2d_backward_weight");
   py::gil_scoped_release release;
-  if (dt == DType::f32)
-    cpu::conv2d_backward_input<float>(dx.data<float>(), dy.data<float>(), w.data<float>(), p);
+  if (a.x.dtype == DType::f32)
+    cpu::conv2d_backward_weight<float>(a.dw.data<float>(), opt_data<float>(a.db),
+                                       a.dy.data<float>(), a.x.data<float>(), a.p);
   else
-    cpu::conv2d_backward_input<double>(dx.data<double>(), dy.data<double>(), w.data<double>(), p);
-}
-
-void conv2d_backward_weight(py::handle dw_obj, py::handle db_obj, py::handle dy_obj,
-                            py::handle x_obj, py::handle stride, py::handle padding,
-                            py::handle dilation, py::handle groups_obj) {
-  const char* op = "conv2d_backward_weight";
-  const ArrayView dw = view(dw_obj, kCpu, op, "dw");
-  const ArrayView dy = view(dy_obj, kCpu, op, "dy"), x = view(x_obj, kCpu, op, "x");
-  const DType dt = check_float(x, op, "x");
-  conv_array(x, x, op, "x", "x", false);
-  conv_array(dy, x, op, "dy", "x", false);
-  conv_array(dw, x, op, "dw", "x", true);
-  const std::optional<ArrayView> db = conv_vector(db_obj, x, dw.shape[0], kCpu, op, "db", true);
-  const int64_t groups = conv_groups(groups_obj, op);
-  const cpu::ConvShape p = conv_shape(x.shape[0], x.shape[1], x.shape[2], x.shape[3], dw, stride,
-                                      padding, dilation, groups, op, "x");
-  conv_expect_shape(dy, {p.n, p.k, p.ho, p.wo}, op, "dy", " (N, K, Ho, Wo)");
-  conv_no_overlap(dw, {&dy, &x, db ? &*db : nullptr}, op, "dw");
-  if (db) conv_no_overlap(*db, {&dy, &x}, op, "db");
-  py::gil_scoped_release release;
-  if (dt == DType::f32)
-    cpu::conv2d_backward_weight<float>(dw.data<float>(), opt_data_mut<float>(db), dy.data<float>(),
-                                       x.data<float>(), p);
-  else
-    cpu::conv2d_backward_weight<double>(dw.data<double>(), opt_data_mut<double>(db),
-                                        dy.data<double>(), x.data<double>(), p);
+    cpu::conv2d_backward_weight<double>(a.dw.data<double>(), opt_data<double>(a.db),
+                                        a.dy.data<double>(), a.x.data<double>(), a.p);
 }
 
 }  // namespace

@@ -1,142 +1,78 @@
 // _C.cuda conv2d_forward, conv2d_backward_input, conv2d_backward_weight over CUDA arrays
-// (__cuda_array_interface__), NCHW, float32 or float64: the signatures and checks of the
-// kernel contract (docs/kernels.md); the output size is checked against
-// Ho = (H + top + bottom - dh*(R-1) - 1) // sh + 1 (>= 1), Wo alike.
-#include <string>
-#include <vector>
+// (__cuda_array_interface__), NCHW, float32 or float64: the checks are conv_args.h's (shared with
+// the CPU binding), then the device-memory check, then the launch with the GIL released.
+#include <optional>
 
 #include "bind/array_view.h"
 #include "bind/bind.h"
-#include "bind/cuda_kernel_args.h"
+#include "bind/conv_args.h"
 #include "cuda/cuda_api.h"
 
 namespace dlcore::bind {
 namespace {
 
-using namespace cuda_args;
+constexpr Device kCuda = Device::cuda;
 using dlcore::cuda::Conv2dGeometry;
 
-// The scalar arguments and the geometry they give with x (N, C, H, W) and w (K, C/g, R, S).
-struct ConvArgs {
-  std::vector<int64_t> stride, padding, dilation;
-  int64_t groups;
-};
-
-ConvArgs conv_args(py::handle stride, py::handle padding, py::handle dilation, int64_t groups,
-                   const char* op) {
-  ConvArgs a{int_tuple(stride, 2, 1, op, "stride"), int_tuple(padding, 4, 0, op, "padding"),
-             int_tuple(dilation, 2, 1, op, "dilation"), groups};
-  if (groups < 1) fail(op, "groups must be >= 1, got " + std::to_string(groups));
-  return a;
+Conv2dGeometry geometry(const cpu::ConvShape& p) {
+  return {p.n,  p.c,        p.h,        p.w,       p.k,        p.r,     p.s,     p.ho,
+          p.wo, p.stride_h, p.stride_w, p.pad_top, p.pad_left, p.dil_h, p.dil_w, p.groups};
 }
 
-// x_shape (N, C, H, W), w (K, C/groups, R, S): channel checks, then the output size.
-Conv2dGeometry geometry(const std::vector<int64_t>& x, const ArrayView& w, const ConvArgs& a,
-                        const char* op, const char* x_name) {
-  const int64_t g = a.groups, C = x[1], K = w.shape[0];
-  if (C % g != 0 || K % g != 0)
-    fail(op, "groups=" + std::to_string(g) + " must divide the input channels (" +
-                 std::to_string(C) + ") and the output channels (" + std::to_string(K) + ")");
-  if (w.shape[1] != C / g)
-    fail(op, "w " + w.shape_str() + " must have C/groups = " + std::to_string(C / g) +
-                 " input channels (" + x_name + " has C = " + std::to_string(C) + ")");
-  Conv2dGeometry o{x[0],
-                   C,
-                   x[2],
-                   x[3],
-                   K,
-                   w.shape[2],
-                   w.shape[3],
-                   0,
-                   0,
-                   a.stride[0],
-                   a.stride[1],
-                   a.padding[0],
-                   a.padding[2],
-                   a.dilation[0],
-                   a.dilation[1],
-                   g};
-  const int64_t nh = o.h + a.padding[0] + a.padding[1] - o.dil_h * (o.r - 1) - 1;
-  const int64_t nw = o.w + a.padding[2] + a.padding[3] - o.dil_w * (o.s - 1) - 1;
-  if (nh < 0 || nw < 0)
-    fail(op, "the padded input (" + std::to_string(nh + o.dil_h * (o.r - 1) + 1) + ", " +
-                 std::to_string(nw + o.dil_w * (o.s - 1) + 1) +
-                 ") is smaller than the dilated kernel (" +
-                 std::to_string(o.dil_h * (o.r - 1) + 1) + ", " +
-                 std::to_string(o.dil_w * (o.s - 1) + 1) + ")");
-  o.ho = nh / o.stride_h + 1;
-  o.wo = nw / o.stride_w + 1;
-  return o;
+template <typename T>
+T* opt_data(const std::optional<ArrayView>& v) {
+  return v ? v->data<T>() : nullptr;
 }
 
-std::string out_why(const Conv2dGeometry& g) {
-  return "(N, K, Ho, Wo) for N=" + std::to_string(g.n) + ", K=" + std::to_string(g.k);
-}
+const ArrayView* opt(const std::optional<ArrayView>& v) { return v ? &*v : nullptr; }
 
-void conv2d_forward(py::handle y_obj, py::handle x_obj, py::handle w_obj, py::handle bias_obj,
-                    py::handle stride, py::handle padding, py::handle dilation, int64_t groups,
-                    bool relu) {
+void conv2d_forward(py::handle y, py::handle x, py::handle w, py::handle bias, py::handle stride,
+                    py::handle padding, py::handle dilation, py::handle groups, bool relu) {
   const char* op = "conv2d_forward";
-  const ArrayView x = float_array(x_obj, 4, op, "x");
-  const ArrayView w = like(w_obj, x, 4, op, "w", "x");
-  const auto bias = like_optional(bias_obj, x, 1, op, "bias", "x");
-  const ArrayView y = like(y_obj, x, 4, op, "y", "x");
-  check_output(y, op, "y", {{&x, "x"}, {&w, "w"}, {opt(bias), "bias"}});
-  const Conv2dGeometry g =
-      geometry(shape_of(x), w, conv_args(stride, padding, dilation, groups, op), op, "x");
-  if (bias) check_shape(*bias, {g.k}, op, "bias", "(K,)");
-  check_shape(y, {g.n, g.k, g.ho, g.wo}, op, "y", out_why(g));
-  check_device({{&y, "y"}, {&x, "x"}, {&w, "w"}, {opt(bias), "bias"}}, op);
+  const Conv2dForwardArgs a =
+      conv2d_forward_args(y, x, w, bias, stride, padding, dilation, groups, kCuda, op);
+  check_device_memory({{&a.y, "y"}, {&a.x, "x"}, {&a.w, "w"}, {opt(a.bias), "bias"}}, op);
+  const Conv2dGeometry g = geometry(a.p);
   py::gil_scoped_release release;
-  if (x.dtype == DType::f32)
-    dlcore::cuda::conv2d_forward(y.data<float>(), x.data<float>(), w.data<float>(),
-                                 ptr<float>(bias), g, relu);
+  if (a.x.dtype == DType::f32)
+    dlcore::cuda::conv2d_forward(a.y.data<float>(), a.x.data<float>(), a.w.data<float>(),
+                                 opt_data<float>(a.bias), g, relu);
   else
-    dlcore::cuda::conv2d_forward(y.data<double>(), x.data<double>(), w.data<double>(),
-                                 ptr<double>(bias), g, relu);
+    dlcore::cuda::conv2d_forward(a.y.data<double>(), a.x.data<double>(), a.w.data<double>(),
+                                 opt_data<double>(a.bias), g, relu);
 }
 
-void conv2d_backward_input(py::handle dx_obj, py::handle dy_obj, py::handle w_obj,
-                           py::handle stride, py::handle padding, py::handle dilation,
-                           int64_t groups) {
+void conv2d_backward_input(py::handle dx, py::handle dy, py::handle w, py::handle stride,
+                           py::handle padding, py::handle dilation, py::handle groups) {
   const char* op = "conv2d_backward_input";
-  const ArrayView dy = float_array(dy_obj, 4, op, "dy");
-  const ArrayView w = like(w_obj, dy, 4, op, "w", "dy");
-  const ArrayView dx = like(dx_obj, dy, 4, op, "dx", "dy");
-  check_output(dx, op, "dx", {{&dy, "dy"}, {&w, "w"}});
-  const Conv2dGeometry g =
-      geometry(shape_of(dx), w, conv_args(stride, padding, dilation, groups, op), op, "dx");
-  check_shape(dy, {g.n, g.k, g.ho, g.wo}, op, "dy", out_why(g));
-  check_device({{&dx, "dx"}, {&dy, "dy"}, {&w, "w"}}, op);
+  const Conv2dBackwardInputArgs a =
+      conv2d_backward_input_args(dx, dy, w, stride, padding, dilation, groups, kCuda, op);
+  check_device_memory({{&a.dx, "dx"}, {&a.dy, "dy"}, {&a.w, "w"}}, op);
+  const Conv2dGeometry g = geometry(a.p);
   py::gil_scoped_release release;
-  if (dy.dtype == DType::f32)
-    dlcore::cuda::conv2d_backward_input(dx.data<float>(), dy.data<float>(), w.data<float>(), g);
+  if (a.dy.dtype == DType::f32)
+    dlcore::cuda::conv2d_backward_input(a.dx.data<float>(), a.dy.data<float>(), a.w.data<float>(),
+                                        g);
   else
-    dlcore::cuda::conv2d_backward_input(dx.data<double>(), dy.data<double>(), w.data<double>(), g);
+    dlcore::cuda::conv2d_backward_input(a.dx.data<double>(), a.dy.data<double>(),
+                                        a.w.data<double>(), g);
 }
 
-void conv2d_backward_weight(py::handle dw_obj, py::handle db_obj, py::handle dy_obj,
-                            py::handle x_obj, py::handle stride, py::handle padding,
-                            py::handle dilation, int64_t groups) {
+void conv2d_backward_weight(py::handle dw, py::handle db, py::handle dy, py::handle x,
+                            py::handle stride, py::handle padding, py::handle dilation,
+                            py::handle groups) {
   const char* op = "conv2d_backward_weight";
-  const ArrayView x = float_array(x_obj, 4, op, "x");
-  const ArrayView dy = like(dy_obj, x, 4, op, "dy", "x");
-  const ArrayView dw = like(dw_obj, x, 4, op, "dw", "x");
-  const auto db = like_optional(db_obj, x, 1, op, "db", "x");
-  check_output(dw, op, "dw", {{&x, "x"}, {&dy, "dy"}, {opt(db), "db"}});
-  if (db) check_output(*db, op, "db", {{&x, "x"}, {&dy, "dy"}});
-  const Conv2dGeometry g =
-      geometry(shape_of(x), dw, conv_args(stride, padding, dilation, groups, op), op, "x");
-  if (db) check_shape(*db, {g.k}, op, "db", "(K,)");
-  check_shape(dy, {g.n, g.k, g.ho, g.wo}, op, "dy", out_why(g));
-  check_device({{&dw, "dw"}, {opt(db), "db"}, {&dy, "dy"}, {&x, "x"}}, op);
+  const Conv2dBackwardWeightArgs a =
+      conv2d_backward_weight_args(dw, db, dy, x, stride, padding, dilation, groups, kCuda, op);
+  check_device_memory({{&a.dw, "dw"}, {opt(a.db), "db"}, {&a.dy, "dy"}, {&a.x, "x"}}, op);
+  const Conv2dGeometry g = geometry(a.p);
   py::gil_scoped_release release;
-  if (x.dtype == DType::f32)
-    dlcore::cuda::conv2d_backward_weight(dw.data<float>(), ptr<float>(db), dy.data<float>(),
-                                         x.data<float>(), g);
+  if (a.x.dtype == DType::f32)
+    dlcore::cuda::conv2d_backward_weight(a.dw.data<float>(), opt_data<float>(a.db),
+                                         a.dy.data<float>(), a.x.data<float>(), g);
   else
-    dlcore::cuda::conv2d_backward_weight(dw.data<double>(), ptr<double>(db), dy.data<double>(),
-                                         x.data<double>(), g);
+    dlcore::cuda::conv2d_backward_weight(a.dw.data<double>(), opt_data<double>(a.db),
+                                         a.dy.data<double>(), a.x.data<double>(), g);
 }
 
 }  // namespace

@@ -1,179 +1,115 @@
 // _C.cuda batch_norm_forward / _inference / _backward and gelu_forward / _backward over CUDA
-// arrays, float32 or float64: the kernel contract's signatures and checks. Batch norm views x
-// (N, C, ...) as (N, C, L), L the product of the axes after C; per-channel arrays are (C,).
-#include <string>
-#include <vector>
-
+// arrays, float32 or float64: the checks are norm_args.h's (shared with the CPU binding), then
+// the device-memory check, then the launch with the GIL released.
 #include "bind/array_view.h"
 #include "bind/bind.h"
-#include "bind/cuda_kernel_args.h"
+#include "bind/norm_args.h"
 #include "cuda/cuda_api.h"
 
 namespace dlcore::bind {
 namespace {
 
-using namespace cuda_args;
+constexpr Device kCuda = Device::cuda;
 
-struct NCL {
-  int64_t n, c, l;
-};
+const ArrayView* opt(const std::optional<ArrayView>& v) { return v ? &*v : nullptr; }
 
-NCL ncl(const ArrayView& x, const char* op, const char* name) {
-  if (x.ndim() < 2)
-    fail(op, std::string(name) + " must be (N, C, ...), got shape " + x.shape_str());
-  int64_t l = 1;
-  for (int i = 2; i < x.ndim(); ++i) l *= x.shape[i];
-  return {x.shape[0], x.shape[1], l};
+template <typename T>
+void run_forward(const BatchNormForwardArgs& a, double eps) {
+  dlcore::cuda::batch_norm_forward(a.y.data<T>(), a.mean.data<T>(), a.var.data<T>(), a.x.data<T>(),
+                                   ptr_or_null<T>(a.weight), ptr_or_null<T>(a.bias), a.d.n, a.d.c,
+                                   a.d.l, eps);
 }
 
-// A per-channel (C,) array of x's dtype; None gives nullopt when optional.
-std::optional<ArrayView> channel(py::handle obj, const ArrayView& x, int64_t c, bool optional,
-                                 const char* op, const char* name) {
-  if (obj.is_none()) {
-    if (optional) return std::nullopt;
-    fail_type(op, std::string(name) + " must be a CUDA array (C,), got None");
-  }
-  ArrayView v = like(obj, x, 1, op, name, "x");
-  check_shape(v, {c}, op, name, "(C,)");
-  return v;
-}
-
-void check_eps(double eps, const char* op) {
-  if (!(eps >= 0.0)) fail(op, "eps must be >= 0, got " + std::to_string(eps));
-}
-
-void batch_norm_forward(py::handle y_obj, py::handle mean_obj, py::handle var_obj, py::handle x_obj,
-                        py::handle w_obj, py::handle b_obj, double eps) {
+void batch_norm_forward(py::handle y, py::handle mean, py::handle var, py::handle x,
+                        py::handle weight, py::handle bias, double eps) {
   const char* op = "batch_norm_forward";
-  const ArrayView x = float_array(x_obj, 0, op, "x");
-  const NCL d = ncl(x, op, "x");
-  const ArrayView y = like(y_obj, x, 0, op, "y", "x");
-  check_shape(y, shape_of(x), op, "y", "(x's shape)");
-  const ArrayView mean = *channel(mean_obj, x, d.c, false, op, "mean");
-  const ArrayView var = *channel(var_obj, x, d.c, false, op, "var");
-  const auto w = channel(w_obj, x, d.c, true, op, "weight");
-  const auto b = channel(b_obj, x, d.c, true, op, "bias");
-  check_output(y, op, "y", {{&mean, "mean"}, {&var, "var"}, {opt(w), "weight"}, {opt(b), "bias"}});
-  check_same_or_apart(y, x, op, "y", "x");
-  check_output(mean, op, "mean", {{&x, "x"}, {&y, "y"}, {&var, "var"}});
-  check_output(var, op, "var", {{&x, "x"}, {&y, "y"}});
-  check_eps(eps, op);
-  check_device(
-      {{&y, "y"}, {&mean, "mean"}, {&var, "var"}, {&x, "x"}, {opt(w), "weight"}, {opt(b), "bias"}},
-      op);
+  const BatchNormForwardArgs a = batch_norm_forward_args(y, mean, var, x, weight, bias, kCuda, op);
+  check_device_memory({{&a.y, "y"},
+                       {&a.mean, "mean"},
+                       {&a.var, "var"},
+                       {&a.x, "x"},
+                       {opt(a.weight), "weight"},
+                       {opt(a.bias), "bias"}},
+                      op);
   py::gil_scoped_release release;
-  if (x.dtype == DType::f32)
-    dlcore::cuda::batch_norm_forward(y.data<float>(), mean.data<float>(), var.data<float>(),
-                                     x.data<float>(), ptr<float>(w), ptr<float>(b), d.n, d.c, d.l,
-                                     eps);
-  else
-    dlcore::cuda::batch_norm_forward(y.data<double>(), mean.data<double>(), var.data<double>(),
-                                     x.data<double>(), ptr<double>(w), ptr<double>(b), d.n, d.c,
-                                     d.l, eps);
+  if (a.x.dtype == DType::f32) run_forward<float>(a, eps);
+  else run_forward<double>(a, eps);
 }
 
-void batch_norm_inference(py::handle y_obj, py::handle x_obj, py::handle mean_obj,
-                          py::handle var_obj, py::handle w_obj, py::handle b_obj, double eps) {
+template <typename T>
+void run_inference(const BatchNormInferenceArgs& a, double eps) {
+  dlcore::cuda::batch_norm_inference(a.y.data<T>(), a.x.data<T>(), a.mean.data<T>(),
+                                     a.var.data<T>(), ptr_or_null<T>(a.weight),
+                                     ptr_or_null<T>(a.bias), a.d.n, a.d.c, a.d.l, eps);
+}
+
+void batch_norm_inference(py::handle y, py::handle x, py::handle mean, py::handle var,
+                          py::handle weight, py::handle bias, double eps) {
   const char* op = "batch_norm_inference";
-  const ArrayView x = float_array(x_obj, 0, op, "x");
-  const NCL d = ncl(x, op, "x");
-  const ArrayView y = like(y_obj, x, 0, op, "y", "x");
-  check_shape(y, shape_of(x), op, "y", "(x's shape)");
-  const ArrayView mean = *channel(mean_obj, x, d.c, false, op, "mean");
-  const ArrayView var = *channel(var_obj, x, d.c, false, op, "var");
-  const auto w = channel(w_obj, x, d.c, true, op, "weight");
-  const auto b = channel(b_obj, x, d.c, true, op, "bias");
-  check_output(y, op, "y", {{&mean, "mean"}, {&var, "var"}, {opt(w), "weight"}, {opt(b), "bias"}});
-  check_same_or_apart(y, x, op, "y", "x");
-  check_eps(eps, op);
-  check_device(
-      {{&y, "y"}, {&x, "x"}, {&mean, "mean"}, {&var, "var"}, {opt(w), "weight"}, {opt(b), "bias"}},
-      op);
+  const BatchNormInferenceArgs a =
+      batch_norm_inference_args(y, x, mean, var, weight, bias, kCuda, op);
+  check_device_memory({{&a.y, "y"},
+                       {&a.x, "x"},
+                       {&a.mean, "mean"},
+                       {&a.var, "var"},
+                       {opt(a.weight), "weight"},
+                       {opt(a.bias), "bias"}},
+                      op);
   py::gil_scoped_release release;
-  if (x.dtype == DType::f32)
-    dlcore::cuda::batch_norm_inference(y.data<float>(), x.data<float>(), mean.data<float>(),
-                                       var.data<float>(), ptr<float>(w), ptr<float>(b), d.n, d.c,
-                                       d.l, eps);
-  else
-    dlcore::cuda::batch_norm_inference(y.data<double>(), x.data<double>(), mean.data<double>(),
-                                       var.data<double>(), ptr<double>(w), ptr<double>(b), d.n, d.c,
-                                       d.l, eps);
+  if (a.x.dtype == DType::f32) run_inference<float>(a, eps);
+  else run_inference<double>(a, eps);
 }
 
-void batch_norm_backward(py::handle dx_obj, py::handle dw_obj, py::handle db_obj, py::handle dy_obj,
-                         py::handle x_obj, py::handle mean_obj, py::handle var_obj,
-                         py::handle w_obj, double eps) {
+template <typename T>
+void run_backward(const BatchNormBackwardArgs& a, double eps) {
+  dlcore::cuda::batch_norm_backward(a.dx.data<T>(), ptr_or_null<T>(a.dweight),
+                                    ptr_or_null<T>(a.dbias), a.dy.data<T>(), a.x.data<T>(),
+                                    a.mean.data<T>(), a.var.data<T>(), ptr_or_null<T>(a.weight),
+                                    a.d.n, a.d.c, a.d.l, eps);
+}
+
+void batch_norm_backward(py::handle dx, py::handle dweight, py::handle dbias, py::handle dy,
+                         py::handle x, py::handle mean, py::handle var, py::handle weight,
+                         double eps) {
   const char* op = "batch_norm_backward";
-  const ArrayView x = float_array(x_obj, 0, op, "x");
-  const NCL d = ncl(x, op, "x");
-  const ArrayView dx = like(dx_obj, x, 0, op, "dx", "x");
-  check_shape(dx, shape_of(x), op, "dx", "(x's shape)");
-  const auto dw = channel(dw_obj, x, d.c, true, op, "dweight");
-  const auto db = channel(db_obj, x, d.c, true, op, "dbias");
-  const ArrayView dy = like(dy_obj, x, 0, op, "dy", "x");
-  check_shape(dy, shape_of(x), op, "dy", "(x's shape)");
-  const ArrayView mean = *channel(mean_obj, x, d.c, false, op, "mean");
-  const ArrayView var = *channel(var_obj, x, d.c, false, op, "var");
-  const auto w = channel(w_obj, x, d.c, true, op, "weight");
-  check_output(dx, op, "dx", {{&mean, "mean"}, {&var, "var"}, {opt(w), "weight"}});
-  check_same_or_apart(dx, dy, op, "dx", "dy");
-  check_same_or_apart(dx, x, op, "dx", "x");
-  if (dw)
-    check_output(*dw, op, "dweight", {{&dx, "dx"}, {&dy, "dy"}, {&x, "x"}, {opt(db), "dbias"}});
-  if (db) check_output(*db, op, "dbias", {{&dx, "dx"}, {&dy, "dy"}, {&x, "x"}});
-  check_eps(eps, op);
-  check_device({{&dx, "dx"},
-                {opt(dw), "dweight"},
-                {opt(db), "dbias"},
-                {&dy, "dy"},
-                {&x, "x"},
-                {&mean, "mean"},
-                {&var, "var"},
-                {opt(w), "weight"}},
-               op);
+  const BatchNormBackwardArgs a =
+      batch_norm_backward_args(dx, dweight, dbias, dy, x, mean, var, weight, kCuda, op);
+  check_device_memory({{&a.dx, "dx"},
+                       {opt(a.dweight), "dweight"},
+                       {opt(a.dbias), "dbias"},
+                       {&a.dy, "dy"},
+                       {&a.x, "x"},
+                       {&a.mean, "mean"},
+                       {&a.var, "var"},
+                       {opt(a.weight), "weight"}},
+                      op);
   py::gil_scoped_release release;
-  if (x.dtype == DType::f32)
-    dlcore::cuda::batch_norm_backward(dx.data<float>(), ptr<float>(dw), ptr<float>(db),
-                                      dy.data<float>(), x.data<float>(), mean.data<float>(),
-                                      var.data<float>(), ptr<float>(w), d.n, d.c, d.l, eps);
-  else
-    dlcore::cuda::batch_norm_backward(dx.data<double>(), ptr<double>(dw), ptr<double>(db),
-                                      dy.data<double>(), x.data<double>(), mean.data<double>(),
-                                      var.data<double>(), ptr<double>(w), d.n, d.c, d.l, eps);
+  if (a.x.dtype == DType::f32) run_backward<float>(a, eps);
+  else run_backward<double>(a, eps);
 }
 
-void gelu_forward(py::handle y_obj, py::handle x_obj, bool approximate) {
+void gelu_forward(py::handle y, py::handle x, bool approximate) {
   const char* op = "gelu_forward";
-  const ArrayView x = float_array(x_obj, 0, op, "x");
-  const ArrayView y = like(y_obj, x, 0, op, "y", "x");
-  check_shape(y, shape_of(x), op, "y", "(x's shape)");
-  check_writeable(y, op, "y");
-  check_same_or_apart(y, x, op, "y", "x");
-  check_device({{&y, "y"}, {&x, "x"}}, op);
+  const GeluArgs a = gelu_args(y, nullptr, x, kCuda, op, "y");
+  check_device_memory({{&a.out, "y"}, {&a.x, "x"}}, op);
   py::gil_scoped_release release;
-  if (x.dtype == DType::f32)
-    dlcore::cuda::gelu_forward(y.data<float>(), x.data<float>(), x.size(), approximate);
-  else dlcore::cuda::gelu_forward(y.data<double>(), x.data<double>(), x.size(), approximate);
+  if (a.x.dtype == DType::f32)
+    dlcore::cuda::gelu_forward(a.out.data<float>(), a.x.data<float>(), a.x.size(), approximate);
+  else
+    dlcore::cuda::gelu_forward(a.out.data<double>(), a.x.data<double>(), a.x.size(), approximate);
 }
 
-void gelu_backward(py::handle dx_obj, py::handle dy_obj, py::handle x_obj, bool approximate) {
+void gelu_backward(py::handle dx, py::handle dy, py::handle x, bool approximate) {
   const char* op = "gelu_backward";
-  const ArrayView x = float_array(x_obj, 0, op, "x");
-  const ArrayView dx = like(dx_obj, x, 0, op, "dx", "x");
-  check_shape(dx, shape_of(x), op, "dx", "(x's shape)");
-  const ArrayView dy = like(dy_obj, x, 0, op, "dy", "x");
-  check_shape(dy, shape_of(x), op, "dy", "(x's shape)");
-  check_writeable(dx, op, "dx");
-  check_same_or_apart(dx, dy, op, "dx", "dy");
-  check_same_or_apart(dx, x, op, "dx", "x");
-  check_device({{&dx, "dx"}, {&dy, "dy"}, {&x, "x"}}, op);
+  const GeluArgs a = gelu_args(dx, &dy, x, kCuda, op, "dx");
+  check_device_memory({{&a.out, "dx"}, {opt(a.dy), "dy"}, {&a.x, "x"}}, op);
   py::gil_scoped_release release;
-  if (x.dtype == DType::f32)
-    dlcore::cuda::gelu_backward(dx.data<float>(), dy.data<float>(), x.data<float>(), x.size(),
-                                approximate);
+  if (a.x.dtype == DType::f32)
+    dlcore::cuda::gelu_backward(a.out.data<float>(), a.dy->data<float>(), a.x.data<float>(),
+                                a.x.size(), approximate);
   else
-    dlcore::cuda::gelu_backward(dx.data<double>(), dy.data<double>(), x.data<double>(), x.size(),
-                                approximate);
+    dlcore::cuda::gelu_backward(a.out.data<double>(), a.dy->data<double>(), a.x.data<double>(),
+                                a.x.size(), approximate);
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
-// Argument checks of the conv2d kernels, shared by the CPU binding (bind_conv.cpp) and a CUDA
-// one: the geometry tuples (stride (sh, sw) >= 1, padding (top, bottom, left, right) >= 0,
-// dilation (dh, dw) >= 1, groups >= 1 dividing C and K), the 4-D float arrays of one dtype,
-// C-contiguous, outputs writeable and not overlapping an input, and every shape against
-// x (N, C, H, W), w (K, C/groups, R, S), y (N, K, Ho, Wo) with torch's Ho and Wo.
+// Argument checks of the conv2d kernels, shared by the CPU binding (bind_conv.cpp) and the CUDA
+// one (bind_cuda_conv.cpp), which views the arrays with its Device: the geometry tuples (stride
+// (sh, sw) >= 1, padding (top, bottom, left, right) >= 0, dilation (dh, dw) >= 1, groups >= 1
+// dividing C and K), the 4-D float arrays of one dtype, C-contiguous, outputs writeable and not
+// overlapping an input, and every shape against x (N, C, H, W), w (K, C/groups, R, S), y (N, K, Ho,
+// Wo) with torch's Ho and Wo. The conv2d_*_args functions run every check of one op and return the
+// checked views and shape.
 #pragma once
 #include <initializer_list>
 #include <optional>
@@ -115,6 +117,87 @@ inline void conv_no_overlap(const ArrayView& out, std::initializer_list<const Ar
                             const char* op, const char* name) {
   for (const ArrayView* a : ins)
     if (a && overlaps(out, *a)) fail(op, std::string(name) + " must not overlap an input");
+}
+
+// ref a float array and the one dtype of all three; ref and in 4-D inputs, out a 4-D output.
+inline void conv_arrays(const ArrayView& ref, const ArrayView& in, const ArrayView& out,
+                        const char* op, const char* nref, const char* nin, const char* nout) {
+  check_float(ref, op, nref);
+  conv_array(ref, ref, op, nref, nref, false);
+  conv_array(in, ref, op, nin, nref, false);
+  conv_array(out, ref, op, nout, nref, true);
+}
+
+// groups and the geometry from in (N, C, H, W) and w; out (N, K, Ho, Wo) checked against it.
+inline cpu::ConvShape conv_geometry(const ArrayView& in, const ArrayView& w, const ArrayView& out,
+                                    py::handle stride, py::handle padding, py::handle dilation,
+                                    py::handle groups, const char* op, const char* nin,
+                                    const char* nout) {
+  const cpu::ConvShape p = conv_shape(in.shape[0], in.shape[1], in.shape[2], in.shape[3], w, stride,
+                                      padding, dilation, conv_groups(groups, op), op, nin);
+  conv_expect_shape(out, {p.n, p.k, p.ho, p.wo}, op, nout, " (N, K, Ho, Wo)");
+  return p;
+}
+
+// conv2d_forward(y, x, w, bias, stride, padding, dilation, groups)
+struct Conv2dForwardArgs {
+  ArrayView y, x, w;
+  std::optional<ArrayView> bias;
+  cpu::ConvShape p;
+};
+
+inline Conv2dForwardArgs conv2d_forward_args(py::handle y, py::handle x, py::handle w,
+                                             py::handle bias, py::handle stride, py::handle padding,
+                                             py::handle dilation, py::handle groups, Device dev,
+                                             const char* op) {
+  Conv2dForwardArgs a{view(y, dev, op, "y"), view(x, dev, op, "x"), view(w, dev, op, "w"), {}, {}};
+  conv_arrays(a.x, a.w, a.y, op, "x", "w", "y");
+  a.bias = conv_vector(bias, a.x, a.w.shape[0], dev, op, "bias", false);
+  a.p = conv_geometry(a.x, a.w, a.y, stride, padding, dilation, groups, op, "x", "y");
+  conv_no_overlap(a.y, {&a.x, &a.w, a.bias ? &*a.bias : nullptr}, op, "y");
+  return a;
+}
+
+// conv2d_backward_input(dx, dy, w, stride, padding, dilation, groups)
+struct Conv2dBackwardInputArgs {
+  ArrayView dx, dy, w;
+  cpu::ConvShape p;
+};
+
+inline Conv2dBackwardInputArgs conv2d_backward_input_args(py::handle dx, py::handle dy,
+                                                          py::handle w, py::handle stride,
+                                                          py::handle padding, py::handle dilation,
+                                                          py::handle groups, Device dev,
+                                                          const char* op) {
+  Conv2dBackwardInputArgs a{
+      view(dx, dev, op, "dx"), view(dy, dev, op, "dy"), view(w, dev, op, "w"), {}};
+  conv_arrays(a.dy, a.w, a.dx, op, "dy", "w", "dx");
+  a.p = conv_geometry(a.dx, a.w, a.dy, stride, padding, dilation, groups, op, "dx", "dy");
+  conv_no_overlap(a.dx, {&a.dy, &a.w}, op, "dx");
+  return a;
+}
+
+// conv2d_backward_weight(dw, db, dy, x, stride, padding, dilation, groups)
+struct Conv2dBackwardWeightArgs {
+  ArrayView dw;
+  std::optional<ArrayView> db;
+  ArrayView dy, x;
+  cpu::ConvShape p;
+};
+
+inline Conv2dBackwardWeightArgs conv2d_backward_weight_args(py::handle dw, py::handle db,
+                                                            py::handle dy, py::handle x,
+                                                            py::handle stride, py::handle padding,
+                                                            py::handle dilation, py::handle groups,
+                                                            Device dev, const char* op) {
+  Conv2dBackwardWeightArgs a{
+      view(dw, dev, op, "dw"), {}, view(dy, dev, op, "dy"), view(x, dev, op, "x"), {}};
+  conv_arrays(a.x, a.dy, a.dw, op, "x", "dy", "dw");
+  a.db = conv_vector(db, a.x, a.dw.shape[0], dev, op, "db", true);
+  a.p = conv_geometry(a.x, a.dw, a.dy, stride, padding, dilation, groups, op, "x", "dy");
+  conv_no_overlap(a.dw, {&a.dy, &a.x, a.db ? &*a.db : nullptr}, op, "dw");
+  if (a.db) conv_no_overlap(*a.db, {&a.dy, &a.x}, op, "db");
+  return a;
 }
 
 }  // namespace dlcore::bind
