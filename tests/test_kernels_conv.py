@@ -38,6 +38,8 @@ CASES = [
     (1, 0, 5, 5, 3, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1),  # no input channels: y = bias
     (2, 4, 0, 6, 4, 1, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1),  # empty input height, padded
     (1, 256, 3, 256, 2, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1),  # im2col in bands of one row
+    (5, 200, 9, 9, 4, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1),  # small planes, 3 + 2 images lowered
+    (4, 6, 5, 5, 4, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 2),  # small planes lowered together, groups
 ]
 
 

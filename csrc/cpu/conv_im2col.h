@@ -3,7 +3,7 @@
 // For the output rows [row0, row0 + rows):
 // col ((c*r + i)*s + j, (oh - row0)*wo + ow) = x (c, oh*stride_h - pad_top + i*dil_h,
 //                                               ow*stride_w - pad_left + j*dil_w), 0 outside x.
-// col is (channels*r*s, rows*wo) row-major; x is (channels, h, w).
+// col is (channels*r*s, rows*wo) with row stride ld >= rows*wo; x is (channels, h, w).
 #pragma once
 #include <cstdint>
 
@@ -12,11 +12,12 @@
 namespace dlcore::cpu {
 
 template <typename T>
-void im2col(T* col, const T* x, int64_t channels, const ConvShape& p, int64_t row0, int64_t rows);
+void im2col(T* col, int64_t ld, const T* x, int64_t channels, const ConvShape& p, int64_t row0,
+            int64_t rows);
 
 // The adjoint: dx (channels, h, w) += the entries of col at the positions im2col read them from.
 template <typename T>
-void col2im_add(T* dx, const T* col, int64_t channels, const ConvShape& p, int64_t row0,
+void col2im_add(T* dx, const T* col, int64_t ld, int64_t channels, const ConvShape& p, int64_t row0,
                 int64_t rows);
 
 // The output columns [lo, hi) whose input column ow*stride - pad + off lies in [0, extent).
