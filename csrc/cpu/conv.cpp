@@ -102,6 +102,16 @@ struct Batch {
         col(col_.get()),
         buf(buf_.get()) {}
   void lower(const T* x, int64_t n0, int64_t b, int64_t g) {
+    const int64_t padded =
+        L.cg * (p.h + p.pad_top + p.pad_bottom) * (p.w + p.pad_left + p.pad_right);
+    if (padded <= 4 * L.cg * L.in_hw + 64) {  // padding no bigger than the image's: a copy pays
+      std::vector<T> xp(static_cast<size_t>(padded));
+      for (int64_t i = 0; i < b; ++i) {
+        pad_planes(xp.data(), x + ((n0 + i) * p.c + g * L.cg) * L.in_hw, L.cg, p);
+        im2col_padded(col + i * L.hw, b * L.hw, xp.data(), L.cg, p);
+      }
+      return;
+    }
     for (int64_t i = 0; i < b; ++i)
       im2col(col + i * L.hw, b * L.hw, x + ((n0 + i) * p.c + g * L.cg) * L.in_hw, L.cg, p, 0, p.ho);
   }

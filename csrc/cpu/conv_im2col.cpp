@@ -79,6 +79,37 @@ void col2im_add(T* dx, const T* col, int64_t ld, int64_t channels, const ConvSha
       }
 }
 
+template <typename T>
+void pad_planes(T* out, const T* x, int64_t channels, const ConvShape& p) {
+  const int64_t hp = p.h + p.pad_top + p.pad_bottom, wp = p.w + p.pad_left + p.pad_right;
+  std::fill(out, out + channels * hp * wp, T(0));
+  for (int64_t ch = 0; ch < channels; ++ch)
+    for (int64_t ih = 0; ih < p.h; ++ih) {
+      const T* src = x + (ch * p.h + ih) * p.w;
+      T* dst = out + (ch * hp + ih + p.pad_top) * wp + p.pad_left;
+      for (int64_t iw = 0; iw < p.w; ++iw) dst[iw] = src[iw];
+    }
+}
+
+template <typename T>
+void im2col_padded(T* col, int64_t ld, const T* xp, int64_t channels, const ConvShape& p) {
+  const int64_t hp = p.h + p.pad_top + p.pad_bottom, wp = p.w + p.pad_left + p.pad_right;
+  for (int64_t ch = 0; ch < channels; ++ch)
+    for (int64_t i = 0; i < p.r; ++i)
+      for (int64_t j = 0; j < p.s; ++j) {
+        T* row = col + ((ch * p.r + i) * p.s + j) * ld;
+        const T* base = xp + (ch * hp + i * p.dil_h) * wp + j * p.dil_w;
+        for (int64_t oh = 0; oh < p.ho; ++oh) {
+          const T* src = base + oh * p.stride_h * wp;
+          T* out = row + oh * p.wo;
+          if (p.stride_w == 1)
+            for (int64_t ow = 0; ow < p.wo; ++ow) out[ow] = src[ow];
+          else
+            for (int64_t ow = 0; ow < p.wo; ++ow) out[ow] = src[ow * p.stride_w];
+        }
+      }
+}
+
 template void im2col<float>(float*, int64_t, const float*, int64_t, const ConvShape&, int64_t,
                             int64_t);
 template void im2col<double>(double*, int64_t, const double*, int64_t, const ConvShape&, int64_t,
@@ -87,5 +118,11 @@ template void col2im_add<float>(float*, const float*, int64_t, int64_t, const Co
                                 int64_t);
 template void col2im_add<double>(double*, const double*, int64_t, int64_t, const ConvShape&,
                                  int64_t, int64_t);
+#define DLCORE_INSTANTIATE(T)                                           \
+  template void pad_planes<T>(T*, const T*, int64_t, const ConvShape&); \
+  template void im2col_padded<T>(T*, int64_t, const T*, int64_t, const ConvShape&);
+DLCORE_INSTANTIATE(float)
+DLCORE_INSTANTIATE(double)
+#undef DLCORE_INSTANTIATE
 
 }  // namespace dlcore::cpu

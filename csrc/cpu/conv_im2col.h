@@ -15,6 +15,14 @@ template <typename T>
 void im2col(T* col, int64_t ld, const T* x, int64_t channels, const ConvShape& p, int64_t row0,
             int64_t rows);
 
+// The whole image through a zero-padded copy: pad_planes writes xp (channels, h + top +
+// bottom, w + left + right); im2col_padded lowers all ho output rows from it with no bounds
+// tests (the same col as im2col with row0 = 0, rows = ho).
+template <typename T>
+void pad_planes(T* xp, const T* x, int64_t channels, const ConvShape& p);
+template <typename T>
+void im2col_padded(T* col, int64_t ld, const T* xp, int64_t channels, const ConvShape& p);
+
 // The adjoint: dx (channels, h, w) += the entries of col at the positions im2col read them from.
 template <typename T>
 void col2im_add(T* dx, const T* col, int64_t ld, int64_t channels, const ConvShape& p, int64_t row0,
