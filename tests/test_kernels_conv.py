@@ -40,6 +40,7 @@ CASES = [
     (1, 256, 3, 256, 2, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1),  # im2col in bands of one row
     (5, 200, 9, 9, 4, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1),  # small planes, 3 + 2 images lowered
     (4, 6, 5, 5, 4, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 2),  # small planes lowered together, groups
+    (3, 2, 2, 1, 3, 3, 3, (1, 2), (5, 4, 6, 5), (1, 1), 1),  # lowered together, bounds-tested
 ]
 
 

@@ -101,11 +101,15 @@ struct Batch {
         buf_(new T[size_t(L_.kg * L_.images * L_.hw)]),
         col(col_.get()),
         buf(buf_.get()) {}
+  // Whether to go through a zero-padded copy of each image (the padded image is at most 4x the
+  // image: the copy costs less than a bounds test per element).
+  int64_t padded() const {
+    return L.cg * (p.h + p.pad_top + p.pad_bottom) * (p.w + p.pad_left + p.pad_right);
+  }
+  bool via_padded() const { return padded() <= 4 * L.cg * L.in_hw + 64; }
   void lower(const T* x, int64_t n0, int64_t b, int64_t g) {
-    const int64_t padded =
-        L.cg * (p.h + p.pad_top + p.pad_bottom) * (p.w + p.pad_left + p.pad_right);
-    if (padded <= 4 * L.cg * L.in_hw + 64) {  // padding no bigger than the image's: a copy pays
-      std::vector<T> xp(static_cast<size_t>(padded));
+    if (via_padded()) {
+      std::vector<T> xp(static_cast<size_t>(padded()));
       for (int64_t i = 0; i < b; ++i) {
         pad_planes(xp.data(), x + ((n0 + i) * p.c + g * L.cg) * L.in_hw, L.cg, p);
         im2col_padded(col + i * L.hw, b * L.hw, xp.data(), L.cg, p);
@@ -114,6 +118,21 @@ struct Batch {
     }
     for (int64_t i = 0; i < b; ++i)
       im2col(col + i * L.hw, b * L.hw, x + ((n0 + i) * p.c + g * L.cg) * L.in_hw, L.cg, p, 0, p.ho);
+  }
+  // dx of images n0.. (channels of group g) <- the adjoint of lower on col.
+  void lift(T* dx, int64_t n0, int64_t b, int64_t g) const {
+    const bool padded_path = via_padded();
+    std::vector<T> xp(static_cast<size_t>(padded_path ? padded() : 0));
+    for (int64_t i = 0; i < b; ++i) {
+      T* dxi = dx + ((n0 + i) * p.c + g * L.cg) * L.in_hw;
+      if (padded_path) {
+        col2im_padded(xp.data(), col + i * L.hw, b * L.hw, L.cg, p);
+        unpad_planes(dxi, xp.data(), L.cg, p);
+      } else {
+        std::fill(dxi, dxi + L.cg * L.in_hw, T(0));
+        col2im_add(dxi, col + i * L.hw, b * L.hw, L.cg, p, 0, p.ho);
+      }
+    }
   }
   // buf <- dy of images n0.. (channels of group g).
   void gather(const T* dy, int64_t n0, int64_t b, int64_t g) {
@@ -156,16 +175,13 @@ void forward_batched(T* y, const T* x, const T* w, const T* bias, const ConvShap
 template <typename T>
 void backward_input_batched(T* dx, const T* dy, const T* w, const ConvShape& p, const Lowering& L) {
   Batch<T> B(p, L);
-  std::fill(dx, dx + p.n * p.c * L.in_hw, T(0));
   for (int64_t n0 = 0; n0 < p.n; n0 += L.images) {
     const int64_t b = std::min(L.images, p.n - n0), cols = b * L.hw;
     for (int64_t g = 0; g < p.groups; ++g) {
       B.gather(dy, n0, b, g);
       gemm<T>(true, false, L.crs, cols, L.kg, T(1), w + g * L.kg * L.crs, L.crs, B.buf, cols, T(0),
               B.col, cols);
-      for (int64_t i = 0; i < b; ++i)
-        col2im_add(dx + ((n0 + i) * p.c + g * L.cg) * L.in_hw, B.col + i * L.hw, cols, L.cg, p, 0,
-                   p.ho);
+      B.lift(dx, n0, b, g);
     }
   }
 }

@@ -110,6 +110,34 @@ void im2col_padded(T* col, int64_t ld, const T* xp, int64_t channels, const Conv
       }
 }
 
+template <typename T>
+void col2im_padded(T* xp, const T* col, int64_t ld, int64_t channels, const ConvShape& p) {
+  const int64_t hp = p.h + p.pad_top + p.pad_bottom, wp = p.w + p.pad_left + p.pad_right;
+  std::fill(xp, xp + channels * hp * wp, T(0));
+  for (int64_t ch = 0; ch < channels; ++ch)
+    for (int64_t i = 0; i < p.r; ++i)
+      for (int64_t j = 0; j < p.s; ++j) {
+        const T* row = col + ((ch * p.r + i) * p.s + j) * ld;
+        T* base = xp + (ch * hp + i * p.dil_h) * wp + j * p.dil_w;
+        for (int64_t oh = 0; oh < p.ho; ++oh) {
+          T* dst = base + oh * p.stride_h * wp;
+          const T* in = row + oh * p.wo;
+          for (int64_t ow = 0; ow < p.wo; ++ow) dst[ow * p.stride_w] += in[ow];
+        }
+      }
+}
+
+template <typename T>
+void unpad_planes(T* x, const T* xp, int64_t channels, const ConvShape& p) {
+  const int64_t hp = p.h + p.pad_top + p.pad_bottom, wp = p.w + p.pad_left + p.pad_right;
+  for (int64_t ch = 0; ch < channels; ++ch)
+    for (int64_t ih = 0; ih < p.h; ++ih) {
+      const T* src = xp + (ch * hp + ih + p.pad_top) * wp + p.pad_left;
+      T* dst = x + (ch * p.h + ih) * p.w;
+      for (int64_t iw = 0; iw < p.w; ++iw) dst[iw] = src[iw];
+    }
+}
+
 template void im2col<float>(float*, int64_t, const float*, int64_t, const ConvShape&, int64_t,
                             int64_t);
 template void im2col<double>(double*, int64_t, const double*, int64_t, const ConvShape&, int64_t,
@@ -118,9 +146,11 @@ template void col2im_add<float>(float*, const float*, int64_t, int64_t, const Co
                                 int64_t);
 template void col2im_add<double>(double*, const double*, int64_t, int64_t, const ConvShape&,
                                  int64_t, int64_t);
-#define DLCORE_INSTANTIATE(T)                                           \
-  template void pad_planes<T>(T*, const T*, int64_t, const ConvShape&); \
-  template void im2col_padded<T>(T*, int64_t, const T*, int64_t, const ConvShape&);
+#define DLCORE_INSTANTIATE(T)                                                       \
+  template void pad_planes<T>(T*, const T*, int64_t, const ConvShape&);             \
+  template void im2col_padded<T>(T*, int64_t, const T*, int64_t, const ConvShape&); \
+  template void col2im_padded<T>(T*, const T*, int64_t, int64_t, const ConvShape&); \
+  template void unpad_planes<T>(T*, const T*, int64_t, const ConvShape&);
 DLCORE_INSTANTIATE(float)
 DLCORE_INSTANTIATE(double)
 #undef DLCORE_INSTANTIATE

@@ -23,6 +23,13 @@ void pad_planes(T* xp, const T* x, int64_t channels, const ConvShape& p);
 template <typename T>
 void im2col_padded(T* col, int64_t ld, const T* xp, int64_t channels, const ConvShape& p);
 
+// The adjoint of im2col_padded: xp = 0, then the entries of col added where they were read
+// from; unpad_planes writes x (channels, h, w) = the interior of xp.
+template <typename T>
+void col2im_padded(T* xp, const T* col, int64_t ld, int64_t channels, const ConvShape& p);
+template <typename T>
+void unpad_planes(T* x, const T* xp, int64_t channels, const ConvShape& p);
+
 // The adjoint: dx (channels, h, w) += the entries of col at the positions im2col read them from.
 template <typename T>
 void col2im_add(T* dx, const T* col, int64_t ld, int64_t channels, const ConvShape& p, int64_t row0,
