@@ -176,11 +176,18 @@ def test_direct_mode_is_checked(direct_mode):
 
 
 @pytest.mark.parametrize(
-    "case", [CASES[10], (8, 64, 24, 24, 32, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1)], ids=_ids
+    "case",
+    [
+        CASES[10],
+        (8, 64, 24, 24, 32, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1),
+        (64, 32, 4, 4, 64, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1),
+    ],
+    ids=_ids,
 )
 def test_results_do_not_depend_on_the_thread_count(rng, case):
     """The direct path (first layer) and Winograd (64 channels, 3 chunks) split images or chunks
-    over threads; their results are bit-identical at 1 and 2 threads."""
+    over threads, the batched lowering (4x4 planes, one gemm over 64 images) threads inside the
+    gemm; their results are bit-identical at 1 and 2 threads."""
     x, w, bias, dy, geo = _make(rng, case, np.float32)
     before = backend.get_num_threads()
     backend.instruments.gemm_tune(thread_gate=0)  # 2 threads even on a busy machine
