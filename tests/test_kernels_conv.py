@@ -38,6 +38,9 @@ CASES = [
     (1, 0, 5, 5, 3, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1),  # no input channels: y = bias
     (2, 4, 0, 6, 4, 1, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1),  # empty input height, padded
     (1, 256, 3, 256, 2, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1),  # im2col in bands of one row
+    (5, 200, 9, 9, 4, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1),  # small planes, 3 + 2 images lowered
+    (4, 6, 5, 5, 4, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 2),  # small planes lowered together, groups
+    (3, 2, 2, 1, 3, 3, 3, (1, 2), (5, 4, 6, 5), (1, 1), 1),  # lowered together, bounds-tested
 ]
 
 
@@ -173,11 +176,18 @@ def test_direct_mode_is_checked(direct_mode):
 
 
 @pytest.mark.parametrize(
-    "case", [CASES[10], (8, 64, 24, 24, 32, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1)], ids=_ids
+    "case",
+    [
+        CASES[10],
+        (8, 64, 24, 24, 32, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1),
+        (64, 32, 4, 4, 64, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1),
+    ],
+    ids=_ids,
 )
 def test_results_do_not_depend_on_the_thread_count(rng, case):
     """The direct path (first layer) and Winograd (64 channels, 3 chunks) split images or chunks
-    over threads; their results are bit-identical at 1 and 2 threads."""
+    over threads, the batched lowering (4x4 planes, one gemm over 64 images) threads inside the
+    gemm; their results are bit-identical at 1 and 2 threads."""
     x, w, bias, dy, geo = _make(rng, case, np.float32)
     before = backend.get_num_threads()
     backend.instruments.gemm_tune(thread_gate=0)  # 2 threads even on a busy machine

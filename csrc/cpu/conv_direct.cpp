@@ -51,7 +51,7 @@ std::atomic<int>& direct_mode() {
 bool direct_pays(const ConvShape& p, ConvPass pass) {
   if (p.r * p.s == 1) return false;
   switch (pass) {
-    case ConvPass::forward:
+    case ConvPass::forward: return p.c <= 4 && (p.c >= 2 || p.ho * p.wo <= 256);
     case ConvPass::backward_input: return p.c >= 2 && p.c <= 4;
     case ConvPass::backward_weight: return p.c <= 4 || p.ho * p.wo >= 1024;
   }

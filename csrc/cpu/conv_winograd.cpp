@@ -200,7 +200,7 @@ int conv_winograd_mode() { return mode_flag().load(); }
 bool winograd_applies(const ConvShape& p, bool backward_input) {
   const int mode = mode_flag().load(std::memory_order_relaxed);
   if (mode == 0 || !winograd_fits(p, backward_input)) return false;
-  return mode == 1 || (p.c >= 32 && p.k >= 32);
+  return mode == 1 || (p.c >= 32 && p.k >= 32 && p.ho * p.wo > 64);
 }
 
 bool winograd_fits(const ConvShape& p, bool backward_input) {
