@@ -17,7 +17,7 @@ sanitizers=address,undefined,float-cast-overflow
 # The test files run under the sanitizers; a file not (yet) in the tree is skipped with a note.
 tests=(
   "tests/test_kernels_*.py"
-  tests/test_bindings.py
+  "tests/test_bindings*.py"
   tests/test_ops_kernels.py
   tests/test_op_table.py
   tests/test_op_fuzz.py

@@ -14,7 +14,8 @@
 // e^x in float for any x: Cody-Waite reduction by ln 2 and a degree-7 polynomial (relative
 // error ~1e-7); 0 below -87.3 (no subnormal results), inf above 88.7, nan for nan.
 inline float exp_f(float x) {
-  const float xc = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+  // nan becomes 0 here so that int32_t(k) below is defined (the result is x for nan)
+  const float xc = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : (x == x ? x : 0.0f));
   // round to nearest by the 1.5 * 2^23 trick (no SSE4.1 round instruction in the portable build)
   const float k = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   const float r = (xc - k * 0.693145751953125f) - k * 1.42860682030941723212e-6f;
