@@ -54,12 +54,16 @@ def _torch_jacobians(torch, kind, model, x, t_len):
         xi = xt[1:t_len, i : i + 1]
         if kind == "lstm":
             h1, c1 = s1[0][:, i : i + 1].detach(), s1[1][:, i : i + 1].detach()
-            jh = torch.autograd.functional.jacobian(lambda h: layer(xi, (h, c1))[1][0][0, 0], h1)
-            jc = torch.autograd.functional.jacobian(lambda c: layer(xi, (h1, c))[1][0][0, 0], c1)
+            jh = torch.autograd.functional.jacobian(
+                lambda h, xi=xi, c1=c1: layer(xi, (h, c1))[1][0][0, 0], h1
+            )
+            jc = torch.autograd.functional.jacobian(
+                lambda c, xi=xi, h1=h1: layer(xi, (h1, c))[1][0][0, 0], c1
+            )
             out.append((jh[:, 0, 0].numpy(), jc[:, 0, 0].numpy()))
         else:
             h1 = s1[:, i : i + 1].detach()
-            jh = torch.autograd.functional.jacobian(lambda h: layer(xi, h)[1][0, 0], h1)
+            jh = torch.autograd.functional.jacobian(lambda h, xi=xi: layer(xi, h)[1][0, 0], h1)
             out.append((jh[:, 0, 0].numpy(), None))
     return out
 
