@@ -1,11 +1,10 @@
-"""dlcore.data.sequences: the recall task, running counters, CTC speech, edit distance and greedy
-CTC decoding: shapes, dtypes, the rule each target follows, seeding, bad arguments refused."""
+"""dlcore.data.sequences: the recall task, running counters, CTC speech and edit distance: shapes,
+dtypes, the rule each target follows, seeding, bad arguments refused."""
 
 import numpy as np
 import pytest
 
 from dlcore.data import (
-    ctc_greedy_decode,
     ctc_speech,
     edit_distance,
     first_symbol_recall,
@@ -147,10 +146,3 @@ def test_ctc_speech_seeds_share_prototypes_but_not_utterances():
 def test_edit_distance_known_values(a, b, d):
     assert edit_distance(a, b) == d == edit_distance(b, a)
     assert edit_distance(list(map(ord, a)), np.array(list(map(ord, b)), dtype=np.int64)) == d
-
-
-def test_ctc_greedy_decode_merges_runs_then_drops_blanks():
-    assert ctc_greedy_decode([0, 3, 3, 0, 3, 5, 5, 0, 0]) == [3, 3, 5]
-    assert ctc_greedy_decode(np.array([1, 1, 1])) == [1]
-    assert ctc_greedy_decode([0, 0]) == [] and ctc_greedy_decode([]) == []
-    assert ctc_greedy_decode([2, 1, 1, 2], blank=2) == [1]

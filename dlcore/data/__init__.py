@@ -12,7 +12,6 @@ from .label_noise import noisy_labels
 from .loader import DataLoader, Dataset, TensorDataset
 from .sequences import (
     CtcSpeech,
-    ctc_greedy_decode,
     ctc_speech,
     edit_distance,
     first_symbol_recall,
@@ -57,5 +56,4 @@ __all__ = [
     "ctc_speech",
     "speech_prototypes",
     "edit_distance",
-    "ctc_greedy_decode",
 ]

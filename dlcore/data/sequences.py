@@ -146,15 +146,3 @@ def edit_distance(a, b) -> int:
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y))
         prev = cur
     return prev[-1]
-
-
-def ctc_greedy_decode(best_path, blank: int = 0) -> list[int]:
-    """Best-path CTC decoding of one sequence of per-frame argmax labels: merge runs of equal
-    labels, then drop blanks."""
-    out, last = [], None
-    for k in best_path:
-        k = int(k)
-        if k != last and k != blank:
-            out.append(k)
-        last = k
-    return out

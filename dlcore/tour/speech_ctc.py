@@ -8,8 +8,8 @@ the prototypes. Model (SpeechBiLSTM): frames (T, N, 13) packed by their lengths 
 nn.LSTM(13, 32, bidirectional=True) -> Linear(64, 11) -> log_softmax, class 0 the CTC blank.
 Training: nn.CTCLoss (blank 0, mean reduction), Adam(1e-2), gradients clipped to norm 1,
 batches of 32 fresh utterances, 300 steps (quick form: 120 steps, 200 held-out utterances).
-Label error rate: greedy (best-path) decoding -- per-frame argmax, runs merged, blanks dropped --
-then the summed edit distance to the reference strings over their summed lengths.
+Label error rate: greedy (best-path) decoding (F.ctc_greedy_decode: per-frame argmax, runs merged,
+blanks dropped), then the summed edit distance to the reference strings over their summed lengths.
 
 The CTC check: F.ctc_loss in float64 (reduction 'none') on random log-softmax inputs for every
 T = 1..6 and targets of length 0..3 over 3 labels plus blank (repeats, and targets too long to
@@ -96,19 +96,18 @@ def brute_force_check(seed: int = 0) -> dict:
 def label_error_rate(model, data) -> float:
     """Summed edit distance of the greedy decodings to the references / summed reference length."""
     from .. import from_numpy, no_grad
-    from ..data import ctc_greedy_decode, edit_distance
+    from ..data import edit_distance
+    from ..nn.functional import ctc_greedy_decode
 
     with no_grad():
         lp = model(
             from_numpy(np.ascontiguousarray(data.features.transpose(1, 0, 2))),
             from_numpy(data.feature_lengths),
         )
-    best = lp.numpy().argmax(-1).T  # (N, T)
+    decoded = ctc_greedy_decode(lp, from_numpy(data.feature_lengths), blank=0, padding_value=-1).numpy()
     errors = sum(
-        edit_distance(
-            ctc_greedy_decode(best[i, : data.feature_lengths[i]]), data.targets[i, : data.target_lengths[i]]
-        )
-        for i in range(len(best))
+        edit_distance(row[row != -1], data.targets[i, : data.target_lengths[i]])
+        for i, row in enumerate(decoded)
     )
     return errors / float(data.target_lengths.sum())
 
