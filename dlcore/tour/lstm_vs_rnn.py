@@ -80,6 +80,13 @@ def _norms(model, x) -> dict:
 @register("lstm-vs-rnn", "P0/BLOCKS", "F33", criteria=CRITERIA)
 def run(quick: bool, out_dir: Path | None) -> dict:
     """LSTM vs tanh RNN recalling the first of T = 10/30/60 bits; ||dh_T/dh_1|| against T."""
+    from ._recurrent import one_thread
+
+    with one_thread():
+        return _run(quick, out_dir)
+
+
+def _run(quick: bool, out_dir: Path | None) -> dict:
     import time
 
     from ..data import first_symbol_recall

@@ -58,6 +58,13 @@ def per_step_accuracy(model, modulus: int, length: int, n: int = 2000, seed: int
 @register("rnn-algorithms", "RD/Meta", "F58", criteria=CRITERIA)
 def run(quick: bool, out_dir: Path | None) -> dict:
     """An LSTM with per-step targets learns running parity and a mod-3 counter (length 20 -> 100)."""
+    from ._recurrent import one_thread
+
+    with one_thread():
+        return _run(quick, out_dir)
+
+
+def _run(quick: bool, out_dir: Path | None) -> dict:
     import time
 
     steps = 200 if quick else 400

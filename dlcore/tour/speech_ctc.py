@@ -137,6 +137,13 @@ def train(model, steps: int) -> list[float]:
 @register("speech-ctc", "RD/NewArch", "F37", criteria=CRITERIA)
 def run(quick: bool, out_dir: Path | None) -> dict:
     """BiLSTM + CTC on synthetic speech: CTC vs brute force, greedy-decoding label error rate."""
+    from ._recurrent import one_thread
+
+    with one_thread():
+        return _run(quick, out_dir)
+
+
+def _run(quick: bool, out_dir: Path | None) -> dict:
     import time
 
     from .. import manual_seed
