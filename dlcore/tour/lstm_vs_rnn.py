@@ -4,17 +4,19 @@ symbols after T - 1 distractors from the same alphabet (dlcore.data.first_symbol
 Models (_recurrent.RecurrentReadout): one-hot bits (T, N, 2) -> nn.LSTM(2, 32) or nn.RNN(2, 32,
 tanh) -> Linear(32, 2) on the last hidden state; zero initial state. Each (kind, T) for T = 10,
 30, 60 trains its own model: Adam(3e-3), gradients clipped to norm 1, batches of 64 fresh
-sequences, 600 steps (quick form: T = 60 only, 300 steps); accuracy on 2,000 held-out sequences.
-The LSTM's forget-gate bias starts at 3 (torch's default init plus 3 on bias_ih's f block; Gers
-et al. 2000 start it positive so the cell keeps its memory at first): measured in torch while
-calibrating, the LSTM at the default init (and at +1) stayed at chance at T = 60 after 800 steps
-of lr 1e-3 or 3e-3. The tanh RNN has no such knob and keeps torch's default init. Calibration
-(torch, 3 seeds, lr 3e-3): LSTM 1.00 at T = 60 by step 200-300; tanh RNN at chance for 2,000
-steps at T = 60. At lr 1e-2 the picture changes: the tanh RNN reached 0.68-0.87 at T = 60 (its
-zero initial state makes step 1 special, so a saturated unit can latch the first bit) while
-the LSTM failed to train. The entry uses the lr at which the LSTM trains; the RNN result is
-specific to it, so the full form also reports (not gated) the tanh RNN at lr 1e-2 and the LSTM
-with no forget-gate offset, both at T = 60.
+sequences, 600 steps; T = 60 is trained from 3 seeds (init and batches) and the criteria hold
+for every seed. Quick form: T = 60 only, 1 seed, 300 steps. Accuracy on 2,000 held-out
+sequences. The LSTM's forget-gate bias starts at 3 (torch's default init plus 3 on bias_ih's f
+block; Gers et al. 2000 start it positive so the cell keeps its memory at first); the tanh RNN
+has no such knob and keeps torch's default init.
+
+What the result depends on (so the full form reports both, not gated, at T = 60): without the
+forget-gate offset the LSTM stays at chance here (0.50 after 600 steps; in torch calibration
+also after 800 steps at lr 1e-3 and 3e-3, and at an offset of 1). The learning rate is the one
+at which the LSTM trains; at lr 1e-2 the LSTM failed in torch calibration while the tanh RNN
+reached 0.68-0.87 at T = 60 in 2 of 2 torch runs (its zero initial state makes step 1 special,
+so a saturated unit can latch the first bit); in this entry's dlcore run at lr 1e-2 the RNN
+stayed at 0.50. At T = 30 the tanh RNN is seed-dependent: 1.00 here, chance in 3 torch runs.
 
 Gradient flow: J(T) = d h_T / d h_1 through dlcore autograd and nn.LSTM / nn.RNN
 (_recurrent.state_jacobians): the layer runs step 1, its state after step 1 is detached and fed
@@ -36,29 +38,33 @@ import numpy as np
 from .registry import register
 
 CRITERIA = (
-    "LSTM recalls the first of T = 60 bits with >= 95% held-out accuracy (2,000 sequences)",
-    "tanh RNN recall accuracy at T = 60 <= 60% (chance 50%)",
+    "LSTM recalls the first of T = 60 bits with >= 95% held-out accuracy (2,000 sequences), "
+    "every one of 3 seeds (quick: 1 seed, 300 steps)",
+    "tanh RNN recall accuracy at T = 60 <= 60% (chance 50%), every one of 3 seeds (quick: 1 seed)",
 )
 HIDDEN, BATCH, LR = 32, 64, 3e-3
 JAC_LENGTHS = (1, 2, 3, 4, 6, 8, 10, 15, 20, 30, 40, 50, 60)
 
 
-def _train(kind: str, t_len: int, steps: int, lr: float = LR, forget_bias: float | None = None):
+def _train(
+    kind: str, t_len: int, steps: int, lr: float = LR, forget_bias: float | None = None, seed: int = 0
+):
     """(trained model, its initial copy, held-out accuracy, losses); forget_bias None: the
-    entry's choice (3 for the LSTM)."""
+    entry's choice (3 for the LSTM). `seed` picks the initialisation and the training batches;
+    the held-out set depends on t_len alone."""
     from .. import manual_seed
     from ..data import first_symbol_recall
     from ._recurrent import RecurrentReadout, one_hot_time_major, predict, train_clipped_adam
 
     if forget_bias is None:
         forget_bias = 3.0 if kind == "lstm" else 0.0
-    manual_seed(1000 + t_len)
+    manual_seed(1000 + t_len + 100_000 * seed)
     model = RecurrentReadout(kind, 2, HIDDEN, 2, forget_bias=forget_bias)
     init = RecurrentReadout(kind, 2, HIDDEN, 2, forget_bias=forget_bias)
     init.load_state_dict(model.state_dict())
 
     def batch(step):
-        s, y = first_symbol_recall(BATCH, t_len, seed=1_000_000 + 1000 * t_len + step)
+        s, y = first_symbol_recall(BATCH, t_len, seed=1_000_000 * (seed + 1) + 1000 * t_len + step)
         return one_hot_time_major(s, 2), y
 
     losses = train_clipped_adam(model, batch, steps, lr)
@@ -92,7 +98,7 @@ def _run(quick: bool, out_dir: Path | None) -> dict:
     from ..data import first_symbol_recall
     from ._recurrent import one_hot_time_major
 
-    lengths, steps = ((60,), 300) if quick else ((10, 30, 60), 600)
+    lengths, steps, seeds = ((60,), 300, (0,)) if quick else ((10, 30, 60), 600, (0, 1, 2))
     metrics, models, t0 = {"train_steps": steps, "hidden": HIDDEN, "lr": LR}, {}, time.perf_counter()
     for kind in ("lstm", "rnn"):
         for t_len in lengths:
@@ -100,6 +106,8 @@ def _run(quick: bool, out_dir: Path | None) -> dict:
             metrics[f"{kind}_acc_T{t_len}"] = acc
             metrics[f"{kind}_final_loss_T{t_len}"] = float(np.mean(losses[-20:]))
             models[kind] = (model, init)
+        metrics[f"{kind}_acc_T60_seeds"] = [metrics[f"{kind}_acc_T60"]]
+        metrics[f"{kind}_acc_T60_seeds"] += [_train(kind, 60, steps, seed=s)[2] for s in seeds[1:]]
     if not quick:  # the two settings the criteria depend on, reported (not gated) at T = 60
         metrics["rnn_acc_T60_lr1e-2"] = _train("rnn", 60, steps, lr=1e-2)[2]
         metrics["lstm_acc_T60_forget_bias0"] = _train("lstm", 60, steps, forget_bias=0.0)[2]
@@ -120,8 +128,8 @@ def _run(quick: bool, out_dir: Path | None) -> dict:
         "metrics": metrics,
         "figures": figures,
         "criteria": {
-            CRITERIA[0]: metrics["lstm_acc_T60"] >= 0.95,
-            CRITERIA[1]: metrics["rnn_acc_T60"] <= 0.60,
+            CRITERIA[0]: min(metrics["lstm_acc_T60_seeds"]) >= 0.95,
+            CRITERIA[1]: max(metrics["rnn_acc_T60_seeds"]) <= 0.60,
         },
     }
 
@@ -141,9 +149,9 @@ def _figure(out_dir: Path, metrics: dict, norms: dict, lengths) -> str:
         xticks=range(len(lengths)),
         xticklabels=[f"T={t}" for t in lengths],
         ylabel="held-out accuracy",
-        ylim=(0, 1.05),
+        ylim=(0, 1.25),
     )
-    ax.legend()
+    ax.legend(loc="upper center", ncol=3, fontsize=8)
     styles = {"lstm": "C0", "rnn": "C1"}
     for key, v in norms.items():
         kind, tag, part = key.split("_")
