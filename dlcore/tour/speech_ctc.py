@@ -16,6 +16,10 @@ T = 1..6 and targets of length 0..3 over 3 labels plus blank (repeats, and targe
 align, included) against dlcore.reference_ctc.ctc_brute_force, which sums the probability of
 every one of the 4^T paths whose collapse is the target. Relative loss error <= 1e-9 (equal
 infinities count as equal); the largest gradient difference is reported too.
+
+The noise level was chosen in torch calibration (same model and schedule, 2 seeds): noise 0.8
+gave 1.3-1.6% label error after 300 steps (3.9% after 50), noise 1.2 gave 8.2-8.5%. Measured
+here: 1.4% (full form), 2.0% (quick form); the brute-force check agrees to 4e-16 relative.
 """
 
 from __future__ import annotations
