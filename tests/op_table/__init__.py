@@ -22,6 +22,7 @@ from . import (  # noqa: F401
     porting_math,
     porting_nn,
     reductions,
+    rnn,
     shape,
 )
 from .core import (  # noqa: F401  (re-exported: tests and op_table_<name>.py import them from op_table)
@@ -116,6 +117,7 @@ OPS = [
     *conv.OPS,
     *pooling.OPS,
     *norm.OPS,
+    *rnn.OPS,
 ]
 
 OPS_BY_NAME = {op.name: op for op in OPS}
