@@ -226,6 +226,12 @@ ALLOWED = [
         "a packed input of the wrong feature size and no initial state: torch's LSTM skips its input "
         "check on that path and computes from a misread input; dlcore raises (GRU and RNN check)",
     ),
+    Case(
+        r"nn\.functional\.ctc_loss(\.log_softmax)?|nn\.CTCLoss",
+        lambda s, d, t: _torch_only(s, d, t) and "is the blank label" in str(d),
+        "a target label equal to blank has no meaning in CTC: dlcore refuses it (as TensorFlow does), "
+        "torch computes a loss for it",
+    ),
 ]
 
 

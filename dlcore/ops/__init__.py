@@ -13,6 +13,7 @@
     activation.py   gelu
     rnn.py          one direction of one LSTM/GRU/RNN layer over a sequence (the rnn kernels)
     embedding.py    embedding lookup (weight rows by index)
+    ctc.py          the CTC loss per batch item (the ctc kernels)
     dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
     _helpers.py     argument checks (dims), unbroadcast, the one gemm call
 
@@ -23,6 +24,7 @@ from . import dtypes
 from ._helpers import check_axis, named_error, norm_dims, reduce_axes, unbroadcast
 from .activation import GELU
 from .conv import Conv2d
+from .ctc import CTCLoss
 from .elementwise import (
     Abs,
     Add,
@@ -136,4 +138,5 @@ __all__ = [
     "GELU",
     "RNNDirection",
     "Embedding",
+    "CTCLoss",
 ]
