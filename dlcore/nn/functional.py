@@ -41,6 +41,7 @@ from ..functional_porting import (  # noqa: F401  (issue 17's porting gaps)
     one_hot,
     smooth_l1_loss,
 )
+from ..functional_rnn import embedding  # noqa: F401  (issue 19)
 
 
 def _floating(x, op: str):

@@ -23,6 +23,7 @@ from . import (  # noqa: F401
     porting_math,
     porting_nn,
     reductions,
+    rnn,
     shape,
 )
 from .core import (  # noqa: F401  (re-exported: tests and op_table_<name>.py import them from op_table)
@@ -117,6 +118,7 @@ OPS = [
     *conv.OPS,
     *pooling.OPS,
     *norm.OPS,
+    *rnn.OPS,
     *ctc.OPS,
 ]
 
