@@ -36,6 +36,8 @@ EXT_KERNELS = (
     "batch_norm_backward",
     "gelu_forward",
     "gelu_backward",
+    "ctc_loss_forward",
+    "ctc_loss_backward",
 )
 
 

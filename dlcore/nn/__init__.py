@@ -2,6 +2,7 @@
 
 from . import functional, init, utils  # noqa: F401
 from .activation import GELU, Dropout1d, Dropout2d  # noqa: F401
+from .attention import AdditiveAttention, MultiheadAttention  # noqa: F401
 from .blocks import Highway, Residual  # noqa: F401
 from .conv import Conv1d, Conv2d  # noqa: F401
 from .ctc import CTCLoss  # noqa: F401

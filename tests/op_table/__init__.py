@@ -9,6 +9,7 @@ A new op registers in the themed file it belongs to, else test_every_public_op_h
 """
 
 from . import (  # noqa: F401
+    attention,
     blocks,
     conv,
     ctc,
@@ -120,6 +121,7 @@ OPS = [
     *norm.OPS,
     *rnn.OPS,
     *ctc.OPS,
+    *attention.OPS,
 ]
 
 OPS_BY_NAME = {op.name: op for op in OPS}
