@@ -91,4 +91,31 @@ void gelu_forward(T* y, const T* x, int64_t n, bool approximate);
 template <typename T>
 void gelu_backward(T* dx, const T* dy, const T* x, int64_t n, bool approximate);
 
+// ---- issue 19 kernels (rnn.cu, ctc.cu) --------------------------------------------------------
+// T is float or double. Every array is C-contiguous device memory; the bindings have checked
+// every shape. lengths (rnn) and the CTC lengths and targets are device int64 arrays; their
+// values are checked by the launcher (copied to the host) before anything is written: a value
+// out of range throws std::invalid_argument "[op] ..." (ValueError in Python).
+
+// One direction of one recurrent layer, time-major (docs/kernels.md, issue 19's contract):
+// x (t, b, i), h0 / h_n (b, h), c0 / c_n (b, h) for lstm else nullptr, w_ih (g*h, i),
+// w_hh (g*h, h), b_ih / b_hh (g*h,) or both nullptr, y (t, b, h), saved (t, b, s*h) or nullptr,
+// lengths (b,) or nullptr (all t). G = 4, 3, 1, 1 and S = 5, 4, 1, 1 for the four modes.
+enum class RnnMode { lstm, gru, rnn_tanh, rnn_relu };
+struct RnnShape {
+  RnnMode mode;
+  int64_t t, b, i, h;
+  bool reverse;
+};
+template <typename T>
+void rnn_forward(T* y, T* h_n, T* c_n, T* saved, const T* x, const T* h0, const T* c0,
+                 const T* w_ih, const T* w_hh, const T* b_ih, const T* b_hh,
+                 const int64_t* lengths, const RnnShape& s);
+// dx, dh_n, dc_n, db_ih / db_hh may be nullptr (not wanted / zero); every output overwritten.
+template <typename T>
+void rnn_backward(T* dx, T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh, const T* dy,
+                  const T* dh_n, const T* dc_n, const T* x, const T* h0, const T* c0,
+                  const T* w_ih, const T* w_hh, const T* y, const T* saved,
+                  const int64_t* lengths, const RnnShape& s);
+
 }  // namespace dlcore::cuda
