@@ -64,16 +64,16 @@ __global__ void __launch_bounds__(256) gemm_tiled_kernel(GemmOperands<T> p) {
       int mm, kk;
       a_at(tid + i * NT, mm, kk);
       const int m = m0 + mm, k = k0 + kk;
-      ra[i] = (m < p.m && k < p.k) ? p.a[p.ta ? size_t(k) * p.lda + m : size_t(m) * p.lda + k]
-                                   : T(0);
+      ra[i] =
+          (m < p.m && k < p.k) ? p.a[p.ta ? size_t(k) * p.lda + m : size_t(m) * p.lda + k] : T(0);
     }
 #pragma unroll
     for (int i = 0; i < Cfg::kBLoads; ++i) {
       int kk, nn;
       b_at(tid + i * NT, kk, nn);
       const int k = k0 + kk, n = n0 + nn;
-      rb[i] = (n < p.n && k < p.k) ? p.b[p.tb ? size_t(n) * p.ldb + k : size_t(k) * p.ldb + n]
-                                   : T(0);
+      rb[i] =
+          (n < p.n && k < p.k) ? p.b[p.tb ? size_t(n) * p.ldb + k : size_t(k) * p.ldb + n] : T(0);
     }
   };
   auto stash = [&]() {

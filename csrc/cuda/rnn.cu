@@ -7,8 +7,8 @@
 //             dw_ih = dg^T x, dw_hh = dg^T hprev (single gemms over all t*b rows) and the bias
 //             gradients as column sums of dg.
 // The running state lives in the outputs (h_n, c_n forward; dh0, dc0 backward). The recurrent
-// gemm of a step covers only rows up to the last one active at that step (from the lengths,
-// which are copied to the host and checked first). Same inputs, same bits (no atomics).
+// gemm of a step covers only rows up to the last one active at that step (from the host copy of
+// the lengths, which the binding has checked). Same inputs, same bits (no atomics).
 #include "cuda/cuda_api.h"
 #include "cuda/cuda_common.cuh"
 #include "cuda/gemm_tiled.cuh"
@@ -22,6 +22,8 @@
 
 namespace dlcore::cuda {
 namespace {
+
+using cpu::RnnShape;
 
 int gates(RnnMode m) { return m == RnnMode::lstm ? 4 : m == RnnMode::gru ? 3 : 1; }
 
@@ -38,22 +40,12 @@ void check_fits(const RnnShape& s, const char* op) {
                                 "] gates * hidden size exceeds 2097120 on CUDA");
 }
 
-// Per step t: 1 + the last row active at t (0 when none). The lengths are copied to the host
-// and checked (0 <= lengths[b] <= t) before the caller writes anything.
-std::vector<int64_t> active_rows(const int64_t* lengths, const RnnShape& s, const char* op) {
-  std::vector<int64_t> upto(size_t(s.t), s.b);
-  if (lengths == nullptr || s.b == 0) return upto;
-  std::vector<int64_t> len(size_t(s.b));
-  CUDA_CHECK(cudaMemcpy(len.data(), lengths, len.size() * sizeof(int64_t),
-                        cudaMemcpyDeviceToHost));
-  for (int64_t b = 0; b < s.b; ++b)
-    if (len[b] < 0 || len[b] > s.t)
-      throw std::invalid_argument(std::string("[") + op + "] lengths[" + std::to_string(b) +
-                                  "] = " + std::to_string(len[b]) + " is outside [0, " +
-                                  std::to_string(s.t) + "] (T = x.shape[0])");
-  std::fill(upto.begin(), upto.end(), 0);
-  for (int64_t b = 0; b < s.b; ++b)
-    for (int64_t t = 0; t < len[b]; ++t) upto[t] = b + 1;
+// Per step t: 1 + the last row active at t (0 when none); lengths_host nullptr: all rows.
+std::vector<int64_t> active_rows(const int64_t* lengths_host, const RnnShape& s) {
+  std::vector<int64_t> upto(size_t(s.t), lengths_host != nullptr ? 0 : s.b);
+  if (lengths_host != nullptr)
+    for (int64_t b = 0; b < s.b; ++b)
+      for (int64_t t = 0; t < lengths_host[b]; ++t) upto[t] = b + 1;
   return upto;
 }
 
@@ -74,10 +66,10 @@ GemmOperands<T> product(const T* a, bool ta, int64_t lda, const T* b, bool tb, i
 template <typename T, RnnMode M>
 void forward(T* y, T* h_n, T* c_n, T* saved, const T* x, const T* h0, const T* c0, const T* w_ih,
              const T* w_hh, const T* b_ih, const T* b_hh, const int64_t* lengths,
-             const RnnShape& s) {
+             const int64_t* lengths_host, const RnnShape& s) {
   const char* op = "rnn_forward";
   check_fits(s, op);
-  const std::vector<int64_t> upto = active_rows(lengths, s, op);
+  const std::vector<int64_t> upto = active_rows(lengths_host, s);
   const int64_t nb = s.b, nh = s.h, gh = RnnGates<M>::G * nh, sh = RnnGates<M>::S * nh;
   copy_or_zero_launch(h_n, h0, nb * nh);
   if constexpr (M == RnnMode::lstm) copy_or_zero_launch(c_n, c0, nb * nh);
@@ -89,7 +81,8 @@ void forward(T* y, T* h_n, T* c_n, T* saved, const T* x, const T* h0, const T* c
   gemm_tiled(product(x, false, s.i, w_ih, true, s.i, xg, gh, s.t * nb, gh, s.i, b_ih));
   for (int64_t k = 0; k < s.t; ++k) {
     const int64_t t = s.reverse ? s.t - 1 - k : k;
-    if (upto[t] > 0) gemm_tiled(product(h_n, false, nh, w_hh, true, nh, hg, gh, upto[t], gh, nh, b_hh));
+    if (upto[t] > 0)
+      gemm_tiled(product(h_n, false, nh, w_hh, true, nh, hg, gh, upto[t], gh, nh, b_hh));
     rnn_cell_forward<T, M><<<grid_for(nb * nh), kBlock>>>(
         y + t * nb * nh, h_n, c_n, saved != nullptr ? saved + t * nb * sh : nullptr,
         xg + t * nb * gh, hg, lengths, t, s.t, nb, nh);
@@ -101,10 +94,10 @@ template <typename T, RnnMode M>
 void backward(T* dx, T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh, const T* dy,
               const T* dh_n, const T* dc_n, const T* x, const T* h0, const T* c0, const T* w_ih,
               const T* w_hh, const T* y, const T* saved, const int64_t* lengths,
-              const RnnShape& s) {
+              const int64_t* lengths_host, const RnnShape& s) {
   const char* op = "rnn_backward";
   check_fits(s, op);
-  const std::vector<int64_t> upto = active_rows(lengths, s, op);
+  const std::vector<int64_t> upto = active_rows(lengths_host, s);
   const int64_t nb = s.b, nh = s.h, gh = RnnGates<M>::G * nh, rows = s.t * nb;
   constexpr bool kGru = M == RnnMode::gru;
   copy_or_zero_launch(dh0, dh_n, nb * nh);
@@ -124,7 +117,8 @@ void backward(T* dx, T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh, con
       gemm_tiled(product(dgh + t * nb * gh, false, gh, w_hh, false, nh, dh0, nh, upto[t], nh, gh,
                          static_cast<const T*>(nullptr), true));
   }
-  if (dx != nullptr) gemm_tiled(product<T>(dgi, false, gh, w_ih, false, s.i, dx, s.i, rows, s.i, gh));
+  if (dx != nullptr)
+    gemm_tiled(product<T>(dgi, false, gh, w_ih, false, s.i, dx, s.i, rows, s.i, gh));
   gemm_tiled(product<T>(dgi, true, gh, x, false, s.i, dw_ih, s.i, gh, s.i, rows));
   gemm_tiled(product<T>(dgh, true, gh, hprev, false, nh, dw_hh, nh, gh, nh, rows));
   const int blocks = int((gh + 31) / 32);
@@ -140,32 +134,32 @@ void backward(T* dx, T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh, con
 
 template <typename T>
 void rnn_forward(T* y, T* h_n, T* c_n, T* saved, const T* x, const T* h0, const T* c0,
-                 const T* w_ih, const T* w_hh, const T* b_ih, const T* b_hh,
-                 const int64_t* lengths, const RnnShape& s) {
+                 const T* w_ih, const T* w_hh, const T* b_ih, const T* b_hh, const int64_t* lengths,
+                 const int64_t* lengths_host, const RnnShape& s) {
   switch (s.mode) {
     case RnnMode::lstm:
       return forward<T, RnnMode::lstm>(y, h_n, c_n, saved, x, h0, c0, w_ih, w_hh, b_ih, b_hh,
-                                       lengths, s);
+                                       lengths, lengths_host, s);
     case RnnMode::gru:
       return forward<T, RnnMode::gru>(y, h_n, c_n, saved, x, h0, c0, w_ih, w_hh, b_ih, b_hh,
-                                      lengths, s);
+                                      lengths, lengths_host, s);
     case RnnMode::rnn_tanh:
       return forward<T, RnnMode::rnn_tanh>(y, h_n, c_n, saved, x, h0, c0, w_ih, w_hh, b_ih, b_hh,
-                                           lengths, s);
+                                           lengths, lengths_host, s);
     case RnnMode::rnn_relu:
       return forward<T, RnnMode::rnn_relu>(y, h_n, c_n, saved, x, h0, c0, w_ih, w_hh, b_ih, b_hh,
-                                           lengths, s);
+                                           lengths, lengths_host, s);
   }
 }
 
 template <typename T>
 void rnn_backward(T* dx, T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh, const T* dy,
-                  const T* dh_n, const T* dc_n, const T* x, const T* h0, const T* c0,
-                  const T* w_ih, const T* w_hh, const T* y, const T* saved,
-                  const int64_t* lengths, const RnnShape& s) {
-#define DLCORE_RNN_BACKWARD(M)                                                                   \
+                  const T* dh_n, const T* dc_n, const T* x, const T* h0, const T* c0, const T* w_ih,
+                  const T* w_hh, const T* y, const T* saved, const int64_t* lengths,
+                  const int64_t* lengths_host, const RnnShape& s) {
+#define DLCORE_RNN_BACKWARD(M)                                                                     \
   return backward<T, M>(dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh, dy, dh_n, dc_n, x, h0, c0, w_ih, \
-                        w_hh, y, saved, lengths, s)
+                        w_hh, y, saved, lengths, lengths_host, s)
   switch (s.mode) {
     case RnnMode::lstm: DLCORE_RNN_BACKWARD(RnnMode::lstm);
     case RnnMode::gru: DLCORE_RNN_BACKWARD(RnnMode::gru);
@@ -177,10 +171,11 @@ void rnn_backward(T* dx, T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh,
 
 #define DLCORE_RNN_INSTANTIATE(T)                                                                \
   template void rnn_forward<T>(T*, T*, T*, T*, const T*, const T*, const T*, const T*, const T*, \
-                               const T*, const T*, const int64_t*, const RnnShape&);             \
+                               const T*, const T*, const int64_t*, const int64_t*,               \
+                               const RnnShape&);                                                 \
   template void rnn_backward<T>(T*, T*, T*, T*, T*, T*, T*, const T*, const T*, const T*,        \
                                 const T*, const T*, const T*, const T*, const T*, const T*,      \
-                                const T*, const int64_t*, const RnnShape&);
+                                const T*, const int64_t*, const int64_t*, const RnnShape&);
 DLCORE_RNN_INSTANTIATE(float)
 DLCORE_RNN_INSTANTIATE(double)
 

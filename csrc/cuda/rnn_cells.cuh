@@ -11,6 +11,8 @@
 
 namespace dlcore::cuda {
 
+using cpu::RnnMode;
+
 template <RnnMode M>
 struct RnnGates {
   static constexpr int G = M == RnnMode::lstm ? 4 : M == RnnMode::gru ? 3 : 1;

@@ -116,7 +116,10 @@ A atomicAdd(A* p, A v) {
 }
 using std::erf;
 using std::exp;
+using std::fabs;
 using std::fma;
+using std::log;
+using std::log1p;
 using std::max;
 using std::min;
 using std::sqrt;
