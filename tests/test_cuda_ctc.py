@@ -5,13 +5,12 @@ Binding checks (a CUDA build, no device needed): every array argument made bad i
 tests/test_bindings.py, through hand-made `__cuda_array_interface__` objects, is refused with the
 op's name before the device-memory check, and nothing is written; a good call gets as far as that
 check. Device tests (skipped without a device; tools/cuda_emu/run_tests.sh runs them on the CPU):
-float32 and float64 against torch's CTC in float64 (torch._ctc_loss gives the loss and log_alpha;
-torch's gradient less exp(log_probs) is the true one) and against the `_C.cpu` kernels where the
-build has them, outputs poisoned with NaN; against a brute-force sum over all alignments of short
-inputs; impossible alignments (+inf loss, nan gradient rows), empty inputs and targets, repeated
-labels, any blank index; the value checks on host copies of lengths and targets."""
-
-import itertools
+float32 and float64 against dlcore/reference_ctc.py (float64), torch's CTC in float64
+(torch._ctc_loss gives the loss and log_alpha; torch's gradient less exp(log_probs) is the true
+one) and the `_C.cpu` kernels where the build has them, outputs poisoned with NaN; against the
+reference's brute-force sum over all alignments of short inputs; impossible alignments (+inf
+loss, nan gradient rows), empty inputs and targets, repeated labels, any blank index; the value
+checks on host copies of lengths and targets."""
 
 import numpy as np
 import pytest
@@ -20,6 +19,7 @@ from test_cuda_conv import _close, _dev, _host, _poisoned, _twin
 
 import dlcore
 from dlcore import backend
+from dlcore.reference_ctc import ctc_brute_force, ctc_grad_ref, ctc_loss_ref
 
 needs_cuda_build = pytest.mark.skipif(not backend.has_cuda(), reason="not a CUDA build")
 needs_device = pytest.mark.skipif(not dlcore.cuda.is_available(), reason="no CUDA device / CuPy")
@@ -169,26 +169,29 @@ def _torch_ctc(lp, tg, il, tl, dloss, blank):
     return loss.detach().numpy(), log_alpha.detach().numpy(), grad
 
 
-def _check_against_torch(lp, tg, il, tl, dloss, blank):
-    dtype = lp.dtype.type
+def _check(lp, tg, il, tl, dloss, blank):
+    """The device's loss, log_alpha and grad against reference_ctc (everywhere: -inf and nan where
+    it has them) and against torch (where T > 0: torch refuses T = 0; log_alpha's valid region)."""
+    dtype, t = lp.dtype.type, lp.shape[0]
     loss, la, grad = _run(lp, tg, il, tl, dloss, blank)
-    loss_ref, la_ref, grad_ref = _torch_ctc(lp, tg, il, tl, dloss, blank)
-    t = lp.shape[0]
-    np.testing.assert_array_equal(np.isinf(loss), np.isinf(loss_ref))
-    fin = np.isfinite(loss_ref)
-    _close(loss[fin], loss_ref[fin], dtype, "loss")
-    for k in range(lp.shape[1]):
+    loss_ref, la_ref = ctc_loss_ref(lp, tg, il, tl, blank)
+    grad_ref = ctc_grad_ref(lp, tg, il, tl, blank) * dloss[None, :, None].astype(np.float64)
+    scale = max([1.0] + [abs(v) for v in loss_ref if np.isfinite(v)])  # an inf loss would give inf
+    np.testing.assert_array_equal(loss[~np.isfinite(loss_ref)], loss_ref[~np.isfinite(loss_ref)])
+    _close(loss, loss_ref, dtype, "loss", scale)
+    _close(la, la_ref, dtype, "log_alpha", float(t) * 4)
+    _close(grad, grad_ref, dtype, "grad")
+    assert all(np.isnan(grad[: il[k], k]).all() for k in range(len(il)) if np.isinf(loss_ref[k]))
+    if t == 0:
+        return
+    loss_t, la_t, grad_t = _torch_ctc(lp, tg, il, tl, dloss, blank)
+    fin = np.isfinite(loss_t)
+    np.testing.assert_array_equal(np.isinf(loss), np.isinf(loss_t))
+    _close(loss[fin], loss_t[fin], dtype, "loss vs torch")
+    for k in np.flatnonzero(fin):
         valid = (slice(0, il[k]), slice(0, 2 * tl[k] + 1))
-        if fin[k]:
-            _close(la[k][valid], la_ref[k][valid], dtype, f"log_alpha[{k}]", float(t) * 4)
-            _close(grad[:, k], grad_ref[:, k], dtype, f"grad[:, {k}]")
-        else:
-            assert np.isnan(grad[: il[k], k]).all(), "no alignment: nan rows"
-            assert (grad[il[k] :, k] == 0).all()
-        outside = np.ones(la[k].shape, bool)
-        outside[valid] = False
-        assert (la[k][outside] == -np.inf).all(), "log_alpha is -inf outside the valid region"
-    return loss, la, grad
+        _close(la[k][valid], la_t[k][valid], dtype, f"log_alpha[{k}] vs torch", float(t) * 4)
+        _close(grad[:, k], grad_t[:, k], dtype, f"grad[:, {k}] vs torch")
 
 
 # (T, N, C, S, input_lengths, target_lengths, blank, targets or None (random, no blank))
@@ -206,41 +209,25 @@ CTC_CASES = [
 @pytest.mark.cuda
 @pytest.mark.parametrize("case", CTC_CASES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_cuda_ctc_matches_torch(case, dtype):
+def test_cuda_ctc_matches_the_reference_and_torch(case, dtype):
     t, n, c, s, il, tl, blank, targets = case
-    lp, tg, il, tl, dloss = _problem(t, n, c, s, il, tl, blank, dtype, targets=targets)
-    if t == 0:  # torch refuses T = 0; the contract: log p(empty | empty) = 0
-        loss, _, grad = _run(lp, tg, il, tl, dloss, blank)
-        np.testing.assert_array_equal(loss, np.array([0.0, np.inf], dtype))
-        assert grad.shape == (0, 2, 3)
-        return
-    _check_against_torch(lp, tg, il, tl, dloss, blank)
-
-
-def _collapse(path, blank):
-    out = [k for i, k in enumerate(path) if k != blank and (i == 0 or k != path[i - 1])]
-    return tuple(out)
+    _check(*_problem(t, n, c, s, il, tl, blank, dtype, targets=targets), blank)
 
 
 @needs_device
 @pytest.mark.cuda
 @pytest.mark.parametrize("target", [(1,), (1, 2), (2, 2), (1, 2, 1), ()])
 def test_cuda_ctc_matches_a_sum_over_all_alignments(target):
-    """p(target) = the sum over the C^T paths that collapse to it; d loss / d log_probs[t, c] =
-    -(the probability of those paths with class c at t) / p(target)."""
+    """reference_ctc.ctc_brute_force: p(target) summed over the C^T paths that collapse to it, the
+    gradient from the probability of those paths through each (t, c)."""
     t, c, blank = 5, 3, 0
     lp, _, _, _, _ = _problem(t, 1, c, 1, [t], [0], blank, np.float64, seed=len(target))
-    prob, through = 0.0, np.zeros((t, c))
-    for path in itertools.product(range(c), repeat=t):
-        if _collapse(path, blank) == target:
-            p = np.exp(sum(lp[k, 0, path[k]] for k in range(t)))
-            prob += p
-            through[np.arange(t), list(path)] += p
+    loss_bf, grad_bf = ctc_brute_force(lp[:, 0], list(target), blank)
     s = max(1, len(target))
     tg = np.array([list(target) + [1] * (s - len(target))], np.int64)
     loss, _, grad = _run(lp, tg, np.array([t]), np.array([len(target)]), np.array([1.5]), blank)
-    np.testing.assert_allclose(loss[0], -np.log(prob), rtol=1e-12)
-    np.testing.assert_allclose(grad[:, 0], -1.5 * through / prob, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(loss[0], loss_bf, rtol=1e-12)
+    np.testing.assert_allclose(grad[:, 0], 1.5 * grad_bf, rtol=1e-10, atol=1e-14)
 
 
 @needs_device
