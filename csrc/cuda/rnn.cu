@@ -15,6 +15,7 @@
 #include "cuda/rnn_cells.cuh"
 #include "cuda/workspace.cuh"
 
+#include <algorithm>
 #include <climits>
 #include <stdexcept>
 #include <string>
@@ -27,17 +28,18 @@ using cpu::RnnShape;
 
 int gates(RnnMode m) { return m == RnnMode::lstm ? 4 : m == RnnMode::gru ? 3 : 1; }
 
-// The gemm indices (rows t*b, columns g*h, inner i or h) fit in an int, and g*h column tiles
-// fit in the grid's y.
+// The gemm indices (rows t*b, columns g*h, inner i or h) fit in an int, and the column tiles
+// (g*h, i, h) fit in the grid's y.
 void check_fits(const RnnShape& s, const char* op) {
   const int64_t lim = INT_MAX / 2, gh = gates(s.mode) * s.h;
   if (s.t * s.b > lim || s.i > lim || gh > lim || s.b * gh > lim)
     throw std::invalid_argument(std::string("[") + op +
                                 "] the sizes are too large for the CUDA kernel (an index "
                                 "exceeds 2^30)");
-  if (gh > int64_t(65535) * 32)
+  if (std::max({gh, s.i, s.h}) > int64_t(65535) * 32)  // gemm column tiles on the grid's y
     throw std::invalid_argument(std::string("[") + op +
-                                "] gates * hidden size exceeds 2097120 on CUDA");
+                                "] the input size, or gates * hidden size, exceeds 2097120 on "
+                                "CUDA");
 }
 
 // Per step t: 1 + the last row active at t (0 when none); lengths_host nullptr: all rows.
