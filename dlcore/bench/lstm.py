@@ -33,7 +33,9 @@ def cases(quick=False):
     out = []
     for p in PASSES:
         if quick:
-            out += [dict(name=n, mode=m, dims=d, pass_=p, base="layer") for n, d in QUICK.items() for m in GATES]
+            out += [
+                dict(name=n, mode=m, dims=d, pass_=p, base="layer") for n, d in QUICK.items() for m in GATES
+            ]
             out += [dict(name=n, mode="lstm", dims=d, pass_=p, base="loop") for n, d in QUICK.items()]
             continue
         for base in ("layer", "loop"):
@@ -71,7 +73,9 @@ def _dlcore_call(case, o):
     e = np.empty
     y, h_n, c_n = e((t, b, h), np.float32), e((b, h), np.float32), e((b, h), np.float32) if lstm else None
     saved = e((t, b, s), np.float32) if back else None
-    grads = dict(dx=e((t, b, i), np.float32), dh0=e((b, h), np.float32), dc0=e((b, h), np.float32) if lstm else None)
+    grads = dict(
+        dx=e((t, b, i), np.float32), dh0=e((b, h), np.float32), dc0=e((b, h), np.float32) if lstm else None
+    )
     grads.update(dw_ih=e((g, i), np.float32), dw_hh=e((g, h), np.float32))
     grads.update(db_ih=e(g, np.float32), db_hh=e(g, np.float32))
     w = (o["x"], o["h0"], o["c0"], o["w_ih"], o["w_hh"])
@@ -202,7 +206,9 @@ def _run(args):
                 )
                 rows.append(_row(case, t, r))
                 row = rows[-1]
-                base = f"  torch {row['torch_ms']:8.2f} ms (x{row['x_torch']:.2f})" if "torch_ms" in row else ""
+                base = (
+                    f"  torch {row['torch_ms']:8.2f} ms (x{row['x_torch']:.2f})" if "torch_ms" in row else ""
+                )
                 print(
                     f"  {row['layer']:>9} {case['name']:>18} {case['pass_']:>7} vs {row['baseline']:<17} "
                     f"t={t}: dlcore {row['ms']:8.2f} ms{base}  err {row['err']:.1e}",
@@ -214,8 +220,8 @@ def _run(args):
         clock = harness.pick_clock(args.clock, t)
         print(
             f"### recurrent layers float32, {t} thread{'s' if t > 1 else ''} "
-            f"({'thread CPU time' if clock == 'cpu' else 'wall time'}, median of {repeats}; x torch = torch time "
-            f"/ dlcore time, 'paired': median over rounds of the ratio within the round)"
+            f"({'thread CPU time' if clock == 'cpu' else 'wall time'}, median of {repeats}; "
+            f"x torch = torch time / dlcore time, 'paired': median over rounds of the ratio within the round)"
         )
         print()
         print(harness.markdown_table(rows, table_columns(t)), flush=True)
