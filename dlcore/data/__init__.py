@@ -10,6 +10,16 @@ from .fluid import divergence_fields, jacobi, laplacian, residual_ratio, solve_p
 from .genomics import DnaMotifs, dna_motifs, motif_log_odds, motif_pwm, one_hot_dna
 from .label_noise import noisy_labels
 from .loader import DataLoader, Dataset, TensorDataset
+from .sequences import (
+    CtcSpeech,
+    ctc_speech,
+    edit_distance,
+    first_symbol_recall,
+    mod3_counter,
+    running_count_mod,
+    running_parity,
+    speech_prototypes,
+)
 from .synthetic import line_points, plane_points
 from .synthetic_images import gomoku_boards, shifted_digits
 
@@ -38,4 +48,12 @@ __all__ = [
     "residual_ratio",
     "shifted_digits",
     "gomoku_boards",
+    "first_symbol_recall",
+    "running_count_mod",
+    "running_parity",
+    "mod3_counter",
+    "CtcSpeech",
+    "ctc_speech",
+    "speech_prototypes",
+    "edit_distance",
 ]
