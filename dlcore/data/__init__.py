@@ -4,6 +4,7 @@ Everything here is offline: `digits()` reads scikit-learn's bundled 8x8 digits, 
 generated in-process from a seed.
 """
 
+from .captions import CAPTION_VOCAB, TwoDigitCaptions, two_digit_captions
 from .audio import MulawSines, dominant_frequency, mulaw_decode, mulaw_encode, mulaw_sines
 from .datasets import digits
 from .fluid import divergence_fields, jacobi, laplacian, residual_ratio, solve_pressure
@@ -11,7 +12,9 @@ from .genomics import DnaMotifs, dna_motifs, motif_log_odds, motif_pwm, one_hot_
 from .label_noise import noisy_labels
 from .loader import DataLoader, Dataset, TensorDataset
 from .synthetic import line_points, plane_points
+from .seq_tasks import reverse_sequences, sort_floats
 from .synthetic_images import gomoku_boards, shifted_digits
+from .text import NumWords, decode_tokens, english_words, numwords_en_es, spanish_words
 
 __all__ = [
     "Dataset",
@@ -38,4 +41,14 @@ __all__ = [
     "residual_ratio",
     "shifted_digits",
     "gomoku_boards",
+    "NumWords",
+    "numwords_en_es",
+    "english_words",
+    "spanish_words",
+    "decode_tokens",
+    "TwoDigitCaptions",
+    "CAPTION_VOCAB",
+    "two_digit_captions",
+    "reverse_sequences",
+    "sort_floats",
 ]
