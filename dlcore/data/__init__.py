@@ -4,15 +4,15 @@ Everything here is offline: `digits()` reads scikit-learn's bundled 8x8 digits, 
 generated in-process from a seed.
 """
 
-from .captions import CAPTION_VOCAB, TwoDigitCaptions, two_digit_captions
 from .audio import MulawSines, dominant_frequency, mulaw_decode, mulaw_encode, mulaw_sines
+from .captions import CAPTION_VOCAB, TwoDigitCaptions, two_digit_captions
 from .datasets import digits
 from .fluid import divergence_fields, jacobi, laplacian, residual_ratio, solve_pressure
 from .genomics import DnaMotifs, dna_motifs, motif_log_odds, motif_pwm, one_hot_dna
 from .label_noise import noisy_labels
 from .loader import DataLoader, Dataset, TensorDataset
-from .synthetic import line_points, plane_points
 from .seq_tasks import reverse_sequences, sort_floats
+from .synthetic import line_points, plane_points
 from .synthetic_images import gomoku_boards, shifted_digits
 from .text import NumWords, decode_tokens, english_words, numwords_en_es, spanish_words
 

@@ -5,8 +5,22 @@ module of the same structure.
 """
 
 from .all_conv import AllConvNet
+from .captioner import Captioner
+from .pointer import PointerNet
 from .resnet import ResNet
+from .seq2seq import BahdanauAttention, Seq2Seq
 from .small_cnn import SmallCNN
 from .wavenet import CausalConv1d, WaveNet, WaveNetBlock
 
-__all__ = ["SmallCNN", "AllConvNet", "ResNet", "CausalConv1d", "WaveNet", "WaveNetBlock"]
+__all__ = [
+    "SmallCNN",
+    "AllConvNet",
+    "ResNet",
+    "CausalConv1d",
+    "WaveNet",
+    "WaveNetBlock",
+    "Seq2Seq",
+    "BahdanauAttention",
+    "Captioner",
+    "PointerNet",
+]
