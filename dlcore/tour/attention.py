@@ -5,8 +5,8 @@ Two copies of one seq2seq (dlcore.models.Seq2Seq: embeddings 32, bidirectional L
 hidden 64, LSTM decoder from the summed final states), identical but for additive (Bahdanau)
 attention (scoring width 32) over the encoder states before the output layer; same seeds, batches
 and steps. Each batch has one length, drawn with probability proportional to the length (every
-length gets about the same number of target tokens). Greedy decoding; exact match on fresh sequences of each length.
-Quick form: lengths 5..12, read at 12, hidden 64, few steps, looser bounds.
+length gets about the same number of target tokens). Greedy decoding; exact match on fresh
+sequences of each length. Quick form: lengths 5..12, read at 12, 200 steps of 32, looser bound.
 """
 
 from __future__ import annotations
