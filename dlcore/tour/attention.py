@@ -6,7 +6,7 @@ hidden 64, LSTM decoder from the summed final states), identical but for additiv
 attention (scoring width 32) over the encoder states before the output layer; same seeds, batches
 and steps. Each batch has one length, drawn with probability proportional to the length (every
 length gets about the same number of target tokens). Greedy decoding; exact match on fresh
-sequences of each length. Quick form: lengths 5..12, read at 12, 200 steps of 32, looser bound.
+sequences of each length. Quick form: lengths 5..10, read at 10, 150 steps of 32, looser bound.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import numpy as np
 from .registry import register
 
 CRITERIA = (
-    "exact match at length 25 with attention >= 90% (quick mode, lengths 5-12, 200 steps, at 12: >= 60%)",
-    "at length 25: attention >= no attention + 30 points (quick mode: at 12)",
+    "exact match at length 25 with attention >= 90% (quick mode, lengths 5-10, 150 steps, at 10: >= 60%)",
+    "at length 25: attention >= no attention + 30 points (quick mode: at 10)",
 )
 VOCAB = 10  # token types; ids 3..12 (0..2 are PAD, BOS, EOS)
 
@@ -59,7 +59,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     from ._seq_common import fit_steps, teacher_inputs
 
     if quick:
-        top, steps, batch, lr, bounds = 12, 200, 32, 1e-2, (0.6, 0.3)
+        top, steps, batch, lr, bounds = 10, 150, 32, 1e-2, (0.6, 0.3)
     else:
         top, steps, batch, lr, bounds = 25, 1000, 64, 5e-3, (0.9, 0.3)
     lengths = np.arange(5, top + 1)
