@@ -61,7 +61,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     if quick:
         top, steps, batch, lr, bounds = 10, 150, 32, 1e-2, (0.6, 0.3)
     else:
-        top, steps, batch, lr, bounds = 25, 1000, 64, 5e-3, (0.9, 0.3)
+        top, steps, batch, lr, bounds = 25, 800, 64, 5e-3, (0.9, 0.3)
     lengths = np.arange(5, top + 1)
     results, models = {}, {}
     for name, attn in (("attention", True), ("no_attention", False)):
@@ -76,7 +76,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
 
         hist = fit_steps(model, sequence_loss, batch_at, steps, lr)
         model.eval()
-        read = sorted({5, (5 + top) // 2, top})
+        read = sorted({int(v) for v in np.linspace(5, top, 5)})
         results[name] = {
             "exact": exact_by_length(model, read),
             "final_loss": hist["loss"][-1],
