@@ -18,6 +18,8 @@ PYBIND11_MODULE(_C, m) {
   bind_conv(cpu);
   bind_pool(cpu);
   bind_norm(cpu);
+  bind_rnn(cpu);
+  bind_ctc(cpu);
 
   py::module_ instruments =
       m.def_submodule("instruments", "gemm tuning knobs and probes (bench and tests only)");
@@ -30,5 +32,7 @@ PYBIND11_MODULE(_C, m) {
   bind_cuda_conv(cuda);
   bind_cuda_pool(cuda);
   bind_cuda_norm(cuda);
+  bind_cuda_rnn(cuda);
+  bind_cuda_ctc(cuda);
 #endif
 }

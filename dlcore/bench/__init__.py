@@ -14,6 +14,7 @@ SUITES = {
     "train-cnn": "dlcore.bench.train_cnn",
     "optim": "dlcore.bench.optim",
     "conv": "dlcore.bench.conv",
+    "lstm": "dlcore.bench.lstm",
 }
 
 

@@ -9,8 +9,10 @@ A new op registers in the themed file it belongs to, else test_every_public_op_h
 """
 
 from . import (  # noqa: F401
+    attention,
     blocks,
     conv,
+    ctc,
     elementwise,
     fuzzing,
     layers,
@@ -22,6 +24,7 @@ from . import (  # noqa: F401
     porting_math,
     porting_nn,
     reductions,
+    rnn,
     shape,
 )
 from .core import (  # noqa: F401  (re-exported: tests and op_table_<name>.py import them from op_table)
@@ -116,6 +119,9 @@ OPS = [
     *conv.OPS,
     *pooling.OPS,
     *norm.OPS,
+    *rnn.OPS,
+    *ctc.OPS,
+    *attention.OPS,
 ]
 
 OPS_BY_NAME = {op.name: op for op in OPS}
