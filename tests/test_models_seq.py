@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import dlcore
-from dlcore import from_numpy
-from dlcore.models import BahdanauAttention, Captioner, PointerNet, Seq2Seq
+from dlcore import from_numpy, nn
+from dlcore.models import Captioner, PointerNet, Seq2Seq
 from dlcore.models.pointer import chosen_mask
-from dlcore.models.seq2seq import BOS, EOS, PAD, greedy_decode, sequence_loss
+from dlcore.models.seq2seq import BOS, EOS, PAD, additive_scores, greedy_decode, sequence_loss
 from dlcore.tour._seq_common import exact_and_token_accuracy, teacher_inputs
 
 torch = pytest.importorskip("torch")
@@ -26,14 +26,11 @@ def _copy_into(torch_module, model):
 class TorchAdditive(tnn.Module):
     def __init__(self, q, k, a):
         super().__init__()
-        self.query, self.key, self.v = (
-            tnn.Linear(q, a, bias=False),
-            tnn.Linear(k, a),
-            tnn.Linear(a, 1, bias=False),
-        )
+        self.query_proj, self.key_proj = tnn.Linear(q, a, bias=False), tnn.Linear(k, a)
+        self.v = tnn.Linear(a, 1, bias=False)
 
     def scores(self, q, k, mask=None):
-        s = self.v(torch.tanh(self.query(q)[:, :, None] + self.key(k)[:, None])).squeeze(-1)
+        s = self.v(torch.tanh(self.query_proj(q)[:, :, None] + self.key_proj(k)[:, None])).squeeze(-1)
         return s if mask is None else s.masked_fill(mask, -1e9)
 
 
@@ -57,29 +54,33 @@ class TorchSeq2Seq(tnn.Module):
         return self.out(d)
 
 
-def test_bahdanau_attention_matches_torch_with_masks_and_gradients():
+def test_additive_scores_match_torch_and_the_layer_with_masks_and_gradients():
     dlcore.manual_seed(0)
-    att = BahdanauAttention(5, 7, 3)
+    att = nn.AdditiveAttention(5, 7, 3)
     ref = _copy_into(TorchAdditive(5, 7, 3), att)
     rng = np.random.default_rng(1)
-    q, k, v = (rng.standard_normal(s).astype(np.float32) for s in ((2, 4, 5), (2, 6, 7), (2, 6, 3)))
+    q, k = (rng.standard_normal(s).astype(np.float32) for s in ((2, 4, 5), (2, 6, 7)))
     mask = rng.random((2, 4, 6)) < 0.4
     mask[:, :, 0] = False
-    tq, tk, tv = (torch.from_numpy(a).requires_grad_() for a in (q, k, v))
-    w_ref = ref.scores(tq, tk, torch.from_numpy(mask)).softmax(-1)
-    (w_ref @ tv).square().sum().backward()
-    dq, dk, dv = (from_numpy(a) for a in (q, k, v))
-    for t in (dq, dk, dv):
-        t.requires_grad = True
-    ctx, w = att(dq, dk, dv, from_numpy(mask))
-    (ctx * ctx).sum().backward()
-    np.testing.assert_allclose(w.numpy(), w_ref.detach().numpy(), rtol=1e-5, atol=1e-6)
-    assert (w.numpy()[mask] < 1e-30).all()
-    for mine, theirs in ((dq, tq), (dk, tk), (dv, tv)):
+    tq, tk = (torch.from_numpy(a).requires_grad_() for a in (q, k))
+    s_ref = ref.scores(tq, tk, torch.from_numpy(mask))
+    s_ref.tanh().square().sum().backward()
+    dq, dk = from_numpy(q), from_numpy(k)
+    dq.requires_grad = dk.requires_grad = True
+    s = additive_scores(att, dq, dk, from_numpy(mask))
+    (s.tanh() * s.tanh()).sum().backward()
+    np.testing.assert_allclose(s.numpy(), s_ref.detach().numpy(), rtol=1e-5, atol=1e-5)
+    assert (s.numpy()[mask] == -1e9).all()
+    for mine, theirs in ((dq, tq), (dk, tk)):
         np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(att.key.weight.grad.numpy(), ref.key.weight.grad.numpy(), rtol=1e-4, atol=1e-5)
-    with pytest.raises(ValueError, match="BahdanauAttention"):
-        att(dq[0], dk, dv)
+    np.testing.assert_allclose(
+        att.key_proj.weight.grad.numpy(), ref.key_proj.weight.grad.numpy(), rtol=1e-4, atol=1e-5
+    )
+    # the layer's own weights are the softmax of these scores (its mask is True = the key takes part)
+    _, w = att(from_numpy(q), from_numpy(k), mask=from_numpy(~mask))
+    np.testing.assert_allclose(w.numpy(), torch.softmax(s_ref, -1).detach().numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="additive_scores"):
+        additive_scores(att, dq[0], dk)
 
 
 def test_sequence_loss_is_cross_entropy_ignoring_pad():

@@ -8,7 +8,7 @@ from .all_conv import AllConvNet
 from .captioner import Captioner
 from .pointer import PointerNet
 from .resnet import ResNet
-from .seq2seq import BahdanauAttention, Seq2Seq
+from .seq2seq import Seq2Seq
 from .small_cnn import SmallCNN
 from .wavenet import CausalConv1d, WaveNet, WaveNetBlock
 
@@ -20,7 +20,6 @@ __all__ = [
     "WaveNet",
     "WaveNetBlock",
     "Seq2Seq",
-    "BahdanauAttention",
     "Captioner",
     "PointerNet",
 ]

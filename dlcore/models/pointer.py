@@ -7,7 +7,8 @@ Batch-first. x float (B, n, input_size); the output order perm int64 (B, n). Lay
   decoder   LSTM(embed_dim, hidden, batch_first)   from the encoder's final state; its input at step
             0 is the learned `start` (embed_dim,), at step t > 0 the embedding of the input chosen at
             step t - 1 (teacher forcing in training: the target's)
-  pointer   BahdanauAttention(H, H, attn_dim): scores (B, n_steps, n) over positions are the logits;
+  pointer   nn.AdditiveAttention(H, H, attn_dim): its scores (B, n_steps, n) over the positions
+            (seq2seq.additive_scores) are the logits;
             with mask_chosen, positions already chosen are masked out (-1e9), so every output is a
             permutation; without it the decoder itself must learn not to point twice
 """
@@ -22,7 +23,7 @@ from ..creation import from_numpy
 from ..graph import no_grad
 from ..tensor import Tensor
 from ._checks import positive_int
-from .seq2seq import BahdanauAttention
+from .seq2seq import additive_scores
 
 
 def chosen_mask(perm: np.ndarray) -> np.ndarray:
@@ -56,7 +57,7 @@ class PointerNet(nn.Module):
         self.decoder = nn.LSTM(embed_dim, h, batch_first=True, dtype=dtype)
         self.start = nn.Parameter(from_numpy(np.zeros(embed_dim, dtype)))
         nn.init.uniform_(self.start, -0.1, 0.1)
-        self.pointer = BahdanauAttention(h, h, attn_dim or h, dtype=dtype)
+        self.pointer = nn.AdditiveAttention(h, h, attn_dim or h, dtype=dtype)
         self.mask_chosen = bool(mask_chosen)
 
     def _inputs(self, x) -> Tensor:
@@ -96,7 +97,9 @@ class PointerNet(nn.Module):
         start = self.start.reshape(1, 1, -1).expand(b, 1, e.shape[2])
         dec_in = start if n == 1 else F.cat([start, from_numpy(pick) @ e], dim=1)
         d, _ = self.decoder(dec_in, state)
-        return self.pointer.scores(d, memory, from_numpy(chosen_mask(p)) if self.mask_chosen else None)
+        return additive_scores(
+            self.pointer, d, memory, from_numpy(chosen_mask(p)) if self.mask_chosen else None
+        )
 
     def greedy(self, x) -> np.ndarray:
         """The positions int64 (B, n) picked greedily, one per step (a permutation with mask_chosen;
@@ -113,7 +116,9 @@ class PointerNet(nn.Module):
             for t in range(n):
                 d, state = self.decoder(inp, state)
                 s = np.asarray(
-                    self.pointer.scores(d, memory, from_numpy(used) if self.mask_chosen else None).numpy()
+                    additive_scores(
+                        self.pointer, d, memory, from_numpy(used) if self.mask_chosen else None
+                    ).numpy()
                 )[:, 0]
                 perm[:, t] = s.argmax(-1)
                 used[np.arange(b), 0, perm[:, t]] = True

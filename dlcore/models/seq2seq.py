@@ -1,6 +1,6 @@
 """Seq2Seq: an LSTM encoder-decoder with optional additive (Bahdanau) attention, trained with teacher
 forcing and decoded greedily; plus the pieces the captioner and pointer network share with it
-(BahdanauAttention, greedy_decode, sequence_loss).
+(additive_scores, greedy_decode, sequence_loss).
 
 Batch-first throughout: token ids int64 (B, T). Every sequence of a batch has the same length
 (callers bucket by length or pad after EOS; the encoder is not masked). Layout (state_dict keys):
@@ -8,9 +8,9 @@ Batch-first throughout: token ids int64 (B, T). Every sequence of a batch has th
   encoder    LSTM(embed_dim, hidden, batch_first, bidirectional)   memory (B, S, D), D = H or 2H
   decoder    LSTM(embed_dim, hidden, batch_first), started from the encoder's final (h, c) (the two
              directions summed when bidirectional)
-  attention  BahdanauAttention(H, D, attn_dim) (attention=True): the decoder output d_t queries the
-             memory (Luong placement, additive scores), so training runs the decoder LSTM over the
-             whole teacher-forced sequence at once
+  attention  nn.AdditiveAttention(H, D, attn_dim) (attention=True, Bahdanau scores): the decoder
+             output d_t queries the memory (Luong placement), so training runs the decoder LSTM over
+             the whole teacher-forced sequence at once
   out        Linear(H [+ D], tgt_vocab) on [d_t, context_t]
 """
 
@@ -29,39 +29,18 @@ from ._checks import positive_int
 PAD, BOS, EOS = 0, 1, 2  # the token ids of dlcore.data.text
 
 
-class BahdanauAttention(nn.Module):
-    """Additive attention: score(q, k) = v^T tanh(W_q q + W_k k + b); weights = softmax over keys.
-
-    query (B, Tq, Dq), keys (B, Tk, Dk), values (B, Tk, Dv); mask (B, Tq, Tk) bool, True = not
-    allowed (such a score becomes -1e9 before the softmax; a row must keep one allowed key).
-    """
-
-    def __init__(self, query_dim: int, key_dim: int, attn_dim: int, dtype=np.float32):
-        super().__init__()
-        name = type(self).__name__
-        q, k, a = (
-            positive_int(name, n, v)
-            for n, v in (("query_dim", query_dim), ("key_dim", key_dim), ("attn_dim", attn_dim))
+def additive_scores(attention: nn.AdditiveAttention, query: Tensor, keys: Tensor, mask=None) -> Tensor:
+    """The unnormalised scores (B, Tq, Tk) of nn.AdditiveAttention, v^T tanh(W_q q + W_k k + b), from
+    its own submodules (its forward gives only the softmax); query (B, Tq, Dq), keys (B, Tk, Dk).
+    mask bool (B, Tq, Tk), True = excluded: that score becomes -1e9 (a row must keep one key)."""
+    if query.ndim != 3 or keys.ndim != 3 or query.shape[0] != keys.shape[0]:
+        raise ValueError(
+            f"additive_scores: expected query (B, Tq, Dq) and keys (B, Tk, Dk), "
+            f"got {tuple(query.shape)} and {tuple(keys.shape)}"
         )
-        self.query = nn.Linear(q, a, bias=False, dtype=dtype)
-        self.key = nn.Linear(k, a, dtype=dtype)
-        self.v = nn.Linear(a, 1, bias=False, dtype=dtype)
-
-    def scores(self, query: Tensor, keys: Tensor, mask=None) -> Tensor:
-        """Unnormalised scores (B, Tq, Tk)."""
-        if query.ndim != 3 or keys.ndim != 3 or query.shape[0] != keys.shape[0]:
-            raise ValueError(
-                f"{type(self).__name__}: expected query (B, Tq, Dq) and keys (B, Tk, Dk), "
-                f"got {tuple(query.shape)} and {tuple(keys.shape)}"
-            )
-        hidden = F.tanh(self.query(query).unsqueeze(2) + self.key(keys).unsqueeze(1))
-        s = self.v(hidden).squeeze(-1)
-        return s if mask is None else masked_fill(s, mask, -1e9)
-
-    def forward(self, query: Tensor, keys: Tensor, values: Tensor, mask=None) -> tuple[Tensor, Tensor]:
-        """(context (B, Tq, Dv), weights (B, Tq, Tk))."""
-        w = F.softmax(self.scores(query, keys, mask), dim=-1)
-        return w @ values, w
+    hidden = F.tanh(attention.query_proj(query).unsqueeze(2) + attention.key_proj(keys).unsqueeze(1))
+    s = attention.v(hidden).squeeze(-1)
+    return s if mask is None else masked_fill(s, mask, -1e9)
 
 
 def sequence_loss(logits: Tensor, target: Tensor, pad: int = PAD) -> Tensor:
@@ -120,7 +99,7 @@ class Seq2Seq(nn.Module):
         self.tgt_embed = nn.Embedding(self.tgt_vocab, embed_dim, dtype=dtype)
         self.encoder = nn.LSTM(embed_dim, h, batch_first=True, bidirectional=self.bidirectional, dtype=dtype)
         self.decoder = nn.LSTM(embed_dim, h, batch_first=True, dtype=dtype)
-        self.attention = BahdanauAttention(h, mem, attn_dim or h, dtype=dtype) if attention else None
+        self.attention = nn.AdditiveAttention(h, mem, attn_dim or h, dtype=dtype) if attention else None
         self.out = nn.Linear(h + (mem if attention else 0), self.tgt_vocab, dtype=dtype)
 
     def _check_tokens(self, x, what: str, vocab: int) -> Tensor:
