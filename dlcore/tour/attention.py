@@ -76,7 +76,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
 
         hist = fit_steps(model, sequence_loss, batch_at, steps, lr)
         model.eval()
-        read = sorted({int(v) for v in np.linspace(5, top, 5)})
+        read = sorted({int(v) for v in np.linspace(5, top, 3 if quick else 5)})
         results[name] = {
             "exact": exact_by_length(model, read),
             "final_loss": hist["loss"][-1],

@@ -27,7 +27,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
 
     steps, batch, lr, bound = (200, 32, 5e-3, 0.5) if quick else (600, 32, 5e-3, 0.9)
     train = two_digit_captions("train", n=steps * batch, seed=0)
-    test = two_digit_captions("test", n=1000, seed=1)
+    test = two_digit_captions("test", n=500 if quick else 1000, seed=1)
     mu, sd = float(train.images.mean()), float(train.images.std())
     images, test_images = (train.images - mu) / sd, (test.images - mu) / sd
     model = Captioner(len(train.vocab))
