@@ -5,11 +5,13 @@ generated in-process from a seed.
 """
 
 from .audio import MulawSines, dominant_frequency, mulaw_decode, mulaw_encode, mulaw_sines
+from .captions import CAPTION_VOCAB, TwoDigitCaptions, two_digit_captions
 from .datasets import digits
 from .fluid import divergence_fields, jacobi, laplacian, residual_ratio, solve_pressure
 from .genomics import DnaMotifs, dna_motifs, motif_log_odds, motif_pwm, one_hot_dna
 from .label_noise import noisy_labels
 from .loader import DataLoader, Dataset, TensorDataset
+from .seq_tasks import reverse_sequences, sort_floats
 from .sequences import (
     CtcSpeech,
     ctc_speech,
@@ -22,6 +24,7 @@ from .sequences import (
 )
 from .synthetic import line_points, plane_points
 from .synthetic_images import gomoku_boards, shifted_digits
+from .text import NumWords, decode_tokens, english_words, numwords_en_es, spanish_words
 
 __all__ = [
     "Dataset",
@@ -56,4 +59,14 @@ __all__ = [
     "ctc_speech",
     "speech_prototypes",
     "edit_distance",
+    "NumWords",
+    "numwords_en_es",
+    "english_words",
+    "spanish_words",
+    "decode_tokens",
+    "TwoDigitCaptions",
+    "CAPTION_VOCAB",
+    "two_digit_captions",
+    "reverse_sequences",
+    "sort_floats",
 ]

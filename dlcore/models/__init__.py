@@ -5,8 +5,21 @@ module of the same structure.
 """
 
 from .all_conv import AllConvNet
+from .captioner import Captioner
+from .pointer import PointerNet
 from .resnet import ResNet
+from .seq2seq import Seq2Seq
 from .small_cnn import SmallCNN
 from .wavenet import CausalConv1d, WaveNet, WaveNetBlock
 
-__all__ = ["SmallCNN", "AllConvNet", "ResNet", "CausalConv1d", "WaveNet", "WaveNetBlock"]
+__all__ = [
+    "SmallCNN",
+    "AllConvNet",
+    "ResNet",
+    "CausalConv1d",
+    "WaveNet",
+    "WaveNetBlock",
+    "Seq2Seq",
+    "Captioner",
+    "PointerNet",
+]
