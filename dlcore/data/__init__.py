@@ -5,6 +5,7 @@ generated in-process from a seed.
 """
 
 from .audio import MulawSines, dominant_frequency, mulaw_decode, mulaw_encode, mulaw_sines
+from .char_corpus import char_batches, char_windows, decode_chars, encode_chars, toy_grammar
 from .datasets import digits
 from .fluid import divergence_fields, jacobi, laplacian, residual_ratio, solve_pressure
 from .genomics import DnaMotifs, dna_motifs, motif_log_odds, motif_pwm, one_hot_dna
@@ -38,4 +39,9 @@ __all__ = [
     "residual_ratio",
     "shifted_digits",
     "gomoku_boards",
+    "toy_grammar",
+    "encode_chars",
+    "decode_chars",
+    "char_windows",
+    "char_batches",
 ]
