@@ -5,8 +5,9 @@ module of the same structure.
 """
 
 from .all_conv import AllConvNet
+from .char_lm import CharLM
 from .resnet import ResNet
 from .small_cnn import SmallCNN
 from .wavenet import CausalConv1d, WaveNet, WaveNetBlock
 
-__all__ = ["SmallCNN", "AllConvNet", "ResNet", "CausalConv1d", "WaveNet", "WaveNetBlock"]
+__all__ = ["SmallCNN", "AllConvNet", "ResNet", "CausalConv1d", "WaveNet", "WaveNetBlock", "CharLM"]
