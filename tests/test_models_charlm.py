@@ -31,6 +31,7 @@ def test_shapes_time_major_and_batch_first(layers):
     assert lb.shape == (3, 6, V) and hb.shape == (layers, 3, H)
     np.testing.assert_allclose(lb.numpy(), lt.numpy().transpose(1, 0, 2), rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(hb.numpy(), ht.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(cb.numpy(), ct.numpy(), rtol=1e-6, atol=1e-6)
 
 
 def test_state_continues_across_calls():
@@ -89,7 +90,9 @@ def test_matches_torch_twin_with_copied_weights(layers, batch_first):
     np.testing.assert_allclose(c.numpy(), tc.detach().numpy(), rtol=1e-10, atol=1e-12)
     grads = dict(tm.named_parameters())
     for name, p in m.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), grads[name].grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(
+            p.grad.numpy(), grads[name].grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name
+        )
 
 
 def test_generate_is_seeded_in_range_and_restores_the_mode():
@@ -136,7 +139,10 @@ def test_sampling_follows_the_softmax():
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda m: m(np.zeros((2, 3, 4), dtype=np.int64)), r"CharLM: expected integer codes of shape \(T, B\)"),
+        (
+            lambda m: m(np.zeros((2, 3, 4), dtype=np.int64)),
+            r"CharLM: expected integer codes of shape \(T, B\)",
+        ),
         (lambda m: m(np.zeros((2, 3))), "integer codes"),
         (lambda m: m.generate([], 3), "prompt"),
         (lambda m: m.generate([1.5], 3), "prompt"),
@@ -150,7 +156,9 @@ def test_bad_input_raises(call, match):
         call(m)
 
 
-@pytest.mark.parametrize("kw", [dict(vocab_size=0), dict(hidden_size=-2), dict(num_layers=0), dict(embed_dim=True)])
+@pytest.mark.parametrize(
+    "kw", [dict(vocab_size=0), dict(hidden_size=-2), dict(num_layers=0), dict(embed_dim=True)]
+)
 def test_bad_sizes_raise(kw):
     args = dict(vocab_size=V, embed_dim=E, hidden_size=H) | kw
     with pytest.raises(ValueError, match="CharLM"):
