@@ -5,6 +5,7 @@ generated in-process from a seed.
 """
 
 from .audio import MulawSines, dominant_frequency, mulaw_decode, mulaw_encode, mulaw_sines
+from .bouncing_ball import bouncing_ball
 from .char_corpus import char_batches, char_windows, decode_chars, encode_chars, toy_grammar
 from .datasets import digits
 from .fluid import divergence_fields, jacobi, laplacian, residual_ratio, solve_pressure
@@ -44,4 +45,5 @@ __all__ = [
     "decode_chars",
     "char_windows",
     "char_batches",
+    "bouncing_ball",
 ]
