@@ -220,6 +220,12 @@ ALLOWED = [
         "a constant float32 channel normalizes to exactly 0 (its mean is exact in double); torch's "
         "float32 mean can be an ulp off, which 1 / sqrt(eps) turns into ~1e-5",
     ),
+    Case(
+        r"nn\.functional\.ctc_loss(\.log_softmax)?|nn\.CTCLoss",
+        lambda s, d, t: _torch_only(s, d, t) and "is the blank label" in str(d),
+        "a target label equal to blank has no meaning in CTC: dlcore refuses it (as TensorFlow does), "
+        "torch computes a loss for it",
+    ),
 ]
 
 

@@ -14,6 +14,8 @@ void bind_optim(py::module_& cpu);      // _C.cpu.*_step
 void bind_conv(py::module_& cpu);       // _C.cpu.conv2d_*
 void bind_pool(py::module_& cpu);       // _C.cpu.{max,avg,adaptive_avg}_pool2d_*
 void bind_norm(py::module_& cpu);       // _C.cpu.batch_norm_*, gelu_*
+void bind_rnn(py::module_& cpu);        // _C.cpu.rnn_forward, rnn_backward
+void bind_ctc(py::module_& cpu);        // _C.cpu.ctc_loss_forward, ctc_loss_backward
 void bind_conv_instruments(py::module_& instruments);  // _C.instruments.conv_direct_mode
 void bind_instruments(py::module_& instruments);  // _C.instruments: tuning knobs and probes
 #if defined(DLCORE_WITH_CUDA)

@@ -18,6 +18,8 @@ PYBIND11_MODULE(_C, m) {
   bind_conv(cpu);
   bind_pool(cpu);
   bind_norm(cpu);
+  bind_rnn(cpu);
+  bind_ctc(cpu);
 
   py::module_ instruments =
       m.def_submodule("instruments", "gemm tuning knobs and probes (bench and tests only)");

@@ -4,6 +4,7 @@ from . import functional, init, utils  # noqa: F401
 from .activation import GELU, Dropout1d, Dropout2d  # noqa: F401
 from .blocks import Highway, Residual  # noqa: F401
 from .conv import Conv1d, Conv2d  # noqa: F401
+from .ctc import CTCLoss  # noqa: F401
 from .layers import (  # noqa: F401
     Dropout,
     Flatten,

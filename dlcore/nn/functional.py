@@ -18,6 +18,7 @@ from ..functional import (  # noqa: F401
     tanh,
 )
 from ..functional_conv import conv1d, conv2d  # noqa: F401
+from ..functional_ctc import ctc_greedy_decode, ctc_loss  # noqa: F401  (issue 19)
 from ..functional_norm import (  # noqa: F401  (issue 18)
     batch_norm,
     dropout1d,

@@ -11,6 +11,7 @@
     pool.py         max / avg / adaptive avg pooling over the last two axes (the pool kernels)
     norm.py         batch norm, training (batch statistics) and eval (given statistics); layer norm
     activation.py   gelu
+    ctc.py          the CTC loss per batch item (the ctc kernels)
     dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
     _helpers.py     argument checks (dims), unbroadcast, the one gemm call
 
@@ -21,6 +22,7 @@ from . import dtypes
 from ._helpers import check_axis, named_error, norm_dims, reduce_axes, unbroadcast
 from .activation import GELU
 from .conv import Conv2d
+from .ctc import CTCLoss
 from .elementwise import (
     Abs,
     Add,
@@ -130,4 +132,5 @@ __all__ = [
     "BatchNormEval",
     "LayerNorm",
     "GELU",
+    "CTCLoss",
 ]

@@ -11,6 +11,7 @@ A new op registers in the themed file it belongs to, else test_every_public_op_h
 from . import (  # noqa: F401
     blocks,
     conv,
+    ctc,
     elementwise,
     fuzzing,
     layers,
@@ -116,6 +117,7 @@ OPS = [
     *conv.OPS,
     *pooling.OPS,
     *norm.OPS,
+    *ctc.OPS,
 ]
 
 OPS_BY_NAME = {op.name: op for op in OPS}

@@ -1,0 +1,160 @@
+// Recurrent layers on the CPU (rnn.h). Forward: the input projection of all steps as one gemm
+// (written into saved, whose per-step blocks the cell then overwrites with the activations),
+// then per step one recurrent gemm and one fused cell step (rnn_cell.h). Backward through
+// time: per step one fused cell backward and one gemm dh += dG W_hh; after the loop dX, dW_ih
+// and dW_hh as gemms over all T*B rows, the bias gradients as column sums.
+#include "cpu/rnn.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <vector>
+
+#include "common.h"
+#include "cpu/gemm.h"
+#include "cpu/rnn_cell.h"
+
+namespace dlcore::cpu {
+namespace {
+
+// An uninitialised, 64-byte aligned work array of n elements.
+template <typename T>
+class Work {
+ public:
+  explicit Work(int64_t n)
+      : p_(static_cast<T*>(
+            std::aligned_alloc(64, round_up(std::max<int64_t>(n, 1) * int64_t(sizeof(T)), 64)))) {
+    if (!p_) throw std::bad_alloc();
+  }
+  ~Work() { std::free(p_); }
+  Work(const Work&) = delete;
+  Work& operator=(const Work&) = delete;
+  T* get() const { return p_; }
+
+ private:
+  T* p_;
+};
+
+// out[j] = the sum over rows of m[r, j], m (rows, n) row-major.
+template <typename T>
+void column_sums(T* out, const T* m, int64_t rows, int64_t n) {
+  std::fill(out, out + n, T(0));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < n; ++j) out[j] += m[r * n + j];
+}
+
+inline int64_t length_of(const int64_t* lengths, int64_t r, int64_t t) {
+  return lengths ? lengths[r] : t;
+}
+
+// The forward step processed just before step t for a row of length len (reverse: t + 1),
+// or -1 when t is the row's first step (its previous state is h0 / c0).
+inline int64_t previous_step(bool reverse, int64_t t, int64_t len) {
+  if (reverse) return t == len - 1 ? -1 : t + 1;
+  return t == 0 ? -1 : t - 1;
+}
+
+}  // namespace
+
+template <typename T>
+void rnn_forward(const RnnShape& p, const RnnForwardArgs<T>& a) {
+  const RnnMode mode = p.mode;
+  const int64_t h = p.h, b = p.b, n = p.t, in = p.i;
+  const int64_t gh = rnn_gate_blocks(mode) * h, sh = rnn_saved_blocks(mode) * h;
+  const bool gru = mode == RnnMode::gru;
+  std::copy(a.h0, a.h0 + b * h, a.h_n);  // h_n (and c_n) hold the running state
+  if (mode == RnnMode::lstm) std::copy(a.c0, a.c0 + b * h, a.c_n);
+  if (n == 0 || b == 0 || h == 0) return;
+
+  std::unique_ptr<Work<T>> own;
+  T* g = a.saved;
+  if (!g) {
+    own = std::make_unique<Work<T>>(n * b * sh);
+    g = own->get();
+  }
+  gemm<T>(false, true, n * b, gh, in, T(1), a.x, in, a.w_ih, in, T(0), g, sh);
+  if (a.b_ih) {  // gru keeps b_hn apart: n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
+    std::vector<T> bias(gh);
+    for (int64_t j = 0; j < gh; ++j) bias[j] = a.b_ih[j] + (gru && j >= 2 * h ? T(0) : a.b_hh[j]);
+    for (int64_t r = 0; r < n * b; ++r)
+      for (int64_t j = 0; j < gh; ++j) g[r * sh + j] += bias[j];
+  }
+  Work<T> ghw(gru ? b * gh : 0);
+  const T* b_hn = gru && a.b_hh ? a.b_hh + 2 * h : nullptr;
+  for (int64_t k = 0; k < n; ++k) {
+    const int64_t t = p.reverse ? n - 1 - k : k;
+    T* gt = g + t * b * sh;
+    if (gru) gemm<T>(false, true, b, gh, h, T(1), a.h_n, h, a.w_hh, h, T(0), ghw.get(), gh);
+    else gemm<T>(false, true, b, gh, h, T(1), a.h_n, h, a.w_hh, h, T(1), gt, sh);
+    cell_forward_step<T>(
+        {mode, b, h, t, a.lengths, gt, ghw.get(), b_hn, a.h_n, a.c_n, a.y + t * b * h});
+  }
+}
+
+template <typename T>
+void rnn_backward(const RnnShape& p, const RnnBackwardArgs<T>& a) {
+  const RnnMode mode = p.mode;
+  const int64_t h = p.h, b = p.b, n = p.t, in = p.i, rows = n * b;
+  const int64_t gh = rnn_gate_blocks(mode) * h, sh = rnn_saved_blocks(mode) * h;
+  const bool lstm = mode == RnnMode::lstm, gru = mode == RnnMode::gru;
+  // dh0 (and dc0) hold the running gradient of the state, starting at dh_n (dc_n)
+  if (a.dh_n) std::copy(a.dh_n, a.dh_n + b * h, a.dh0);
+  else std::fill(a.dh0, a.dh0 + b * h, T(0));
+  if (lstm) {
+    if (a.dc_n) std::copy(a.dc_n, a.dc_n + b * h, a.dc0);
+    else std::fill(a.dc0, a.dc0 + b * h, T(0));
+  }
+
+  Work<T> dgi(rows * gh), dghw(gru ? rows * gh : 0);
+  T* dgh = gru ? dghw.get() : dgi.get();
+  std::vector<const T*> hp(b), cp(b);
+  for (int64_t k = 0; k < n && h > 0; ++k) {
+    const int64_t t = p.reverse ? k : n - 1 - k;
+    for (int64_t r = 0; r < b && (lstm || gru); ++r) {
+      const int64_t len = length_of(a.lengths, r, n);
+      if (t >= len) continue;
+      const int64_t tp = previous_step(p.reverse, t, len);
+      hp[r] = tp < 0 ? a.h0 + r * h : a.y + (tp * b + r) * h;
+      cp[r] = !lstm ? nullptr : tp < 0 ? a.c0 + r * h : a.saved + (tp * b + r) * sh + 4 * h;
+    }
+    cell_backward_step<T>({mode, b, h, t, a.lengths, p.reverse, a.saved + t * b * sh,
+                           a.dy + t * b * h, hp.data(), cp.data(), a.dh0, a.dc0,
+                           dgi.get() + t * b * gh, dgh + t * b * gh});
+    gemm<T>(false, false, b, h, gh, T(1), dgh + t * b * gh, gh, a.w_hh, h, T(1), a.dh0, h);
+  }
+
+  if (a.dx) gemm<T>(false, false, rows, in, gh, T(1), dgi.get(), gh, a.w_ih, in, T(0), a.dx, in);
+  gemm<T>(true, false, gh, in, rows, T(1), dgi.get(), gh, a.x, in, T(0), a.dw_ih, in);
+  if (a.db_ih) {
+    column_sums(a.db_ih, dgi.get(), rows, gh);
+    column_sums(a.db_hh, dgh, rows, gh);
+  }
+  if (rows == 0) {
+    std::fill(a.dw_hh, a.dw_hh + gh * h, T(0));
+  } else if (!a.lengths) {  // previous states: h0 at the first step, else y of the step before
+    const int64_t first = p.reverse ? n - 1 : 0;
+    gemm<T>(true, false, gh, h, b, T(1), dgh + first * b * gh, gh, a.h0, h, T(0), a.dw_hh, h);
+    const T* dg_rest = dgh + (p.reverse ? 0 : b * gh);
+    const T* y_prev = a.y + (p.reverse ? b * h : 0);
+    gemm<T>(true, false, gh, h, rows - b, T(1), dg_rest, gh, y_prev, h, T(1), a.dw_hh, h);
+  } else {  // the previous state of each active (step, row); 0 at inactive ones (dG is 0 there)
+    Work<T> prev(rows * h);
+    for (int64_t t = 0; t < n; ++t)
+      for (int64_t r = 0; r < b; ++r) {
+        T* dst = prev.get() + (t * b + r) * h;
+        const int64_t len = a.lengths[r];
+        const int64_t tp = t < len ? previous_step(p.reverse, t, len) : -2;
+        if (tp == -2) std::fill(dst, dst + h, T(0));
+        else std::copy_n(tp < 0 ? a.h0 + r * h : a.y + (tp * b + r) * h, h, dst);
+      }
+    gemm<T>(true, false, gh, h, rows, T(1), dgh, gh, prev.get(), h, T(0), a.dw_hh, h);
+  }
+}
+
+template void rnn_forward<float>(const RnnShape&, const RnnForwardArgs<float>&);
+template void rnn_forward<double>(const RnnShape&, const RnnForwardArgs<double>&);
+template void rnn_backward<float>(const RnnShape&, const RnnBackwardArgs<float>&);
+template void rnn_backward<double>(const RnnShape&, const RnnBackwardArgs<double>&);
+
+}  // namespace dlcore::cpu
