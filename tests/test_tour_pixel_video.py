@@ -13,14 +13,20 @@ from dlcore.tour import pixel_rnn, video_rnn
 registry = pytest.importorskip("dlcore.tour.registry")
 
 
-def test_pixel_inputs_shift_the_image_and_mark_the_position():
+def test_pixel_inputs_are_the_left_and_above_pixels_and_the_position():
     rng = np.random.default_rng(0)
     imgs = (rng.random((3, 64)) < 0.4).astype(np.float32)
     x = pixel_rnn.inputs(imgs)
-    assert x.shape == (3, 64, 65) and x.dtype == np.float32
+    assert x.shape == (3, 64, 66) and x.dtype == np.float32
     np.testing.assert_array_equal(x[:, 0, 0], 0)
     np.testing.assert_array_equal(x[:, 1:, 0], imgs[:, :-1])
-    np.testing.assert_array_equal(x[1, :, 1:], np.eye(64))
+    np.testing.assert_array_equal(x[:, :8, 1], 0)
+    np.testing.assert_array_equal(x[:, 8:, 1], imgs[:, :-8])
+    np.testing.assert_array_equal(x[1, :, 2:], np.eye(64))
+    # step t reads only pixels before t: changing pixel t and later leaves steps <= t alone
+    later = imgs.copy()
+    later[:, 30:] = 1 - later[:, 30:]
+    np.testing.assert_array_equal(pixel_rnn.inputs(later)[:, :31], x[:, :31])
 
 
 def test_bernoulli_bits_by_hand():
