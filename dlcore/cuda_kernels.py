@@ -36,6 +36,10 @@ EXT_KERNELS = (
     "batch_norm_backward",
     "gelu_forward",
     "gelu_backward",
+    "rnn_forward",
+    "rnn_backward",
+    "ctc_loss_forward",
+    "ctc_loss_backward",
 )
 
 
@@ -43,8 +47,8 @@ class CudaKernels:
     """The CUDA kernel namespace: the same functions and signatures as `_C.cpu`.
 
     EXT_KERNELS are the kernels of `_C.cuda`: sgd_step and adam_step (float32), conv2d_*,
-    *pool2d_*, batch_norm_* and gelu_* (float32 or float64); a name the extension lacks raises
-    NotImplementedError. gemm, log_softmax_* and
+    *pool2d_*, batch_norm_*, gelu_*, rnn_forward/backward and ctc_loss_forward/backward (float32
+    or float64); a name the extension lacks raises NotImplementedError. gemm, log_softmax_* and
     cross_entropy_* are CuPy fallbacks (one or a few CuPy calls each, written into the given
     outputs); adagrad_step and rmsprop_step raise NotImplementedError. Arguments are arrays with
     `__cuda_array_interface__`; a numpy array raises TypeError naming the op and both devices.

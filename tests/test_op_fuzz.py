@@ -86,6 +86,11 @@ def _ints(s) -> bool:
     return bool(_dtypes(s) & {"bool", "uint8", "int32", "int64"}) or any(isinstance(a, bool) for a in s.args)
 
 
+def _nonfinite(s) -> bool:
+    """A nan or infinity in a float array among the arguments."""
+    return any(not np.isfinite(a).all() for a in _arrays((s.args, s.kwargs)) if a.dtype.kind == "f")
+
+
 def _negative_strides(s) -> bool:
     return any(min(a.strides, default=0) < 0 for a in _arrays((s.args, s.kwargs)))
 
@@ -221,10 +226,27 @@ ALLOWED = [
         "float32 mean can be an ulp off, which 1 / sqrt(eps) turns into ~1e-5",
     ),
     Case(
+        r"nn\.LSTM",
+        lambda s, d, t: _torch_only(s, d, t) and "lengths" in s.kwargs and "hx" not in s.kwargs,
+        "a packed input of the wrong feature size and no initial state: torch's LSTM skips its input "
+        "check on that path and computes from a misread input; dlcore raises (GRU and RNN check)",
+    ),
+    Case(
         r"nn\.functional\.ctc_loss(\.log_softmax)?|nn\.CTCLoss",
         lambda s, d, t: _torch_only(s, d, t) and "is the blank label" in str(d),
         "a target label equal to blank has no meaning in CTC: dlcore refuses it (as TensorFlow does), "
         "torch computes a loss for it",
+    ),
+    Case(
+        r"nn\.functional\.scaled_dot_product_attention|nn\.MultiheadAttention(\.weights)?",
+        lambda s, d, t: d is t is None and _nonfinite(s),
+        "a nan or infinite query, key or value: torch's fused CPU kernel (flash attention) treats a row "
+        "of nan scores as fully masked (0); dlcore computes the formula (nan)",
+    ),
+    Case(
+        r"nn\.functional\.scaled_dot_product_attention",
+        lambda s, d, t: _torch_only(s, d, t) and 0 in s.args[0].shape[-2:],
+        "an empty query: torch skips the size checks of empty products, dlcore checks key and value",
     ),
 ]
 

@@ -2,8 +2,9 @@
 # Device-side check, sent through the device tool with carry [".whl"] after
 # bench/device/build_gpu_wheel.sh (or without a wheel: device_env.sh then builds the extension
 # on the device, ~2-4 minutes more):
-# installs the carried CUDA wheel; runs the CUDA tests (tests/test_cuda.py, test_cuda_conv.py),
-# the conv timing against cuDNN and the GPU optimizer bench; with "all", also the CPU kernel tests
+# installs the carried CUDA wheel; runs the CUDA tests (tests/test_cuda.py, test_cuda_conv.py,
+# test_cuda_rnn.py, test_cuda_ctc.py), the conv and LSTM/GRU timings against cuDNN and the GPU
+# optimizer bench; with "all", also the CPU kernel tests
 # (AVX-512 where the host has it) and the 1-thread gemm bench on the host CPU. Each step has its
 # own time limit; logs and the gemm JSON go to $OUT.
 # Usage: bench/device/gpu_check.sh [all]     (default: the GPU steps only, a few minutes)
@@ -18,14 +19,23 @@ grep -m1 -o -w "avx512f\|avx512bw\|avx512vl" /proc/cpuinfo | sort -u | tr '\n' '
 python3 -c "import dlcore; print(dlcore.info()); print('cuda available:', dlcore.cuda.is_available())"
 
 step "CUDA tests"
-timeout 240 python3 -m pytest -q -p no:cacheprovider -rfE "$repo/tests/test_cuda.py" \
-  "$repo/tests/test_cuda_conv.py" > "$out/cuda_tests.log" 2>&1
+timeout 300 python3 -m pytest -q -p no:cacheprovider -rfE "$repo/tests/test_cuda.py" \
+  "$repo/tests/test_cuda_conv.py" "$repo/tests/test_cuda_rnn.py" "$repo/tests/test_cuda_ctc.py" \
+  > "$out/cuda_tests.log" 2>&1
 echo "rc=$?"; grep -E "passed|failed|error" "$out/cuda_tests.log" | tail -3
 grep -E "^(FAILED|ERROR)" "$out/cuda_tests.log" | head -20
 
 step "conv2d N64 C64 56x56 K64 3x3: dlcore CUDA against cuDNN"
 if python3 -c "import torch, sys; sys.exit(not torch.cuda.is_available())" 2> /dev/null; then
   timeout 120 python3 "$repo/bench/device/gpu_conv.py" 2>&1 | tee "$out/gpu_conv.md"
+else
+  echo "no torch with CUDA here: skipped"
+fi
+
+step "LSTM and GRU layer T50 B64 I256 H512: dlcore CUDA against cuDNN (correctness, then timing)"
+if python3 -c "import torch, sys; sys.exit(not torch.cuda.is_available())" 2> /dev/null; then
+  timeout 120 python3 "$repo/bench/device/gpu_rnn.py" 2>&1 | tee "$out/gpu_rnn_lstm.md"
+  timeout 90 python3 "$repo/bench/device/gpu_rnn.py" --mode gru 2>&1 | tee "$out/gpu_rnn_gru.md"
 else
   echo "no torch with CUDA here: skipped"
 fi

@@ -23,6 +23,8 @@ void bind_cuda_optim(py::module_& cuda);  // _C.cuda.sgd_step, adam_step
 void bind_cuda_conv(py::module_& cuda);   // _C.cuda.conv2d_*
 void bind_cuda_pool(py::module_& cuda);   // _C.cuda.max_pool2d_*, avg_pool2d_*, adaptive_*
 void bind_cuda_norm(py::module_& cuda);   // _C.cuda.batch_norm_*, gelu_*
+void bind_cuda_rnn(py::module_& cuda);    // _C.cuda.rnn_forward, rnn_backward
+void bind_cuda_ctc(py::module_& cuda);    // _C.cuda.ctc_loss_forward, ctc_loss_backward
 #endif
 
 }  // namespace dlcore::bind

@@ -32,5 +32,7 @@ PYBIND11_MODULE(_C, m) {
   bind_cuda_conv(cuda);
   bind_cuda_pool(cuda);
   bind_cuda_norm(cuda);
+  bind_cuda_rnn(cuda);
+  bind_cuda_ctc(cuda);
 #endif
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "cpu/threads.h"
@@ -21,11 +22,12 @@ inline double log_add(double a, double b) {
   return m + std::log1p(std::exp(std::min(a, b) - m));
 }
 
-// log(exp(a) + exp(b) + exp(c)).
+// log(exp(a) + exp(b) + exp(c)): the largest term factored out, two exps and a log1p.
 inline double log_add3(double a, double b, double c) {
-  const double m = std::max(a, std::max(b, c));
-  if (m == kNegInf) return kNegInf;
-  return m + std::log(std::exp(a - m) + std::exp(b - m) + std::exp(c - m));
+  if (b > a) std::swap(a, b);
+  if (c > a) std::swap(a, c);
+  if (a == kNegInf) return kNegInf;
+  return a + std::log1p(std::exp(b - a) + std::exp(c - a));
 }
 
 // One batch item's view of the arguments: the extended label sequence l' (blank, l1, blank,
@@ -104,18 +106,19 @@ void backward_item(T* grad, const T* dloss, const T* log_probs, const Item& it, 
   b[E - 1] = lp_at(log_probs, L - 1, n, nb, c, it.label(E - 1));
   if (E > 1) b[E - 2] = lp_at(log_probs, L - 1, n, nb, c, it.label(E - 2));
   for (int64_t step = L - 1;; --step) {
-    // post[k] = log sum over positions s with label k of alpha_t(s) beta_t(s).
-    std::fill(post.begin(), post.end(), kNegInf);
+    // post[k] = the posterior of class k at step t: the sum over positions s with label k of
+    // alpha_t(s) beta_t(s) / (y_t(k) p), each term the probability of passing s at t (<= 1, so
+    // summed as it is); d loss / d log y_t(k) = -post[k].
+    std::fill(post.begin(), post.end(), 0.0);
     const T* arow = la + step * ld;
+    const T* lp = log_probs + (step * nb + n) * c;
     for (int64_t s = 0; s < E; ++s) {
       const double v = double(arow[s]) + b[s];
-      if (v != kNegInf) post[it.label(s)] = log_add(post[it.label(s)], v);
+      const int64_t k = it.label(s);
+      if (v != kNegInf) post[k] += std::exp(v - double(lp[k]) + nll);
     }
     T* g = grad + (step * nb + n) * c;
-    const T* lp = log_probs + (step * nb + n) * c;
-    // d loss / d log y_t(k) = -exp(post[k] - log y_t(k) + loss): the posterior of k at t.
-    for (int64_t k = 0; k < c; ++k)
-      g[k] = post[k] == kNegInf ? T(0) : T(-scale * std::exp(post[k] - double(lp[k]) + nll));
+    for (int64_t k = 0; k < c; ++k) g[k] = post[k] == 0.0 ? T(0) : T(-scale * post[k]);
     if (step == 0) break;
     // beta_{t-1}(s) is 0 below E - 2 (L - t) - 2 (the end is out of reach); alpha_{t-1}(s) is 0
     // from 2 t on: their product, all the gradient needs, is 0 outside [lo, hi).

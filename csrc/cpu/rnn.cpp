@@ -14,6 +14,7 @@
 #include "common.h"
 #include "cpu/gemm.h"
 #include "cpu/rnn_cell.h"
+#include "cpu/rnn_gemm.h"
 
 namespace dlcore::cpu {
 namespace {
@@ -43,6 +44,9 @@ void column_sums(T* out, const T* m, int64_t rows, int64_t n) {
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t j = 0; j < n; ++j) out[j] += m[r * n + j];
 }
+
+// From this many steps on, the recurrent weight is packed once for all steps (rnn_gemm.h).
+constexpr int64_t kPackSteps = 2;
 
 inline int64_t length_of(const int64_t* lengths, int64_t r, int64_t t) {
   return lengths ? lengths[r] : t;
@@ -74,21 +78,28 @@ void rnn_forward(const RnnShape& p, const RnnForwardArgs<T>& a) {
     g = own->get();
   }
   gemm<T>(false, true, n * b, gh, in, T(1), a.x, in, a.w_ih, in, T(0), g, sh);
-  if (a.b_ih) {  // gru keeps b_hn apart: n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
-    std::vector<T> bias(gh);
+  // the biases, added by the cell; gru keeps b_hn apart: n = tanh(W_in x + b_in + r (W_hn h +
+  // b_hn))
+  std::vector<T> bias(gh, T(0)), b_hn(gru ? h : 0, T(0));
+  if (a.b_ih) {
     for (int64_t j = 0; j < gh; ++j) bias[j] = a.b_ih[j] + (gru && j >= 2 * h ? T(0) : a.b_hh[j]);
-    for (int64_t r = 0; r < n * b; ++r)
-      for (int64_t j = 0; j < gh; ++j) g[r * sh + j] += bias[j];
+    if (gru) std::copy(a.b_hh + 2 * h, a.b_hh + 3 * h, b_hn.begin());
   }
   Work<T> ghw(gru ? b * gh : 0);
-  const T* b_hn = gru && a.b_hh ? a.b_hh + 2 * h : nullptr;
+  std::unique_ptr<PackedWeight<T>> w_hh;  // W_hh^T packed once when several steps reuse it
+  if (n >= kPackSteps) w_hh = std::make_unique<PackedWeight<T>>(a.w_hh, h, true, h, gh);
+  // gru: gh = h W_hh^T; the others: g_t += h W_hh^T
+  auto recurrent = [&](T* c, int64_t ldc, T beta) {
+    if (w_hh) w_hh->multiply(b, a.h_n, h, beta, c, ldc);
+    else gemm<T>(false, true, b, gh, h, T(1), a.h_n, h, a.w_hh, h, beta, c, ldc);
+  };
   for (int64_t k = 0; k < n; ++k) {
     const int64_t t = p.reverse ? n - 1 - k : k;
     T* gt = g + t * b * sh;
-    if (gru) gemm<T>(false, true, b, gh, h, T(1), a.h_n, h, a.w_hh, h, T(0), ghw.get(), gh);
-    else gemm<T>(false, true, b, gh, h, T(1), a.h_n, h, a.w_hh, h, T(1), gt, sh);
-    cell_forward_step<T>(
-        {mode, b, h, t, a.lengths, gt, ghw.get(), b_hn, a.h_n, a.c_n, a.y + t * b * h});
+    if (gru) recurrent(ghw.get(), gh, T(0));
+    else recurrent(gt, sh, T(1));
+    cell_forward_step<T>({mode, b, h, t, a.lengths, gt, bias.data(), ghw.get(), b_hn.data(), a.h_n,
+                          a.c_n, a.y + t * b * h});
   }
 }
 
@@ -109,6 +120,9 @@ void rnn_backward(const RnnShape& p, const RnnBackwardArgs<T>& a) {
   Work<T> dgi(rows * gh), dghw(gru ? rows * gh : 0);
   T* dgh = gru ? dghw.get() : dgi.get();
   std::vector<const T*> hp(b), cp(b);
+  std::unique_ptr<PackedWeight<T>> w_hh;  // W_hh packed once when several steps reuse it
+  if (n >= kPackSteps && b > 0 && h > 0)
+    w_hh = std::make_unique<PackedWeight<T>>(a.w_hh, h, false, gh, h);
   for (int64_t k = 0; k < n && h > 0; ++k) {
     const int64_t t = p.reverse ? k : n - 1 - k;
     for (int64_t r = 0; r < b && (lstm || gru); ++r) {
@@ -121,7 +135,8 @@ void rnn_backward(const RnnShape& p, const RnnBackwardArgs<T>& a) {
     cell_backward_step<T>({mode, b, h, t, a.lengths, p.reverse, a.saved + t * b * sh,
                            a.dy + t * b * h, hp.data(), cp.data(), a.dh0, a.dc0,
                            dgi.get() + t * b * gh, dgh + t * b * gh});
-    gemm<T>(false, false, b, h, gh, T(1), dgh + t * b * gh, gh, a.w_hh, h, T(1), a.dh0, h);
+    if (w_hh) w_hh->multiply(b, dgh + t * b * gh, gh, T(1), a.dh0, h);
+    else gemm<T>(false, false, b, h, gh, T(1), dgh + t * b * gh, gh, a.w_hh, h, T(1), a.dh0, h);
   }
 
   if (a.dx) gemm<T>(false, false, rows, in, gh, T(1), dgi.get(), gh, a.w_ih, in, T(0), a.dx, in);

@@ -11,10 +11,10 @@
 namespace dlcore::cpu {
 
 // Layouts (h = hidden size, rows of the batch, each array row-major with the given row length):
-//   g    (b, S*h): in: pre-activations, lstm gx + W_hh h + biases (4h), gru gx + b_ih + b_hr,z
-//        (3h), rnn gx + W_hh h + biases (h); out: the saved blocks (rnn.h): lstm i f g o c,
-//        gru r z n hn, rnn h.
-//   gh   (b, 3h), gru only: W_hh h (no bias); b_hn (h) or null.
+//   g    (b, S*h): in: pre-activations less the bias, lstm and rnn x W_ih^T + h W_hh^T (G*h),
+//        gru x W_ih^T (3h); out: the saved blocks (rnn.h): lstm i f g o c, gru r z n hn, rnn h.
+//   bias (G*h): added to g's pre-activations: lstm and rnn b_ih + b_hh, gru b_ih + (b_hr, b_hz, 0).
+//   gh   (b, 3h), gru only: h W_hh^T (no bias); b_hn (h), gru only.
 //   hs, cs (b, h): the state before the step, overwritten with the state after it (cs: lstm).
 //   y    (b, h): this step's output.
 template <typename T>
@@ -23,6 +23,7 @@ struct CellForwardStep {
   int64_t b, h, t;
   const int64_t* lengths;
   T* g;
+  const T* bias;
   const T* gh;
   const T* b_hn;
   T *hs, *cs, *y;

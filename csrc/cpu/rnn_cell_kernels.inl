@@ -32,11 +32,12 @@ inline T relu_of(T x) {
 }
 
 template <typename T>
-void lstm_forward_row(int64_t h, T* __restrict g, T* __restrict hs, T* __restrict cs,
-                      T* __restrict y) {
+void lstm_forward_row(int64_t h, T* __restrict g, const T* __restrict bias, T* __restrict hs,
+                      T* __restrict cs, T* __restrict y) {
   for (int64_t j = 0; j < h; ++j) {
-    const T i = sigmoid_of(g[j]), f = sigmoid_of(g[h + j]);
-    const T gg = tanh_of(g[2 * h + j]), o = sigmoid_of(g[3 * h + j]);
+    const T i = sigmoid_of(g[j] + bias[j]), f = sigmoid_of(g[h + j] + bias[h + j]);
+    const T gg = tanh_of(g[2 * h + j] + bias[2 * h + j]);
+    const T o = sigmoid_of(g[3 * h + j] + bias[3 * h + j]);
     const T c = f * cs[j] + i * gg;
     const T hn = o * tanh_of(c);
     g[j] = i, g[h + j] = f, g[2 * h + j] = gg, g[3 * h + j] = o, g[4 * h + j] = c;
@@ -45,12 +46,13 @@ void lstm_forward_row(int64_t h, T* __restrict g, T* __restrict hs, T* __restric
 }
 
 template <typename T>
-void gru_forward_row(int64_t h, T* __restrict g, const T* __restrict gh, const T* __restrict b_hn,
-                     T* __restrict hs, T* __restrict y) {
+void gru_forward_row(int64_t h, T* __restrict g, const T* __restrict bias, const T* __restrict gh,
+                     const T* __restrict b_hn, T* __restrict hs, T* __restrict y) {
   for (int64_t j = 0; j < h; ++j) {
-    const T r = sigmoid_of(g[j] + gh[j]), z = sigmoid_of(g[h + j] + gh[h + j]);
-    const T hn = gh[2 * h + j] + (b_hn ? b_hn[j] : T(0));
-    const T n = tanh_of(g[2 * h + j] + r * hn);
+    const T r = sigmoid_of(g[j] + bias[j] + gh[j]);
+    const T z = sigmoid_of(g[h + j] + bias[h + j] + gh[h + j]);
+    const T hn = gh[2 * h + j] + b_hn[j];
+    const T n = tanh_of(g[2 * h + j] + bias[2 * h + j] + r * hn);
     const T out = (T(1) - z) * n + z * hs[j];
     g[j] = r, g[h + j] = z, g[2 * h + j] = n, g[3 * h + j] = hn;
     hs[j] = out, y[j] = out;
@@ -58,9 +60,10 @@ void gru_forward_row(int64_t h, T* __restrict g, const T* __restrict gh, const T
 }
 
 template <typename T, bool Relu>
-void rnn_forward_row(int64_t h, T* __restrict g, T* __restrict hs, T* __restrict y) {
+void rnn_forward_row(int64_t h, T* __restrict g, const T* __restrict bias, T* __restrict hs,
+                     T* __restrict y) {
   for (int64_t j = 0; j < h; ++j) {
-    const T out = Relu ? relu_of(g[j]) : tanh_of(g[j]);
+    const T out = Relu ? relu_of(g[j] + bias[j]) : tanh_of(g[j] + bias[j]);
     g[j] = out, hs[j] = out, y[j] = out;
   }
 }
@@ -125,10 +128,10 @@ void forward_rows(const CellForwardStep<T>& s, int64_t r0, int64_t r1) {
     T* g = s.g + r * sh;
     T* hs = s.hs + r * h;
     switch (s.mode) {
-      case RnnMode::lstm: lstm_forward_row(h, g, hs, s.cs + r * h, y); break;
-      case RnnMode::gru: gru_forward_row(h, g, s.gh + r * 3 * h, s.b_hn, hs, y); break;
-      case RnnMode::rnn_tanh: rnn_forward_row<T, false>(h, g, hs, y); break;
-      case RnnMode::rnn_relu: rnn_forward_row<T, true>(h, g, hs, y); break;
+      case RnnMode::lstm: lstm_forward_row(h, g, s.bias, hs, s.cs + r * h, y); break;
+      case RnnMode::gru: gru_forward_row(h, g, s.bias, s.gh + r * 3 * h, s.b_hn, hs, y); break;
+      case RnnMode::rnn_tanh: rnn_forward_row<T, false>(h, g, s.bias, hs, y); break;
+      case RnnMode::rnn_relu: rnn_forward_row<T, true>(h, g, s.bias, hs, y); break;
     }
   }
 }

@@ -3,15 +3,19 @@
 // Every launcher runs on the current device's default stream and throws std::runtime_error
 // on a CUDA error; none of them synchronises.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 #include "cpu/optim.h"
+#include "cpu/rnn.h"
 
 namespace dlcore::cuda {
 
 int device_count();                 // 0 when there is no driver or no device (never throws)
 int runtime_version();              // CUDART_VERSION this module was built with
 void synchronize();
+// bytes from device memory src to host memory dst (synchronous; nothing for 0 bytes).
+void copy_to_host(void* dst, const void* src, size_t bytes);
 // True when p is device or managed memory of a visible device (cudaPointerGetAttributes);
 // false for host memory, unknown pointers, or no driver. Never throws.
 bool is_device_pointer(const void* p);
@@ -90,5 +94,38 @@ template <typename T>
 void gelu_forward(T* y, const T* x, int64_t n, bool approximate);
 template <typename T>
 void gelu_backward(T* dx, const T* dy, const T* x, int64_t n, bool approximate);
+
+// ---- issue 19 kernels (rnn.cu, ctc.cu) --------------------------------------------------------
+// T is float or double. Every array is C-contiguous device memory; the bindings have checked
+// every shape and, over host copies (copy_to_host), the values of the int64 lengths and targets
+// (rnn_args.h, ctc_args.h); the launchers take those host copies too, to plan their loops.
+
+// One direction of one recurrent layer, time-major (docs/kernels.md, issue 19's contract; the
+// shape and mode as cpu/rnn.h): x (t, b, i), h0 / h_n (b, h), c0 / c_n (b, h) for lstm else
+// nullptr, w_ih (G*h, i), w_hh (G*h, h), b_ih / b_hh (G*h,) or both nullptr, y (t, b, h),
+// saved (t, b, S*h) or nullptr; lengths (b,) on the device and lengths_host its host copy, or
+// both nullptr (all t).
+template <typename T>
+void rnn_forward(T* y, T* h_n, T* c_n, T* saved, const T* x, const T* h0, const T* c0,
+                 const T* w_ih, const T* w_hh, const T* b_ih, const T* b_hh, const int64_t* lengths,
+                 const int64_t* lengths_host, const cpu::RnnShape& s);
+// dx, dh_n, dc_n, db_ih / db_hh may be nullptr (not wanted / zero); every output overwritten.
+template <typename T>
+void rnn_backward(T* dx, T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh, const T* dy,
+                  const T* dh_n, const T* dc_n, const T* x, const T* h0, const T* c0, const T* w_ih,
+                  const T* w_hh, const T* y, const T* saved, const int64_t* lengths,
+                  const int64_t* lengths_host, const cpu::RnnShape& s);
+
+// CTC loss, the contract of cpu/ctc.h (log space, recursions in double): log_probs (t, n, c),
+// targets (n, s), input_lengths, target_lengths (n,) on the device.
+template <typename T>
+void ctc_loss_forward(T* loss, T* log_alpha, const T* log_probs, const int64_t* targets,
+                      const int64_t* input_lengths, const int64_t* target_lengths, int64_t blank,
+                      int64_t t, int64_t n, int64_t c, int64_t s);
+template <typename T>
+void ctc_loss_backward(T* grad, const T* dloss, const T* log_probs, const int64_t* targets,
+                       const int64_t* input_lengths, const int64_t* target_lengths, int64_t blank,
+                       const T* log_alpha, const T* loss, int64_t t, int64_t n, int64_t c,
+                       int64_t s);
 
 }  // namespace dlcore::cuda

@@ -17,6 +17,10 @@ int runtime_version() { return CUDART_VERSION; }
 
 void synchronize() { CUDA_CHECK(cudaDeviceSynchronize()); }
 
+void copy_to_host(void* dst, const void* src, size_t bytes) {
+  if (bytes > 0) CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost));
+}
+
 bool is_device_pointer(const void* p) {
   cudaPointerAttributes attr{};
   if (cudaPointerGetAttributes(&attr, p) != cudaSuccess) {

@@ -15,6 +15,7 @@ SUITES = {
     "train-charlm": "dlcore.bench.train_charlm",
     "optim": "dlcore.bench.optim",
     "conv": "dlcore.bench.conv",
+    "lstm": "dlcore.bench.lstm",
 }
 
 

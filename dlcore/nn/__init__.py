@@ -2,9 +2,11 @@
 
 from . import functional, init, utils  # noqa: F401
 from .activation import GELU, Dropout1d, Dropout2d  # noqa: F401
+from .attention import AdditiveAttention, MultiheadAttention  # noqa: F401
 from .blocks import Highway, Residual  # noqa: F401
 from .conv import Conv1d, Conv2d  # noqa: F401
 from .ctc import CTCLoss  # noqa: F401
+from .embedding import Embedding  # noqa: F401
 from .layers import (  # noqa: F401
     Dropout,
     Flatten,
@@ -33,3 +35,5 @@ from .pooling import (  # noqa: F401
     MaxPool1d,
     MaxPool2d,
 )
+from .rnn import GRU, LSTM, RNN, RNNBase  # noqa: F401
+from .rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: F401

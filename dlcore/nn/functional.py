@@ -17,6 +17,7 @@ from ..functional import (  # noqa: F401
     softmax,
     tanh,
 )
+from ..functional_attention import scaled_dot_product_attention  # noqa: F401  (issue 19)
 from ..functional_conv import conv1d, conv2d  # noqa: F401
 from ..functional_ctc import ctc_greedy_decode, ctc_loss  # noqa: F401  (issue 19)
 from ..functional_norm import (  # noqa: F401  (issue 18)
@@ -41,6 +42,7 @@ from ..functional_porting import (  # noqa: F401  (issue 17's porting gaps)
     one_hot,
     smooth_l1_loss,
 )
+from ..functional_rnn import embedding  # noqa: F401  (issue 19)
 
 
 def _floating(x, op: str):

@@ -11,6 +11,8 @@
     pool.py         max / avg / adaptive avg pooling over the last two axes (the pool kernels)
     norm.py         batch norm, training (batch statistics) and eval (given statistics); layer norm
     activation.py   gelu
+    rnn.py          one direction of one LSTM/GRU/RNN layer over a sequence (the rnn kernels)
+    embedding.py    embedding lookup (weight rows by index)
     ctc.py          the CTC loss per batch item (the ctc kernels)
     dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
     _helpers.py     argument checks (dims), unbroadcast, the one gemm call
@@ -45,6 +47,7 @@ from .elementwise import (
     Tanh,
     Where,
 )
+from .embedding import Embedding
 from .function import Function
 from .linalg import MatMul
 from .nn import CrossEntropy, Dropout, Huber, Linear, LogSoftmax, Softmax
@@ -62,6 +65,7 @@ from .pointwise import (
 )
 from .pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .reduce import Max, Mean, Min, Sum, TakeAlong, argmax, argmin, dim_args
+from .rnn import RNNDirection
 from .shape import Cat, Clone, Convert, Expand, GetItem, Permute, Reshape, Stack
 
 __all__ = [
@@ -132,5 +136,7 @@ __all__ = [
     "BatchNormEval",
     "LayerNorm",
     "GELU",
+    "RNNDirection",
+    "Embedding",
     "CTCLoss",
 ]

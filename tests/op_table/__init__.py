@@ -9,6 +9,7 @@ A new op registers in the themed file it belongs to, else test_every_public_op_h
 """
 
 from . import (  # noqa: F401
+    attention,
     blocks,
     conv,
     ctc,
@@ -23,6 +24,7 @@ from . import (  # noqa: F401
     porting_math,
     porting_nn,
     reductions,
+    rnn,
     shape,
 )
 from .core import (  # noqa: F401  (re-exported: tests and op_table_<name>.py import them from op_table)
@@ -117,7 +119,9 @@ OPS = [
     *conv.OPS,
     *pooling.OPS,
     *norm.OPS,
+    *rnn.OPS,
     *ctc.OPS,
+    *attention.OPS,
 ]
 
 OPS_BY_NAME = {op.name: op for op in OPS}

@@ -26,6 +26,8 @@ NOT_LAYERS = {
     "Module": "the base class; every layer below is one",
     "Parameter": "a tensor, not a layer",
     "ModuleList": "a container without forward (torch's has none either); Sequential covers nesting",
+    "RNNBase": "the base of LSTM, GRU and RNN (tests/op_table/rnn.py), which fix its mode",
+    "RNNCellBase": "the base of LSTMCell, GRUCell and RNNCell (tests/op_table/rnn.py)",
 }
 
 

@@ -15,13 +15,22 @@ from pathlib import Path
 import pybind11
 
 ROOT = Path(__file__).resolve().parents[2]
-KERNELS = ["device.cu", "conv.cu", "pool.cu", "batch_norm.cu", "activation.cu"]
-BINDINGS = ["array_view.cpp", "bind_cuda_conv.cpp", "bind_cuda_pool.cpp", "bind_cuda_norm.cpp"]
+KERNELS = ["device.cu", "conv.cu", "pool.cu", "batch_norm.cu", "activation.cu", "rnn.cu", "ctc.cu"]
+BINDINGS = [
+    "array_view.cpp",
+    "bind_cuda_conv.cpp",
+    "bind_cuda_pool.cpp",
+    "bind_cuda_norm.cpp",
+    "bind_cuda_rnn.cpp",
+    "bind_cuda_ctc.cpp",
+]
 MODULE = """#include "bind/bind.h"
 PYBIND11_MODULE(_cuda_emu, m) {
   dlcore::bind::bind_cuda_conv(m);
   dlcore::bind::bind_cuda_pool(m);
   dlcore::bind::bind_cuda_norm(m);
+  dlcore::bind::bind_cuda_rnn(m);
+  dlcore::bind::bind_cuda_ctc(m);
 }
 """
 
@@ -76,13 +85,19 @@ def main() -> None:
     bdir = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "build" / "cuda_emu"
     bdir.mkdir(parents=True, exist_ok=True)
     sources = []
+    (bdir / "cuda").mkdir(exist_ok=True)
+    for header in (ROOT / "csrc" / "cuda").glob("*.cuh"):  # kernels launched from headers too
+        dst = bdir / "cuda" / header.name  # found first: "-I bdir" precedes "-I csrc"
+        text = rewrite_launches(header.read_text())
+        if not dst.exists() or dst.read_text() != text:
+            dst.write_text(text)
     for name in KERNELS:
         dst = bdir / (Path(name).stem + "_emu.cpp")
         text = rewrite_launches((ROOT / "csrc" / "cuda" / name).read_text())
         if not dst.exists() or dst.read_text() != text:
             dst.write_text(text)
         sources.append(dst)
-    if not (bdir / "module_emu.cpp").exists():
+    if not (bdir / "module_emu.cpp").exists() or (bdir / "module_emu.cpp").read_text() != MODULE:
         (bdir / "module_emu.cpp").write_text(MODULE)
     sources += [ROOT / "csrc" / "bind" / b for b in BINDINGS] + [bdir / "module_emu.cpp"]
     ext = sysconfig.get_config_var("EXT_SUFFIX")
@@ -93,15 +108,20 @@ def main() -> None:
         "-pthread",
         "-DDLCORE_WITH_CUDA=1",
         f"-I{Path(__file__).parent / 'include'}",
+        f"-I{bdir}",
         f"-I{ROOT / 'csrc'}",
         f"-I{pybind11.get_include()}",
         f"-I{sysconfig.get_paths()['include']}",
     ]
     objects, jobs = [], []
-    for src in sources:  # compiled two at a time; an object newer than its source is kept
+    headers = [h.stat().st_mtime for h in (ROOT / "csrc").rglob("*") if h.suffix in (".h", ".cuh")]
+    newest_header = max(
+        headers + [Path(__file__).parent.joinpath("include", "cuda_runtime.h").stat().st_mtime]
+    )
+    for src in sources:  # compiled two at a time; an object newer than its source and headers is kept
         obj = bdir / (src.stem + ".o")
         objects.append(str(obj))
-        if not obj.exists() or obj.stat().st_mtime < src.stat().st_mtime:
+        if not obj.exists() or obj.stat().st_mtime < max(src.stat().st_mtime, newest_header):
             jobs.append(["g++", *flags, "-c", str(src), "-o", str(obj)])
     while jobs:
         running = [subprocess.Popen(cmd) for cmd in jobs[:2]]

@@ -1,5 +1,5 @@
 """pytest plugin (`-p emu_plugin`, from tools/cuda_emu/run_tests.sh): the device tests of
-tests/test_cuda_conv.py run against `_cuda_emu` (the CUDA kernels and bindings compiled for the
+tests/test_cuda_{conv,rnn,ctc}.py run against `_cuda_emu` (the CUDA kernels and bindings compiled for the
 CPU by build.py) instead of a GPU: CuPy is replaced by numpy arrays presented through
 __cuda_array_interface__, and the CUDA kernel namespace is built from `_cuda_emu`."""
 

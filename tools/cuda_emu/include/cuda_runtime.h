@@ -44,9 +44,10 @@ inline cudaError_t cudaGetDevice(int* d) {
   return cudaSuccess;
 }
 inline cudaError_t cudaDeviceGetAttribute(int* v, cudaDeviceAttr, int) {
-  *v = 132;
+  const char* sms = std::getenv("DLCORE_EMU_SMS");  // tests pick a kernel's launch shape by it
+  *v = sms != nullptr ? std::atoi(sms) : 132;
   return cudaSuccess;
-}  // an H100's SMs
+}  // default: an H100's SMs
 inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
 inline cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* a, const void*) {
   a->type = cudaMemoryTypeDevice;
@@ -116,7 +117,10 @@ A atomicAdd(A* p, A v) {
 }
 using std::erf;
 using std::exp;
+using std::fabs;
 using std::fma;
+using std::log;
+using std::log1p;
 using std::max;
 using std::min;
 using std::sqrt;

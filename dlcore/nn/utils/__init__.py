@@ -1,5 +1,6 @@
-"""Gradient clipping (torch.nn.utils names): clip_grad_norm_ and clip_grad_value_, in place on
-each parameter's .grad (views of an optimizer's flat buffer stay views)."""
+"""torch.nn.utils: gradient clipping (clip_grad_norm_ and clip_grad_value_, in place on each
+parameter's .grad; views of an optimizer's flat buffer stay views) and, in the submodule rnn,
+packed and padded variable-length sequences."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import math
 
 import numpy as np
 
-from .. import backend
-from ..tensor import Tensor
+from ... import backend
+from ...tensor import Tensor
+from . import rnn  # noqa: F401
 
 
 def _grads(parameters) -> list:
