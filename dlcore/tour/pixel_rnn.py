@@ -144,7 +144,8 @@ def _experiment(quick: bool, out_dir: Path | None) -> dict:
         a.set(xlabel="epoch", ylabel="NLL (bits/image)", title="pixel LSTM on binarised digits")
         a.legend()
         for ax, imgs, title in ((b, samples, "16 samples"), (c, test[:16], "16 held-out images")):
-            grid = imgs.reshape(4, 4, 8, 8).transpose(0, 2, 1, 3).reshape(32, 32)
+            tiles = np.pad(imgs.reshape(16, 8, 8), ((0, 0), (1, 1), (1, 1)), constant_values=0.3)
+            grid = tiles.reshape(4, 4, 10, 10).transpose(0, 2, 1, 3).reshape(40, 40)
             ax.imshow(grid, cmap="gray_r", vmin=0, vmax=1)
             ax.set(title=title, xticks=[], yticks=[])
         figures.append(save(fig, out_dir, "pixel_rnn"))
