@@ -12,6 +12,7 @@ SUITES = {
     "gemm": "dlcore.bench.gemm",
     "train-mlp": "dlcore.bench.train_mlp",
     "train-cnn": "dlcore.bench.train_cnn",
+    "train-charlm": "dlcore.bench.train_charlm",
     "optim": "dlcore.bench.optim",
     "conv": "dlcore.bench.conv",
     "lstm": "dlcore.bench.lstm",

@@ -5,7 +5,9 @@ generated in-process from a seed.
 """
 
 from .audio import MulawSines, dominant_frequency, mulaw_decode, mulaw_encode, mulaw_sines
+from .bouncing_ball import bouncing_ball
 from .captions import CAPTION_VOCAB, TwoDigitCaptions, two_digit_captions
+from .char_corpus import char_batches, char_windows, decode_chars, encode_chars, toy_grammar
 from .datasets import digits
 from .fluid import divergence_fields, jacobi, laplacian, residual_ratio, solve_pressure
 from .genomics import DnaMotifs, dna_motifs, motif_log_odds, motif_pwm, one_hot_dna
@@ -69,4 +71,10 @@ __all__ = [
     "two_digit_captions",
     "reverse_sequences",
     "sort_floats",
+    "toy_grammar",
+    "encode_chars",
+    "decode_chars",
+    "char_windows",
+    "char_batches",
+    "bouncing_ball",
 ]

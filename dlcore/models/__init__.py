@@ -6,6 +6,7 @@ module of the same structure.
 
 from .all_conv import AllConvNet
 from .captioner import Captioner
+from .char_lm import CharLM
 from .pointer import PointerNet
 from .resnet import ResNet
 from .seq2seq import Seq2Seq
@@ -22,4 +23,5 @@ __all__ = [
     "Seq2Seq",
     "Captioner",
     "PointerNet",
+    "CharLM",
 ]

@@ -8,21 +8,22 @@ gives d_t = b3^(t-1) + (1 - b3^(t-1)) k rather than 1: Eve reduces to Adam only 
 train loss vs Adam over 3 seeds, reported as measured (the post hedges: "if results keep
 holding up").
 
-char-LSTM (_char_lstm.py: one LSTM layer unrolled in Python from dlcore ops, no LSTM layer):
-400 lines of a seeded toy grammar (27 characters), embedding 16, hidden 64, windows of 24
-characters, batch 32, lr 3e-3 for both optimizers (Eve at its defaults), 150 steps (20 quick),
-identical init and window order per seed. The setup was fixed before any Eve run, from the time
-budget alone (about 47 ms a step measured with Adam on the shared 2-core machine: 6 runs of 150
-steps in ~45 s); lr 3e-3 rather than 1e-3 because 150 steps is short. So this compares the early
-phase of training, not convergence. Final train loss = mean cross-entropy on 256 fixed training
-windows after the last step. The LSTM runs with 1 dlcore thread (its gemms are tiny; with 2
-threads on the loaded machine OpenMP waits made each step ~3x slower); restored afterwards.
+char-LSTM (dlcore.models.CharLM: Embedding -> nn.LSTM -> Linear, torch's default init):
+400 lines of a seeded toy grammar (dlcore.data.toy_grammar, 27 characters), embedding 16, hidden
+64, windows of 24 characters, batch 32, lr 3e-3 for both optimizers (Eve at its defaults), 150
+steps (20 quick), identical init (dlcore.manual_seed(seed) before the model) and window order per
+seed. The setup was fixed before any Eve run, from the time budget alone (when the LSTM was still
+a Python loop of dlcore ops); lr 3e-3 rather than 1e-3 because 150 steps is short. So this
+compares the early phase of training, not convergence. Final train loss = mean cross-entropy on
+256 fixed training windows after the last step. The LSTM runs with 1 dlcore thread (its gemms
+are tiny); restored afterwards.
 Reading the result: on a steadily falling loss the clip at k keeps d_t drifting below 1 (0.9 by
 step 200 in the first panel), so here Eve behaves like Adam with a slowly growing lr.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -41,22 +42,60 @@ CRITERIA = (
 )
 
 
+def char_lstm_train(
+    make_opt, seed: int, steps: int, codes: np.ndarray, vocab: int, *, batch: int = 32, length: int = 24
+) -> dict:
+    """`steps` optimizer steps of CharLM(vocab, 16, 64) on random windows of `codes` (init and
+    window order fixed by `seed`, so two optimizers with the same seed see identical init and
+    data). Returns the per-step mini-batch losses, the final train loss (mean cross-entropy on
+    256 fixed training windows, no grad, after the last step) and the wall time."""
+    from .. import from_numpy, manual_seed, no_grad
+    from ..data import char_windows
+    from ..models import CharLM
+    from ..nn import functional as F
+
+    manual_seed(seed)
+    model = CharLM(vocab, embed_dim=16, hidden_size=64, batch_first=True)
+    opt = make_opt(model.parameters())
+    rng = np.random.default_rng(10_000 + seed)
+    hi = len(codes) - length - 1
+    ev_x, ev_y = char_windows(codes, np.random.default_rng(0).integers(0, hi, 256), length)
+
+    def loss_on(x, y):
+        return F.cross_entropy(model(x)[0].reshape(-1, vocab), from_numpy(y.reshape(-1)))
+
+    losses = []
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        x, y = char_windows(codes, rng.integers(0, hi, batch), length)
+        opt.zero_grad()
+        loss = loss_on(x, y)
+        loss.backward()
+        losses.append(float(loss.item()))
+        if getattr(opt, "needs_loss", False):
+            opt.step(loss=losses[-1])
+        else:
+            opt.step()
+    with no_grad():
+        final = float(loss_on(ev_x, ev_y).item())
+    return {"loss": losses, "final": final, "seconds": time.perf_counter() - t0}
+
+
 def char_lstm_runs(steps: int, seeds=(0, 1, 2)) -> dict:
     """Adam and Eve (lr 3e-3) on the char-LSTM for each seed: {"Adam": [run...], "Eve": [...]}
-    with _char_lstm.train's results; 1 dlcore thread during the runs."""
+    with char_lstm_train's results; 1 dlcore thread during the runs."""
     from .. import get_num_threads, optim, set_num_threads
-    from . import _char_lstm as cl
+    from ..data import encode_chars, toy_grammar
 
-    codes, vocab = cl.encode(cl.corpus())
+    codes, vocab = encode_chars(toy_grammar())
     runs = {"Adam": [], "Eve": []}
     threads = get_num_threads()
     set_num_threads(1)
     try:
         for seed in seeds:
-            runs["Adam"].append(cl.train(lambda p: optim.Adam(p, lr=3e-3), seed, steps, codes, len(vocab)))
-            runs["Eve"].append(
-                cl.train(lambda p: optim.Eve(p, lr=3e-3), seed, steps, codes, len(vocab), pass_loss=True)
-            )
+            for name in runs:
+                make = lambda p, name=name: getattr(optim, name)(p, lr=3e-3)  # noqa: E731
+                runs[name].append(char_lstm_train(make, seed, steps, codes, len(vocab)))
     finally:
         set_num_threads(threads)
     return runs
