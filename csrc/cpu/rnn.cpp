@@ -143,7 +143,8 @@ void rnn_backward(const RnnShape& p, const RnnBackwardArgs<T>& a) {
   gemm<T>(true, false, gh, in, rows, T(1), dgi.get(), gh, a.x, in, T(0), a.dw_ih, in);
   if (a.db_ih) {
     column_sums(a.db_ih, dgi.get(), rows, gh);
-    column_sums(a.db_hh, dgh, rows, gh);
+    if (gru) column_sums(a.db_hh, dgh, rows, gh);
+    else std::copy(a.db_ih, a.db_ih + gh, a.db_hh);  // the same pre-activations
   }
   if (rows == 0) {
     std::fill(a.dw_hh, a.dw_hh + gh * h, T(0));

@@ -18,7 +18,6 @@
 
 namespace dlcore::cpu {
 namespace portable {
-#include "cpu/activation_kernels.inl"
 #include "cpu/rnn_cell_kernels.inl"
 }  // namespace portable
 

@@ -1,7 +1,8 @@
-// The per-step products of a recurrent layer (rnn_gemm.h) on the gemm micro-kernels: op(W)
-// packed once as nr-column slivers of full depth; per product, A packed as mr-row slivers in
-// kc-deep blocks, then for each group of slivers (kept in L2) and each depth block one kernel
-// call over all the rows, so a group's C tiles stay in cache across the depth blocks.
+// The per-step products of a recurrent layer (rnn_gemm.h) on the gemm micro-kernels (and their
+// vector packing routine, gemm_kernels.h): op(W) packed once as nr-column slivers of full
+// depth; per product, A packed as mr-row slivers in kc-deep blocks (kc: the gemm's fused-mode
+// depth), then one kernel call per group of kGroup slivers and depth block over all the rows,
+// the next call's B block prefetched into L2 during each call.
 #include "cpu/rnn_gemm.h"
 
 #include <algorithm>
@@ -54,7 +55,8 @@ PackedWeight<T>::PackedWeight(const T* w, int64_t ld, bool trans, int64_t k, int
   for (int64_t s = 0; s < slivers; ++s) {
     T* dst = panel_ + s * k * nr_;
     const int64_t j0 = s * nr_, cols = std::min(nr_, n - j0);
-    if (trans) {  // W (n, k): row j of W is column j of op(W)
+    if (trans) {  // W (n, k): row j of W is column j of op(W); rows past n give zeros
+      if (K.gather && K.gather(dst, w + j0 * ld, ld, cols, k, nr_)) continue;
       for (int64_t c = 0; c < cols; ++c) {
         const T* src = w + (j0 + c) * ld;
         for (int64_t q = 0; q < k; ++q) dst[q * nr_ + c] = src[q];
@@ -94,15 +96,11 @@ void PackedWeight<T>::multiply(int64_t m, const T* a, int64_t lda, T beta, T* c,
     T* blk = abuf + m_pad * pc;
     for (int64_t i0 = 0; i0 < m_pad; i0 += mr) {
       T* dst = blk + i0 * kcp;
-      for (int64_t r = 0; r < mr; ++r) {
-        const int64_t i = i0 + r;
-        if (i < m) {
-          const T* src = a + i * lda + pc;
-          for (int64_t q = 0; q < kcp; ++q) dst[q * mr + r] = src[q];
-        } else {
-          for (int64_t q = 0; q < kcp; ++q) dst[q * mr + r] = T(0);
-        }
-      }
+      const int64_t valid = std::min(mr, m - i0);
+      const T* src = a + i0 * lda + pc;
+      if (K.gather && K.gather(dst, src, lda, valid, kcp, mr)) continue;
+      for (int64_t q = 0; q < kcp; ++q)
+        for (int64_t r = 0; r < mr; ++r) dst[q * mr + r] = r < valid ? src[r * lda + q] : T(0);
     }
   }
   const int64_t slivers = ceil_div(n_, nr), groups = ceil_div(slivers, kGroup);
