@@ -14,6 +14,7 @@
 
 #include "common.h"
 #include "cpu/cache_info.h"
+#include "cpu/conv_threads.h"
 #include "cpu/gemm.h"
 #include "cpu/gemm_internal.h"
 #include "cpu/gemm_kernels.h"
@@ -149,10 +150,13 @@ void PackedWeight<T>::multiply(int64_t m, const T* a, int64_t lda, T beta, T* c,
         }
     }
   };
+  // threads: by work, and one while gemm's thread gate says the other cores are busy
   const double flops = 2.0 * double(m) * double(n_) * double(k);
-  const int nt =
-      int(std::min<double>({double(max_threads()), double(groups), flops / kThreadFlops + 1}));
+  const int nt = conv_gate_closed() ? 1
+                                    : int(std::min<double>({double(max_threads()), double(groups),
+                                                            flops / kThreadFlops + 1}));
   if (nt <= 1) return run(0, groups);
+  RegionClock clock(nt);
 #pragma omp parallel num_threads(nt)
   {
 #if defined(DLCORE_OPENMP)
@@ -160,8 +164,9 @@ void PackedWeight<T>::multiply(int64_t m, const T* a, int64_t lda, T beta, T* c,
 #else
     const int64_t t = 0, teams = 1;
 #endif
-    run(groups * t / teams, groups * (t + 1) / teams);
+    clock.item([&] { run(groups * t / teams, groups * (t + 1) / teams); });
   }
+  clock.report();
 }
 
 template class PackedWeight<float>;
