@@ -6,8 +6,6 @@
 #include "cpu/rnn_gemm.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <new>
 #if defined(DLCORE_OPENMP)
 #include <omp.h>
 #endif
@@ -18,6 +16,7 @@
 #include "cpu/gemm.h"
 #include "cpu/gemm_internal.h"
 #include "cpu/gemm_kernels.h"
+#include "cpu/gemm_scratch.h"
 #include "cpu/threads.h"
 
 namespace dlcore::cpu {
@@ -29,11 +28,15 @@ using gemm_detail::MicroKernel;
 constexpr int64_t kGroup = 4;  // slivers per kernel call
 constexpr double kThreadFlops = 4e6;      // 2mnk of work per extra thread
 
-template <typename T>
-T* aligned_array(int64_t n) {
-  void* p = std::aligned_alloc(64, round_up(std::max<int64_t>(n, 1) * int64_t(sizeof(T)), 64));
-  if (!p) throw std::bad_alloc();
-  return static_cast<T*>(p);
+// The calling thread's arrays for the packed weight and the packed left operand (gemm_scratch.h:
+// grown on demand, kept for the life of the thread, huge pages from 2 MiB).
+gemm_detail::Scratch& panel_scratch() {
+  thread_local gemm_detail::Scratch s;
+  return s;
+}
+gemm_detail::Scratch& a_scratch() {
+  thread_local gemm_detail::Scratch s;
+  return s;
 }
 
 template <typename T>
@@ -52,7 +55,7 @@ PackedWeight<T>::PackedWeight(const T* w, int64_t ld, bool trans, int64_t k, int
   const int64_t kc = gemm_blocking<T>().kc_fused;
   kc_ = ceil_div(k, std::max<int64_t>(1, ceil_div(k, kc)));  // equal depth blocks
   const int64_t slivers = ceil_div(n, nr_);
-  panel_ = aligned_array<T>(slivers * k * nr_);
+  panel_ = panel_scratch().get<T>(std::max<int64_t>(slivers * k * nr_, 1));
   for (int64_t s = 0; s < slivers; ++s) {
     T* dst = panel_ + s * k * nr_;
     const int64_t j0 = s * nr_, cols = std::min(nr_, n - j0);
@@ -72,12 +75,6 @@ PackedWeight<T>::PackedWeight(const T* w, int64_t ld, bool trans, int64_t k, int
 }
 
 template <typename T>
-PackedWeight<T>::~PackedWeight() {
-  std::free(panel_);
-  std::free(abuf_);
-}
-
-template <typename T>
 void PackedWeight<T>::multiply(int64_t m, const T* a, int64_t lda, T beta, T* c, int64_t ldc) {
   if (m <= 0 || n_ <= 0) return;
   const MicroKernel<T>& K = kernel<T>();
@@ -85,13 +82,7 @@ void PackedWeight<T>::multiply(int64_t m, const T* a, int64_t lda, T beta, T* c,
   const int64_t m_pad = round_up(m, mr);
   // A in depth blocks: block at pc holds m_pad x kcp as mr-row slivers (mr * kcp apart),
   // element (i, q) at sliver i / mr, offset q * mr + i % mr; rows past m are zero
-  if (m_pad > abuf_rows_) {
-    std::free(abuf_);
-    abuf_ = nullptr;
-    abuf_ = aligned_array<T>(m_pad * k);
-    abuf_rows_ = m_pad;
-  }
-  T* abuf = abuf_;
+  T* abuf = a_scratch().get<T>(m_pad * k);
   for (int64_t pc = 0; pc < k; pc += kc) {
     const int64_t kcp = std::min(kc, k - pc);
     T* blk = abuf + m_pad * pc;
