@@ -40,6 +40,7 @@ def test_bench_suites_run_once(tmp_path):
         ("bench_gemm.py", "bench_matmul"),
         ("bench_optim.py", "bench_optimizer_step"),
         ("bench_conv.py", "bench_conv"),
+        ("bench_lstm.py", "bench_lstm"),
         ("bench_train.py", "bench_train_epoch"),
     ):
         ran = re.findall(rf"^(?:\S*/)?{suite}::{fn}\[1t-[^\]]*dlcore\] PASSED", r.stdout, re.M)

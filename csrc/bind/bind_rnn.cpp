@@ -1,5 +1,7 @@
 // _C.cpu rnn_forward / rnn_backward over numpy arrays: one direction of one layer of an LSTM,
 // GRU or Elman RNN, time-major (the contract in docs/kernels.md, the checks in rnn_args.h).
+#include <vector>
+
 #include "bind/array_view.h"
 #include "bind/bind.h"
 #include "bind/rnn_args.h"
@@ -15,19 +17,25 @@ T* data_or_null(const std::optional<ArrayView>& v) {
   return v ? v->data<T>() : nullptr;
 }
 
+// The checked lengths, copied while the GIL is held: the kernel does not read an array that
+// another Python thread could change once the GIL is released.
+std::vector<int64_t> lengths_copy(const std::optional<ArrayView>& v) {
+  if (!v) return {};
+  const int64_t* p = v->data<int64_t>();
+  return std::vector<int64_t>(p, p + v->shape[0]);
+}
+
 template <typename T>
-void forward_kernel(const RnnForwardArgs& a) {
-  const cpu::RnnForwardArgs<T> k{a.y.data<T>(),           a.h_n.data<T>(),
-                                 data_or_null<T>(a.c_n),  data_or_null<T>(a.saved),
-                                 a.x.data<T>(),           a.h0.data<T>(),
-                                 data_or_null<T>(a.c0),   a.w_ih.data<T>(),
-                                 a.w_hh.data<T>(),        data_or_null<T>(a.b_ih),
-                                 data_or_null<T>(a.b_hh), data_or_null<int64_t>(a.lengths)};
+void forward_kernel(const RnnForwardArgs& a, const int64_t* lengths) {
+  const cpu::RnnForwardArgs<T> k{
+      a.y.data<T>(),    a.h_n.data<T>(),         data_or_null<T>(a.c_n),  data_or_null<T>(a.saved),
+      a.x.data<T>(),    a.h0.data<T>(),          data_or_null<T>(a.c0),   a.w_ih.data<T>(),
+      a.w_hh.data<T>(), data_or_null<T>(a.b_ih), data_or_null<T>(a.b_hh), lengths};
   cpu::rnn_forward<T>(a.p, k);
 }
 
 template <typename T>
-void backward_kernel(const RnnBackwardArgs& a) {
+void backward_kernel(const RnnBackwardArgs& a, const int64_t* lengths) {
   const cpu::RnnBackwardArgs<T> k{data_or_null<T>(a.dx),
                                   a.dh0.data<T>(),
                                   data_or_null<T>(a.dc0),
@@ -45,7 +53,7 @@ void backward_kernel(const RnnBackwardArgs& a) {
                                   a.w_hh.data<T>(),
                                   a.y.data<T>(),
                                   a.saved.data<T>(),
-                                  data_or_null<int64_t>(a.lengths)};
+                                  lengths};
   cpu::rnn_backward<T>(a.p, k);
 }
 
@@ -54,9 +62,11 @@ void rnn_forward(py::handle mode, py::handle y, py::handle h_n, py::handle c_n, 
                  py::handle b_ih, py::handle b_hh, py::handle lengths, py::handle reverse) {
   const RnnForwardArgs a = rnn_forward_args(mode, y, h_n, c_n, saved, x, h0, c0, w_ih, w_hh, b_ih,
                                             b_hh, lengths, reverse, kCpu, "rnn_forward");
+  const std::vector<int64_t> lens = lengths_copy(a.lengths);
+  const int64_t* lp = a.lengths ? lens.data() : nullptr;
   py::gil_scoped_release release;
-  if (a.x.dtype == DType::f32) forward_kernel<float>(a);
-  else forward_kernel<double>(a);
+  if (a.x.dtype == DType::f32) forward_kernel<float>(a, lp);
+  else forward_kernel<double>(a, lp);
 }
 
 void rnn_backward(py::handle mode, py::handle dx, py::handle dh0, py::handle dc0, py::handle dw_ih,
@@ -67,9 +77,11 @@ void rnn_backward(py::handle mode, py::handle dx, py::handle dh0, py::handle dc0
   const RnnBackwardArgs a =
       rnn_backward_args(mode, dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh, dy, dh_n, dc_n, x, h0, c0,
                         w_ih, w_hh, y, saved, lengths, reverse, kCpu, "rnn_backward");
+  const std::vector<int64_t> lens = lengths_copy(a.lengths);
+  const int64_t* lp = a.lengths ? lens.data() : nullptr;
   py::gil_scoped_release release;
-  if (a.x.dtype == DType::f32) backward_kernel<float>(a);
-  else backward_kernel<double>(a);
+  if (a.x.dtype == DType::f32) backward_kernel<float>(a, lp);
+  else backward_kernel<double>(a, lp);
 }
 
 }  // namespace

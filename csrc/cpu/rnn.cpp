@@ -13,29 +13,23 @@
 
 #include "common.h"
 #include "cpu/gemm.h"
+#include "cpu/gemm_scratch.h"
 #include "cpu/rnn_cell.h"
 #include "cpu/rnn_gemm.h"
 
 namespace dlcore::cpu {
 namespace {
 
-// An uninitialised, 64-byte aligned work array of n elements.
-template <typename T>
-class Work {
- public:
-  explicit Work(int64_t n)
-      : p_(static_cast<T*>(
-            std::aligned_alloc(64, round_up(std::max<int64_t>(n, 1) * int64_t(sizeof(T)), 64)))) {
-    if (!p_) throw std::bad_alloc();
-  }
-  ~Work() { std::free(p_); }
-  Work(const Work&) = delete;
-  Work& operator=(const Work&) = delete;
-  T* get() const { return p_; }
+// The calling thread's work arrays, one per use, uninitialised, grown on demand and kept for
+// the life of the thread (gemm_scratch.h: 64-byte aligned, on transparent huge pages from
+// 2 MiB), so the large per-call arrays are not mapped and faulted in again at every call.
+enum class Buf { gates, gh, dgi, dgh, prev, count };
 
- private:
-  T* p_;
-};
+template <typename T>
+T* work(Buf which, int64_t n) {
+  thread_local gemm_detail::Scratch scratch[int(Buf::count)];
+  return scratch[int(which)].get<T>(std::max<int64_t>(n, 1));
+}
 
 // out[j] = the sum over rows of m[r, j], m (rows, n) row-major.
 template <typename T>
@@ -71,12 +65,7 @@ void rnn_forward(const RnnShape& p, const RnnForwardArgs<T>& a) {
   if (mode == RnnMode::lstm) std::copy(a.c0, a.c0 + b * h, a.c_n);
   if (n == 0 || b == 0 || h == 0) return;
 
-  std::unique_ptr<Work<T>> own;
-  T* g = a.saved;
-  if (!g) {
-    own = std::make_unique<Work<T>>(n * b * sh);
-    g = own->get();
-  }
+  T* g = a.saved ? a.saved : work<T>(Buf::gates, n * b * sh);
   gemm<T>(false, true, n * b, gh, in, T(1), a.x, in, a.w_ih, in, T(0), g, sh);
   // the biases, added by the cell; gru keeps b_hn apart: n = tanh(W_in x + b_in + r (W_hn h +
   // b_hn))
@@ -85,7 +74,7 @@ void rnn_forward(const RnnShape& p, const RnnForwardArgs<T>& a) {
     for (int64_t j = 0; j < gh; ++j) bias[j] = a.b_ih[j] + (gru && j >= 2 * h ? T(0) : a.b_hh[j]);
     if (gru) std::copy(a.b_hh + 2 * h, a.b_hh + 3 * h, b_hn.begin());
   }
-  Work<T> ghw(gru ? b * gh : 0);
+  T* ghw = gru ? work<T>(Buf::gh, b * gh) : nullptr;
   std::unique_ptr<PackedWeight<T>> w_hh;  // W_hh^T packed once when several steps reuse it
   if (n >= kPackSteps) w_hh = std::make_unique<PackedWeight<T>>(a.w_hh, h, true, h, gh);
   // gru: gh = h W_hh^T; the others: g_t += h W_hh^T
@@ -96,10 +85,10 @@ void rnn_forward(const RnnShape& p, const RnnForwardArgs<T>& a) {
   for (int64_t k = 0; k < n; ++k) {
     const int64_t t = p.reverse ? n - 1 - k : k;
     T* gt = g + t * b * sh;
-    if (gru) recurrent(ghw.get(), gh, T(0));
+    if (gru) recurrent(ghw, gh, T(0));
     else recurrent(gt, sh, T(1));
-    cell_forward_step<T>({mode, b, h, t, a.lengths, gt, bias.data(), ghw.get(), b_hn.data(), a.h_n,
-                          a.c_n, a.y + t * b * h});
+    cell_forward_step<T>({mode, b, h, t, a.lengths, gt, bias.data(), ghw, b_hn.data(), a.h_n, a.c_n,
+                          a.y + t * b * h});
   }
 }
 
@@ -117,8 +106,8 @@ void rnn_backward(const RnnShape& p, const RnnBackwardArgs<T>& a) {
     else std::fill(a.dc0, a.dc0 + b * h, T(0));
   }
 
-  Work<T> dgi(rows * gh), dghw(gru ? rows * gh : 0);
-  T* dgh = gru ? dghw.get() : dgi.get();
+  T* dgi = work<T>(Buf::dgi, rows * gh);
+  T* dgh = gru ? work<T>(Buf::dgh, rows * gh) : dgi;
   std::vector<const T*> hp(b), cp(b);
   std::unique_ptr<PackedWeight<T>> w_hh;  // W_hh packed once when several steps reuse it
   if (n >= kPackSteps && b > 0 && h > 0)
@@ -133,17 +122,18 @@ void rnn_backward(const RnnShape& p, const RnnBackwardArgs<T>& a) {
       cp[r] = !lstm ? nullptr : tp < 0 ? a.c0 + r * h : a.saved + (tp * b + r) * sh + 4 * h;
     }
     cell_backward_step<T>({mode, b, h, t, a.lengths, p.reverse, a.saved + t * b * sh,
-                           a.dy + t * b * h, hp.data(), cp.data(), a.dh0, a.dc0,
-                           dgi.get() + t * b * gh, dgh + t * b * gh});
+                           a.dy + t * b * h, hp.data(), cp.data(), a.dh0, a.dc0, dgi + t * b * gh,
+                           dgh + t * b * gh});
     if (w_hh) w_hh->multiply(b, dgh + t * b * gh, gh, T(1), a.dh0, h);
     else gemm<T>(false, false, b, h, gh, T(1), dgh + t * b * gh, gh, a.w_hh, h, T(1), a.dh0, h);
   }
 
-  if (a.dx) gemm<T>(false, false, rows, in, gh, T(1), dgi.get(), gh, a.w_ih, in, T(0), a.dx, in);
-  gemm<T>(true, false, gh, in, rows, T(1), dgi.get(), gh, a.x, in, T(0), a.dw_ih, in);
+  if (a.dx) gemm<T>(false, false, rows, in, gh, T(1), dgi, gh, a.w_ih, in, T(0), a.dx, in);
+  gemm<T>(true, false, gh, in, rows, T(1), dgi, gh, a.x, in, T(0), a.dw_ih, in);
   if (a.db_ih) {
-    column_sums(a.db_ih, dgi.get(), rows, gh);
-    column_sums(a.db_hh, dgh, rows, gh);
+    column_sums(a.db_ih, dgi, rows, gh);
+    if (gru) column_sums(a.db_hh, dgh, rows, gh);
+    else std::copy(a.db_ih, a.db_ih + gh, a.db_hh);  // the same pre-activations
   }
   if (rows == 0) {
     std::fill(a.dw_hh, a.dw_hh + gh * h, T(0));
@@ -154,16 +144,16 @@ void rnn_backward(const RnnShape& p, const RnnBackwardArgs<T>& a) {
     const T* y_prev = a.y + (p.reverse ? b * h : 0);
     gemm<T>(true, false, gh, h, rows - b, T(1), dg_rest, gh, y_prev, h, T(1), a.dw_hh, h);
   } else {  // the previous state of each active (step, row); 0 at inactive ones (dG is 0 there)
-    Work<T> prev(rows * h);
+    T* prev = work<T>(Buf::prev, rows * h);
     for (int64_t t = 0; t < n; ++t)
       for (int64_t r = 0; r < b; ++r) {
-        T* dst = prev.get() + (t * b + r) * h;
+        T* dst = prev + (t * b + r) * h;
         const int64_t len = a.lengths[r];
         const int64_t tp = t < len ? previous_step(p.reverse, t, len) : -2;
         if (tp == -2) std::fill(dst, dst + h, T(0));
         else std::copy_n(tp < 0 ? a.h0 + r * h : a.y + (tp * b + r) * h, h, dst);
       }
-    gemm<T>(true, false, gh, h, rows, T(1), dgh, gh, prev.get(), h, T(0), a.dw_hh, h);
+    gemm<T>(true, false, gh, h, rows, T(1), dgh, gh, prev, h, T(0), a.dw_hh, h);
   }
 }
 

@@ -12,13 +12,13 @@
 #include <omp.h>
 #endif
 
+#include "cpu/conv_threads.h"
 #include "cpu/isa.h"
 #include "cpu/rnn_cell_isa.h"
 #include "cpu/threads.h"
 
 namespace dlcore::cpu {
 namespace portable {
-#include "cpu/activation_kernels.inl"
 #include "cpu/rnn_cell_kernels.inl"
 }  // namespace portable
 
@@ -35,11 +35,15 @@ inline bool use_avx2() {
 // Rows per thread: a step is split only when each thread gets >= kMinWork hidden units.
 constexpr int64_t kMinWork = 16384;
 
+// Rows [r0, r1) per thread; one thread while gemm's thread gate says the other cores are busy.
 template <typename F>
 void for_rows(int64_t b, int64_t h, F&& f) {
   const int64_t work = b * std::max<int64_t>(h, 1);
-  const int nt = int(std::min<int64_t>({int64_t(max_threads()), b, work / kMinWork + 1}));
+  const int nt = conv_gate_closed()
+                     ? 1
+                     : int(std::min<int64_t>({int64_t(max_threads()), b, work / kMinWork + 1}));
   if (nt <= 1) return f(int64_t(0), b);
+  RegionClock clock(nt);
 #pragma omp parallel num_threads(nt)
   {
 #if defined(DLCORE_OPENMP)
@@ -47,8 +51,9 @@ void for_rows(int64_t b, int64_t h, F&& f) {
 #else
     const int k = 0, n = 1;
 #endif
-    f(b * k / n, b * (k + 1) / n);
+    clock.item([&] { f(b * k / n, b * (k + 1) / n); });
   }
+  clock.report();
 }
 
 }  // namespace

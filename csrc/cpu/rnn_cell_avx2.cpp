@@ -9,7 +9,6 @@
 
 namespace dlcore::cpu::avx2 {
 
-#include "cpu/activation_kernels.inl"
 #include "cpu/rnn_cell_kernels.inl"
 
 template <typename T>

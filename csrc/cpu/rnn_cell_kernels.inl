@@ -1,17 +1,46 @@
 // Bodies of the fused recurrent cell rows (rnn_cell.h), included into one namespace per ISA
-// (rnn_cell.cpp: portable; rnn_cell_avx2.cpp: -mavx2 -mfma) after activation_kernels.inl (exp_f).
-// Not a standalone header. Branch-free loops over the hidden units so that they vectorise.
-// float32: sigmoid and tanh through exp_f (relative error ~1e-6; nan propagates, +-inf saturate);
-// float64: std::exp / std::tanh.
+// (rnn_cell.cpp: portable; rnn_cell_avx2.cpp: -mavx2 -mfma). Not a standalone header.
+// Branch-free loops over the hidden units so that they vectorise. float32: sigmoid and tanh
+// through exp_cell (relative error ~2e-7 where the result is a normal float; nan propagates,
+// +-inf saturate); float64: std::exp / std::tanh.
 
-inline float sigmoid_of(float x) { return 1.0f / (1.0f + exp_f(-x)); }
+// e^x in float for x <= 88 (above: undefined value, callers clamp): Cody-Waite reduction by ln 2
+// and a degree-7 polynomial (relative error ~1e-7); x below -87 gives e^-87 (~1.6e-38, no
+// subnormal results); nan gives nan. 2^k is built from the rounding sum's bits (a bit copy and
+// unsigned arithmetic: no float-to-int conversion, defined for every input).
+inline float exp_cell(float x) {
+  const float xc = -87.0f > x ? -87.0f : x;  // nan: the comparison fails, nan goes on
+  const float kf = xc * 1.44269504088896341f + 12582912.0f;  // 1.5 * 2^23 + round(x / ln 2)
+  const float k = kf - 12582912.0f;
+  const float r = (xc - k * 0.693145751953125f) - k * 1.42860682030941723212e-6f;
+  float p = 1.0f / 5040;
+  p = p * r + 1.0f / 720;
+  p = p * r + 1.0f / 120;
+  p = p * r + 1.0f / 24;
+  p = p * r + 1.0f / 6;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  uint32_t bits;
+  std::memcpy(&bits, &kf, sizeof bits);
+  bits = (bits - 0x4B400000u + 127u) << 23;  // k + 127 in [1, 254] for x in [-87, 88]
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+// 1 / (1 + e^-x), e^-x clamped at e^88 (x < -88 gives ~6e-39 instead of a subnormal)
+inline float sigmoid_of(float x) {
+  const float nx = -x;
+  return 1.0f / (1.0f + exp_cell(88.0f < nx ? 88.0f : nx));  // nan goes on
+}
 inline double sigmoid_of(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 // tanh: an odd Taylor polynomial below |x| = 0.4 (terms to x^13: relative error < 1e-8), else
 // sign(x) (1 - e) / (1 + e) with e = exp(-2|x|) (no cancellation: e <= 0.45).
 inline float tanh_of(float x) {
   const float a = std::fabs(x);
-  const float e = exp_f(-2.0f * a);
+  const float e = exp_cell(-2.0f * a);
   const float big = (1.0f - e) / (1.0f + e);
   const float x2 = x * x;
   float p = 21844.0f / 6081075.0f;

@@ -1,21 +1,22 @@
-// The per-step products of a recurrent layer (rnn_gemm.h) on the gemm micro-kernels: op(W)
-// packed once as nr-column slivers of full depth; per product, A packed as mr-row slivers in
-// kc-deep blocks, then for each group of slivers (kept in L2) and each depth block one kernel
-// call over all the rows, so a group's C tiles stay in cache across the depth blocks.
+// The per-step products of a recurrent layer (rnn_gemm.h) on the gemm micro-kernels (and their
+// vector packing routine, gemm_kernels.h): op(W) packed once as nr-column slivers of full
+// depth; per product, A packed as mr-row slivers in kc-deep blocks (kc: the gemm's fused-mode
+// depth), then one kernel call per group of kGroup slivers and depth block over all the rows,
+// the next call's B block prefetched into L2 during each call.
 #include "cpu/rnn_gemm.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <new>
 #if defined(DLCORE_OPENMP)
 #include <omp.h>
 #endif
 
 #include "common.h"
 #include "cpu/cache_info.h"
+#include "cpu/conv_threads.h"
 #include "cpu/gemm.h"
 #include "cpu/gemm_internal.h"
 #include "cpu/gemm_kernels.h"
+#include "cpu/gemm_scratch.h"
 #include "cpu/threads.h"
 
 namespace dlcore::cpu {
@@ -27,11 +28,15 @@ using gemm_detail::MicroKernel;
 constexpr int64_t kGroup = 4;  // slivers per kernel call
 constexpr double kThreadFlops = 4e6;      // 2mnk of work per extra thread
 
-template <typename T>
-T* aligned_array(int64_t n) {
-  void* p = std::aligned_alloc(64, round_up(std::max<int64_t>(n, 1) * int64_t(sizeof(T)), 64));
-  if (!p) throw std::bad_alloc();
-  return static_cast<T*>(p);
+// The calling thread's arrays for the packed weight and the packed left operand (gemm_scratch.h:
+// grown on demand, kept for the life of the thread, huge pages from 2 MiB).
+gemm_detail::Scratch& panel_scratch() {
+  thread_local gemm_detail::Scratch s;
+  return s;
+}
+gemm_detail::Scratch& a_scratch() {
+  thread_local gemm_detail::Scratch s;
+  return s;
 }
 
 template <typename T>
@@ -50,11 +55,12 @@ PackedWeight<T>::PackedWeight(const T* w, int64_t ld, bool trans, int64_t k, int
   const int64_t kc = gemm_blocking<T>().kc_fused;
   kc_ = ceil_div(k, std::max<int64_t>(1, ceil_div(k, kc)));  // equal depth blocks
   const int64_t slivers = ceil_div(n, nr_);
-  panel_ = aligned_array<T>(slivers * k * nr_);
+  panel_ = panel_scratch().get<T>(std::max<int64_t>(slivers * k * nr_, 1));
   for (int64_t s = 0; s < slivers; ++s) {
     T* dst = panel_ + s * k * nr_;
     const int64_t j0 = s * nr_, cols = std::min(nr_, n - j0);
-    if (trans) {  // W (n, k): row j of W is column j of op(W)
+    if (trans) {  // W (n, k): row j of W is column j of op(W); rows past n give zeros
+      if (K.gather && K.gather(dst, w + j0 * ld, ld, cols, k, nr_)) continue;
       for (int64_t c = 0; c < cols; ++c) {
         const T* src = w + (j0 + c) * ld;
         for (int64_t q = 0; q < k; ++q) dst[q * nr_ + c] = src[q];
@@ -69,12 +75,6 @@ PackedWeight<T>::PackedWeight(const T* w, int64_t ld, bool trans, int64_t k, int
 }
 
 template <typename T>
-PackedWeight<T>::~PackedWeight() {
-  std::free(panel_);
-  std::free(abuf_);
-}
-
-template <typename T>
 void PackedWeight<T>::multiply(int64_t m, const T* a, int64_t lda, T beta, T* c, int64_t ldc) {
   if (m <= 0 || n_ <= 0) return;
   const MicroKernel<T>& K = kernel<T>();
@@ -82,27 +82,17 @@ void PackedWeight<T>::multiply(int64_t m, const T* a, int64_t lda, T beta, T* c,
   const int64_t m_pad = round_up(m, mr);
   // A in depth blocks: block at pc holds m_pad x kcp as mr-row slivers (mr * kcp apart),
   // element (i, q) at sliver i / mr, offset q * mr + i % mr; rows past m are zero
-  if (m_pad > abuf_rows_) {
-    std::free(abuf_);
-    abuf_ = nullptr;
-    abuf_ = aligned_array<T>(m_pad * k);
-    abuf_rows_ = m_pad;
-  }
-  T* abuf = abuf_;
+  T* abuf = a_scratch().get<T>(m_pad * k);
   for (int64_t pc = 0; pc < k; pc += kc) {
     const int64_t kcp = std::min(kc, k - pc);
     T* blk = abuf + m_pad * pc;
     for (int64_t i0 = 0; i0 < m_pad; i0 += mr) {
       T* dst = blk + i0 * kcp;
-      for (int64_t r = 0; r < mr; ++r) {
-        const int64_t i = i0 + r;
-        if (i < m) {
-          const T* src = a + i * lda + pc;
-          for (int64_t q = 0; q < kcp; ++q) dst[q * mr + r] = src[q];
-        } else {
-          for (int64_t q = 0; q < kcp; ++q) dst[q * mr + r] = T(0);
-        }
-      }
+      const int64_t valid = std::min(mr, m - i0);
+      const T* src = a + i0 * lda + pc;
+      if (K.gather && K.gather(dst, src, lda, valid, kcp, mr)) continue;
+      for (int64_t q = 0; q < kcp; ++q)
+        for (int64_t r = 0; r < mr; ++r) dst[q * mr + r] = r < valid ? src[r * lda + q] : T(0);
     }
   }
   const int64_t slivers = ceil_div(n_, nr), groups = ceil_div(slivers, kGroup);
@@ -151,10 +141,13 @@ void PackedWeight<T>::multiply(int64_t m, const T* a, int64_t lda, T beta, T* c,
         }
     }
   };
+  // threads: by work, and one while gemm's thread gate says the other cores are busy
   const double flops = 2.0 * double(m) * double(n_) * double(k);
-  const int nt =
-      int(std::min<double>({double(max_threads()), double(groups), flops / kThreadFlops + 1}));
+  const int nt = conv_gate_closed() ? 1
+                                    : int(std::min<double>({double(max_threads()), double(groups),
+                                                            flops / kThreadFlops + 1}));
   if (nt <= 1) return run(0, groups);
+  RegionClock clock(nt);
 #pragma omp parallel num_threads(nt)
   {
 #if defined(DLCORE_OPENMP)
@@ -162,8 +155,9 @@ void PackedWeight<T>::multiply(int64_t m, const T* a, int64_t lda, T beta, T* c,
 #else
     const int64_t t = 0, teams = 1;
 #endif
-    run(groups * t / teams, groups * (t + 1) / teams);
+    clock.item([&] { run(groups * t / teams, groups * (t + 1) / teams); });
   }
+  clock.report();
 }
 
 template class PackedWeight<float>;

@@ -1,6 +1,8 @@
 // Private to rnn.cpp: the per-step products of a recurrent layer, C = A op(W) + beta C with the
 // same weight W at every step and few rows (the batch). W is packed once per layer call into
 // the gemm micro-kernel's column slivers (gemm_kernels.h), so a step packs only its small A.
+// The packed arrays are the calling thread's scratch: one PackedWeight per thread at a time,
+// multiplied on that thread.
 #pragma once
 #include <cstdint>
 
@@ -11,7 +13,6 @@ class PackedWeight {
  public:
   // op(W) (k, n): w stored (k, n) with leading dimension ld, or (n, k) when trans.
   PackedWeight(const T* w, int64_t ld, bool trans, int64_t k, int64_t n);
-  ~PackedWeight();
   PackedWeight(const PackedWeight&) = delete;
   PackedWeight& operator=(const PackedWeight&) = delete;
 
@@ -22,8 +23,6 @@ class PackedWeight {
  private:
   int64_t k_, n_, nr_, mr_, kc_;
   T* panel_;  // sliver s (columns s*nr ..): k x nr, row-major, at s * k * nr; zero-padded
-  T* abuf_ = nullptr;  // the packed A of a product, abuf_rows_ rows
-  int64_t abuf_rows_ = 0;
 };
 
 }  // namespace dlcore::cpu
