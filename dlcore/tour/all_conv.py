@@ -36,7 +36,7 @@ def _train(downsample: str, seed: int, epochs: int, data):
     return accuracy(model, xt, yt), n_params(model), float(np.median(hist.epoch_times))
 
 
-@register("all-conv", "WHY/Arch", "F27", criteria=CRITERIA)
+@register("all-conv", "WHY/Arch", "F27", criteria=CRITERIA, priority="P1")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """All-conv (stride-2 convs) vs conv + max-pool on the digits, 5 paired seeds, Δ with 95% CI."""
     seeds, epochs, floor = ((0, 1), 2, 0.85) if quick else ((0, 1, 2, 3, 4), 8, 0.97)

@@ -50,7 +50,7 @@ def exact_by_length(model, lengths, n: int = 500, seed: int = 10**6) -> dict[int
     return out
 
 
-@register("attention", "WHY/Arch", "F07", criteria=CRITERIA)
+@register("attention", "WHY/Arch", "F07", criteria=CRITERIA, priority="P1")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """Reversing sequences of length 5-25: the same seq2seq with and without additive attention."""
     from .. import manual_seed

@@ -94,7 +94,7 @@ def train(bn: bool, steps: int, data, stop_at_target: bool) -> dict:
     return {"model": model, "run": run, "first_step_at_target": first}
 
 
-@register("batchnorm", "FIELD", "F23", criteria=CRITERIA)
+@register("batchnorm", "FIELD", "F23", criteria=CRITERIA, priority="P0")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """8 sigmoid layers x 64, SGD lr 0.5: with BatchNorm1d 90% test in <= 300 steps, without not in 3,000."""
     from .mlp import standardized_digits

@@ -32,7 +32,7 @@ def _models():
     return cnn, mlp((162, hidden, hidden, 2)), hidden
 
 
-@register("board-game", "WHY/Unif", "F29", criteria=CRITERIA)
+@register("board-game", "WHY/Unif", "F29", criteria=CRITERIA, priority="P1")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """Gomoku 'black has five' on 9x9 boards: CNN + global max-pool vs an MLP of equal size."""
     from ..data import gomoku_boards

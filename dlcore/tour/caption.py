@@ -17,7 +17,7 @@ from .registry import register
 CRITERIA = ("exact caption match on held-out images >= 90% (quick mode, 200 steps: >= 50%)",)
 
 
-@register("caption", "BG/ML", "F08", criteria=CRITERIA)
+@register("caption", "BG/ML", "F08", criteria=CRITERIA, priority="P1")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """CNN encoder + LSTM decoder captions two-digit images ("three then seven")."""
     from ..data import two_digit_captions

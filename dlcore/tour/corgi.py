@@ -31,7 +31,7 @@ def train_digit_cnn(x, y, epochs: int, num_classes: int = 10, seed: int = 0):
     return model, hist
 
 
-@register("corgi", "BG/ML", "F04", criteria=CRITERIA)
+@register("corgi", "BG/ML", "F04", criteria=CRITERIA, priority="P0")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """SmallCNN on the digits: 10 classes and a binary corgi := digit 3 detector (ROC-AUC, F1)."""
     from sklearn.metrics import f1_score, roc_auc_score, roc_curve

@@ -70,7 +70,7 @@ def scores(model, x: np.ndarray, upto: int | None = None) -> np.ndarray:
     return np.concatenate(out)
 
 
-@register("dna-motifs", "BLOCKS; RD/Std", "F31", criteria=CRITERIA)
+@register("dna-motifs", "BLOCKS; RD/Std", "F31", criteria=CRITERIA, priority="P1")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """Conv1d(4, 32, 12) + global max-pool finds a PWM-sampled 8-mer in random ACGT (length 100)."""
     from .. import nn, optim

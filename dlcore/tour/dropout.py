@@ -91,7 +91,7 @@ def train(p: float, seed: int, epochs: int, data) -> dict:
     return {"test_accuracy": hist["val_accuracy"], "test_loss": hist["val_loss"], "train_loss": hist["loss"]}
 
 
-@register("dropout", "FIELD", "F22", criteria=CRITERIA)
+@register("dropout", "FIELD", "F22", criteria=CRITERIA, priority="P0")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """Inverted dropout's unit checks; MLP 64-512-512-10 +- Dropout(0.5), 500 digits, 30% label noise."""
     unit = unit_checks()

@@ -139,7 +139,7 @@ def _rel(a, b):
     return max(float(np.abs(x - y).max()) for x, y in zip(a, b)) / max(float(np.abs(y).max()) for y in b)
 
 
-@register("eve", "FIELD", "F21", criteria=CRITERIA)
+@register("eve", "FIELD", "F21", criteria=CRITERIA, priority="P1")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """Eve vs the paper's Algorithm 1, the constant-loss case, and Eve vs Adam on digits and on
     a char-LSTM."""

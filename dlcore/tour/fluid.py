@@ -68,7 +68,7 @@ def timed(fn, repeats: int = 7) -> list[float]:
     return out
 
 
-@register("fluid", "RD/NewArch", "F39", criteria=CRITERIA)
+@register("fluid", "RD/NewArch", "F39", criteria=CRITERIA, priority="P2")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """Linear dilated CNN learns the 16x16 pressure projection; compared with Jacobi at equal time."""
     from .. import from_numpy, no_grad, optim

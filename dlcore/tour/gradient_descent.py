@@ -114,7 +114,7 @@ def _early_stopping(data, patience: int, max_epochs: int) -> dict:
     }
 
 
-@register("gradient-descent", "SP/Diff", "F15", criteria=CRITERIA)
+@register("gradient-descent", "SP/Diff", "F15", criteria=CRITERIA, priority="P0")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """The recipe: loss, gradient, step, repeat until the validation loss stops going down."""
     from .. import optim

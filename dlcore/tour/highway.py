@@ -25,7 +25,7 @@ CRITERIA = (
 )
 
 
-@register("highway", "RD/NewArch", "F25", criteria=CRITERIA)
+@register("highway", "RD/NewArch", "F25", criteria=CRITERIA, priority="P2")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """Depth 40 x width 32 on the digits, plain vs Highway(32, gate_bias=-2), SGD+momentum (F24's setup)."""
     from .mlp import standardized_digits

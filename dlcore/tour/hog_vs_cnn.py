@@ -51,7 +51,7 @@ def hog_svm_accuracy(x, y, xt, yt, grid=SVM_C) -> tuple[float, float]:
     return float(np.mean(search.predict(ft) == yt)), float(search.best_params_["linearsvc__C"])
 
 
-@register("hog-vs-cnn", "BG/ML", "F05", criteria=CRITERIA)
+@register("hog-vs-cnn", "BG/ML", "F05", criteria=CRITERIA, priority="P1")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """HOG (scikit-image) + LinearSVC vs F04's CNN on 3 digit splits: test accuracy of each."""
     splits, epochs, slack, grid = ((0,), 2, 0.03, (0.01,)) if quick else ((0, 1, 2), 10, 0.0, SVM_C)

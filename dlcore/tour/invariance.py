@@ -33,7 +33,7 @@ def _models():
     return cnn, mlp((256, hidden, 10)), hidden
 
 
-@register("invariance", "WHY/Arch", "F26", criteria=CRITERIA)
+@register("invariance", "WHY/Arch", "F26", criteria=CRITERIA, priority="P1")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """Digits on a 16x16 canvas, trained left, tested right: CNN + global max-pool vs an MLP."""
     from ..data import shifted_digits

@@ -42,7 +42,7 @@ def gd_curve(A, theta0, lr: float, steps: int, momentum: float = 0.0, nesterov: 
     return out
 
 
-@register("learning-rate", "SP/Diff", "F16", criteria=CRITERIA)
+@register("learning-rate", "SP/Diff", "F16", criteria=CRITERIA, priority="P0")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """Learning-rate sweep on a quadratic with smoothness L: converges below 2/L, diverges above."""
     A, theta0 = quadratic()

@@ -40,7 +40,7 @@ def non_increasing(losses, rel: float = 1e-6) -> bool:
     return all(b <= a + rel * abs(a) for a, b in zip(losses, losses[1:]))
 
 
-@register("line", "BG/ML", "F01", criteria=CRITERIA)
+@register("line", "BG/ML", "F01", criteria=CRITERIA, priority="P0")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """Linear regression on a line, y = 2x + 1 + N(0, 0.1^2), full-batch SGD (lr 0.5)."""
     from ..data import line_points

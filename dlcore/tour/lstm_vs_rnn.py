@@ -89,7 +89,7 @@ def _norms(model, x) -> dict:
     return out
 
 
-@register("lstm-vs-rnn", "P0/BLOCKS", "F33", criteria=CRITERIA)
+@register("lstm-vs-rnn", "BLOCKS", "F33", criteria=CRITERIA, priority="P0")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """LSTM vs tanh RNN recalling the first of T = 10/30/60 bits; ||dh_T/dh_1|| against T."""
     from ._recurrent import one_thread

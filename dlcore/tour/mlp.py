@@ -91,7 +91,7 @@ def train_fold(fold: int, hidden: int, epochs: int):
     return model, hist
 
 
-@register("mlp", "BG/NN", "F10", criteria=CRITERIA)
+@register("mlp", "BG/NN", "F10", criteria=CRITERIA, priority="P0")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """MLP 64-512-10 (ReLU) on the digits, Adam(1e-3), batch 32, 5-fold CV; float64 gradcheck."""
     from .. import nn

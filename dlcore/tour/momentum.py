@@ -42,7 +42,7 @@ def rosenbrock(steps: int, lr: float, momentum: float, nesterov: bool = False) -
     return out
 
 
-@register("momentum", "FIELD", "F17", criteria=CRITERIA)
+@register("momentum", "FIELD", "F17", criteria=CRITERIA, priority="P0")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """Momentum vs plain SGD: kernel parity, a kappa=100 quadratic, and Rosenbrock."""
     from ._optim_common import parity

@@ -28,7 +28,7 @@ CURVES = {
 }
 
 
-@register("optimizers", "FIELD", "F18-F20", criteria=CRITERIA)
+@register("optimizers", "FIELD", "F18-F20", criteria=CRITERIA, priority="P0")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """Adagrad, RMSprop, Adam vs SGD on digits: kernel parity, epochs to 95%, loss curves."""
     from .. import optim

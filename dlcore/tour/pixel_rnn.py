@@ -98,7 +98,7 @@ def sample(model, n: int, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-@register("pixel-rnn", "WHY/Unif", "F30", criteria=CRITERIA)
+@register("pixel-rnn", "WHY/Unif", "F30", criteria=CRITERIA, priority="P2")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """Autoregressive LSTM over the 64 binarised pixels of 8x8 digits vs independent pixels."""
     from .. import get_num_threads, set_num_threads

@@ -18,7 +18,7 @@ CRITERIA = (
 )
 
 
-@register("plane", "BG/ML", "F02", criteria=CRITERIA)
+@register("plane", "BG/ML", "F02", criteria=CRITERIA, priority="P0")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """Linear regression on a plane, z = 0.5x - 1.5y + 2 + N(0, 0.1^2), full-batch SGD (lr 0.3)."""
     from ..data import plane_points

@@ -25,7 +25,7 @@ CRITERIA = (
 SIZE = 5
 
 
-@register("pointer-net", "RD/Diff", "F55", criteria=CRITERIA)
+@register("pointer-net", "RD/Diff", "F55", criteria=CRITERIA, priority="P1")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """Pointer network sorts 5 uniform floats by pointing at input positions."""
     from ..data import sort_floats

@@ -1,13 +1,17 @@
-"""Registry of tour entries: @register(name, section, feature_id, criteria=[...]).
+"""Registry of tour entries: @register(name, section, feature_id, criteria=[...], priority, claim).
 
 An entry is fn(quick: bool, out_dir: Path | None) -> {"metrics": {...}, "criteria": {text: bool},
 "figures": [paths]}; `criteria` must hold one bool per registered criterion text. out_dir is
-where figures go (None: make none).
+where figures go (None: make none). `priority` is the MISSION-FEATURES priority ("P0", "P1" or
+"P2"; P0/P1 entries must finish in 2 minutes); `claim` is the seed post's claim the entry tests,
+in one or two sentences of our own words (the report shows it). The entry function's docstring
+is its description: first line a summary, the rest what is run and how it is measured.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,25 +29,45 @@ class Entry:
     criteria: tuple[str, ...]
     fn: Callable[[bool, Path | None], dict]
     description: str = field(default="")
+    priority: str = "P1"
+    claim: str = ""
+
+    @property
+    def summary(self) -> str:
+        """The first line of the description."""
+        return self.description.split("\n", 1)[0]
 
     def __call__(self, quick: bool = False, out_dir: Path | None = None) -> dict:
         return self.fn(quick, out_dir)
 
 
-def register(name: str, section: str, feature_id: str, criteria: list[str] | tuple[str, ...]):
+PRIORITIES = ("P0", "P1", "P2")
+
+
+def register(
+    name: str,
+    section: str,
+    feature_id: str,
+    criteria: list[str] | tuple[str, ...],
+    priority: str = "P1",
+    claim: str = "",
+):
     """Decorator adding fn as tour entry `name` (the seed post's `section`, MISSION `feature_id`).
 
-    Raises ValueError when the name is taken by another function or no criterion is given.
+    Raises ValueError when the name is taken by another function, no criterion is given or the
+    priority is not one of PRIORITIES.
     """
     if not criteria:
         raise ValueError(f"tour entry {name!r} needs at least one criterion")
+    if priority not in PRIORITIES:
+        raise ValueError(f"tour entry {name!r}: priority must be one of {PRIORITIES}, got {priority!r}")
 
     def wrap(fn: Callable) -> Callable:
         old = _REGISTRY.get(name)
         if old is not None and (old.fn.__module__, old.fn.__qualname__) != (fn.__module__, fn.__qualname__):
             raise ValueError(f"tour entry {name!r} is already registered by {old.fn.__module__}")
-        doc = (fn.__doc__ or "").strip().splitlines()
-        _REGISTRY[name] = Entry(name, section, feature_id, tuple(criteria), fn, doc[0] if doc else "")
+        doc = inspect.cleandoc(fn.__doc__ or "")
+        _REGISTRY[name] = Entry(name, section, feature_id, tuple(criteria), fn, doc, priority, claim)
         return fn
 
     return wrap

@@ -64,7 +64,7 @@ def loss_figure(runs: dict, out_dir: Path, name: str) -> str:
     return save(fig, out_dir, name)
 
 
-@register("resnet", "FIELD", "F24", criteria=CRITERIA)
+@register("resnet", "FIELD", "F24", criteria=CRITERIA, priority="P0")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """Depth 40 x width 32 ReLU MLP on the digits, plain vs Residual(scale=1/sqrt(40)), SGD+momentum."""
     from .mlp import standardized_digits

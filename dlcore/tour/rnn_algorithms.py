@@ -58,7 +58,7 @@ def per_step_accuracy(model, modulus: int, length: int, n: int = 2000, seed: int
     return (predict(model, one_hot_time_major(bits, 2)) == tgt.T).mean(1)
 
 
-@register("rnn-algorithms", "RD/Meta", "F58", criteria=CRITERIA)
+@register("rnn-algorithms", "RD/Meta", "F58", criteria=CRITERIA, priority="P1")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """An LSTM with per-step targets learns running parity and a mod-3 counter (length 20 -> 100)."""
     from ._recurrent import one_thread

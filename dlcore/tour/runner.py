@@ -182,6 +182,6 @@ def run_entries(
 def list_entries(stream: TextIO | None = None) -> None:
     stream = stream or sys.stdout
     for e in entries().values():
-        print(f"{e.name:<20} {e.feature_id:<5} {e.section:<14} {e.description}", file=stream)
+        print(f"{e.name:<20} {e.feature_id:<5} {e.priority:<3} {e.section:<14} {e.summary}", file=stream)
         for c in e.criteria:
             print(f"{'':<20}   - {c}", file=stream)

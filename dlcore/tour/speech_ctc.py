@@ -138,7 +138,7 @@ def train(model, steps: int) -> list[float]:
     return losses
 
 
-@register("speech-ctc", "RD/NewArch", "F37", criteria=CRITERIA)
+@register("speech-ctc", "RD/NewArch", "F37", criteria=CRITERIA, priority="P1")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """BiLSTM + CTC on synthetic speech: CTC vs brute force, greedy-decoding label error rate."""
     from ._recurrent import one_thread

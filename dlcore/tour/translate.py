@@ -24,7 +24,7 @@ CRITERIA = (
 SHOW = (21, 100, 101, 500, 999)  # numbers whose translations the metrics print when they are held out
 
 
-@register("translate", "BG/ML; WHY/Arch", "F06", criteria=CRITERIA)
+@register("translate", "BG/ML; WHY/Arch", "F06", criteria=CRITERIA, priority="P1")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """LSTM encoder-decoder translates held-out English number words into Spanish (greedy)."""
     from ..data import decode_tokens, numwords_en_es

@@ -59,7 +59,7 @@ def one_step_mse(model, v: np.ndarray) -> tuple[float, float]:
     return float(((pred - v[:, 1:]) ** 2).mean()), float(((v[:, :-1] - v[:, 1:]) ** 2).mean())
 
 
-@register("video-rnn", "BLOCKS", "F32", criteria=CRITERIA)
+@register("video-rnn", "BLOCKS", "F32", criteria=CRITERIA, priority="P2")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """An LSTM predicts the next bouncing-ball frame; vs copying the last frame."""
     from .. import get_num_threads, set_num_threads

@@ -84,7 +84,7 @@ def test_nll(model, amps: np.ndarray, codes: np.ndarray, start: int) -> float:
         return float(cross_entropy(logits, from_numpy(codes[None, start:])).item())
 
 
-@register("wavenet", "RD/NewArch", "F36", criteria=CRITERIA)
+@register("wavenet", "RD/NewArch", "F36", criteria=CRITERIA, priority="P1")
 def run(quick: bool, out_dir: Path | None) -> dict:
     """WaveNet (6 gated dilated causal blocks) on mu-law sines: causality, receptive field, NLL, pitch."""
     from .. import nn, optim
