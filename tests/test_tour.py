@@ -72,3 +72,42 @@ def test_unknown_entry_and_duplicate_registration(capsys):
         registry.register("line", "X", "F01", criteria=["c"])(lambda q, o: {})
     with pytest.raises(ValueError, match="criterion"):
         registry.register("zz-none", "X", "F00", criteria=[])
+
+
+@pytest.fixture
+def measured_entries():
+    @registry.register("zz-measured", "TEST", "X96", criteria=["x >= 1", "y <= 0"])
+    def measured(quick, out_dir):
+        return {"metrics": {}, "criteria": {"x >= 1": (True, 1.5), "y <= 0": (False, 0.25)}}
+
+    @registry.register("zz-not-bool", "TEST", "X95", criteria=["c"])
+    def not_bool(quick, out_dir):
+        return {"metrics": {}, "criteria": {"c": (0.5, 1.0)}}
+
+    yield
+    for n in ("zz-measured", "zz-not-bool"):
+        registry.unregister(n)
+
+
+def test_criteria_with_measured_values(measured_entries, tmp_path, capsys):
+    assert main(["tour", "zz-measured", "--out", str(tmp_path)]) == 1
+    (rec,) = json.loads((tmp_path / "results.json").read_text())["entries"]
+    assert rec["criteria"] == {"x >= 1": True, "y <= 0": False}
+    assert rec["measured"] == {"x >= 1": 1.5, "y <= 0": 0.25}
+    md = (tmp_path / "report.md").read_text()
+    assert "- [x] x >= 1: measured 1.5" in md and "- [ ] y <= 0: measured 0.25" in md
+    rec = runner.run_entry(registry.get("zz-not-bool"), quick=True, fig_dir=None, seed=0)
+    assert not rec["passed"] and "passed must be a bool" in rec["error"]
+
+
+def test_track_is_silent_unless_enabled(capsys):
+    from dlcore.tour._progress import enable, track
+
+    assert list(track(range(3), "steps")) == [0, 1, 2]
+    assert capsys.readouterr().err == ""
+    enable(True, "zz")
+    try:
+        assert list(track(range(3), "steps")) == [0, 1, 2]
+    finally:
+        enable(False)
+    assert "zz: steps" in capsys.readouterr().err

@@ -1,7 +1,8 @@
 """Registry of tour entries: @register(name, section, feature_id, criteria=[...], priority, claim).
 
 An entry is fn(quick: bool, out_dir: Path | None) -> {"metrics": {...}, "criteria": {text: bool},
-"figures": [paths]}; `criteria` must hold one bool per registered criterion text. out_dir is
+"figures": [paths]}; `criteria` holds, for every registered criterion text, a bool or a
+(bool, measured value) pair (the report shows the value beside the criterion). out_dir is
 where figures go (None: make none). `priority` is the MISSION-FEATURES priority ("P0", "P1" or
 "P2"; P0/P1 entries must finish in 2 minutes); `claim` is the seed post's claim the entry tests,
 in one or two sentences of our own words (the report shows it). The entry function's docstring

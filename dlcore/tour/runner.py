@@ -15,7 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+import numpy as np
+
 from ..backend import cpu_model
+from . import _progress
 from .registry import Entry, entries
 
 
@@ -40,6 +43,13 @@ def _environment() -> dict:
     return env
 
 
+def _is_tty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 def run_entry(entry: Entry, quick: bool, fig_dir: Path | None, seed: int) -> dict:
     """Run one entry after dlcore.manual_seed(seed); never raises (errors become failures)."""
     import dlcore
@@ -53,6 +63,7 @@ def run_entry(entry: Entry, quick: bool, fig_dir: Path | None, seed: int) -> dic
         "seed": seed,
         "quick": quick,
         "metrics": {},
+        "measured": {},
         "figures": [],
         "error": None,
     }
@@ -64,13 +75,29 @@ def run_entry(entry: Entry, quick: bool, fig_dir: Path | None, seed: int) -> dic
         missing = [c for c in entry.criteria if c not in got]
         if missing:
             rec["error"] = f"entry did not report criteria: {missing}"
-        rec["criteria"] = {c: bool(got.get(c, False)) for c in entry.criteria}
+        rec["criteria"], rec["measured"] = _judged(entry.criteria, got)
     except Exception:  # noqa: BLE001 - one broken entry must not stop the tour
         rec["error"] = traceback.format_exc()
         rec["criteria"] = dict.fromkeys(entry.criteria, False)
     rec["wall_s"] = round(time.perf_counter() - t0, 3)
     rec["passed"] = rec["error"] is None and all(rec["criteria"].values())
     return rec
+
+
+def _judged(criteria: Sequence[str], got: dict) -> tuple[dict, dict]:
+    """({criterion: passed}, {criterion: measured}) from an entry's criteria dict, whose values are
+    a bool or a (bool, measured value) pair; a value of any other kind is a TypeError."""
+    passed, measured = {}, {}
+    for c in criteria:
+        v = got.get(c, False)
+        if isinstance(v, tuple):
+            if len(v) != 2:
+                raise TypeError(f"criterion {c!r}: expected (passed, measured), got {v!r}")
+            v, measured[c] = v[0], _plain(v[1])
+        if not isinstance(v, (bool, np.bool_)):
+            raise TypeError(f"criterion {c!r}: passed must be a bool, got {type(v).__name__}")
+        passed[c] = bool(v)
+    return passed, measured
 
 
 def _plain(v):
@@ -106,7 +133,11 @@ def _details(r: dict, out_dir: Path | None) -> str:
         f"seed {r['seed']}, {'quick' if r['quick'] else 'full'} mode, {r['wall_s']:.2f} s",
         "",
     ]
-    lines += [f"- [{'x' if ok else ' '}] {c}" for c, ok in r["criteria"].items()]
+    measured = r.get("measured", {})
+    lines += [
+        f"- [{'x' if ok else ' '}] {c}" + (f": measured {_fmt(measured[c])}" if c in measured else "")
+        for c, ok in r["criteria"].items()
+    ]
     if r["metrics"]:
         lines += ["", "| metric | value |", "|---|---|"]
         lines += [f"| {k} | {_fmt(v)} |" for k, v in r["metrics"].items()]
@@ -161,7 +192,11 @@ def run_entries(
     records = []
     for e in chosen:
         print(f"[tour] {e.name} ({e.feature_id}) ...", file=stream, flush=True)
-        r = run_entry(e, quick, fig_dir, seed)
+        _progress.enable(_is_tty(sys.stderr), e.name)
+        try:
+            r = run_entry(e, quick, fig_dir, seed)
+        finally:
+            _progress.enable(False)
         records.append(r)
         bad = [c for c, ok in r["criteria"].items() if not ok]
         print(
