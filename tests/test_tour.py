@@ -30,6 +30,19 @@ def test_quick_entries_pass(name, tmp_path, capsys):
     )
 
 
+def test_mlp_quick_passes():
+    rec = runner.run_entry(registry.get("mlp"), quick=True, fig_dir=None, seed=0)
+    assert rec["error"] is None and rec["passed"], rec["criteria"]
+    assert set(rec["measured"]) == set(registry.get("mlp").criteria)
+
+
+def test_judge_criteria_takes_bools_and_pairs():
+    passed, measured = runner.judge_criteria(["a", "b"], {"a": True, "b": (False, 2.5)})
+    assert passed == {"a": True, "b": False} and measured == {"b": 2.5}
+    with pytest.raises(TypeError, match="expected \\(passed, measured\\)"):
+        runner.judge_criteria(["a"], {"a": (True, 1, 2)})
+
+
 def test_entries_are_deterministic():
     e = registry.get("plane")
     a = runner.run_entry(e, quick=True, fig_dir=None, seed=0)
@@ -95,7 +108,7 @@ def test_criteria_with_measured_values(measured_entries, tmp_path, capsys):
     assert rec["criteria"] == {"x >= 1": True, "y <= 0": False}
     assert rec["measured"] == {"x >= 1": 1.5, "y <= 0": 0.25}
     md = (tmp_path / "report.md").read_text()
-    assert "- [x] x >= 1: measured 1.5" in md and "- [ ] y <= 0: measured 0.25" in md
+    assert "| x >= 1 | 1.5 | pass |" in md and "| y <= 0 | 0.25 | **FAIL** |" in md
     rec = runner.run_entry(registry.get("zz-not-bool"), quick=True, fig_dir=None, seed=0)
     assert not rec["passed"] and "passed must be a bool" in rec["error"]
 
