@@ -1,4 +1,4 @@
-"""The tour's report files: report.md, report.html (via _report_html) and results.json.
+"""The tour report's text: report.md and the helpers report.html (_report_html.py) shares.
 
 A record is what runner.run_entry returns (name, feature_id, priority, section, claim,
 description, seed, quick, metrics, criteria {text: bool}, measured {text: value}, figures,
@@ -8,7 +8,6 @@ total_s (wall seconds of the whole run).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -128,21 +127,3 @@ def report_markdown(records: Sequence[dict], out_dir: Path | None, env: dict, me
     md += ["", summary_table(records), ""]
     md += [entry_markdown(r, out_dir) + "\n" for r in records]
     return "\n".join(md)
-
-
-def write_report(records: Sequence[dict], out_dir: Path, env: dict, meta: dict | None = None) -> None:
-    """Write report.md, report.html and results.json into out_dir (figures are already there)."""
-    from ._report_html import report_html
-
-    meta = dict(meta or {})
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "report.md").write_text(report_markdown(records, out_dir, env, meta))
-    (out_dir / "report.html").write_text(report_html(records, out_dir, env, meta))
-    everything_passed = passed_count(records) == len(records)
-    (out_dir / "results.json").write_text(
-        json.dumps(
-            {"environment": env, "run": meta, "passed": everything_passed, "entries": list(records)},
-            indent=2,
-            default=str,
-        )
-    )

@@ -44,9 +44,10 @@ table.criteria td.num { width: 9em; }
 table.criteria td.verdict { width: 4em; }
 .metrics { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 0 14px;
   font-size: 14px; margin: 4px 0 10px; }
-.metrics div { display: flex; justify-content: space-between; align-items: baseline; gap: 10px; border-bottom: 1px solid #e6e8ec;
-  padding: 2px 0; }
-.metrics code { font: 13px ui-monospace, Menlo, Consolas, monospace; color: #39404f; overflow-wrap: anywhere; }
+.metrics div { display: flex; justify-content: space-between; align-items: baseline; gap: 10px;
+  border-bottom: 1px solid #e6e8ec; padding: 2px 0; }
+.metrics code { font: 13px ui-monospace, Menlo, Consolas, monospace; color: #39404f;
+  overflow-wrap: anywhere; }
 .metrics span { font-variant-numeric: tabular-nums; text-align: right; overflow-wrap: anywhere; }
 figure { margin: 10px 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #d5d9e0; }

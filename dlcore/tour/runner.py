@@ -6,6 +6,7 @@ passed, 1 otherwise (an entry that raises counts as failed).
 
 from __future__ import annotations
 
+import json
 import platform
 import sys
 import textwrap
@@ -19,7 +20,8 @@ import numpy as np
 
 from ..backend import cpu_model
 from . import _progress
-from ._report import summary_table, write_report
+from ._report import passed_count, report_markdown, summary_table
+from ._report_html import report_html
 from .registry import Entry, entries
 
 
@@ -109,6 +111,17 @@ def _plain(v):
     if hasattr(v, "tolist"):
         return v.tolist()
     return v
+
+
+def write_report(records: Sequence[dict], out_dir: Path, env: dict, meta: dict | None = None) -> None:
+    """Write report.md, report.html and results.json into out_dir (figures are already there)."""
+    meta = dict(meta or {})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "report.md").write_text(report_markdown(records, out_dir, env, meta))
+    (out_dir / "report.html").write_text(report_html(records, out_dir, env, meta))
+    everything = {"environment": env, "run": meta, "passed": passed_count(records) == len(records)}
+    everything["entries"] = list(records)
+    (out_dir / "results.json").write_text(json.dumps(everything, indent=2, default=str))
 
 
 def run_entries(
