@@ -113,7 +113,7 @@ def test_bad_input():
     rbm = BernoulliRBM(5, 3)
     with pytest.raises(ValueError, match=r"BernoulliRBM\.free_energy: v must have shape \(N, 5\)"):
         rbm.free_energy(Tensor(np.zeros((2, 4), np.float32)))
-    with pytest.raises(TypeError, match="BernoulliRBM.free_energy: v must be a dlcore Tensor"):
+    with pytest.raises(TypeError, match=r"BernoulliRBM\.free_energy: v must be a dlcore Tensor"):
         rbm.free_energy(np.zeros((2, 5), np.float32))
     with pytest.raises(ValueError, match=r"BernoulliRBM\.energy: h must have shape \(2, 3\)"):
         rbm.energy(Tensor(np.zeros((2, 5), np.float32)), Tensor(np.zeros((2, 4), np.float32)))

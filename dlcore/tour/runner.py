@@ -178,7 +178,8 @@ def describe(e: Entry, width: int = 100) -> str:
     """One entry for `dlcore tour --list`: a header line, then the claim, the whole description and
     the criteria, wrapped to `width` and indented under the header."""
     ind = " " * 4
-    wrap = textwrap.TextWrapper(width=width, initial_indent=ind, subsequent_indent=ind)
+    opts = {"width": width, "break_on_hyphens": False, "break_long_words": False}
+    wrap = textwrap.TextWrapper(initial_indent=ind, subsequent_indent=ind, **opts)
     lines = [f"{e.name}  ({e.feature_id}, {e.priority}, section {e.section})"]
     if e.claim:
         lines += wrap.wrap("claim: " + e.claim)
@@ -186,7 +187,7 @@ def describe(e: Entry, width: int = 100) -> str:
         if para.strip():
             lines += wrap.wrap(" ".join(para.split()))
     lines.append(ind + "criteria:")
-    crit = textwrap.TextWrapper(width=width, initial_indent=ind + "  - ", subsequent_indent=ind + "    ")
+    crit = textwrap.TextWrapper(initial_indent=ind + "  - ", subsequent_indent=ind + "    ", **opts)
     for c in e.criteria:
         lines += crit.wrap(c)
     return "\n".join(lines)
