@@ -2,7 +2,7 @@
 # PNG screenshots of a tour report (report.html) in headless Chromium, to look at.
 # Usage: tools/screenshot_report.sh REPORT_DIR [OUT_DIR] [NAME ...]
 #   writes OUT_DIR/report-top.png (header and summary table) and OUT_DIR/<NAME>.png for each entry
-#   (the page scrolled to its section); NAMEs default to every entry in REPORT_DIR/results.json.
+#   (its section alone); NAMEs default to every entry in REPORT_DIR/results.json.
 #   OUT_DIR defaults to REPORT_DIR/screenshots. CHROMIUM picks the browser (default: chromium,
 #   else chromium-browser, else google-chrome); WIDTH and HEIGHT the window (1280 x 1800).
 set -euo pipefail
@@ -23,13 +23,19 @@ for e in json.load(open(sys.argv[1]))["entries"]: print(e["name"])' "$dir/result
 fi
 mkdir -p "$out"
 shot() {  # shot PNG URL
-  timeout 120 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+  timeout 120 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=5000 \
     --window-size="${WIDTH:-1280},${HEIGHT:-1800}" --screenshot="$1" "$2" >/dev/null 2>&1
   [[ -s $1 ]] || { echo "screenshot_report: $browser wrote no $1" >&2; exit 1; }
   echo "$1"
 }
 shot "$out/report-top.png" "file://$dir/report.html"
+# one entry per shot: a temporary copy of the page (beside it, so figures/ resolves) that shows
+# only that entry's section (headless Chromium does not paint a page scrolled to a #fragment)
+tmp=$(mktemp "$dir/.screenshot-XXXXXX.html")
+trap 'rm -f "$tmp"' EXIT
 for n in "${names[@]}"; do
   anchor=entry-$(printf '%s' "$n" | tr -c 'A-Za-z0-9-' '-')
-  shot "$out/$n.png" "file://$dir/report.html#$anchor"
+  only="<style>main > :not(section#$anchor) { display: none; }</style></head>"
+  sed "s|</head>|$only|" "$dir/report.html" >"$tmp"
+  shot "$out/$n.png" "file://$tmp"
 done

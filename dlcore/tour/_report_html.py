@@ -40,14 +40,14 @@ section.entry.failed { border-top-color: #c62828; }
 .claim { border-left: 4px solid #3b6fd8; background: #f0f4fd; padding: 8px 14px; margin: 8px 0; }
 .run { margin: 8px 0; }
 table.criteria { width: 100%; }
-table.criteria td.num { width: 9em; }
+table.criteria td.num { white-space: nowrap; }
 table.criteria td.verdict { width: 4em; }
-.metrics { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 0 14px;
+.metrics { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 0 18px;
   font-size: 14px; margin: 4px 0 10px; }
 .metrics div { display: flex; justify-content: space-between; align-items: baseline; gap: 10px;
   border-bottom: 1px solid #e6e8ec; padding: 2px 0; }
-.metrics code { font: 13px ui-monospace, Menlo, Consolas, monospace; color: #39404f;
-  overflow-wrap: anywhere; }
+.metrics code { font: 13px ui-monospace, Menlo, Consolas, monospace; color: #39404f; flex-shrink: 0;
+  max-width: 100%; overflow-wrap: anywhere; }
 .metrics span { font-variant-numeric: tabular-nums; text-align: right; overflow-wrap: anywhere; }
 figure { margin: 10px 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #d5d9e0; }
@@ -55,6 +55,26 @@ pre.error { background: #fff4f4; border: 1px solid #e8b4b4; padding: 10px; overf
   font-size: 13px; white-space: pre-wrap; }
 a { color: #2350b8; }
 """
+
+
+def _png_size(path: str) -> tuple[int, int] | None:
+    """(width, height) from a PNG's IHDR chunk; None when the file is missing or not a PNG."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+    except OSError:
+        return None
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def _figure(path: str, out_dir: Path | None, name: str) -> str:
+    """<figure> with the image's own width/height (the layout is final before images load)."""
+    src = escape(relative_figure(path, out_dir), quote=True)
+    size = _png_size(path)
+    dims = f" width='{size[0]}' height='{size[1]}'" if size else ""
+    return f"<figure><img src='{src}'{dims} alt='{escape(name, quote=True)} figure'></figure>"
 
 
 def _verdict(ok: bool) -> str:
@@ -127,9 +147,7 @@ def _entry(r: dict, out_dir: Path | None) -> str:
     if body(r):
         parts.append(f"<div class='run'><h3>What was run</h3>{_paragraphs(body(r))}</div>")
     parts += ["<h3>Criteria</h3>", _criteria(r), _metrics(r)]
-    for f in r["figures"]:
-        src = escape(relative_figure(f, out_dir), quote=True)
-        parts.append(f"<figure><img src='{src}' alt='{escape(r['name'], quote=True)} figure'></figure>")
+    parts += [_figure(f, out_dir, r["name"]) for f in r["figures"]]
     if r["error"]:
         parts.append(f"<h3>Error</h3><pre class='error'>{escape(r['error'].rstrip())}</pre>")
     parts.append("</section>")

@@ -210,12 +210,16 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         a.legend()
         for k, col in (("Adam", "C0"), ("Eve", "C1")):
             for i, r in enumerate(runs[k]):
-                b2.plot(range(1, ep + 1), r["loss"], color=col, alpha=0.7, label=k if i == 0 else None)
+                ls = "--" if k == "Eve" else "-"  # Eve tracks Adam closely: dashed, so both show
+                b2.plot(range(1, ep + 1), r["loss"], ls, color=col, alpha=0.8, label=k if i == 0 else None)
         b2.set(xlabel="epoch", ylabel="train loss", yscale="log", title="digits MLP, 3 seeds")
         b2.legend()
         for k, col in (("Adam", "C0"), ("Eve", "C1")):
             for i, r in enumerate(lstm[k]):
-                c.plot(range(1, lstm_steps + 1), r["loss"], color=col, alpha=0.7, label=k if i == 0 else None)
+                ls = "--" if k == "Eve" else "-"
+                c.plot(
+                    range(1, lstm_steps + 1), r["loss"], ls, color=col, alpha=0.8, label=k if i == 0 else None
+                )
         c.set(xlabel="step", ylabel="mini-batch loss (nats/char)", title="char-LSTM, 3 seeds")
         c.legend()
         figures.append(save(fig, out_dir, "eve"))
