@@ -2,8 +2,8 @@
 
 A record is what runner.run_entry returns (name, feature_id, priority, section, claim,
 description, seed, quick, metrics, criteria {text: bool}, measured {text: value}, figures,
-error, wall_s, passed). `meta` holds the run: date (UTC, ISO), seed, mode ("quick"/"full"),
-total_s (wall seconds of the whole run).
+error, wall_s, cpu_s (CPU seconds of the process, all threads), passed). `meta` holds the run:
+date (UTC, ISO), seed, mode ("quick"/"full"), total_s (wall seconds of the whole run).
 """
 
 from __future__ import annotations
@@ -64,7 +64,11 @@ def header_facts(records: Sequence[dict], env: dict, meta: dict) -> list[tuple[s
         ("date", str(meta.get("date", "?"))),
         ("mode", str(meta.get("mode", "?"))),
         ("seed", str(meta.get("seed", "?"))),
-        ("total time", f"{meta.get('total_s', sum(r['wall_s'] for r in records)):.1f} s wall"),
+        (
+            "total time",
+            f"{meta.get('total_s', sum(r['wall_s'] for r in records)):.1f} s wall, "
+            f"{sum(r.get('cpu_s', 0.0) for r in records):.1f} s cpu",
+        ),
         ("machine", f"{env.get('processor', '?')} ({env.get('machine', '?')})"),
         ("versions", versions),
         ("build", build or "?"),
@@ -78,14 +82,15 @@ def _md_cell(text) -> str:
 def summary_table(records: Sequence[dict]) -> str:
     """Markdown table: entry, feature, priority, section, PASS/FAIL, criteria passed, wall time."""
     rows = [
-        "| entry | feature | priority | section | result | criteria | wall s |",
-        "|---|---|---|---|---|---|---|",
+        "| entry | feature | priority | section | result | criteria | wall s | cpu s |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in records:
         ok = sum(r["criteria"].values())
         rows.append(
             f"| {r['name']} | {r['feature_id']} | {r.get('priority', '?')} | {r['section']} | "
-            f"{'PASS' if r['passed'] else 'FAIL'} | {ok}/{len(r['criteria'])} | {r['wall_s']:.2f} |"
+            f"{'PASS' if r['passed'] else 'FAIL'} | {ok}/{len(r['criteria'])} | {r['wall_s']:.2f} | "
+            f"{r.get('cpu_s', float('nan')):.2f} |"
         )
     return "\n".join(rows)
 
@@ -97,7 +102,8 @@ def entry_markdown(r: dict, out_dir: Path | None) -> str:
         f"## {r['name']}: {title(r)}",
         "",
         f"{r['feature_id']}, {r.get('priority', '?')}, {r['section']}: **{verdict}** "
-        f"(seed {r['seed']}, {'quick' if r['quick'] else 'full'} mode, {r['wall_s']:.2f} s)",
+        f"(seed {r['seed']}, {'quick' if r['quick'] else 'full'} mode, {r['wall_s']:.2f} s wall, "
+        f"{r.get('cpu_s', float('nan')):.2f} s cpu)",
         "",
     ]
     if r.get("claim"):

@@ -96,11 +96,12 @@ def _summary(records: Sequence[dict]) -> str:
             f"<tr class='{cls}'><td><a href='#{anchor(r['name'])}'>{escape(r['name'])}</a></td>"
             f"<td>{escape(r['feature_id'])}</td><td>{escape(r.get('priority', '?'))}</td>"
             f"<td>{escape(r['section'])}</td><td class='verdict'>{'PASS' if r['passed'] else 'FAIL'}</td>"
-            f"<td class='num'>{ok}/{len(r['criteria'])}</td><td class='num'>{r['wall_s']:.2f}</td></tr>"
+            f"<td class='num'>{ok}/{len(r['criteria'])}</td><td class='num'>{r['wall_s']:.2f}</td>"
+            f"<td class='num'>{r.get('cpu_s', float('nan')):.2f}</td></tr>"
         )
     head = (
         "<tr><th>entry</th><th>feature</th><th>priority</th><th>section</th><th>result</th>"
-        "<th>criteria passed</th><th>wall s</th></tr>"
+        "<th>criteria passed</th><th>wall s</th><th>cpu s</th></tr>"
     )
     return f"<table class='summary'>{head}{''.join(rows)}</table>"
 
@@ -140,7 +141,7 @@ def _entry(r: dict, out_dir: Path | None) -> str:
         f"<h2>{escape(r['name'])}: {escape(title(r))} {_verdict(r['passed'])}</h2>",
         f"<p class='meta'>{escape(r['feature_id'])} &middot; {escape(r.get('priority', '?'))} &middot; "
         f"section {escape(r['section'])} &middot; seed {r['seed']}, {mode} mode &middot; "
-        f"{r['wall_s']:.2f} s</p>",
+        f"{r['wall_s']:.2f} s wall, {r.get('cpu_s', float('nan')):.2f} s cpu</p>",
     ]
     if r.get("claim"):
         parts.append(f"<div class='claim'><strong>The post's claim.</strong> {escape(r['claim'])}</div>")

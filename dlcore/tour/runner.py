@@ -58,7 +58,7 @@ def run_entry(entry: Entry, quick: bool, fig_dir: Path | None, seed: int) -> dic
     import dlcore
 
     dlcore.manual_seed(seed)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     rec = {
         "name": entry.name,
         "feature_id": entry.feature_id,
@@ -86,6 +86,7 @@ def run_entry(entry: Entry, quick: bool, fig_dir: Path | None, seed: int) -> dic
         rec["error"] = traceback.format_exc()
         rec["criteria"] = dict.fromkeys(entry.criteria, False)
     rec["wall_s"] = round(time.perf_counter() - t0, 3)
+    rec["cpu_s"] = round(time.process_time() - c0, 3)  # all threads of this process
     rec["passed"] = rec["error"] is None and all(rec["criteria"].values())
     return rec
 
@@ -154,8 +155,8 @@ def run_entries(
         records.append(r)
         bad = [c for c, ok in r["criteria"].items() if not ok]
         print(
-            f"[tour] {e.name}: {'PASS' if r['passed'] else 'FAIL'} in {r['wall_s']:.2f} s"
-            + (f"; failed: {bad}" if bad else ""),
+            f"[tour] {e.name}: {'PASS' if r['passed'] else 'FAIL'} in {r['wall_s']:.2f} s "
+            f"({r['cpu_s']:.2f} s cpu)" + (f"; failed: {bad}" if bad else ""),
             file=stream,
             flush=True,
         )
