@@ -2,8 +2,10 @@
 
 import json
 
+import numpy as np
 import pytest
 
+import dlcore
 from dlcore.cli import main
 from dlcore.tour import registry, runner
 
@@ -124,3 +126,23 @@ def test_track_is_silent_unless_enabled(capsys):
     finally:
         enable(False)
     assert "zz: steps" in capsys.readouterr().err
+
+
+def test_fit_bar_shows_epochs_and_changes_no_number(capsys):
+    from dlcore.tour._progress import enable, fit_bar
+    from dlcore.tour.line import fit_linear
+
+    x = np.linspace(-1, 1, 16, dtype=np.float32)[:, None]
+    y = 3 * x - 1
+    assert fit_bar(3) == []  # bars off: no callback at all
+    dlcore.manual_seed(0)
+    _, quiet = fit_linear(x, y, lr=0.3, epochs=3)
+    enable(True, "zz")
+    try:
+        dlcore.manual_seed(0)
+        _, shown = fit_linear(x, y, lr=0.3, epochs=3)
+    finally:
+        enable(False)
+    assert quiet["loss"] == shown["loss"]
+    err = capsys.readouterr().err
+    assert "zz: steps" in err and "/3 " in err  # a bar over the 3 epochs

@@ -47,7 +47,7 @@ def fit_steps(model, loss_fn, make_batch: Callable[[int], tuple], steps: int, lr
     opt = optim.Adam(model.parameters(), lr=lr)
     sched = CosineAnnealingLR(opt, T_max=chunks, eta_min=lr / 20)
     loader = _Chunks(make_batch, steps, chunks)
-    bar = fit_bar(chunks, f"{steps} steps, in tenths" if chunks == 10 else f"{steps} steps, in chunks")
+    bar = fit_bar(chunks, f"chunks of {steps // chunks} steps")
     return fit(model, loss_fn, opt, loader, epochs=chunks, verbose=0, scheduler=sched, callbacks=bar)
 
 
