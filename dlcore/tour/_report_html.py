@@ -44,11 +44,11 @@ table.criteria td.num { white-space: nowrap; }
 table.criteria td.verdict { width: 4em; }
 .metrics { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 0 18px;
   font-size: 14px; margin: 4px 0 10px; }
-.metrics div { display: flex; justify-content: space-between; align-items: baseline; gap: 10px;
+.metrics div { display: flex; flex-wrap: wrap; align-items: baseline; column-gap: 10px;
   border-bottom: 1px solid #e6e8ec; padding: 2px 0; }
-.metrics code { font: 13px ui-monospace, Menlo, Consolas, monospace; color: #39404f; flex-shrink: 0;
+.metrics code { font: 13px ui-monospace, Menlo, Consolas, monospace; color: #39404f;
   max-width: 100%; overflow-wrap: anywhere; }
-.metrics span { font-variant-numeric: tabular-nums; text-align: right; overflow-wrap: anywhere; }
+.metrics span { margin-left: auto; font-variant-numeric: tabular-nums; text-align: right; }
 figure { margin: 10px 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #d5d9e0; }
 pre.error { background: #fff4f4; border: 1px solid #e8b4b4; padding: 10px; overflow-x: auto;
