@@ -2,8 +2,10 @@
 
 import json
 
+import numpy as np
 import pytest
 
+import dlcore
 from dlcore.cli import main
 from dlcore.tour import registry, runner
 
@@ -28,6 +30,19 @@ def test_quick_entries_pass(name, tmp_path, capsys):
         all((tmp_path / "figures").joinpath(p.split("/")[-1]).exists() for p in rec["figures"])
         and rec["figures"]
     )
+
+
+def test_mlp_quick_passes():
+    rec = runner.run_entry(registry.get("mlp"), quick=True, fig_dir=None, seed=0)
+    assert rec["error"] is None and rec["passed"], rec["criteria"]
+    assert set(rec["measured"]) == set(registry.get("mlp").criteria)
+
+
+def test_judge_criteria_takes_bools_and_pairs():
+    passed, measured = runner.judge_criteria(["a", "b"], {"a": True, "b": (False, 2.5)})
+    assert passed == {"a": True, "b": False} and measured == {"b": 2.5}
+    with pytest.raises(TypeError, match="expected \\(passed, measured\\)"):
+        runner.judge_criteria(["a"], {"a": (True, 1, 2)})
 
 
 def test_entries_are_deterministic():
@@ -95,7 +110,7 @@ def test_criteria_with_measured_values(measured_entries, tmp_path, capsys):
     assert rec["criteria"] == {"x >= 1": True, "y <= 0": False}
     assert rec["measured"] == {"x >= 1": 1.5, "y <= 0": 0.25}
     md = (tmp_path / "report.md").read_text()
-    assert "- [x] x >= 1: measured 1.5" in md and "- [ ] y <= 0: measured 0.25" in md
+    assert "| x >= 1 | 1.5 | pass |" in md and "| y <= 0 | 0.25 | **FAIL** |" in md
     rec = runner.run_entry(registry.get("zz-not-bool"), quick=True, fig_dir=None, seed=0)
     assert not rec["passed"] and "passed must be a bool" in rec["error"]
 
@@ -111,3 +126,23 @@ def test_track_is_silent_unless_enabled(capsys):
     finally:
         enable(False)
     assert "zz: steps" in capsys.readouterr().err
+
+
+def test_fit_bar_shows_epochs_and_changes_no_number(capsys):
+    from dlcore.tour._progress import enable, fit_bar
+    from dlcore.tour.line import fit_linear
+
+    x = np.linspace(-1, 1, 16, dtype=np.float32)[:, None]
+    y = 3 * x - 1
+    assert fit_bar(3) == []  # bars off: no callback at all
+    dlcore.manual_seed(0)
+    _, quiet = fit_linear(x, y, lr=0.3, epochs=3)
+    enable(True, "zz")
+    try:
+        dlcore.manual_seed(0)
+        _, shown = fit_linear(x, y, lr=0.3, epochs=3)
+    finally:
+        enable(False)
+    assert quiet["loss"] == shown["loss"]
+    err = capsys.readouterr().err
+    assert "zz: steps" in err and "/3 " in err  # a bar over the 3 epochs

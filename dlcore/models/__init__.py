@@ -8,6 +8,7 @@ from .all_conv import AllConvNet
 from .captioner import Captioner
 from .char_lm import CharLM
 from .pointer import PointerNet
+from .rbm import BernoulliRBM
 from .resnet import ResNet
 from .seq2seq import Seq2Seq
 from .small_cnn import SmallCNN
@@ -24,4 +25,5 @@ __all__ = [
     "Captioner",
     "PointerNet",
     "CharLM",
+    "BernoulliRBM",
 ]

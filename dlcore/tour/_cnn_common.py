@@ -16,11 +16,15 @@ def fit_classifier(model, x, y, epochs: int, lr: float = 3e-3, batch_size: int =
     from ..data import DataLoader, TensorDataset
     from ..optim.lr_scheduler import CosineAnnealingLR
     from ..train import fit
+    from ._progress import fit_bar
 
     loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, seed=seed)
     opt = optim.Adam(model.parameters(), lr=lr)
     sched = CosineAnnealingLR(opt, T_max=max(1, epochs))
-    return fit(model, nn.CrossEntropyLoss(), opt, loader, epochs=epochs, verbose=0, scheduler=sched)
+    bar = fit_bar(epochs)
+    return fit(
+        model, nn.CrossEntropyLoss(), opt, loader, epochs=epochs, verbose=0, scheduler=sched, callbacks=bar
+    )
 
 
 def logits(model, x) -> np.ndarray:

@@ -74,29 +74,35 @@ def train_steps(
     """
     from .. import nn
     from ..data import DataLoader, TensorDataset
+    from ._progress import track
 
     loader = DataLoader(TensorDataset(x, y), batch_size=batch, shuffle=True, drop_last=True, seed=seed)
     loss_fn = nn.CrossEntropyLoss()
     losses, probes, step = [], [], 0
     model.train()
     start = time.perf_counter()
-    while step < steps:
-        for xb, yb in loader:
-            loss = loss_fn(model(xb), yb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-            step += 1
-            if probe is not None and (step == steps or (every and step % every == 0)):
-                probes.append((step, probe(model, step)))
-                if stop is not None and stop(probes[-1][1]):
-                    return {
-                        "loss": losses,
-                        "probes": probes,
-                        "steps": step,
-                        "seconds": time.perf_counter() - start,
-                    }
-            if step == steps:
-                break
+    ticks = track(range(steps), "steps")  # advanced by hand: the loop can stop early
+    try:
+        while step < steps:
+            for xb, yb in loader:
+                next(ticks, None)
+                loss = loss_fn(model(xb), yb)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+                step += 1
+                if probe is not None and (step == steps or (every and step % every == 0)):
+                    probes.append((step, probe(model, step)))
+                    if stop is not None and stop(probes[-1][1]):
+                        return {
+                            "loss": losses,
+                            "probes": probes,
+                            "steps": step,
+                            "seconds": time.perf_counter() - start,
+                        }
+                if step == steps:
+                    break
+    finally:
+        ticks.close()
     return {"loss": losses, "probes": probes, "steps": step, "seconds": time.perf_counter() - start}

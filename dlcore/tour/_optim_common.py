@@ -48,6 +48,7 @@ def train_digits(
     from .. import nn
     from ..data import DataLoader, TensorDataset
     from ..train import fit
+    from ._progress import fit_bar
 
     xtr, ytr, xte, yte = data
     model = mlp(seed, hidden)
@@ -60,7 +61,7 @@ def train_digits(
         val_loader=DataLoader(TensorDataset(xte, yte), batch_size=len(xte)),
         metrics=["accuracy"],
         verbose=0,
-        callbacks=[StopAtAccuracy(target_acc)] if target_acc is not None else [],
+        callbacks=([StopAtAccuracy(target_acc)] if target_acc is not None else []) + fit_bar(epochs),
     )
     acc = hist["val_accuracy"]
     reached = (

@@ -68,10 +68,11 @@ def train_clipped_adam(model, batch_fn, steps: int, lr: float, clip: float = 1.0
     from .. import from_numpy, optim
     from ..nn.functional import cross_entropy
     from ..nn.utils import clip_grad_norm_
+    from ._progress import track
 
     opt = optim.Adam(model.parameters(), lr=lr)
     losses = []
-    for step in range(steps):
+    for step in track(range(steps), "steps"):
         x, y = batch_fn(step)
         logits = model(from_numpy(x))
         if logits.ndim == 3:

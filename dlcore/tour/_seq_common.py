@@ -41,12 +41,14 @@ def fit_steps(model, loss_fn, make_batch: Callable[[int], tuple], steps: int, lr
     from .. import optim
     from ..optim.lr_scheduler import CosineAnnealingLR
     from ..train import fit
+    from ._progress import fit_bar
 
     chunks = max(1, min(chunks, steps))
     opt = optim.Adam(model.parameters(), lr=lr)
     sched = CosineAnnealingLR(opt, T_max=chunks, eta_min=lr / 20)
     loader = _Chunks(make_batch, steps, chunks)
-    return fit(model, loss_fn, opt, loader, epochs=chunks, verbose=0, scheduler=sched)
+    bar = fit_bar(chunks, f"chunks of {steps // chunks} steps")
+    return fit(model, loss_fn, opt, loader, epochs=chunks, verbose=0, scheduler=sched, callbacks=bar)
 
 
 def exact_and_token_accuracy(pred: np.ndarray, tgt: np.ndarray, pad: int = PAD) -> tuple[float, float]:

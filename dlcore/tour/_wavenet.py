@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import nn
 from ..models.wavenet import WaveNet
+from ._progress import track
 
 
 class LastSteps(nn.Module):
@@ -34,7 +35,7 @@ def generate(model: WaveNet, context: np.ndarray, n: int, seed: int = 0, mu: int
     buf = np.concatenate([np.asarray(context[-rf:], np.float32), np.zeros(n, np.float32)])
     codes = np.empty(n, np.int64)
     with no_grad():
-        for i in range(n):
+        for i in track(range(n), "generating"):
             logits = (
                 model(from_numpy(buf[None, None, i : i + rf]), last=1).numpy()[0, :, 0].astype(np.float64)
             )

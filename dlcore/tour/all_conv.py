@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ._cnn_common import accuracy, fit_classifier, mean_ci95, n_params, standardized_digit_images
+from ._progress import track
 from .registry import register
 
 CRITERIA = (
@@ -36,13 +37,30 @@ def _train(downsample: str, seed: int, epochs: int, data):
     return accuracy(model, xt, yt), n_params(model), float(np.median(hist.epoch_times))
 
 
-@register("all-conv", "WHY/Arch", "F27", criteria=CRITERIA, priority="P1")
+@register(
+    "all-conv",
+    "WHY/Arch",
+    "F27",
+    criteria=CRITERIA,
+    priority="P1",
+    claim=(
+        "Fully convolutional models, which downsample with strided convolutions instead of pooling "
+        "layers, may do as well as or better than nets that mix convolutions with pooling."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """All-conv (stride-2 convs) vs conv + max-pool on the digits, 5 paired seeds, Δ with 95% CI."""
+    """All-convolutional net (stride-2 convolutions) vs the same net with max-pooling, on the digits.
+
+    Data: the 8x8 digits, one stratified 80/20 split per seed. Models: AllConvNet and its matched control
+    (stride-1 convolutions followed by MaxPool2d(2), equal parameter counts), Adam with a cosine-annealed
+    rate, 8 epochs, 5 seeds that fix split, init and batch order for both (quick: 2 seeds, 2 epochs).
+    Measured: the mean test accuracy of each, and the paired difference with its 95% Student-t interval
+    (reported, its sign not gated: the post says "may").
+    """
     seeds, epochs, floor = ((0, 1), 2, 0.85) if quick else ((0, 1, 2, 3, 4), 8, 0.97)
     acc: dict[str, list[float]] = {"stride": [], "maxpool": []}
     params, s_per_epoch = {}, {}
-    for s in seeds:
+    for s in track(seeds, "seeds"):
         data = standardized_digit_images(seed=s)
         for kind in acc:
             a, params[kind], s_per_epoch[kind] = _train(kind, s, epochs, data)
@@ -80,5 +98,10 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     return {
         "metrics": metrics,
         "figures": figures,
-        "criteria": {CRITERIA[0]: both},
+        "criteria": {
+            CRITERIA[0]: (
+                both,
+                f"all-conv {np.mean(acc['stride']):.4f}, max-pool {np.mean(acc['maxpool']):.4f}",
+            )
+        },
     }

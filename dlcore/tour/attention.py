@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._progress import track
 from .registry import register
 
 CRITERIA = (
@@ -50,9 +51,26 @@ def exact_by_length(model, lengths, n: int = 500, seed: int = 10**6) -> dict[int
     return out
 
 
-@register("attention", "WHY/Arch", "F07", criteria=CRITERIA, priority="P1")
+@register(
+    "attention",
+    "WHY/Arch",
+    "F07",
+    criteria=CRITERIA,
+    priority="P1",
+    claim=(
+        "Shoving a whole input sequence into a single hidden state vector is a bottleneck; "
+        "attention, letting the decoder look back at every input position, removes it on long "
+        "sequences."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """Reversing sequences of length 5-25: the same seq2seq with and without additive attention."""
+    """Attention vs a single hidden state: the same seq2seq reverses token sequences with and without it.
+
+    Data: random sequences over 10 tokens, lengths 5-25 (quick: 5-10), the target the reversed sequence.
+    Models: Seq2Seq with a bidirectional LSTM encoder (64 units), with and without additive (Bahdanau)
+    attention, same seed, Adam, 800 batches of 64 (quick: 150 of 32). Measured: greedy exact-match rate by
+    length, judged at the longest length; the figure shows the attention weights of one reversal.
+    """
     from .. import manual_seed
     from ..models import Seq2Seq
     from ..models.seq2seq import sequence_loss
@@ -64,7 +82,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         top, steps, batch, lr, bounds = 25, 800, 64, 5e-3, (0.9, 0.3)
     lengths = np.arange(5, top + 1)
     results, models = {}, {}
-    for name, attn in (("attention", True), ("no_attention", False)):
+    for name, attn in track((("attention", True), ("no_attention", False)), "models"):
         manual_seed(0)
         model = Seq2Seq(
             VOCAB + 3, VOCAB + 3, embed_dim=32, hidden_size=64, bidirectional=True, attention=attn
@@ -110,5 +128,8 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     return {
         "metrics": metrics,
         "figures": figures,
-        "criteria": {CRITERIA[0]: a >= bounds[0], CRITERIA[1]: a >= b + bounds[1]},
+        "criteria": {
+            CRITERIA[0]: (a >= bounds[0], a),
+            CRITERIA[1]: (a >= b + bounds[1], f"{100 * (a - b):+.1f} points"),
+        },
     }

@@ -94,9 +94,27 @@ def train(bn: bool, steps: int, data, stop_at_target: bool) -> dict:
     return {"model": model, "run": run, "first_step_at_target": first}
 
 
-@register("batchnorm", "FIELD", "F23", criteria=CRITERIA, priority="P0")
+@register(
+    "batchnorm",
+    "FIELD",
+    "F23",
+    criteria=CRITERIA,
+    priority="P0",
+    claim=(
+        "Batch normalisation, normalising each layer's inputs over the mini-batch, can drastically "
+        "reduce the number of iterations training needs, and lets deep stacks train where they "
+        "would otherwise stall."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """8 sigmoid layers x 64, SGD lr 0.5: with BatchNorm1d 90% test in <= 300 steps, without not in 3,000."""
+    """Batch normalisation: a deep sigmoid stack trains in a few hundred steps with it, not at all without.
+
+    Data: the digits (80/20 split, standardised). Model: 8 hidden Linear(64) -> Sigmoid layers, PyTorch's
+    default init, with and without BatchNorm1d before each sigmoid; SGD lr 0.5, batch 64. Test accuracy is
+    probed in eval mode every 25 steps: up to 300 steps with BatchNorm (quick: until 90%), 3,000 without
+    (quick: 600). Also checked: eval mode uses the running statistics (a numpy forward with
+    running_mean/var, and one sample alone vs in a batch).
+    """
     from .mlp import standardized_digits
 
     data = standardized_digits()
@@ -135,8 +153,11 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         "metrics": metrics,
         "figures": figures,
         "criteria": {
-            CRITERIA[0]: first is not None and first <= BN_STEPS,
-            CRITERIA[1]: plain["first_step_at_target"] is None,
-            CRITERIA[2]: check["vs_numpy"] <= 1e-4 and check["alone_vs_batch"] <= 1e-5,
+            CRITERIA[0]: (first is not None and first <= BN_STEPS, f"90% at step {first}"),
+            CRITERIA[1]: (plain["first_step_at_target"] is None, f"best {max(plain_acc):.3f}"),
+            CRITERIA[2]: (
+                check["vs_numpy"] <= 1e-4 and check["alone_vs_batch"] <= 1e-5,
+                f"{check['vs_numpy']:.2g}, {check['alone_vs_batch']:.2g}",
+            ),
         },
     }

@@ -32,9 +32,25 @@ def _models():
     return cnn, mlp((162, hidden, hidden, 2)), hidden
 
 
-@register("board-game", "WHY/Unif", "F29", criteria=CRITERIA, priority="P1")
+@register(
+    "board-game",
+    "WHY/Unif",
+    "F29",
+    criteria=CRITERIA,
+    priority="P1",
+    claim=(
+        "Convnets are not only for images: any input with local, position-independent structure, "
+        "such as a board game position (the post's Computer Go example), suits them."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """Gomoku 'black has five' on 9x9 boards: CNN + global max-pool vs an MLP of equal size."""
+    """A convnet beyond vision: does black have five in a row on a 9x9 Gomoku board? CNN vs MLP.
+
+    Data: seeded 9x9 positions as two stone planes, balanced, half the negatives hard (four in a row,
+    broken fives, white fives): 12,000 training and 2,000 test boards (quick: 3,000 and 1,000). Models: a
+    SmallCNN with a global max-pool and an MLP 162-h-h-2 with the same parameter count, Adam, 3 epochs for
+    the CNN and 15 for the MLP (quick: 1 and 5). Measured: test accuracy of both.
+    """
     from ..data import gomoku_boards
 
     n_train, n_test, epochs = (3000, 1000, 1) if quick else (12000, 2000, 3)
@@ -79,5 +95,11 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     return {
         "metrics": metrics,
         "figures": figures,
-        "criteria": {CRITERIA[0]: cnn_acc >= floor, CRITERIA[1]: same_size and cnn_acc >= mlp_acc + gap},
+        "criteria": {
+            CRITERIA[0]: (cnn_acc >= floor, cnn_acc),
+            CRITERIA[1]: (
+                same_size and cnn_acc >= mlp_acc + gap,
+                f"{100 * (cnn_acc - mlp_acc):+.1f} pp, params {p_mlp} vs {p_cnn}",
+            ),
+        },
     }

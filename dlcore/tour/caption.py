@@ -17,9 +17,25 @@ from .registry import register
 CRITERIA = ("exact caption match on held-out images >= 90% (quick mode, 200 steps: >= 50%)",)
 
 
-@register("caption", "BG/ML", "F08", criteria=CRITERIA, priority="P1")
+@register(
+    "caption",
+    "BG/ML",
+    "F08",
+    criteria=CRITERIA,
+    priority="P1",
+    claim=(
+        "Image captioning joins two learned blocks: a convnet encodes the image and a recurrent net "
+        "decodes a sentence from that code, trained together."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """CNN encoder + LSTM decoder captions two-digit images ("three then seven")."""
+    """Image captioning: a CNN encoder and an LSTM decoder describe two-digit images ("three then seven").
+
+    Data: 8x16 images made of two digit images side by side with the caption naming both, fresh images for
+    training (600 batches of 32; quick: 200) and held-out ones for testing (1,000; quick: 500). Model:
+    dlcore.models.Captioner (conv encoder into an LSTM decoder), Adam with a cosine-annealed rate.
+    Measured: greedy exact caption match on the held-out images.
+    """
     from ..data import two_digit_captions
     from ..models import Captioner
     from ..models.seq2seq import sequence_loss
@@ -63,4 +79,4 @@ def run(quick: bool, out_dir: Path | None) -> dict:
             ax.set_title(decode_tokens(pred[i], test.vocab), fontsize=9)
             ax.axis("off")
         figures.append(save(fig, out_dir, "caption"))
-    return {"metrics": metrics, "figures": figures, "criteria": {CRITERIA[0]: exact >= bound}}
+    return {"metrics": metrics, "figures": figures, "criteria": {CRITERIA[0]: (exact >= bound, exact)}}

@@ -31,9 +31,25 @@ def train_digit_cnn(x, y, epochs: int, num_classes: int = 10, seed: int = 0):
     return model, hist
 
 
-@register("corgi", "BG/ML", "F04", criteria=CRITERIA, priority="P0")
+@register(
+    "corgi",
+    "BG/ML",
+    "F04",
+    criteria=CRITERIA,
+    priority="P0",
+    claim=(
+        "Deciding whether a photo contains a corgi is the textbook image-classification problem, "
+        "and a convolutional net learned end to end from labelled images solves it well."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """SmallCNN on the digits: 10 classes and a binary corgi := digit 3 detector (ROC-AUC, F1)."""
+    """A convnet as image classifier: 10 digit classes, and a 'corgi' (digit 3) vs rest detector.
+
+    Data: the 8x8 digits (1,797 images), one stratified 80/20 split, standardised. Model: SmallCNN (conv-
+    conv-pool-FC), Adam with a cosine-annealed rate, 10 epochs for the 10-class task and 8 for the binary
+    one (quick: 2 and 2). Measured: 10-class test accuracy; for the detector (about 10% positives) the
+    test ROC-AUC of its softmax probability and the F1 score at p >= 0.5.
+    """
     from sklearn.metrics import f1_score, roc_auc_score, roc_curve
 
     epochs, bin_epochs = (2, 2) if quick else (10, 8)
@@ -73,5 +89,9 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     return {
         "metrics": metrics,
         "figures": figures,
-        "criteria": {CRITERIA[0]: acc >= lo[0], CRITERIA[1]: auc >= lo[1], CRITERIA[2]: f1 >= lo[2]},
+        "criteria": {
+            CRITERIA[0]: (acc >= lo[0], acc),
+            CRITERIA[1]: (auc >= lo[1], auc),
+            CRITERIA[2]: (f1 >= lo[2], f1),
+        },
     }

@@ -70,12 +70,31 @@ def scores(model, x: np.ndarray, upto: int | None = None) -> np.ndarray:
     return np.concatenate(out)
 
 
-@register("dna-motifs", "BLOCKS; RD/Std", "F31", criteria=CRITERIA, priority="P1")
+@register(
+    "dna-motifs",
+    "BLOCKS; RD/Std",
+    "F31",
+    criteria=CRITERIA,
+    priority="P1",
+    claim=(
+        "Standard convnets carry over to new problems such as computational biology: a 1-D "
+        "convolution over a DNA sequence learns the motif that marks the positives, and its filter "
+        "can be read back as that motif."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """Conv1d(4, 32, 12) + global max-pool finds a PWM-sampled 8-mer in random ACGT (length 100)."""
+    """A 1-D convnet finds a DNA motif: Conv1d + global max-pool on one-hot ACGT sequences.
+
+    Data: random ACGT sequences of length 100 (one-hot), half carrying an 8-mer sampled from a random
+    position weight matrix at a random position: 4,000 training sequences (quick: 1,000), 2,000 test.
+    Model: Conv1d(4, 32, 12) - ReLU - global max-pool - Linear(32, 1), BCE with logits, Adam(3e-3), batch
+    32, 10 epochs (quick: 4). Measured: test ROC-AUC, and whether the best-matching 8-mer of the most
+    predictive filter is the motif's consensus.
+    """
     from .. import nn, optim
     from ..data import DataLoader, TensorDataset, dna_motifs, motif_log_odds
     from ..train import fit
+    from ._progress import fit_bar
 
     n_train, epochs, min_auc = (1000, 4, 0.95) if quick else (4000, 10, 0.98)
     filters, width, k = 32, 12, 8
@@ -83,7 +102,13 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     model = motif_cnn(filters, width)
     loader = DataLoader(TensorDataset(tr.x, tr.y[:, None].astype(np.float32)), batch_size=32, shuffle=True)
     hist = fit(
-        model, nn.BCEWithLogitsLoss(), optim.Adam(model.parameters(), lr=3e-3), loader, epochs, verbose=0
+        model,
+        nn.BCEWithLogitsLoss(),
+        optim.Adam(model.parameters(), lr=3e-3),
+        loader,
+        epochs,
+        verbose=0,
+        callbacks=fit_bar(epochs),
     )
     auc = roc_auc(te.y, scores(model, te.x)[:, 0])
     pooled = scores(model, tr.x, upto=3)
@@ -122,5 +147,8 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     return {
         "metrics": metrics,
         "figures": figures,
-        "criteria": {CRITERIA[0]: auc >= min_auc, CRITERIA[1]: kmer == te.consensus},
+        "criteria": {
+            CRITERIA[0]: (auc >= min_auc, auc),
+            CRITERIA[1]: (kmer == te.consensus, f"{kmer} vs {te.consensus}"),
+        },
     }

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._progress import track
 from .registry import register
 
 N_TRAIN, NOISE, P, EPOCHS, BATCH, LR = 500, 0.3, 0.5, 100, 64, 1e-3
@@ -91,13 +92,30 @@ def train(p: float, seed: int, epochs: int, data) -> dict:
     return {"test_accuracy": hist["val_accuracy"], "test_loss": hist["val_loss"], "train_loss": hist["loss"]}
 
 
-@register("dropout", "FIELD", "F22", criteria=CRITERIA, priority="P0")
+@register(
+    "dropout",
+    "FIELD",
+    "F22",
+    criteria=CRITERIA,
+    priority="P0",
+    claim=(
+        "Dropout, randomly zeroing units while training, is one of the most common regularisation "
+        "tricks: it keeps a large net from memorising noise and so improves held-out accuracy."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """Inverted dropout's unit checks; MLP 64-512-512-10 +- Dropout(0.5), 500 digits, 30% label noise."""
+    """Dropout as a regulariser: an MLP with and without Dropout(0.5) on digits with noisy labels.
+
+    Unit checks: over 10^6 units Dropout(0.5) in training mode keeps the mean, and in eval mode returns
+    its input. Demo: 500 training digits with 30% of their labels flipped to another class, an MLP
+    64-512-512-10 (ReLU) with and without Dropout(0.5) after each hidden layer, Adam, 100 epochs, 3 seeds
+    (quick: 1 seed, 40 epochs). Measured: the test-accuracy gain of dropout on the clean test labels, its
+    mean and its value on each seed.
+    """
     unit = unit_checks()
     seeds, epochs = (QUICK_SEEDS, QUICK_EPOCHS) if quick else (SEEDS, EPOCHS)
     runs = {}
-    for s in seeds:
+    for s in track(seeds, "seeds"):
         data = noisy_digits(s)
         runs[s] = {"plain": train(0.0, s, epochs, data), "dropout": train(P, s, epochs, data)}
     gains = [runs[s]["dropout"]["test_accuracy"][-1] - runs[s]["plain"]["test_accuracy"][-1] for s in seeds]
@@ -129,9 +147,9 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         "metrics": metrics,
         "figures": figures,
         "criteria": {
-            CRITERIA[0]: abs(unit["mean_ratio"] - 1.0) <= 0.01,
-            CRITERIA[1]: unit["eval_same"],
-            CRITERIA[2]: float(np.mean(gains)) >= 0.02,
-            CRITERIA[3]: all(g > 0 for g in gains),
+            CRITERIA[0]: (abs(unit["mean_ratio"] - 1.0) <= 0.01, f"mean ratio {unit['mean_ratio']:.4f}"),
+            CRITERIA[1]: (unit["eval_same"], "identical" if unit["eval_same"] else "changed"),
+            CRITERIA[2]: (float(np.mean(gains)) >= 0.02, f"{100 * float(np.mean(gains)):+.1f} pp"),
+            CRITERIA[3]: (all(g > 0 for g in gains), ", ".join(f"{100 * g:+.1f}" for g in gains) + " pp"),
         },
     }

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._progress import track
 from .registry import register
 
 CRITERIA = (
@@ -139,10 +140,27 @@ def _rel(a, b):
     return max(float(np.abs(x - y).max()) for x, y in zip(a, b)) / max(float(np.abs(y).max()) for y in b)
 
 
-@register("eve", "FIELD", "F21", criteria=CRITERIA, priority="P1")
+@register(
+    "eve",
+    "FIELD",
+    "F21",
+    criteria=CRITERIA,
+    priority="P1",
+    claim=(
+        "Eve, Adam with its step scaled by how fast the loss itself is changing, was reported to "
+        "beat Adam; the post hedges ('if results keep holding up'), so the entry checks Eve is "
+        "implemented as published and is not worse than Adam."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """Eve vs the paper's Algorithm 1, the constant-loss case, and Eve vs Adam on digits and on
-    a char-LSTM."""
+    """Eve (Adam with loss feedback) against the paper's Algorithm 1, and against Adam on two tasks.
+
+    Exactness: dlcore's Eve is run on 200 noisy losses with random gradients next to a numpy transcription
+    of Algorithm 1 (Koushik & Hayashi 2016), comparing d_t and the parameters; a constant loss gives d_t's
+    closed form, and beta3 = 1 gives Adam. Training: a digits MLP 64-64-10 (lr 1e-3, 10 epochs; quick: 5)
+    and a char-LSTM on a seeded toy grammar (hidden 64, lr 3e-3, 150 steps; quick: 20), 3 seeds each,
+    with Adam and with Eve. Measured: the ratio of the mean final training losses.
+    """
     from .. import optim
     from ._optim_common import digits_split, train_digits
 
@@ -169,7 +187,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     data = digits_split()
     ep = 5 if quick else 10
     runs = {"Adam": [], "Eve": []}
-    for seed in range(3):
+    for seed in track(range(3), "seeds"):
         runs["Adam"].append(train_digits(lambda p: optim.Adam(p, lr=1e-3), seed, ep, data=data))
         runs["Eve"].append(train_digits(lambda p: optim.Eve(p, lr=1e-3), seed, ep, data=data))
     final = {k: [r["loss"][-1] for r in v] for k, v in runs.items()}
@@ -192,12 +210,16 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         a.legend()
         for k, col in (("Adam", "C0"), ("Eve", "C1")):
             for i, r in enumerate(runs[k]):
-                b2.plot(range(1, ep + 1), r["loss"], color=col, alpha=0.7, label=k if i == 0 else None)
+                ls = "--" if k == "Eve" else "-"  # Eve tracks Adam closely: dashed, so both show
+                b2.plot(range(1, ep + 1), r["loss"], ls, color=col, alpha=0.8, label=k if i == 0 else None)
         b2.set(xlabel="epoch", ylabel="train loss", yscale="log", title="digits MLP, 3 seeds")
         b2.legend()
         for k, col in (("Adam", "C0"), ("Eve", "C1")):
             for i, r in enumerate(lstm[k]):
-                c.plot(range(1, lstm_steps + 1), r["loss"], color=col, alpha=0.7, label=k if i == 0 else None)
+                ls = "--" if k == "Eve" else "-"
+                c.plot(
+                    range(1, lstm_steps + 1), r["loss"], ls, color=col, alpha=0.8, label=k if i == 0 else None
+                )
         c.set(xlabel="step", ylabel="mini-batch loss (nats/char)", title="char-LSTM, 3 seeds")
         c.legend()
         figures.append(save(fig, out_dir, "eve"))
@@ -216,10 +238,10 @@ def run(quick: bool, out_dir: Path | None) -> dict:
             "lstm_seconds": lstm_seconds,
         },
         "criteria": {
-            CRITERIA[0]: bool(d_err <= 1e-12 and p_err <= 1e-6),
-            CRITERIA[1]: bool(c_err <= 1e-12 and eq_err <= 1e-7),
-            CRITERIA[2]: bool(ratio <= 1.10),
-            CRITERIA[3]: bool(lstm_ratio <= 1.10),
+            CRITERIA[0]: (bool(d_err <= 1e-12 and p_err <= 1e-6), f"d {d_err:.2g}, params {p_err:.2g}"),
+            CRITERIA[1]: (bool(c_err <= 1e-12 and eq_err <= 1e-7), f"d {c_err:.2g}, vs Adam {eq_err:.2g}"),
+            CRITERIA[2]: (bool(ratio <= 1.10), f"Eve / Adam = {ratio:.3f}"),
+            CRITERIA[3]: (bool(lstm_ratio <= 1.10), f"Eve / Adam = {lstm_ratio:.3f}"),
         },
         "figures": figures,
     }

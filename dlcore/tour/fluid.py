@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._progress import track
 from .registry import register
 
 CRITERIA = (
@@ -68,9 +69,27 @@ def timed(fn, repeats: int = 7) -> list[float]:
     return out
 
 
-@register("fluid", "RD/NewArch", "F39", criteria=CRITERIA, priority="P2")
+@register(
+    "fluid",
+    "RD/NewArch",
+    "F39",
+    criteria=CRITERIA,
+    priority="P2",
+    claim=(
+        "Convnets can speed up physics simulation: a small net learns the expensive pressure- "
+        "projection step of an Eulerian fluid solver and does it faster than the classical "
+        "iterative method for the same accuracy."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """Linear dilated CNN learns the 16x16 pressure projection; compared with Jacobi at equal time."""
+    """A CNN learns the pressure projection of a fluid solver; compared with Jacobi iterations at equal time.
+
+    Data: divergence fields of random smoothed velocity fields on a 16x16 grid, 4,096 for training and 512
+    held out. Model: a linear stack of 3x3 convolutions with dilations 1, 2, 4, 8 (2 channels) mapping
+    divergence to pressure, trained without solutions on the physics loss ||d - L p||^2 / ||d||^2,
+    Adam(3e-2), batch 64, 800 steps (quick: 200). Measured: held-out divergence left after the projection
+    relative to the initial, against Jacobi sweeps given the CNN's wall time (quick: 10 sweeps, untimed).
+    """
     from .. import from_numpy, no_grad, optim
     from ..data import divergence_fields, jacobi, residual_ratio
 
@@ -81,7 +100,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     rng = np.random.default_rng(0)
     losses = []
     t0 = time.perf_counter()
-    for _ in range(steps):
+    for _ in track(range(steps), "steps"):
         d = from_numpy(train[rng.integers(0, len(train), 64)])
         loss = physics_loss(d, model(d))
         opt.zero_grad()
@@ -131,11 +150,15 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         ax2.set(xlabel="Jacobi sweeps", ylabel="held-out ||d - Lp|| / ||d||")
         ax2.legend()
         figures.append(save(fig, out_dir, "fluid"))
+    sweeps = 10 if quick else k
     return {
         "metrics": metrics,
         "figures": figures,
         "criteria": {
-            CRITERIA[0]: cnn_ratio <= max_ratio,
-            CRITERIA[1]: cnn_ratio < jac_ratio[10 if quick else k],
+            CRITERIA[0]: (cnn_ratio <= max_ratio, cnn_ratio),
+            CRITERIA[1]: (
+                cnn_ratio < jac_ratio[sweeps],
+                f"CNN {cnn_ratio:.3f} vs Jacobi {jac_ratio[sweeps]:.3f} ({sweeps} sweeps)",
+            ),
         },
     }

@@ -114,9 +114,27 @@ def _early_stopping(data, patience: int, max_epochs: int) -> dict:
     }
 
 
-@register("gradient-descent", "SP/Diff", "F15", criteria=CRITERIA, priority="P0")
+@register(
+    "gradient-descent",
+    "SP/Diff",
+    "F15",
+    criteria=CRITERIA,
+    priority="P0",
+    claim=(
+        "Training is one recipe: pick a loss that is zero only at the right answer, step the "
+        "parameters against its gradient (the steepest local descent), and repeat until the loss "
+        "stops going down."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """The recipe: loss, gradient, step, repeat until the validation loss stops going down."""
+    """The gradient-descent recipe, piece by piece: loss, gradient, step, repeat, stop.
+
+    Checks each piece on its own: MSE, L1, Huber and hinge losses are zero exactly at the target (500
+    random pairs each); on a digits MLP 64-64-10 the negative gradient lowers the loss more, to first
+    order, than any of 1,000 random unit directions; plain SGD(0.1) for 10 epochs cuts the training loss
+    by half or more; and fit's early stopping (patience 5) stops within patience + 1 epochs of the
+    validation minimum and restores the best weights (150-epoch cap; quick: 60).
+    """
     from .. import optim
     from ._optim_common import digits_split, train_digits
 
@@ -154,13 +172,16 @@ def run(quick: bool, out_dir: Path | None) -> dict:
             "val_restored": es["restored"],
         },
         "criteria": {
-            CRITERIA[0]: losses_ok,
-            CRITERIA[1]: bool(steep > rand_best > -np.inf),
-            CRITERIA[2]: bool(drop >= 0.5),
-            CRITERIA[3]: bool(
-                es["stop_epoch"] - es["min_epoch"] <= patience + 1
-                and es["stop_epoch"] < len_cap
-                and abs(es["restored"] - es["best"]) <= 1e-6 * es["best"]
+            CRITERIA[0]: (losses_ok, "all 4 losses hold" if losses_ok else "a loss fails"),
+            CRITERIA[1]: (bool(steep > rand_best > -np.inf), f"{steep:.4g} vs best random {rand_best:.4g}"),
+            CRITERIA[2]: (bool(drop >= 0.5), f"{100 * drop:.1f}% lower"),
+            CRITERIA[3]: (
+                bool(
+                    es["stop_epoch"] - es["min_epoch"] <= patience + 1
+                    and es["stop_epoch"] < len_cap
+                    and abs(es["restored"] - es["best"]) <= 1e-6 * es["best"]
+                ),
+                f"minimum at epoch {es['min_epoch']}, stopped at {es['stop_epoch']}",
             ),
         },
         "figures": figures,

@@ -25,9 +25,25 @@ CRITERIA = (
 )
 
 
-@register("highway", "RD/NewArch", "F25", criteria=CRITERIA, priority="P2")
+@register(
+    "highway",
+    "RD/NewArch",
+    "F25",
+    criteria=CRITERIA,
+    priority="P2",
+    claim=(
+        "Highway networks gate between a layer's transform and its untouched input, so, like "
+        "residual networks, very deep stacks become trainable."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """Depth 40 x width 32 on the digits, plain vs Highway(32, gate_bias=-2), SGD+momentum (F24's setup)."""
+    """Highway networks: the depth-40 stack of F24 trains when every layer is a gated highway layer.
+
+    Data: the digits (80/20 split, standardised). Models: 40 hidden layers of width 32 (quick: 10), plain
+    Linear -> ReLU or Highway(32, gate_bias=-2), i.e. y = H(x) T(x) + x (1 - T(x)); SGD lr 0.05 with
+    momentum 0.9, batch 64, 1,500 steps (quick: 300). Measured: full training-set loss of both stacks (the
+    plain one at ln 10 = chance).
+    """
     from .mlp import standardized_digits
 
     data = standardized_digits()
@@ -49,7 +65,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         "metrics": metrics,
         "figures": figures,
         "criteria": {
-            CRITERIA[0]: hw["train_loss"] <= 0.1,
-            CRITERIA[1]: abs(plain["train_loss"] - LN10) <= 0.05,
+            CRITERIA[0]: (hw["train_loss"] <= 0.1, hw["train_loss"]),
+            CRITERIA[1]: (abs(plain["train_loss"] - LN10) <= 0.05, plain["train_loss"]),
         },
     }

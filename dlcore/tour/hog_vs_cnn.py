@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ._cnn_common import accuracy, standardized_digit_images
+from ._progress import track
 from .corgi import train_digit_cnn
 from .registry import register
 
@@ -51,13 +52,30 @@ def hog_svm_accuracy(x, y, xt, yt, grid=SVM_C) -> tuple[float, float]:
     return float(np.mean(search.predict(ft) == yt)), float(search.best_params_["linearsvc__C"])
 
 
-@register("hog-vs-cnn", "BG/ML", "F05", criteria=CRITERIA, priority="P1")
+@register(
+    "hog-vs-cnn",
+    "BG/ML",
+    "F05",
+    criteria=CRITERIA,
+    priority="P1",
+    claim=(
+        "The classical pipeline of hand-designed features (HOG) plus a linear classifier (SVM) is "
+        "beaten, or at least matched, by a convnet that learns its own features from raw pixels."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """HOG (scikit-image) + LinearSVC vs F04's CNN on 3 digit splits: test accuracy of each."""
+    """Hand-made features vs learned ones: HOG + linear SVM against F04's CNN on three digit splits.
+
+    Data: the 8x8 digits, 3 stratified 80/20 splits (quick: 1). Classical: scikit-image HOG
+    features (2x2-pixel cells, 8 orientations, 288 per digit) into scikit-learn's LinearSVC on
+    standardised features, C by 3-fold cross-validation on the training split (quick: C = 0.01).
+    Learned: SmallCNN on raw standardised pixels, 10 epochs (quick: 2). Measured: test accuracy of
+    both on each split and the CNN's worst margin.
+    """
     splits, epochs, slack, grid = ((0,), 2, 0.03, (0.01,)) if quick else ((0, 1, 2), 10, 0.0, SVM_C)
     metrics: dict = {"splits": len(splits), "cnn_epochs": epochs}
-    ok = []
-    for s in splits:
+    ok, margins = [], []
+    for s in track(splits, "splits"):
         x, y, xt, yt = standardized_digit_images(seed=s)
         svm_acc, c = hog_svm_accuracy(x, y, xt, yt, grid)
         model, _ = train_digit_cnn(x, y, epochs, seed=s)
@@ -65,6 +83,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         metrics.update({f"hog_svm_accuracy_split{s}": svm_acc, f"svm_C_split{s}": c})
         metrics[f"cnn_accuracy_split{s}"] = cnn_acc
         ok.append(cnn_acc >= svm_acc - slack)
+        margins.append(cnn_acc - svm_acc)
     metrics["hog_features"] = int(hog_features(xt[:1]).shape[1])
     figures = []
     if out_dir is not None:
@@ -78,4 +97,5 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         ax.set(xticks=idx, xticklabels=[f"split {s}" for s in splits], ylabel="test accuracy", ylim=(0.85, 1))
         ax.legend()
         figures.append(save(fig, out_dir, "hog-vs-cnn"))
-    return {"metrics": metrics, "figures": figures, "criteria": {CRITERIA[0]: all(ok)}}
+    worst = f"CNN - HOG/SVM, worst split: {100 * min(margins):+.1f} pp"
+    return {"metrics": metrics, "figures": figures, "criteria": {CRITERIA[0]: (all(ok), worst)}}

@@ -33,9 +33,27 @@ def _models():
     return cnn, mlp((256, hidden, 10)), hidden
 
 
-@register("invariance", "WHY/Arch", "F26", criteria=CRITERIA, priority="P1")
+@register(
+    "invariance",
+    "WHY/Arch",
+    "F26",
+    criteria=CRITERIA,
+    priority="P1",
+    claim=(
+        "Convolutional nets suit patterns that mean the same thing wherever they appear: shared "
+        "filters plus pooling recognise an object in a place never seen in training, where a fully "
+        "connected net fails."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """Digits on a 16x16 canvas, trained left, tested right: CNN + global max-pool vs an MLP."""
+    """Translation invariance: digits trained on the left of a canvas and tested on the right, CNN vs MLP.
+
+    Data: the 8x8 digits pasted into a 16x16 canvas, training digits on left-half placements only, held-
+    out digits on right-half placements (columns 11-15 never inked in training). Models: a SmallCNN with a
+    global max-pool, and an MLP 256-h-10 with h chosen to match the CNN's parameter count; Adam, 6 epochs
+    for the CNN and 30 for the MLP (quick: 3 and 15, one placement per digit instead of two). Measured:
+    accuracy of both on the right-half test placements.
+    """
     from ..data import shifted_digits
 
     # the MLP is cheap: it trains 5x the CNN's epochs, so it is converged on the left placements
@@ -81,5 +99,8 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     return {
         "metrics": metrics,
         "figures": figures,
-        "criteria": {CRITERIA[0]: cnn_right >= floor, CRITERIA[1]: mlp_right <= cnn_right - 0.30},
+        "criteria": {
+            CRITERIA[0]: (cnn_right >= floor, cnn_right),
+            CRITERIA[1]: (mlp_right <= cnn_right - 0.30, f"MLP {mlp_right:.3f} vs CNN {cnn_right:.3f}"),
+        },
     }

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._progress import track
 from .registry import register
 
 CRITERIA = (
@@ -42,14 +43,31 @@ def gd_curve(A, theta0, lr: float, steps: int, momentum: float = 0.0, nesterov: 
     return out
 
 
-@register("learning-rate", "SP/Diff", "F16", criteria=CRITERIA, priority="P0")
+@register(
+    "learning-rate",
+    "SP/Diff",
+    "F16",
+    criteria=CRITERIA,
+    priority="P0",
+    claim=(
+        "The learning rate decides how fast training moves and whether it converges at all: on a "
+        "quadratic with curvature L, gradient descent converges for steps below 2/L and blows up "
+        "above."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """Learning-rate sweep on a quadratic with smoothness L: converges below 2/L, diverges above."""
+    """Learning-rate sweep on a quadratic: gradient descent converges below lr = 2/L and diverges above.
+
+    Data: f(theta) = 1/2 theta^T A theta with A a seeded 20x20 symmetric positive definite matrix of
+    largest eigenvalue L = 10. Training: 200 plain gradient-descent steps (numpy, float64) at lr = 0.1,
+    0.5, 0.9, 1.0 and 1.1 times 2/L. Measured: f after 200 steps relative to f(theta0) at 0.9 and 1.1
+    times 2/L.
+    """
     A, theta0 = quadratic()
     L = float(np.linalg.eigvalsh(A).max())
     steps = 200
     factors = [0.1, 0.5, 0.9, 1.0, 1.1]
-    curves = {f: gd_curve(A, theta0, f * 2 / L, steps) for f in factors}
+    curves = {f: gd_curve(A, theta0, f * 2 / L, steps) for f in track(factors, "learning rates")}
     f0 = curves[0.9][0]
     conv, div = curves[0.9][-1], curves[1.1][-1]
     figures = []
@@ -71,8 +89,8 @@ def run(quick: bool, out_dir: Path | None) -> dict:
             **{f"f_final_{f}": c[-1] for f, c in curves.items()},
         },
         "criteria": {
-            CRITERIA[0]: bool(conv < 1e-6 * f0),
-            CRITERIA[1]: bool(not np.isfinite(div) or div > 1e6 * f0),
+            CRITERIA[0]: (bool(conv < 1e-6 * f0), f"f / f(theta0) = {conv / f0:.3g}"),
+            CRITERIA[1]: (bool(not np.isfinite(div) or div > 1e6 * f0), f"f / f(theta0) = {div / f0:.3g}"),
         },
         "figures": figures,
     }

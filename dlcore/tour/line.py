@@ -22,11 +22,14 @@ def fit_linear(x: np.ndarray, y: np.ndarray, lr: float, epochs: int):
     from .. import nn, optim
     from ..data import DataLoader, TensorDataset
     from ..train import fit
+    from ._progress import fit_bar
 
     model = nn.Linear(x.shape[1], 1)
     loader = DataLoader(TensorDataset(x, y), batch_size=len(x))
     opt = optim.SGD(model.parameters(), lr=lr)
-    history = fit(model, nn.MSELoss(), opt, loader, epochs=epochs, verbose=0)
+    history = fit(
+        model, nn.MSELoss(), opt, loader, epochs=epochs, verbose=0, callbacks=fit_bar(epochs, "steps")
+    )
     return model, history
 
 
@@ -40,9 +43,30 @@ def non_increasing(losses, rel: float = 1e-6) -> bool:
     return all(b <= a + rel * abs(a) for a, b in zip(losses, losses[1:]))
 
 
-@register("line", "BG/ML", "F01", criteria=CRITERIA, priority="P0")
+def max_rise(losses) -> float:
+    """Largest step-to-step increase of the loss relative to the previous value (<= 0: never rose)."""
+    return max(((b - a) / abs(a) for a, b in zip(losses, losses[1:]) if a), default=0.0)
+
+
+@register(
+    "line",
+    "BG/ML",
+    "F01",
+    criteria=CRITERIA,
+    priority="P0",
+    claim=(
+        "Machine learning fits a function to (input, output) examples; for points scattered around "
+        "a line, gradient descent on the squared error finds the same trendline f(x) = ax + b as "
+        "linear regression's closed form."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """Linear regression on a line, y = 2x + 1 + N(0, 0.1^2), full-batch SGD (lr 0.5)."""
+    """Linear regression on a line, y = 2x + 1 + N(0, 0.1^2), by full-batch gradient descent.
+
+    Data: 200 points with x uniform in [-1, 1]. Model: Linear(1, 1) trained with MSE and full-batch SGD
+    (lr 0.5) through dlcore.train.fit for 200 steps (quick: 60). Measured: the largest difference between
+    the learned (a, b) and numpy.linalg.lstsq's, and whether the loss ever rose from one step to the next.
+    """
     from ..data import line_points
 
     x, y = line_points(n=200, seed=0)
@@ -74,5 +98,8 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     return {
         "metrics": metrics,
         "figures": figures,
-        "criteria": {CRITERIA[0]: err <= 1e-3, CRITERIA[1]: non_increasing(hist["loss"])},
+        "criteria": {
+            CRITERIA[0]: (err <= 1e-3, err),
+            CRITERIA[1]: (non_increasing(hist["loss"]), f"max relative rise {max_rise(hist['loss']):.2g}"),
+        },
     }

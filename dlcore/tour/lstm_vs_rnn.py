@@ -41,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._progress import track
 from .registry import register
 
 CRITERIA = (
@@ -89,9 +90,26 @@ def _norms(model, x) -> dict:
     return out
 
 
-@register("lstm-vs-rnn", "BLOCKS", "F33", criteria=CRITERIA, priority="P0")
+@register(
+    "lstm-vs-rnn",
+    "BLOCKS",
+    "F33",
+    criteria=CRITERIA,
+    priority="P0",
+    claim=(
+        "LSTMs, with more parameters and a gated memory cell, avoid the vanishing-gradient problem "
+        "of vanilla RNNs and can carry information across long time lags that a plain RNN forgets."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """LSTM vs tanh RNN recalling the first of T = 10/30/60 bits; ||dh_T/dh_1|| against T."""
+    """Long time lags: an LSTM and a tanh RNN recall the first of T bits; ||dh_T/dh_1|| against T.
+
+    Data: fresh batches of 128 random bit sequences, the target the first bit, T = 10, 30 and 60 (quick:
+    60 only); 2,000 held-out sequences. Models: LSTM(2, 32) (forget-gate bias 3) or RNN(2, 32, tanh), a
+    linear read-out of the last state; Adam(3e-3), gradients clipped to norm 1, 600 steps (quick: 200), T
+    = 60 from 3 seeds (quick: 1). Measured: held-out recall accuracy per T and seed, and the spectral norm
+    of d h_T / d h_1 through dlcore autograd at init and after training.
+    """
     from ._recurrent import one_thread
 
     with one_thread():
@@ -106,7 +124,7 @@ def _run(quick: bool, out_dir: Path | None) -> dict:
 
     lengths, steps, seeds = ((60,), 200, (0,)) if quick else ((10, 30, 60), 600, (0, 1, 2))
     metrics, models, t0 = {"train_steps": steps, "hidden": HIDDEN, "lr": LR}, {}, time.perf_counter()
-    for kind in ("lstm", "rnn"):
+    for kind in track(("lstm", "rnn"), "models"):
         for t_len in lengths:
             model, init, acc, losses = _train(kind, t_len, steps)
             metrics[f"{kind}_acc_T{t_len}"] = acc
@@ -134,8 +152,14 @@ def _run(quick: bool, out_dir: Path | None) -> dict:
         "metrics": metrics,
         "figures": figures,
         "criteria": {
-            CRITERIA[0]: min(metrics["lstm_acc_T60_seeds"]) >= 0.95,
-            CRITERIA[1]: max(metrics["rnn_acc_T60_seeds"]) <= 0.60,
+            CRITERIA[0]: (
+                min(metrics["lstm_acc_T60_seeds"]) >= 0.95,
+                f"worst seed {min(metrics['lstm_acc_T60_seeds']):.3f}",
+            ),
+            CRITERIA[1]: (
+                max(metrics["rnn_acc_T60_seeds"]) <= 0.60,
+                f"best seed {max(metrics['rnn_acc_T60_seeds']):.3f}",
+            ),
         },
     }
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._progress import track
 from .registry import register
 
 CRITERIA = (
@@ -91,14 +92,31 @@ def train_fold(fold: int, hidden: int, epochs: int):
     return model, hist
 
 
-@register("mlp", "BG/NN", "F10", criteria=CRITERIA, priority="P0")
+@register(
+    "mlp",
+    "BG/NN",
+    "F10",
+    criteria=CRITERIA,
+    priority="P0",
+    claim=(
+        "A neural net is a differentiable family of functions that alternates affine maps W x + b "
+        "with a nonlinearity; with exact gradients from autograd it is trained by gradient descent."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """MLP 64-512-10 (ReLU) on the digits, Adam(1e-3), batch 32, 5-fold CV; float64 gradcheck."""
+    """An MLP (affine maps alternating with ReLU) on the digits, and a float64 check of its gradients.
+
+    Data: the 8x8 digits, stratified 5-fold cross-validation (quick: the first 2 folds), features
+    standardised on the training folds. Model: Linear(64, 512) - ReLU - Linear(512, 10), Adam(1e-3), batch
+    32, 10 epochs (quick: 8), through fit. Measured: mean test accuracy over the folds, and the relative
+    error between autograd's parameter gradients of a float64 64-16-10 copy and central finite
+    differences.
+    """
     from .. import nn
     from ..random import generator
 
     hidden, epochs, folds = (512, 8, 2) if quick else (512, 10, 5)
-    hists = [train_fold(k, hidden, epochs)[1] for k in range(folds)]
+    hists = [train_fold(k, hidden, epochs)[1] for k in track(range(folds), "folds")]
     fold_acc = [h["val_accuracy"][-1] for h in hists]
     acc = float(np.mean(fold_acc))
     hist = hists[0]
@@ -136,5 +154,5 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     return {
         "metrics": metrics,
         "figures": figures,
-        "criteria": {CRITERIA[0]: acc >= 0.97, CRITERIA[1]: rel <= 1e-6},
+        "criteria": {CRITERIA[0]: (acc >= 0.97, acc), CRITERIA[1]: (rel <= 1e-6, rel)},
     }

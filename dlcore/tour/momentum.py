@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._progress import track
 from .registry import register
 
 CRITERIA = (
@@ -42,9 +43,26 @@ def rosenbrock(steps: int, lr: float, momentum: float, nesterov: bool = False) -
     return out
 
 
-@register("momentum", "FIELD", "F17", criteria=CRITERIA, priority="P0")
+@register(
+    "momentum",
+    "FIELD",
+    "F17",
+    criteria=CRITERIA,
+    priority="P0",
+    claim=(
+        "SGD with momentum (and Nesterov's variant) replaced plain stochastic gradient descent "
+        "because accumulating a velocity moves much faster along ill-conditioned valleys at the "
+        "same learning rate."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """Momentum vs plain SGD: kernel parity, a kappa=100 quadratic, and Rosenbrock."""
+    """Momentum vs plain gradient descent: kernel parity, a kappa = 100 quadratic, and Rosenbrock.
+
+    The fused SGD kernel (momentum, Nesterov, dampening, weight decay) is compared with a float64 numpy
+    reference over 100 random-gradient steps. Then, on a seeded 20-dim quadratic with condition number 100
+    (f(theta0) = 1, lr = 1/L, up to 3,000 steps), plain GD, momentum 0.8 and 0.9 and Nesterov 0.9 count
+    iterations to f <= 1e-6; Rosenbrock (lr 1e-4, 10,000 steps; quick: 2,000) is shown, not gated.
+    """
     from ._optim_common import parity
     from .learning_rate import gd_curve, quadratic
 
@@ -65,7 +83,10 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     rsteps = 2000 if quick else 10000
     ros = {
         name: rosenbrock(rsteps, 1e-4, m, n)
-        for name, m, n in (("SGD", 0.0, False), ("momentum 0.9", 0.9, False), ("Nesterov 0.9", 0.9, True))
+        for name, m, n in track(
+            (("SGD", 0.0, False), ("momentum 0.9", 0.9, False), ("Nesterov 0.9", 0.9, True)),
+            "Rosenbrock runs",
+        )
     }
     figures = []
     if out_dir is not None:
@@ -97,6 +118,9 @@ def run(quick: bool, out_dir: Path | None) -> dict:
             "iters_nesterov": k_nest,
             **{f"rosenbrock_final_{k}": v[-1] for k, v in ros.items()},
         },
-        "criteria": {CRITERIA[0]: bool(par <= 1e-6), CRITERIA[1]: bool(ok_speed)},
+        "criteria": {
+            CRITERIA[0]: (bool(par <= 1e-6), par),
+            CRITERIA[1]: (bool(ok_speed), f"{k_mom} vs {k_plain} iterations"),
+        },
         "figures": figures,
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ._progress import track
 from .registry import register
 
 CRITERIA = (
@@ -28,9 +29,27 @@ CURVES = {
 }
 
 
-@register("optimizers", "FIELD", "F18-F20", criteria=CRITERIA, priority="P0")
+@register(
+    "optimizers",
+    "FIELD",
+    "F18-F20",
+    criteria=CRITERIA,
+    priority="P0",
+    claim=(
+        "Adaptive methods such as Adagrad, RMSProp and, now the default, Adam scale each "
+        "parameter's step by its gradient history, and at their default settings train faster than "
+        "plain SGD."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """Adagrad, RMSprop, Adam vs SGD on digits: kernel parity, epochs to 95%, loss curves."""
+    """Adagrad, RMSprop and Adam: kernel parity, and Adam vs SGD at their defaults on the digits.
+
+    Each fused kernel is compared with a float64 numpy reference over 100 random-gradient steps (two
+    settings each). On the digits an MLP 64-64-10 (batch 32, test set = stratified fold k of 5) is trained
+    with Adam(1e-3) and with SGD(1e-2) for 3 seeds until 95% test accuracy (cap 60 epochs; quick: 25),
+    counting epochs. The figure adds the loss curves of SGD, Adagrad, RMSprop and Adam on seed 0 (30
+    epochs; quick: 10).
+    """
     from .. import optim
     from ._optim_common import digits_split, parity, train_digits
 
@@ -41,7 +60,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     }
     cap = 25 if quick else 60
     epochs = {"Adam": [], "SGD": []}
-    for seed in range(3):
+    for seed in track(range(3), "seeds"):
         for name, make in (
             ("Adam", lambda p: optim.Adam(p, lr=1e-3)),
             ("SGD", lambda p: optim.SGD(p, lr=1e-2)),
@@ -72,10 +91,10 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     return {
         "metrics": metrics,
         "criteria": {
-            CRITERIA[0]: bool(par["Adagrad"] <= 1e-6),
-            CRITERIA[1]: bool(par["RMSprop"] <= 1e-6),
-            CRITERIA[2]: bool(par["Adam"] <= 1e-6),
-            CRITERIA[3]: bool(faster),
+            CRITERIA[0]: (bool(par["Adagrad"] <= 1e-6), par["Adagrad"]),
+            CRITERIA[1]: (bool(par["RMSprop"] <= 1e-6), par["RMSprop"]),
+            CRITERIA[2]: (bool(par["Adam"] <= 1e-6), par["Adam"]),
+            CRITERIA[3]: (bool(faster), f"epochs to 95%: Adam {epochs['Adam']}, SGD {epochs['SGD']}"),
         },
         "figures": figures,
     }

@@ -98,9 +98,27 @@ def sample(model, n: int, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-@register("pixel-rnn", "WHY/Unif", "F30", criteria=CRITERIA, priority="P2")
+@register(
+    "pixel-rnn",
+    "WHY/Unif",
+    "F30",
+    criteria=CRITERIA,
+    priority="P2",
+    claim=(
+        "Recurrent nets can generate images as a sequence of pixels: an autoregressive RNN models "
+        "each pixel given the ones before it, and so assigns images far higher likelihood than a "
+        "model of independent pixels."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """Autoregressive LSTM over the 64 binarised pixels of 8x8 digits vs independent pixels."""
+    """Images as sequences: an autoregressive LSTM over the 64 binarised pixels of the 8x8 digits.
+
+    Data: the digits (80/20 split), pixels binarised at 0.5, read in raster order. Model: an LSTM of 128
+    whose step-t input is the pixel to the left, the pixel above and one-hot(t), predicting p(x_t = 1 |
+    x_<t); Adam(5e-3), batch 32, 15 epochs (quick: hidden 64, Adam(1e-2), 3 epochs). Measured: held-out
+    NLL in bits per image against independent Bernoulli pixels fitted to the training images, and the ink
+    of 16 images sampled pixel by pixel against the training images'.
+    """
     from .. import get_num_threads, set_num_threads
 
     threads = get_num_threads()
@@ -116,6 +134,7 @@ def _experiment(quick: bool, out_dir: Path | None) -> dict:
     from ..data import DataLoader, TensorDataset
     from ..nn import functional as F
     from ..train import fit
+    from ._progress import fit_bar
 
     hidden, batch, epochs, lr, factor = SETTINGS[quick]
     train, test = binarised_digits()
@@ -128,6 +147,7 @@ def _experiment(quick: bool, out_dir: Path | None) -> dict:
         loader,
         epochs=epochs,
         verbose=0,
+        callbacks=fit_bar(epochs),
     )
     base = bernoulli_bits(train, test)
     bits = model_bits(model, test)
@@ -162,8 +182,11 @@ def _experiment(quick: bool, out_dir: Path | None) -> dict:
             "s_train": float(sum(hist.epoch_times)),
         },
         "criteria": {
-            CRITERIA[0]: bool(bits <= factor * base),
-            CRITERIA[1]: bool(abs(ink - ink_train) <= 0.25 * ink_train),
+            CRITERIA[0]: (
+                bool(bits <= factor * base),
+                f"{bits / base:.3f} x ({bits:.1f} vs {base:.1f} bits)",
+            ),
+            CRITERIA[1]: (bool(abs(ink - ink_train) <= 0.25 * ink_train), f"{ink:.3f} vs {ink_train:.3f}"),
         },
         "figures": figures,
     }

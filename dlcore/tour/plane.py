@@ -18,9 +18,24 @@ CRITERIA = (
 )
 
 
-@register("plane", "BG/ML", "F02", criteria=CRITERIA, priority="P0")
+@register(
+    "plane",
+    "BG/ML",
+    "F02",
+    criteria=CRITERIA,
+    priority="P0",
+    claim=(
+        "The same recipe fits a plane f(x, y) = ax + by + c to 3-D points that cluster around a "
+        "two-dimensional object; gradient descent lands on the least-squares plane."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """Linear regression on a plane, z = 0.5x - 1.5y + 2 + N(0, 0.1^2), full-batch SGD (lr 0.3)."""
+    """Linear regression on a plane, z = 0.5x - 1.5y + 2 + N(0, 0.1^2), by full-batch gradient descent.
+
+    Data: 300 points with (x, y) uniform in [-2, 2]^2. Model: Linear(2, 1), MSE, full-batch SGD (lr 0.3)
+    through fit for 200 steps (quick: 60). Measured: the largest difference between the learned (a, b, c)
+    and numpy.linalg.lstsq's, and the fit's R^2 on the training points.
+    """
     from ..data import plane_points
     from ..train import predict
 
@@ -59,5 +74,5 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     return {
         "metrics": {k: float(v) for k, v in metrics.items()},
         "figures": figures,
-        "criteria": {CRITERIA[0]: err <= 1e-3, CRITERIA[1]: r2 >= 0.99},
+        "criteria": {CRITERIA[0]: (err <= 1e-3, err), CRITERIA[1]: (r2 >= 0.99, float(r2))},
     }

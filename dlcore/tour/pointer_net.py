@@ -25,9 +25,26 @@ CRITERIA = (
 SIZE = 5
 
 
-@register("pointer-net", "RD/Diff", "F55", criteria=CRITERIA, priority="P1")
+@register(
+    "pointer-net",
+    "RD/Diff",
+    "F55",
+    criteria=CRITERIA,
+    priority="P1",
+    claim=(
+        "A pointer network makes its output an attention distribution over input positions, so it "
+        "can emit answers that are pieces of its input, such as the order that sorts a list."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """Pointer network sorts 5 uniform floats by pointing at input positions."""
+    """A pointer network sorts 5 floats by pointing at input positions.
+
+    Data: sets of 5 floats uniform on [0, 1), the target the sorting permutation; 600 batches of 64 fresh
+    sets (quick: 120), 2,000 held-out sets. Model: dlcore.models.PointerNet (Linear(1, 32) embeddings,
+    LSTM encoder and decoder of 64, additive attention over the encoder states as the output), no mask on
+    positions already chosen; teacher forcing, Adam with a cosine-annealed rate, greedy decoding.
+    Measured: held-out exact-permutation and per-position accuracy.
+    """
     from ..data import sort_floats
     from ..models import PointerNet
     from ..nn.functional import cross_entropy
@@ -81,5 +98,5 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     return {
         "metrics": metrics,
         "figures": figures,
-        "criteria": {CRITERIA[0]: exact >= bounds[0], CRITERIA[1]: per_pos >= bounds[1]},
+        "criteria": {CRITERIA[0]: (exact >= bounds[0], exact), CRITERIA[1]: (per_pos >= bounds[1], per_pos)},
     }

@@ -64,9 +64,25 @@ def loss_figure(runs: dict, out_dir: Path, name: str) -> str:
     return save(fig, out_dir, name)
 
 
-@register("resnet", "FIELD", "F24", criteria=CRITERIA, priority="P0")
+@register(
+    "resnet",
+    "FIELD",
+    "F24",
+    criteria=CRITERIA,
+    priority="P0",
+    claim=(
+        "Residual connections, adding each layer's input to its output, let very deep networks "
+        "train where the same plain stack does not learn at all."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """Depth 40 x width 32 ReLU MLP on the digits, plain vs Residual(scale=1/sqrt(40)), SGD+momentum."""
+    """Residual networks: a 40-layer ReLU stack learns with skip connections and stays at chance without.
+
+    Data: the digits (80/20 split, standardised). Models: 40 hidden Linear(32, 32) -> ReLU layers,
+    PyTorch's default init, plain or each wrapped as Residual(..., scale=1/sqrt(40)); SGD lr 0.05 with
+    momentum 0.9, batch 64, 1,500 steps (quick: 150). Measured: full training-set loss of both (the plain
+    one's should sit at ln 10 = chance) and the residual stack's test accuracy.
+    """
     from .mlp import standardized_digits
 
     data = standardized_digits()  # the 80/20 split, standardised with the training statistics
@@ -89,8 +105,8 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         "metrics": metrics,
         "figures": figures,
         "criteria": {
-            CRITERIA[0]: abs(plain["train_loss"] - LN10) <= 0.05,
-            CRITERIA[1]: res["train_loss"] <= 0.05,
-            CRITERIA[2]: res["test_accuracy"] >= 0.95,
+            CRITERIA[0]: (abs(plain["train_loss"] - LN10) <= 0.05, plain["train_loss"]),
+            CRITERIA[1]: (res["train_loss"] <= 0.05, res["train_loss"]),
+            CRITERIA[2]: (res["test_accuracy"] >= 0.95, res["test_accuracy"]),
         },
     }

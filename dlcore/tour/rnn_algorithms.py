@@ -58,9 +58,27 @@ def per_step_accuracy(model, modulus: int, length: int, n: int = 2000, seed: int
     return (predict(model, one_hot_time_major(bits, 2)) == tgt.T).mean(1)
 
 
-@register("rnn-algorithms", "RD/Meta", "F58", criteria=CRITERIA, priority="P1")
+@register(
+    "rnn-algorithms",
+    "RD/Meta",
+    "F58",
+    criteria=CRITERIA,
+    priority="P1",
+    claim=(
+        "An RNN can act as an algorithm: its hidden state holds the algorithm's state and its "
+        "weights perform one step of the computation, so a learnt update can keep working on inputs "
+        "longer than any seen in training."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """An LSTM with per-step targets learns running parity and a mod-3 counter (length 20 -> 100)."""
+    """RNNs as algorithms: an LSTM with a target at every step learns running parity and a mod-3 counter.
+
+    Data: fresh batches of 32 random bit sequences of length 20, the target at each step the parity (or
+    the count mod 3) of the ones so far. Model: LSTM(2, 32) with a linear read-out at every step,
+    Adam(1e-2), gradients clipped to norm 1, 400 steps per task (quick: 200). Measured: per-step accuracy
+    on 2,000 held-out sequences of length 20 (gated), and of length 100 and (full mode) 1,000, never seen
+    in training (reported).
+    """
     from ._recurrent import one_thread
 
     with one_thread():
@@ -94,8 +112,8 @@ def _run(quick: bool, out_dir: Path | None) -> dict:
         "metrics": metrics,
         "figures": figures,
         "criteria": {
-            CRITERIA[0]: metrics["parity_acc_len20"] >= 0.99,
-            CRITERIA[1]: metrics["mod3_acc_len20"] >= 0.99,
+            CRITERIA[0]: (metrics["parity_acc_len20"] >= 0.99, metrics["parity_acc_len20"]),
+            CRITERIA[1]: (metrics["mod3_acc_len20"] >= 0.99, metrics["mod3_acc_len20"]),
         },
     }
 

@@ -1,4 +1,4 @@
-"""Run tour entries: seed each, time each, print a summary table, write report.md/results.json.
+"""Run tour entries: seed each, time each, print a summary table, write the report (_report.py).
 
 Exit status of `run_entries` (used by `dlcore tour`): 0 when every criterion of every entry
 passed, 1 otherwise (an entry that raises counts as failed).
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import platform
 import sys
+import textwrap
 import time
 import traceback
 from collections.abc import Sequence
@@ -19,6 +20,8 @@ import numpy as np
 
 from ..backend import cpu_model
 from . import _progress
+from ._report import passed_count, report_markdown, summary_table
+from ._report_html import report_html
 from .registry import Entry, entries
 
 
@@ -55,11 +58,14 @@ def run_entry(entry: Entry, quick: bool, fig_dir: Path | None, seed: int) -> dic
     import dlcore
 
     dlcore.manual_seed(seed)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     rec = {
         "name": entry.name,
         "feature_id": entry.feature_id,
+        "priority": entry.priority,
         "section": entry.section,
+        "claim": entry.claim,
+        "description": entry.description,
         "seed": seed,
         "quick": quick,
         "metrics": {},
@@ -75,16 +81,17 @@ def run_entry(entry: Entry, quick: bool, fig_dir: Path | None, seed: int) -> dic
         missing = [c for c in entry.criteria if c not in got]
         if missing:
             rec["error"] = f"entry did not report criteria: {missing}"
-        rec["criteria"], rec["measured"] = _judged(entry.criteria, got)
+        rec["criteria"], rec["measured"] = judge_criteria(entry.criteria, got)
     except Exception:  # noqa: BLE001 - one broken entry must not stop the tour
         rec["error"] = traceback.format_exc()
         rec["criteria"] = dict.fromkeys(entry.criteria, False)
     rec["wall_s"] = round(time.perf_counter() - t0, 3)
+    rec["cpu_s"] = round(time.process_time() - c0, 3)  # all threads of this process
     rec["passed"] = rec["error"] is None and all(rec["criteria"].values())
     return rec
 
 
-def _judged(criteria: Sequence[str], got: dict) -> tuple[dict, dict]:
+def judge_criteria(criteria: Sequence[str], got: dict) -> tuple[dict, dict]:
     """({criterion: passed}, {criterion: measured}) from an entry's criteria dict, whose values are
     a bool or a (bool, measured value) pair; a value of any other kind is a TypeError."""
     passed, measured = {}, {}
@@ -107,69 +114,15 @@ def _plain(v):
     return v
 
 
-def _fmt(v) -> str:
-    if isinstance(v, float):
-        return f"{v:.6g}"
-    return str(v)
-
-
-def summary_table(records: Sequence[dict]) -> str:
-    """Markdown table: entry, feature, section, PASS/FAIL, criteria passed, wall time."""
-    rows = ["| entry | feature | section | result | criteria | wall s |", "|---|---|---|---|---|---|"]
-    for r in records:
-        ok = sum(r["criteria"].values())
-        rows.append(
-            f"| {r['name']} | {r['feature_id']} | {r['section']} | "
-            f"{'PASS' if r['passed'] else 'FAIL'} | {ok}/{len(r['criteria'])} | "
-            f"{r['wall_s']:.2f} |"
-        )
-    return "\n".join(rows)
-
-
-def _details(r: dict, out_dir: Path | None) -> str:
-    lines = [
-        f"## {r['name']} ({r['feature_id']}, {r['section']}): {'PASS' if r['passed'] else 'FAIL'}",
-        "",
-        f"seed {r['seed']}, {'quick' if r['quick'] else 'full'} mode, {r['wall_s']:.2f} s",
-        "",
-    ]
-    measured = r.get("measured", {})
-    lines += [
-        f"- [{'x' if ok else ' '}] {c}" + (f": measured {_fmt(measured[c])}" if c in measured else "")
-        for c, ok in r["criteria"].items()
-    ]
-    if r["metrics"]:
-        lines += ["", "| metric | value |", "|---|---|"]
-        lines += [f"| {k} | {_fmt(v)} |" for k, v in r["metrics"].items()]
-    for f in r["figures"]:
-        rel = Path(f).relative_to(out_dir) if out_dir and Path(f).is_relative_to(out_dir) else f
-        lines += ["", f"![{r['name']}]({rel})"]
-    if r["error"]:
-        lines += ["", "```", r["error"].rstrip(), "```"]
-    return "\n".join(lines)
-
-
-def write_report(records: Sequence[dict], out_dir: Path, env: dict) -> None:
+def write_report(records: Sequence[dict], out_dir: Path, env: dict, meta: dict | None = None) -> None:
+    """Write report.md, report.html and results.json into out_dir (figures are already there)."""
+    meta = dict(meta or {})
     out_dir.mkdir(parents=True, exist_ok=True)
-    passed = sum(r["passed"] for r in records)
-    md = [
-        "# dlcore tour report",
-        "",
-        f"{passed}/{len(records)} entries passed. Environment: "
-        + ", ".join(f"{k} {v}" for k, v in env.items()),
-        "",
-        summary_table(records),
-        "",
-    ]
-    md += [_details(r, out_dir) + "\n" for r in records]
-    (out_dir / "report.md").write_text("\n".join(md))
-    (out_dir / "results.json").write_text(
-        json.dumps(
-            {"environment": env, "passed": passed == len(records), "entries": list(records)},
-            indent=2,
-            default=str,
-        )
-    )
+    (out_dir / "report.md").write_text(report_markdown(records, out_dir, env, meta))
+    (out_dir / "report.html").write_text(report_html(records, out_dir, env, meta))
+    everything = {"environment": env, "run": meta, "passed": passed_count(records) == len(records)}
+    everything["entries"] = list(records)
+    (out_dir / "results.json").write_text(json.dumps(everything, indent=2, default=str))
 
 
 def run_entries(
@@ -190,6 +143,8 @@ def run_entries(
     if fig_dir is not None:
         fig_dir.mkdir(parents=True, exist_ok=True)
     records = []
+    t0 = time.perf_counter()
+    date = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     for e in chosen:
         print(f"[tour] {e.name} ({e.feature_id}) ...", file=stream, flush=True)
         _progress.enable(_is_tty(sys.stderr), e.name)
@@ -200,8 +155,8 @@ def run_entries(
         records.append(r)
         bad = [c for c, ok in r["criteria"].items() if not ok]
         print(
-            f"[tour] {e.name}: {'PASS' if r['passed'] else 'FAIL'} in {r['wall_s']:.2f} s"
-            + (f"; failed: {bad}" if bad else ""),
+            f"[tour] {e.name}: {'PASS' if r['passed'] else 'FAIL'} in {r['wall_s']:.2f} s "
+            f"({r['cpu_s']:.2f} s cpu)" + (f"; failed: {bad}" if bad else ""),
             file=stream,
             flush=True,
         )
@@ -209,14 +164,37 @@ def run_entries(
             print(r["error"], file=sys.stderr)
     print("\n" + summary_table(records), file=stream)
     if out_dir is not None:
-        write_report(records, out_dir, _environment())
-        print(f"\nreport: {out_dir / 'report.md'}", file=stream)
+        meta = {
+            "date": date,
+            "seed": seed,
+            "mode": "quick" if quick else "full",
+            "total_s": round(time.perf_counter() - t0, 3),
+        }
+        write_report(records, out_dir, _environment(), meta)
+        print(f"\nreport: {out_dir / 'report.html'} (and report.md, results.json)", file=stream)
     return 0 if all(r["passed"] for r in records) else 1
 
 
-def list_entries(stream: TextIO | None = None) -> None:
+def describe(e: Entry, width: int = 100) -> str:
+    """One entry for `dlcore tour --list`: a header line, then the claim, the whole description and
+    the criteria, wrapped to `width` and indented under the header."""
+    ind = " " * 4
+    opts = {"width": width, "break_on_hyphens": False, "break_long_words": False}
+    wrap = textwrap.TextWrapper(initial_indent=ind, subsequent_indent=ind, **opts)
+    lines = [f"{e.name}  ({e.feature_id}, {e.priority}, section {e.section})"]
+    if e.claim:
+        lines += wrap.wrap("claim: " + e.claim)
+    for para in e.description.split("\n\n"):
+        if para.strip():
+            lines += wrap.wrap(" ".join(para.split()))
+    lines.append(ind + "criteria:")
+    crit = textwrap.TextWrapper(initial_indent=ind + "  - ", subsequent_indent=ind + "    ", **opts)
+    for c in e.criteria:
+        lines += crit.wrap(c)
+    return "\n".join(lines)
+
+
+def list_entries(stream: TextIO | None = None, width: int = 100) -> None:
+    """Print every entry (describe()), separated by blank lines."""
     stream = stream or sys.stdout
-    for e in entries().values():
-        print(f"{e.name:<20} {e.feature_id:<5} {e.priority:<3} {e.section:<14} {e.summary}", file=stream)
-        for c in e.criteria:
-            print(f"{'':<20}   - {c}", file=stream)
+    print("\n\n".join(describe(e, width) for e in entries().values()), file=stream)

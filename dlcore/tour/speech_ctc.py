@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import nn
+from ._progress import track
 from .registry import register
 
 CRITERIA = (
@@ -125,7 +126,7 @@ def train(model, steps: int) -> list[float]:
     opt = optim.Adam(model.parameters(), lr=LR)
     loss_fn = nn.CTCLoss(blank=0)
     losses = []
-    for step in range(steps):
+    for step in track(range(steps), "steps"):
         d = ctc_speech(BATCH, seed=1_000_000 + step, noise=NOISE)
         x = from_numpy(np.ascontiguousarray(d.features.transpose(1, 0, 2)))
         lengths = from_numpy(d.feature_lengths)
@@ -138,9 +139,27 @@ def train(model, steps: int) -> list[float]:
     return losses
 
 
-@register("speech-ctc", "RD/NewArch", "F37", criteria=CRITERIA, priority="P1")
+@register(
+    "speech-ctc",
+    "RD/NewArch",
+    "F37",
+    criteria=CRITERIA,
+    priority="P1",
+    claim=(
+        "Speech recognition can be trained end to end: a bidirectional LSTM reads audio frames and "
+        "CTC sums over every alignment of the transcript, so no frame-level labels or hand-built "
+        "pipeline are needed."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """BiLSTM + CTC on synthetic speech: CTC vs brute force, greedy-decoding label error rate."""
+    """End-to-end speech recognition: a bidirectional LSTM trained with CTC on synthetic "speech".
+
+    Data: strings of 3-8 labels over 10 symbols, each label emitting 2-5 noisy frames of its 13-dim
+    prototype; fresh training batches of 32, 500 held-out utterances (quick: 200). Model: BiLSTM(13, 32) -
+    Linear(64, 11) - log_softmax (class 0 the blank), nn.CTCLoss, Adam(1e-2), gradients clipped to norm 1,
+    300 steps (quick: 120). Measured: float64 CTC loss against a brute-force sum over all alignments (T =
+    1..6), and the held-out label error rate of greedy decoding (edit distance over reference length).
+    """
     from ._recurrent import one_thread
 
     with one_thread():
@@ -179,7 +198,10 @@ def _run(quick: bool, out_dir: Path | None) -> dict:
     return {
         "metrics": metrics,
         "figures": figures,
-        "criteria": {CRITERIA[0]: check["max_rel_err"] <= 1e-9, CRITERIA[1]: ler <= 0.05},
+        "criteria": {
+            CRITERIA[0]: (check["max_rel_err"] <= 1e-9, check["max_rel_err"]),
+            CRITERIA[1]: (ler <= 0.05, ler),
+        },
     }
 
 

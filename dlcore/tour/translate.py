@@ -24,9 +24,25 @@ CRITERIA = (
 SHOW = (21, 100, 101, 500, 999)  # numbers whose translations the metrics print when they are held out
 
 
-@register("translate", "BG/ML; WHY/Arch", "F06", criteria=CRITERIA, priority="P1")
+@register(
+    "translate",
+    "BG/ML; WHY/Arch",
+    "F06",
+    criteria=CRITERIA,
+    priority="P1",
+    claim=(
+        "Machine translation can be learned end to end by a recurrent encoder-decoder that reads a "
+        "sentence in one language into a hidden state and writes it out in another."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """LSTM encoder-decoder translates held-out English number words into Spanish (greedy)."""
+    """Sequence-to-sequence translation: English number words into Spanish with an LSTM encoder-decoder.
+
+    Data: the integers 1-999 written in English and in Spanish, split by number 80/20 (the test numbers
+    are never seen). Model: dlcore.models.Seq2Seq (embedding 32, LSTM of 128; quick: 64), Adam with a
+    cosine-annealed rate, 500 batches of 32 (quick: 200), teacher forcing. Measured on the held-out
+    numbers with greedy decoding: exact-match rate and token accuracy.
+    """
     from ..data import decode_tokens, numwords_en_es
     from ..models import Seq2Seq
     from ..models.seq2seq import sequence_loss
@@ -77,5 +93,5 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     return {
         "metrics": metrics,
         "figures": figures,
-        "criteria": {CRITERIA[0]: exact >= bounds[0], CRITERIA[1]: token >= bounds[1]},
+        "criteria": {CRITERIA[0]: (exact >= bounds[0], exact), CRITERIA[1]: (token >= bounds[1], token)},
     }

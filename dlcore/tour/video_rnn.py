@@ -59,9 +59,26 @@ def one_step_mse(model, v: np.ndarray) -> tuple[float, float]:
     return float(((pred - v[:, 1:]) ** 2).mean()), float(((v[:, :-1] - v[:, 1:]) ** 2).mean())
 
 
-@register("video-rnn", "BLOCKS", "F32", criteria=CRITERIA, priority="P2")
+@register(
+    "video-rnn",
+    "BLOCKS",
+    "F32",
+    criteria=CRITERIA,
+    priority="P2",
+    claim=(
+        "Recurrent nets can predict video: reading the frames so far, an RNN infers the motion and "
+        "predicts the next frame better than assuming nothing moves."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """An LSTM predicts the next bouncing-ball frame; vs copying the last frame."""
+    """Video prediction: an LSTM reads bouncing-ball frames and predicts the next one.
+
+    Data: seeded 8x8 videos of a bouncing ball, 20 frames each, 512 training and 128 held-out videos
+    (quick: 256 of 10 frames). Model: flattened frame - LSTM(64, 128) - Linear(128, 64) - sigmoid,
+    predicting frame t + 1 from frames 0..t; Adam(5e-3), batch 32, 30 epochs (quick: hidden 64, batch 16,
+    Adam(1e-2), 10 epochs), MSE. Measured: held-out 1-step MSE over every predicted frame against the
+    copy-last-frame baseline on the same frames.
+    """
     from .. import get_num_threads, set_num_threads
 
     threads = get_num_threads()
@@ -77,13 +94,15 @@ def _experiment(quick: bool, out_dir: Path | None) -> dict:
     from ..data import DataLoader, TensorDataset
     from ..nn import functional as F
     from ..train import fit
+    from ._progress import fit_bar
 
     steps, n_train, hidden, batch, epochs, lr, factor = SETTINGS[quick]
     train, test = videos(n_train, steps, seed=0), videos(128, steps, seed=1)
     model = FrameLSTM(hidden)
     x, y = np.ascontiguousarray(train[:, :-1]), np.ascontiguousarray(train[:, 1:])
     loader = DataLoader(TensorDataset(x, y), batch_size=batch, shuffle=True, seed=0)
-    hist = fit(model, F.mse_loss, optim.Adam(model.parameters(), lr=lr), loader, epochs=epochs, verbose=0)
+    opt = optim.Adam(model.parameters(), lr=lr)
+    hist = fit(model, F.mse_loss, opt, loader, epochs=epochs, verbose=0, callbacks=fit_bar(epochs))
     mse, copy = one_step_mse(model, test)
     figures = []
     if out_dir is not None:
@@ -116,6 +135,8 @@ def _experiment(quick: bool, out_dir: Path | None) -> dict:
             "lstm_over_copy": mse / copy,
             "s_train": float(sum(hist.epoch_times)),
         },
-        "criteria": {CRITERIA[0]: bool(mse <= factor * copy)},
+        "criteria": {
+            CRITERIA[0]: (bool(mse <= factor * copy), f"{mse / copy:.3f} x ({mse:.4g} vs {copy:.4g})")
+        },
         "figures": figures,
     }

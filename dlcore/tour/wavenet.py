@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._progress import track
 from .registry import register
 
 CRITERIA = (
@@ -84,9 +85,27 @@ def test_nll(model, amps: np.ndarray, codes: np.ndarray, start: int) -> float:
         return float(cross_entropy(logits, from_numpy(codes[None, start:])).item())
 
 
-@register("wavenet", "RD/NewArch", "F36", criteria=CRITERIA, priority="P1")
+@register(
+    "wavenet",
+    "RD/NewArch",
+    "F36",
+    criteria=CRITERIA,
+    priority="P1",
+    claim=(
+        "WaveNet models raw audio sample by sample with stacks of dilated causal convolutions, "
+        "whose receptive field doubles with every layer while never looking at the future."
+    ),
+)
 def run(quick: bool, out_dir: Path | None) -> dict:
-    """WaveNet (6 gated dilated causal blocks) on mu-law sines: causality, receptive field, NLL, pitch."""
+    """WaveNet on a synthetic waveform: causality, receptive field, next-sample NLL and pitch of samples.
+
+    Data: a sum of three sines (440, 660, 1320 Hz) at 8 kHz plus noise, mu-law coded to 256 levels; 12,000
+    samples train, 4,000 test. Model: 6 gated blocks of kernel-2 causal convolutions with dilations 1..32
+    (receptive field 64), residual and skip connections, 256-way softmax; Adam(3e-3), 500 steps on random
+    windows, batch 8 (quick: 4 blocks, 120 steps, Adam(1e-2)). Measured: the Jacobian's support (zero on
+    future inputs, exactly 2^L wide), test NLL against the codes' unigram entropy, and the dominant FFT
+    frequency of 2,048 generated samples (quick: 256).
+    """
     from .. import nn, optim
     from ..data import DataLoader, TensorDataset, dominant_frequency, mulaw_decode, mulaw_sines
     from ..train import fit
@@ -110,7 +129,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         LastSteps(model, width),
         nn.CrossEntropyLoss(),
         optim.Adam(model.parameters(), lr=lr),
-        loader,
+        track(loader, "training steps", total=steps),  # one epoch: a single pass over the loader
         epochs=1,
         verbose=0,
     )
@@ -160,9 +179,9 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         "metrics": metrics,
         "figures": figures,
         "criteria": {
-            CRITERIA[0]: future == 0.0,
-            CRITERIA[1]: set(sizes) == {rf},
-            CRITERIA[2]: nll <= nll_factor * entropy,
-            CRITERIA[3]: rel <= f_tol,
+            CRITERIA[0]: (future == 0.0, f"max |J| on later inputs {future:.3g}"),
+            CRITERIA[1]: (set(sizes) == {rf}, f"supports {sorted(set(sizes))}, 2^L = {rf}"),
+            CRITERIA[2]: (nll <= nll_factor * entropy, f"{nll / entropy:.3f} x"),
+            CRITERIA[3]: (rel <= f_tol, f"{100 * rel:.2f}% ({f_gen:.1f} vs {f_train:.1f} Hz)"),
         },
     }
