@@ -91,7 +91,7 @@ def kink_units(steps: list) -> int:
 
 
 def activation_patterns(steps: list, x: np.ndarray) -> np.ndarray:
-    """(n, kink_units) bool: which units are on (pre-activation > 0) at each row of x (n, in)."""
+    """(..., kink_units) bool: which units are on (pre-activation > 0) at each point x (..., in)."""
     h, bits = np.asarray(x, dtype=np.float64), []
     for s in steps:
         if isinstance(s, Affine):
@@ -100,4 +100,4 @@ def activation_patterns(steps: list, x: np.ndarray) -> np.ndarray:
             on = h > 0
             bits.append(on)
             h = np.where(on, h, s.negative_slope * h)
-    return np.concatenate(bits, axis=1) if bits else np.zeros((len(h), 0), dtype=bool)
+    return np.concatenate(bits, axis=-1) if bits else np.zeros(h.shape[:-1] + (0,), dtype=bool)
