@@ -57,3 +57,27 @@ def tree_grammar(depth: int = 16, K: int = 4, trees: int = 8, stay: float = 0.9,
     for _ in range(depth):
         level = _step(rng, np.repeat(level, 2, axis=1), K, stay)
     return level.reshape(-1).astype(np.int64)
+
+
+def markov_samples(transition, length: int, rows: int = 1, seed: int = 0) -> np.ndarray:
+    """(rows, length) int64 sequences of the Markov chain with the given (K, K) transition matrix.
+
+    transition[i, j] = P(next = j | current = i) (rows summing to 1); each row of the output starts
+    from a uniform symbol. Rows are independent; steps are drawn for all rows at once.
+    """
+    fn = "markov_samples"
+    _check(fn, length=(length, 1), rows=(rows, 1))
+    p = np.asarray(transition, dtype=np.float64)
+    if p.ndim != 2 or p.shape[0] != p.shape[1] or p.shape[0] < 1:
+        raise ValueError(f"{fn}: transition must be a square (K, K) matrix, got shape {p.shape}")
+    if np.any(p < 0) or not np.allclose(p.sum(axis=1), 1.0, atol=1e-9):
+        raise ValueError(f"{fn}: transition rows must be probabilities summing to 1, got sums {p.sum(axis=1)}")
+    rng = np.random.default_rng(seed)
+    cdf = np.cumsum(p, axis=1)
+    cdf[:, -1] = 1.0
+    out = np.empty((rows, length), dtype=np.int64)
+    out[:, 0] = rng.integers(0, p.shape[0], size=rows)
+    for t in range(1, length):
+        u = rng.random((rows, 1))
+        out[:, t] = np.minimum((cdf[out[:, t - 1]] <= u).sum(axis=1), p.shape[0] - 1)
+    return out

@@ -49,6 +49,16 @@ def pair_counts(seq, distance: int, K: int | None = None) -> np.ndarray:
     return np.bincount(codes.ravel(), minlength=K * K).reshape(K, K)
 
 
+def transition_matrix(seq, K: int | None = None) -> np.ndarray:
+    """(K, K) float64 maximum-likelihood bigram model of seq: row i = P(next | current = i).
+
+    A symbol never followed by another gets a uniform row. seq as in mutual_information.
+    """
+    counts = pair_counts(seq, 1, K).astype(np.float64)
+    totals = counts.sum(axis=1, keepdims=True)
+    return np.where(totals > 0, counts / np.maximum(totals, 1.0), 1.0 / counts.shape[0])
+
+
 def mutual_information(seq, distances, K: int | None = None, subtract_bias: bool = False) -> np.ndarray:
     """Plug-in I(X_t; X_{t+d}) in bits for each d in distances; float64 array, same length.
 
