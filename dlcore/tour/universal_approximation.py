@@ -47,12 +47,13 @@ def spread_init(net, seed: int) -> None:
     net[2].bias.data[...] = 0.0
 
 
-def sup_error(net, grid: np.ndarray) -> float:
+def errors(net, points: np.ndarray) -> np.ndarray:
+    """net(points) - f(points) in float64; points (N,)."""
     from .. import from_numpy, no_grad
 
     with no_grad():
-        out = net(from_numpy(grid[:, None].astype(net[0].weight.dtype))).numpy()[:, 0]
-    return float(np.abs(out.astype(np.float64) - target(grid)).max())
+        out = net(from_numpy(points[:, None].astype(net[0].weight.dtype))).numpy()[:, 0]
+    return out.astype(np.float64) - target(points)
 
 
 def fit_one(width: int, seed: int, steps: int, x: np.ndarray, grid: np.ndarray) -> dict:
@@ -71,7 +72,7 @@ def fit_one(width: int, seed: int, steps: int, x: np.ndarray, grid: np.ndarray) 
         loss.backward()
         opt.step()
         sched.step()
-    adam_only = sup_error(net, grid)
+    adam_only, adam_mse = float(np.abs(errors(net, grid)).max()), float(np.mean(errors(net, x) ** 2))
     net.double()
     with no_grad():
         hidden = net[1](net[0](from_numpy(x[:, None]))).numpy()
@@ -79,7 +80,13 @@ def fit_one(width: int, seed: int, steps: int, x: np.ndarray, grid: np.ndarray) 
     coef = np.linalg.lstsq(design, target(x), rcond=None)[0]
     net[2].weight.data[...] = coef[None, :-1]
     net[2].bias.data[...] = coef[-1:]
-    return {"net": net, "adam_only": adam_only, "sup": sup_error(net, grid), "train_loss": float(loss.item())}
+    return {
+        "net": net,
+        "adam_only": adam_only,
+        "sup": float(np.abs(errors(net, grid)).max()),
+        "adam_train_mse": adam_mse,
+        "train_mse": float(np.mean(errors(net, x) ** 2)),
+    }
 
 
 @register(
