@@ -11,8 +11,8 @@ from dlcore.theory import mutual_information
 def test_shapes_dtypes_and_seeds():
     m = markov_chain(1000, K=5, seed=3)
     g = tree_grammar(depth=6, K=3, trees=2, seed=3)
-    assert m.shape == (1000,) and m.dtype == np.int64 and 0 <= m.min() and m.max() < 5
-    assert g.shape == (2 * 2**6,) and g.dtype == np.int64 and 0 <= g.min() and g.max() < 3
+    assert m.shape == (1000,) and m.dtype == np.int64 and m.min() >= 0 and m.max() < 5
+    assert g.shape == (2 * 2**6,) and g.dtype == np.int64 and g.min() >= 0 and g.max() < 3
     np.testing.assert_array_equal(markov_chain(1000, K=5, seed=3), m)
     np.testing.assert_array_equal(tree_grammar(depth=6, K=3, trees=2, seed=3), g)
     assert not np.array_equal(markov_chain(1000, K=5, seed=4), m)

@@ -151,7 +151,7 @@ def test_count_linear_regions_refuses_bad_input(model, start, end, match):
 
 def test_region_functions_refuse_non_modules_and_bad_grids():
     net = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
-    with pytest.raises(TypeError, match="dlcore.nn.Module"):
+    with pytest.raises(TypeError, match=r"dlcore\.nn\.Module"):
         count_linear_regions(lambda x: x, [0.0], [1.0])
     with pytest.raises(ValueError, match="plane"):
         activation_regions_2d(net)
@@ -178,7 +178,9 @@ def test_interpolant_is_exact_at_unsorted_knots_and_linear_between_them(rng):
     s = np.sort(knots)
     mids = 0.5 * (s[:-1] + s[1:])
     np.testing.assert_allclose(evaluate(net, mids), 0.5 * (_f(s[:-1]) + _f(s[1:])), rtol=0, atol=1e-12)
-    np.testing.assert_allclose(evaluate(net, s[-1] + 1.0) - _f(s[-1]), (_f(s[-1]) - _f(s[-2])) / (s[-1] - s[-2]))
+    np.testing.assert_allclose(
+        evaluate(net, s[-1] + 1.0) - _f(s[-1]), (_f(s[-1]) - _f(s[-2])) / (s[-1] - s[-2])
+    )
     # 24 pattern changes: at x_0 (where the two units of the linear term swap) and at 23 inner knots
     assert count_linear_regions(net, s[0] - 1, s[-1] + 1).count == 25
     values = rng.normal(size=25)

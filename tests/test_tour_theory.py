@@ -41,7 +41,9 @@ def test_loglog_fit_recovers_an_exact_power_law():
 
     ds = np.arange(1, 200)
     slope, intercept, r2 = loglog_fit(ds, 0.7 * ds**-0.61)
-    assert slope == pytest.approx(-0.61) and np.exp(intercept) == pytest.approx(0.7) and r2 == pytest.approx(1.0)
+    assert (
+        slope == pytest.approx(-0.61) and np.exp(intercept) == pytest.approx(0.7) and r2 == pytest.approx(1.0)
+    )
     noisy = 0.7 * ds**-0.61 * np.exp(np.random.default_rng(0).normal(0, 0.3, ds.size))
     assert loglog_fit(ds, noisy)[2] < 0.98
 
@@ -64,7 +66,10 @@ def test_shallow_net_reaches_the_2l_plus_1_bound_and_random_net_has_the_asked_sh
     from dlcore.tour.linear_regions import random_net, shallow_net
 
     for units in (2, 8, 20):
-        assert count_linear_regions(shallow_net(units, np.random.default_rng(units)), 0.0, 1.0).count == units + 1
+        assert (
+            count_linear_regions(shallow_net(units, np.random.default_rng(units)), 0.0, 1.0).count
+            == units + 1
+        )
     net = random_net(3, 5, 2)
     assert [type(m).__name__ for m in net] == ["Linear", "ReLU"] * 3 + ["Linear"]
     assert net[0].in_features == 2 and net[-1].out_features == 1
@@ -90,11 +95,15 @@ def test_least_squares_output_layer_never_raises_the_training_error():
     x = np.linspace(-np.pi, np.pi, 64)
     fit = fit_one(12, 0, 30, x, np.linspace(-np.pi, np.pi, 1000))
     assert fit["train_mse"] <= fit["adam_train_mse"] * (1 + 1e-6) and fit["net"][0].weight.dtype == np.float64
-    assert fit["train_mse"] < 0.5 * fit["adam_train_mse"]  # 30 Adam steps leave the output layer far from optimal
+    assert (
+        fit["train_mse"] < 0.5 * fit["adam_train_mse"]
+    )  # 30 Adam steps leave the output layer far from optimal
 
     net = nn.Sequential(nn.Linear(1, 50), nn.Tanh(), nn.Linear(50, 1))
     spread_init(net, 3)
     a, b = net[0].weight.numpy()[:, 0], net[0].bias.numpy()
     centres = -b / a
     assert np.all(np.abs(centres) <= np.pi + 1e-5) and np.all((np.abs(a) >= 0.5) & (np.abs(a) <= 3))
-    assert np.abs(target(np.array([0.0, np.pi / 6])) - np.array([0.0, 1 + 0.3 * (np.pi / 6) ** 2])).max() < 1e-12
+    assert (
+        np.abs(target(np.array([0.0, np.pi / 6])) - np.array([0.0, 1 + 0.3 * (np.pi / 6) ** 2])).max() < 1e-12
+    )

@@ -71,7 +71,9 @@ def markov_samples(transition, length: int, rows: int = 1, seed: int = 0) -> np.
     if p.ndim != 2 or p.shape[0] != p.shape[1] or p.shape[0] < 1:
         raise ValueError(f"{fn}: transition must be a square (K, K) matrix, got shape {p.shape}")
     if np.any(p < 0) or not np.allclose(p.sum(axis=1), 1.0, atol=1e-9):
-        raise ValueError(f"{fn}: transition rows must be probabilities summing to 1, got sums {p.sum(axis=1)}")
+        raise ValueError(
+            f"{fn}: transition rows must be probabilities summing to 1, got sums {p.sum(axis=1)}"
+        )
     rng = np.random.default_rng(seed)
     cdf = np.cumsum(p, axis=1)
     cdf[:, -1] = 1.0

@@ -7,7 +7,13 @@ User guide: docs/theory.md.
 """
 
 from .constructions import evaluate, relu_interpolant, tent_map_net
-from .information import markov_mutual_information, mi_bias_floor, mutual_information, pair_counts, transition_matrix
+from .information import (
+    markov_mutual_information,
+    mi_bias_floor,
+    mutual_information,
+    pair_counts,
+    transition_matrix,
+)
 from .regions import RegionCount, RegionMap, activation_regions_2d, count_linear_regions
 
 __all__ = [

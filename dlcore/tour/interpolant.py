@@ -92,7 +92,9 @@ def _figure(out_dir: Path, ns, sup_err, bound, relu_interpolant, evaluate) -> st
     ax.plot(x, target(x), "k-", lw=3, alpha=0.35, label="f(x) = sin(3x) + 0.3x²")
     for n, style in ((8, "C0--"), (16, "C1-")):
         knots = np.linspace(-np.pi, np.pi, n)
-        ax.plot(x, evaluate(relu_interpolant(target, knots), x), style, lw=1.2, label=f"ReLU net, N = {n} knots")
+        ax.plot(
+            x, evaluate(relu_interpolant(target, knots), x), style, lw=1.2, label=f"ReLU net, N = {n} knots"
+        )
         ax.plot(knots, target(knots), style[:2] + "o", ms=4)
     ax.set(xlabel="x", ylabel="y", title="Hand-built one-hidden-layer ReLU nets")
     ax.legend(fontsize=8)

@@ -30,7 +30,9 @@ def shallow_net(units: int, rng: np.random.Generator):
     the most regions a shallow net can have on [0, 1]."""
     from .. import nn
 
-    net = nn.Sequential(nn.Linear(1, units, dtype=np.float64), nn.ReLU(), nn.Linear(units, 1, dtype=np.float64))
+    net = nn.Sequential(
+        nn.Linear(1, units, dtype=np.float64), nn.ReLU(), nn.Linear(units, 1, dtype=np.float64)
+    )
     w = rng.choice([-1.0, 1.0], size=units) * rng.uniform(0.5, 2.0, size=units)
     net[0].weight.data[:, 0] = w
     net[0].bias.data[...] = -w * rng.uniform(0.0, 1.0, size=units)
@@ -72,12 +74,17 @@ def run(quick: bool, out_dir: Path | None) -> dict:
 
     rng = np.random.default_rng(43)
     tent = [count_linear_regions(tent_map_net(L), 0.0, 1.0).count for L in DEPTHS]
-    shallow = [[count_linear_regions(shallow_net(2 * L, rng), 0.0, 1.0).count for _ in range(5)] for L in DEPTHS]
+    shallow = [
+        [count_linear_regions(shallow_net(2 * L, rng), 0.0, 1.0).count for _ in range(5)] for L in DEPTHS
+    ]
     seeds = 2 if quick else 5
     random_counts = []
     for L in track(DEPTHS, "depths"):
         random_counts.append(
-            [count_linear_regions(random_net(L, RANDOM_WIDTH, 2), [-3.0, -2.0], [3.0, 2.0]).count for _ in range(seeds)]
+            [
+                count_linear_regions(random_net(L, RANDOM_WIDTH, 2), [-3.0, -2.0], [3.0, 2.0]).count
+                for _ in range(seeds)
+            ]
         )
     map_net = random_net(4, RANDOM_WIDTH, 2)
     region_map = activation_regions_2d(map_net, (-3, 3), (-3, 3), n=150 if quick else 400)

@@ -37,7 +37,9 @@ def _uniform(rng: np.random.Generator, shape, fan_in: int) -> np.ndarray:
     return rng.uniform(-bound, bound, size=shape).astype(np.float32)
 
 
-def train_seeds(x: np.ndarray, y: np.ndarray, width: int, seeds: int, steps: int, lr: float = 1e-2) -> np.ndarray:
+def train_seeds(
+    x: np.ndarray, y: np.ndarray, width: int, seeds: int, steps: int, lr: float = 1e-2
+) -> np.ndarray:
     """Final full-batch cross-entropy (nats) of `seeds` nets Linear(d, width), ReLU, Linear(width, C),
     each initialised like PyTorch from np.random.default_rng(seed), trained by full-batch Adam."""
     from .. import from_numpy, matmul, no_grad, optim
@@ -126,8 +128,17 @@ def _figure(out_dir: Path, losses) -> str:
     all_losses = np.concatenate([losses[w] for w in WIDTHS])
     bins = np.logspace(np.log10(all_losses.min() * 0.9), np.log10(all_losses.max() * 1.1), 40)
     for w in WIDTHS:
-        ax.hist(losses[w], bins=bins, alpha=0.6, label=f"width {w}: mean {losses[w].mean():.3g}, std {losses[w].std(ddof=1):.2g}")
+        ax.hist(
+            losses[w],
+            bins=bins,
+            alpha=0.6,
+            label=f"width {w}: mean {losses[w].mean():.3g}, std {losses[w].std(ddof=1):.2g}",
+        )
     ax.set_xscale("log")
-    ax.set(xlabel="final training loss (nats, log scale)", ylabel="seeds", title="Final training loss of each seed, by width")
+    ax.set(
+        xlabel="final training loss (nats, log scale)",
+        ylabel="seeds",
+        title="Final training loss of each seed, by width",
+    )
     ax.legend(fontsize=8)
     return save(fig, out_dir, "loss-surface")

@@ -112,7 +112,10 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     lstm_text = sample_lstm(model, rows, length, seed=2)[:, burn:]
     bigram_text = markov_samples(transition_matrix(grammar, K), length, rows, seed=3)[:, burn:]
     sample_ds = np.array([1, 2, 5, 10, 20, 50, 100])
-    mi_lstm, mi_bigram = mutual_information(lstm_text, sample_ds, K), mutual_information(bigram_text, sample_ds, K)
+    mi_lstm, mi_bigram = (
+        mutual_information(lstm_text, sample_ds, K),
+        mutual_information(bigram_text, sample_ds, K),
+    )
     ratio50 = float(mi_lstm[5] / mi_bigram[5])
     metrics = {
         "symbols": int(grammar.size),

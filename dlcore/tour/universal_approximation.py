@@ -156,6 +156,8 @@ def _figure(out_dir: Path, fits, median, adam_median) -> str:
     ax2.semilogy(WIDTHS, adam_median, "s--", label="Adam only")
     ax2.axhline(0.02, color="0.5", ls=":", label="criterion 0.02")
     ax2.set_xscale("log", base=2)
-    ax2.set(xlabel="hidden units (width)", ylabel="sup |net - f| (median of 3 seeds)", title="Sup error vs width")
+    ax2.set(
+        xlabel="hidden units (width)", ylabel="sup |net - f| (median of 3 seeds)", title="Sup error vs width"
+    )
     ax2.legend(fontsize=8)
     return save(fig, out_dir, "universal-approximation")
