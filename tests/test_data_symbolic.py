@@ -4,8 +4,8 @@
 import numpy as np
 import pytest
 
-from dlcore.data import markov_chain, tree_grammar
-from dlcore.theory import mutual_information
+from dlcore.data import markov_chain, markov_samples, tree_grammar
+from dlcore.theory import mutual_information, transition_matrix
 
 
 def test_shapes_dtypes_and_seeds():
@@ -70,3 +70,26 @@ def test_grammar_mutual_information_decays_as_a_power_law_and_the_chain_exponent
 def test_bad_arguments_are_refused(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_markov_samples_follow_the_given_transition_matrix():
+    p = np.array([[0.1, 0.6, 0.3], [0.5, 0.0, 0.5], [0.2, 0.2, 0.6]])
+    x = markov_samples(p, 400, rows=300, seed=0)
+    assert x.shape == (300, 400) and x.dtype == np.int64 and x.min() >= 0 and x.max() < 3
+    np.testing.assert_array_equal(markov_samples(p, 400, rows=300, seed=0), x)
+    est = transition_matrix(x, 3)
+    assert np.abs(est - p).max() < 0.01 and est[1, 1] == 0.0  # ~40,000 draws per row: sigma ~0.0025
+    first = np.bincount(x[:, 0], minlength=3) / 300
+    assert np.abs(first - 1 / 3).max() < 0.1
+
+
+@pytest.mark.parametrize(
+    "p, match",
+    [(np.ones((2, 3)) / 3, "square"), (np.array([[0.5, 0.6], [0.5, 0.5]]), "summing to 1"),
+     (np.array([[1.5, -0.5], [0.5, 0.5]]), "probabilities")],
+)  # fmt: skip
+def test_markov_samples_refuse_bad_matrices(p, match):
+    with pytest.raises(ValueError, match=match):
+        markov_samples(p, 10)
+    with pytest.raises(ValueError, match="length"):
+        markov_samples(np.eye(2), 0)

@@ -17,6 +17,7 @@ from dlcore.theory import (
     pair_counts,
     relu_interpolant,
     tent_map_net,
+    transition_matrix,
 )
 from dlcore.theory._piecewise import activation_patterns, piecewise_program
 
@@ -233,6 +234,14 @@ def test_pairs_never_straddle_rows_of_a_2d_sequence():
     c = pair_counts(seq, 1, K=4)
     assert c.sum() == 4 and c[0, 1] == 2 and c[1, 2] == 1 and c[3, 0] == 1 and c[2, 3] == 0
     assert mutual_information(np.array([[0, 1], [1, 0]]), [1])[0] == pytest.approx(1.0)
+
+
+def test_transition_matrix_counts_bigrams_and_gives_unseen_symbols_a_uniform_row():
+    p = transition_matrix(np.array([0, 1, 0, 1, 1, 2]), K=4)
+    np.testing.assert_allclose(p[0], [0, 1, 0, 0])
+    np.testing.assert_allclose(p[1], [1 / 3, 1 / 3, 1 / 3, 0])
+    np.testing.assert_allclose(p[2], [0.25] * 4)  # 2 is last: never followed
+    np.testing.assert_allclose(p[3], [0.25] * 4)
 
 
 @pytest.mark.parametrize(
