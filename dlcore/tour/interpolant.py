@@ -50,6 +50,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     """
     from ..theory import evaluate, relu_interpolant
     from ._progress import track
+    from ._theory import sig
 
     ns = [8, 16, 32, 64, 128, 256] + ([] if quick else [512, 1024])
     grid = np.linspace(-np.pi, np.pi, 10_001 if quick else 20_001)  # >= 20 points per knot interval
@@ -64,10 +65,10 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     bound = [(2 * np.pi / (n - 1)) ** 2 / 8 * max_second_derivative() for n in ns]
     metrics = {
         "knots": ns,
-        "max_error_at_knots": knot_err,
-        "sup_error": sup_err,
-        "sup_error_bound_h2_over_8_max_f2": [float(b) for b in bound],
-        "loglog_slope": slope,
+        "max_error_at_knots": sig(knot_err),
+        "sup_error": sig(sup_err),
+        "sup_error_bound_h2_over_8_max_f2": sig(bound),
+        "loglog_slope": sig(slope),
         "hidden_units": ns,
     }
     figures = []

@@ -71,6 +71,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     """
     from ..theory import activation_regions_2d, count_linear_regions, tent_map_net
     from ._progress import track
+    from ._theory import sig
 
     rng = np.random.default_rng(43)
     tent = [count_linear_regions(tent_map_net(L), 0.0, 1.0).count for L in DEPTHS]
@@ -96,7 +97,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         "shallow_2L_units_regions_max": [max(cs) for cs in shallow],
         "shallow_worst_excess_over_2L_plus_1": int(worst_excess),
         "random_width": RANDOM_WIDTH,
-        "random_init_regions_mean": [float(np.mean(cs)) for cs in random_counts],
+        "random_init_regions_mean": sig([np.mean(cs) for cs in random_counts]),
         "random_init_regions_max": [int(max(cs)) for cs in random_counts],
         "region_map_depth4_patterns": region_map.count,
     }

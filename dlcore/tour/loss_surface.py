@@ -89,6 +89,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     """
     from ..data import digits
     from ._progress import track
+    from ._theory import sig
 
     x, y = digits("train", seed=0)
     n, seeds, steps = (300, 5, 20) if quick else (500, SEEDS, 50)
@@ -102,11 +103,11 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         "seeds": seeds,
         "steps": steps,
         "train_digits": n,
-        "final_loss_mean_nats": mean,
-        "final_loss_std_nats": std,
-        "std_ratio_512_over_8": ratio,
-        "relative_std_std_over_mean": [s / m for s, m in zip(std, mean)],
-        "final_losses_nats": [losses[w].tolist() for w in WIDTHS],
+        "final_loss_mean_nats": sig(mean),
+        "final_loss_std_nats": sig(std),
+        "std_ratio_512_over_8": sig(ratio),
+        "relative_std_std_over_mean": sig([s / m for s, m in zip(std, mean)]),
+        "final_losses_nats": sig([losses[w] for w in WIDTHS]),
     }
     figures = []
     if out_dir is not None:

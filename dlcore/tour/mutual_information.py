@@ -99,6 +99,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     """
     from ..data import markov_chain, markov_samples, tree_grammar
     from ..theory import mi_bias_floor, mutual_information, transition_matrix
+    from ._theory import sig
 
     grammar = tree_grammar(depth=16, K=K, trees=8, seed=0)
     chain = markov_chain(grammar.size, K=K, stay=0.9, seed=1)
@@ -120,18 +121,18 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     metrics = {
         "symbols": int(grammar.size),
         "distances": ds.tolist(),
-        "grammar_mi_bits": mi_g.tolist(),
-        "markov_mi_bits": mi_m.tolist(),
-        "grammar_loglog_slope": slope,
-        "grammar_loglog_r2": r2,
-        "grammar_mi_d100_bits": float(mi_g[at100]),
-        "markov_mi_d100_bits": float(mi_m[at100]),
-        "iid_bias_floor_bits": mi_bias_floor(K, grammar.size - 100),
-        "lstm_final_loss_nats": float(np.mean(losses[-20:])),
+        "grammar_mi_bits": sig(mi_g),
+        "markov_mi_bits": sig(mi_m),
+        "grammar_loglog_slope": sig(slope),
+        "grammar_loglog_r2": sig(r2, 5),
+        "grammar_mi_d100_bits": sig(mi_g[at100]),
+        "markov_mi_d100_bits": sig(mi_m[at100]),
+        "iid_bias_floor_bits": sig(mi_bias_floor(K, grammar.size - 100)),
+        "lstm_final_loss_nats": sig(np.mean(losses[-20:])),
         "sample_distances": sample_ds.tolist(),
-        "lstm_samples_mi_bits": mi_lstm.tolist(),
-        "bigram_samples_mi_bits": mi_bigram.tolist(),
-        "lstm_over_bigram_mi_d50": ratio50,
+        "lstm_samples_mi_bits": sig(mi_lstm),
+        "bigram_samples_mi_bits": sig(mi_bigram),
+        "lstm_over_bigram_mi_d50": sig(ratio50),
     }
     figures = []
     if out_dir is not None:

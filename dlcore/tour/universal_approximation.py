@@ -107,6 +107,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     per width (and the Adam-only sup error before the least-squares step).
     """
     from ._progress import track
+    from ._theory import sig
 
     x = np.linspace(-np.pi, np.pi, 256)
     grid = np.linspace(-np.pi, np.pi, 10_000)
@@ -119,9 +120,9 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     monotone = all(b <= a + 1e-9 for a, b in zip(median, median[1:]))
     metrics = {
         "widths": list(WIDTHS),
-        "sup_error_median": median,
-        "sup_error_per_seed": [[f["sup"] for f in fits[w]] for w in WIDTHS],
-        "adam_only_sup_error_median": adam_median,
+        "sup_error_median": sig(median),
+        "sup_error_per_seed": sig([[f["sup"] for f in fits[w]] for w in WIDTHS]),
+        "adam_only_sup_error_median": sig(adam_median),
         "adam_steps": steps,
         "train_points": len(x),
     }
