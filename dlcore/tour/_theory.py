@@ -6,7 +6,7 @@ import numpy as np
 
 
 def sig(values, digits: int = 4):
-    """values (a number or nested lists/arrays of numbers) as floats rounded to `digits` significant digits."""
+    """values (a number or nested lists/arrays of numbers) as floats to `digits` significant digits."""
     if isinstance(values, (list, tuple, np.ndarray)):
         return [sig(v, digits) for v in values]
     return float(f"{float(values):.{digits}g}")
