@@ -29,10 +29,11 @@ class Kink:
     negative_slope: float = 0.0
 
 
-def _leaves(fn: str, module, path: str):
+def _leaves(module, path: str):
+    """(dotted name, module) of every non-Sequential module, in forward order."""
     if isinstance(module, nn.Sequential):
         for name, child in module.named_children():
-            yield from _leaves(fn, child, f"{path}.{name}" if path else name)
+            yield from _leaves(child, f"{path}.{name}" if path else name)
         return
     yield path or type(module).__name__, module
 
@@ -45,7 +46,7 @@ def piecewise_program(fn: str, model) -> tuple[list, int]:
     if not isinstance(model, nn.Module):
         raise TypeError(f"{fn}: model must be a dlcore.nn.Module, got {type(model).__name__}")
     steps: list = []
-    for where, m in _leaves(fn, model, ""):
+    for where, m in _leaves(model, ""):
         if isinstance(m, nn.Linear):
             w = np.asarray(m.weight.detach().cpu().numpy(), dtype=np.float64)
             b = np.zeros(w.shape[0]) if m.bias is None else m.bias.detach().cpu().numpy()
@@ -67,7 +68,7 @@ def piecewise_program(fn: str, model) -> tuple[list, int]:
     if first is None:
         raise ValueError(f"{fn}: the model has no Linear layer, so its input size is unknown")
     if not isinstance(steps[0], Affine):
-        raise ValueError(f"{fn}: the model must start with a Linear layer, starts with a ReLU")
+        raise ValueError(f"{fn}: the model must start with a Linear layer, it starts with an activation")
     return steps, first.weight.shape[1]
 
 
