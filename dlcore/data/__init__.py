@@ -24,6 +24,7 @@ from .sequences import (
     running_parity,
     speech_prototypes,
 )
+from .symbolic import markov_chain, markov_samples, tree_grammar
 from .synthetic import line_points, plane_points
 from .synthetic_images import gomoku_boards, shifted_digits
 from .text import NumWords, decode_tokens, english_words, numwords_en_es, spanish_words
@@ -77,4 +78,7 @@ __all__ = [
     "char_windows",
     "char_batches",
     "bouncing_ball",
+    "markov_chain",
+    "markov_samples",
+    "tree_grammar",
 ]
