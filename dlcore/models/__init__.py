@@ -8,6 +8,7 @@ from .all_conv import AllConvNet
 from .captioner import Captioner
 from .char_lm import CharLM
 from .pointer import PointerNet
+from .progressive import ProgressiveNet
 from .resnet import ResNet
 from .seq2seq import Seq2Seq
 from .small_cnn import SmallCNN
@@ -23,5 +24,6 @@ __all__ = [
     "Seq2Seq",
     "Captioner",
     "PointerNet",
+    "ProgressiveNet",
     "CharLM",
 ]
