@@ -40,7 +40,8 @@ class Linear(Module):
     from the same distribution and never trained (saved in state_dict, not a parameter). The
     forward is unchanged; the backward gives weight and bias their usual gradients but sends
     grad_output @ B to the input instead of grad_output @ weight
-    (nn.functional.linear_feedback_alignment). feedback=None is ordinary backprop.
+    (nn.functional.linear_feedback_alignment). feedback=None is ordinary backprop. On a layer built
+    with "alignment", setting `layer.feedback = None` switches to backprop and back (B is kept).
     """
 
     def __init__(
