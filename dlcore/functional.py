@@ -224,6 +224,17 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return apply(ops.Linear, x, weight) if bias is None else apply(ops.Linear, x, weight, bias)
 
 
+def linear_feedback_alignment(
+    x: Tensor, weight: Tensor, bias: Tensor | None, feedback_weight: Tensor
+) -> Tensor:
+    """x @ weight.T + bias, as linear, whose backward gives weight and bias their usual gradients
+    but sends grad_output @ feedback_weight to x instead of grad_output @ weight (feedback
+    alignment, Lillicrap et al. 2016). feedback_weight: a fixed (out_features, in_features) tensor
+    of weight's dtype and device; it gets no gradient. float32/float64 only."""
+    args = (x, weight, feedback_weight) + (() if bias is None else (bias,))
+    return apply(ops.LinearFeedbackAlignment, *args)
+
+
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")

@@ -13,6 +13,7 @@ from .fluid import divergence_fields, jacobi, laplacian, residual_ratio, solve_p
 from .genomics import DnaMotifs, dna_motifs, motif_log_odds, motif_pwm, one_hot_dna
 from .label_noise import noisy_labels
 from .loader import DataLoader, Dataset, TensorDataset
+from .manifold import noisy_plane
 from .seq_tasks import reverse_sequences, sort_floats
 from .sequences import (
     CtcSpeech,
@@ -36,6 +37,7 @@ __all__ = [
     "digits",
     "line_points",
     "plane_points",
+    "noisy_plane",
     "noisy_labels",
     "DnaMotifs",
     "dna_motifs",

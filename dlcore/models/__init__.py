@@ -8,6 +8,7 @@ from .all_conv import AllConvNet
 from .captioner import Captioner
 from .char_lm import CharLM
 from .pointer import PointerNet
+from .progressive import ProgressiveNet
 from .rbm import BernoulliRBM
 from .resnet import ResNet
 from .seq2seq import Seq2Seq
@@ -24,6 +25,7 @@ __all__ = [
     "Seq2Seq",
     "Captioner",
     "PointerNet",
+    "ProgressiveNet",
     "CharLM",
     "BernoulliRBM",
 ]

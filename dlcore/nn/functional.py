@@ -9,6 +9,7 @@ from ..functional import (  # noqa: F401
     huber_loss,
     l1_loss,
     linear,
+    linear_feedback_alignment,
     log_softmax,
     mse_loss,
     nll_loss,

@@ -34,13 +34,29 @@ class Linear(Module):
     """y = x @ weight.T + bias; weight (out_features, in_features), as torch.nn.Linear.
 
     Initialised like PyTorch: weight and bias ~ U(-1/sqrt(in_features), 1/sqrt(in_features)).
+
+    feedback="alignment" (feedback alignment, Lillicrap et al. 2016): the layer also holds a fixed
+    random buffer `feedback_weight` B (out_features, in_features), drawn once after weight and bias
+    from the same distribution and never trained (saved in state_dict, not a parameter). The
+    forward is unchanged; the backward gives weight and bias their usual gradients but sends
+    grad_output @ B to the input instead of grad_output @ weight
+    (nn.functional.linear_feedback_alignment). feedback=None is ordinary backprop. On a layer built
+    with "alignment", setting `layer.feedback = None` switches to backprop and back (B is kept).
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=np.float32):
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, dtype=np.float32, feedback=None
+    ):
         super().__init__()
         for name, v in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 0:
                 raise ValueError(f"Linear: {name} must be a non-negative int, got {v!r}")
+        if not (feedback is None or (isinstance(feedback, str) and feedback == "alignment")):
+            raise ValueError(
+                f"Linear({in_features}, {out_features}): feedback must be None or 'alignment', "
+                f"got {feedback!r}"
+            )
+        self.feedback = feedback
         self.in_features, self.out_features = int(in_features), int(out_features)
         bound = 1.0 / math.sqrt(in_features) if in_features > 0 else 0.0
         self.weight = Parameter(_uniform((out_features, in_features), bound, dtype))
@@ -48,6 +64,10 @@ class Linear(Module):
             self.bias = Parameter(_uniform((out_features,), bound, dtype))
         else:
             self.register_parameter("bias", None)
+        if feedback == "alignment":
+            self.register_buffer(
+                "feedback_weight", Tensor(_uniform((out_features, in_features), bound, dtype))
+            )
 
     def forward(self, x: Tensor) -> Tensor:
         check_input(self, x)
@@ -56,11 +76,33 @@ class Linear(Module):
                 f"Linear({self.in_features}, {self.out_features}): input of shape {x.shape} "
                 f"must end in {self.in_features} features"
             )
-        return F.linear(x, self.weight, self.bias)
+        if self.feedback is None:
+            return F.linear(x, self.weight, self.bias)
+        return F.linear_feedback_alignment(x, self.weight, self.bias, self._feedback_weight())
+
+    def _feedback_weight(self) -> Tensor:
+        """The buffer B, checked against the weight: a TypeError/ValueError naming the layer when
+        a state_dict load or an assignment left it of another shape, dtype or device."""
+        fb, w = self._buffers.get("feedback_weight"), self.weight
+        where = f"Linear({self.in_features}, {self.out_features}, feedback='alignment')"
+        if not isinstance(fb, Tensor):
+            raise TypeError(f"{where}: feedback_weight must be a Tensor, got {type(fb).__name__}")
+        if fb.shape != w.shape:
+            raise ValueError(
+                f"{where}: feedback_weight of shape {fb.shape} must have the weight's shape {w.shape}"
+            )
+        if fb.dtype != w.dtype or fb.device != w.device:
+            raise TypeError(
+                f"{where}: feedback_weight ({fb.dtype}, {fb.device}) must match the weight "
+                f"({w.dtype}, {w.device})"
+            )
+        return fb
 
     def extra_repr(self) -> str:
+        fb = "" if self.feedback is None else f", feedback={self.feedback!r}"
         return (
-            f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}{fb}"
         )
 
 

@@ -14,6 +14,7 @@
     rnn.py          one direction of one LSTM/GRU/RNN layer over a sequence (the rnn kernels)
     embedding.py    embedding lookup (weight rows by index)
     ctc.py          the CTC loss per batch item (the ctc kernels)
+    feedback.py     linear with feedback alignment (dx through a fixed B, not W^T)
     dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
     _helpers.py     argument checks (dims), unbroadcast, the one gemm call
 
@@ -48,6 +49,7 @@ from .elementwise import (
     Where,
 )
 from .embedding import Embedding
+from .feedback import LinearFeedbackAlignment
 from .function import Function
 from .linalg import MatMul
 from .nn import CrossEntropy, Dropout, Huber, Linear, LogSoftmax, Softmax
@@ -115,6 +117,7 @@ __all__ = [
     "Clone",
     "MatMul",
     "Linear",
+    "LinearFeedbackAlignment",
     "LogSoftmax",
     "Softmax",
     "CrossEntropy",

@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     conv,
     ctc,
     elementwise,
+    feedback,
     fuzzing,
     layers,
     nn,
@@ -121,6 +122,7 @@ OPS = [
     *norm.OPS,
     *rnn.OPS,
     *ctc.OPS,
+    *feedback.OPS,
     *attention.OPS,
 ]
 

@@ -224,6 +224,13 @@ def linear_layer_bad():
         ),
         _bad(
             "Linear",
+            _ones(5, 7),
+            init={**init, "feedback": "random"},
+            match=r"Linear\(7, 3\): feedback must be None or 'alignment', got 'random'",
+            desc="unknown feedback",
+        ),
+        _bad(
+            "Linear",
             "abc",
             init=init,
             exc=TypeError,
