@@ -14,6 +14,7 @@
     rnn.py          one direction of one LSTM/GRU/RNN layer over a sequence (the rnn kernels)
     embedding.py    embedding lookup (weight rows by index)
     ctc.py          the CTC loss per batch item (the ctc kernels)
+    straight_through.py  ste_sign / ste_round: hard forward, surrogate (straight-through) backward
     dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
     _helpers.py     argument checks (dims), unbroadcast, the one gemm call
 
@@ -66,6 +67,7 @@ from .pointwise import (
 from .pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .reduce import Max, Mean, Min, Sum, TakeAlong, argmax, argmin, dim_args
 from .rnn import RNNDirection
+from .straight_through import SteRound, SteSign
 from .shape import Cat, Clone, Convert, Expand, GetItem, Permute, Reshape, Stack
 
 __all__ = [
@@ -139,4 +141,6 @@ __all__ = [
     "RNNDirection",
     "Embedding",
     "CTCLoss",
+    "SteSign",
+    "SteRound",
 ]

@@ -26,6 +26,7 @@ from . import (  # noqa: F401
     reductions,
     rnn,
     shape,
+    stochastic,
 )
 from .core import (  # noqa: F401  (re-exported: tests and op_table_<name>.py import them from op_table)
     DTYPES,
@@ -122,6 +123,7 @@ OPS = [
     *rnn.OPS,
     *ctc.OPS,
     *attention.OPS,
+    *stochastic.OPS,
 ]
 
 OPS_BY_NAME = {op.name: op for op in OPS}
