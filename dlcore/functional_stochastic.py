@@ -19,7 +19,9 @@ def _floating(x, op: str) -> Tensor:
     """x as a tensor; integer and bool input is a TypeError naming op (no gradient flows there)."""
     x = as_tensor_like(x, (), op)
     if x.dtype.kind != "f":
-        raise TypeError(f"{op}: input must be a floating point tensor, got {x.dtype}; convert it with .float()")
+        raise TypeError(
+            f"{op}: input must be a floating point tensor, got {x.dtype}; convert it with .float()"
+        )
     return x
 
 
@@ -56,7 +58,9 @@ def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-1
         return y_soft
     soft = y_soft.data
     if soft.ndim and soft.shape[axis] == 0:
-        raise ValueError(f"{op}: hard=True takes the argmax over dim {dim}, which has size 0 (shape {soft.shape})")
+        raise ValueError(
+            f"{op}: hard=True takes the argmax over dim {dim}, which has size 0 (shape {soft.shape})"
+        )
     xp = backend.array_module(soft)
     if soft.ndim == 0:
         y_hard = xp.ones_like(soft)

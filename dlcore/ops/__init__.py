@@ -67,8 +67,8 @@ from .pointwise import (
 from .pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .reduce import Max, Mean, Min, Sum, TakeAlong, argmax, argmin, dim_args
 from .rnn import RNNDirection
-from .straight_through import SteRound, SteSign
 from .shape import Cat, Clone, Convert, Expand, GetItem, Permute, Reshape, Stack
+from .straight_through import SteRound, SteSign
 
 __all__ = [
     "Function",

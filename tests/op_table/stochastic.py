@@ -70,7 +70,14 @@ def gumbel_softmax_bad():
     return [
         _bad(name, _ones(2, 3), tau=0.0, match=r"gumbel_softmax: tau must be > 0, got 0.0", desc="tau 0"),
         _bad(name, _ones(2, 3), tau=-1.0, match=r"gumbel_softmax: tau must be > 0", desc="tau < 0"),
-        _bad(name, _ones(2, 3), tau="1", exc=TypeError, match=r"gumbel_softmax: tau must be a number", desc="tau str"),
+        _bad(
+            name,
+            _ones(2, 3),
+            tau="1",
+            exc=TypeError,
+            match=r"gumbel_softmax: tau must be a number",
+            desc="tau str",
+        ),
         _bad(name, _ones(2, 3), dim=2, match=r"gumbel_softmax: dim 2 is out of range", desc="dim"),
         _bad(
             name,
@@ -79,7 +86,9 @@ def gumbel_softmax_bad():
             match=r"gumbel_softmax: input must be a floating point tensor, got int64",
             desc="int64 logits",
         ),
-        _bad(name, _ones(2, 0), hard=True, match=r"gumbel_softmax: hard=True .* size 0", desc="hard, empty dim"),
+        _bad(
+            name, _ones(2, 0), hard=True, match=r"gumbel_softmax: hard=True .* size 0", desc="hard, empty dim"
+        ),
     ]
 
 
@@ -141,7 +150,11 @@ def _gumbel_fuzz(draw, op):
     which torch returns unchecked and dlcore rejects as any integer input (as softmax does, see
     ALLOWED in tests/test_op_fuzz.py)."""
     x = draw(fz.array(op).filter(lambda a: a.size or a.dtype.kind == "f"))
-    kw = {"dim": fz._dim(draw, x.ndim), "tau": draw(st.sampled_from([1.0, 0.5, 3.0])), "hard": draw(st.booleans())}
+    kw = {
+        "dim": fz._dim(draw, x.ndim),
+        "tau": draw(st.sampled_from([1.0, 0.5, 3.0])),
+        "hard": draw(st.booleans()),
+    }
     dlcore.manual_seed(NOISE_SEED)
     return Sample((x,), kw)
 
