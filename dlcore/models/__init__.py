@@ -11,6 +11,7 @@ from .pointer import PointerNet
 from .resnet import ResNet
 from .seq2seq import Seq2Seq
 from .small_cnn import SmallCNN
+from .vae import VAE, CategoricalVAE
 from .wavenet import CausalConv1d, WaveNet, WaveNetBlock
 
 __all__ = [
@@ -24,4 +25,6 @@ __all__ = [
     "Captioner",
     "PointerNet",
     "CharLM",
+    "VAE",
+    "CategoricalVAE",
 ]
