@@ -23,7 +23,9 @@ def independent_bernoulli_nll(train: np.ndarray, test: np.ndarray) -> float:
     return float(-(test * np.log(p) + (1 - test) * np.log(1 - p)).sum(axis=1).mean())
 
 
-def train_elbo(model, x, xt, epochs: int, *, lr: float, batch: int, seed: int, train_kw=None, eval_kw=None, evals=5):
+def train_elbo(
+    model, x, xt, epochs: int, *, lr: float, batch: int, seed: int, train_kw=None, eval_kw=None, evals=5
+):
     """Adam on -ELBO (model.elbo(x, **train_kw(epoch)), mini-batches of `batch` in a seeded order).
     Returns per-epoch lists: "train" (mean -ELBO of the epoch's batches) and "test" (held-out -ELBO,
     the mean of `evals` one-sample estimates with eval_kw(epoch)); "init" is the held-out -ELBO

@@ -56,9 +56,15 @@ def frequency_test(draws: int) -> dict:
     counts = hard.sum(axis=0)
     p = np.exp(LOGITS) / np.exp(LOGITS).sum()
     chi2, pvalue = stats.chisquare(counts, draws * p)
-    return {"counts": counts, "probs": p, "chi2": float(chi2), "p": float(pvalue), "one_hot": bool(
-        np.allclose(hard.sum(axis=1), 1.0) and set(np.unique(np.round(hard, 12))) <= {0.0, 1.0}
-    )}
+    return {
+        "counts": counts,
+        "probs": p,
+        "chi2": float(chi2),
+        "p": float(pvalue),
+        "one_hot": bool(
+            np.allclose(hard.sum(axis=1), 1.0) and set(np.unique(np.round(hard, 12))) <= {0.0, 1.0}
+        ),
+    }
 
 
 def mean_max_prob(logits, tau: float, draws: int) -> float:
@@ -151,14 +157,20 @@ def _figure(freq, tau_curve, hist, metrics, out_dir) -> str:
     k = np.arange(len(LOGITS))
     a0.bar(k - 0.2, freq["counts"] / freq["counts"].sum(), width=0.4, label="hard samples")
     a0.bar(k + 0.2, freq["probs"], width=0.4, label="softmax(logits)")
-    a0.set(xlabel="class (logit)", ylabel="frequency / probability", title=f"1e5 hard samples, chi^2 p = {freq['p']:.2f}")
+    a0.set(
+        xlabel="class (logit)",
+        ylabel="frequency / probability",
+        title=f"1e5 hard samples, chi^2 p = {freq['p']:.2f}",
+    )
     a0.set_xticks(k, [f"{i} ({v:g})" for i, v in zip(k, LOGITS)])
     a0.legend(fontsize=8)
     taus = [float(t) for t in tau_curve]
     a1.plot(taus, list(tau_curve.values()), "o-")
     a1.axhline(0.95, color="k", ls="--", label="0.95")
     a1.axvline(SHARP_TAU, color="gray", ls=":", label="tau = 0.1")
-    a1.set(xscale="log", xlabel="temperature tau", ylabel="mean max-probability", title="relaxed samples sharpen")
+    a1.set(
+        xscale="log", xlabel="temperature tau", ylabel="mean max-probability", title="relaxed samples sharpen"
+    )
     a1.legend(fontsize=8)
     epochs = np.arange(len(hist["test"]) + 1)
     a2.plot(epochs, [-hist["init"]] + [-v for v in hist["test"]], "o-", label="held-out (hard samples)")

@@ -116,7 +116,9 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         "argmax_per_seed": picks.tolist(),
         "seeds_choosing_target": int((picks == TARGET).sum()),
         "final_mse_mean": float(out["loss"][-1].mean()),
-        "steps_to_entropy_below_0.05_max": int(np.argmax((ent < 0.05).all(axis=1))) if (ent[-1] < 0.05).all() else -1,
+        "steps_to_entropy_below_0.05_max": int(np.argmax((ent < 0.05).all(axis=1)))
+        if (ent[-1] < 0.05).all()
+        else -1,
     }
     figures = [] if out_dir is None else [_figure(w, ent, out_dir)]
     return {
@@ -144,7 +146,13 @@ def _figure(w: np.ndarray, ent: np.ndarray, out_dir: Path) -> str:
     a0.set(xscale="log", ylim=(0, 1))
     a0.legend(fontsize=7, ncol=2, loc="center left")
     for s in range(w.shape[1]):
-        a1.plot(steps, ent[:, s], color="C0", alpha=0.6, label="10 seeds (nearly on top of each other)" if s == 0 else None)
+        a1.plot(
+            steps,
+            ent[:, s],
+            color="C0",
+            alpha=0.6,
+            label="10 seeds (nearly on top of each other)" if s == 0 else None,
+        )
     a1.axhline(np.log(K), color="gray", ls=":", label="ln 8 (uniform)")
     a1.axhline(0.05, color="k", ls="--", label="0.05 nats")
     a1.set(xlabel="step", ylabel="selection entropy (nats)", title="entropy of the selection", yscale="log")

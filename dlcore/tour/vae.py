@@ -68,7 +68,9 @@ def variance_ratio(est: dict) -> dict:
     var_r = float(est["reparam"].var(axis=0, ddof=1).mean())
     var_s = float(est["score"].var(axis=0, ddof=1).mean())
     k = est["score"].shape[0]
-    z = np.abs(est["reparam"].mean(0) - est["score"].mean(0)) / np.sqrt(est["score"].var(0, ddof=1) / k + 1e-30)
+    z = np.abs(est["reparam"].mean(0) - est["score"].mean(0)) / np.sqrt(
+        est["score"].var(0, ddof=1) / k + 1e-30
+    )
     return {"var_reparam": var_r, "var_score": var_s, "ratio": var_r / var_s, "mean_abs_z": float(z.mean())}
 
 
