@@ -7,6 +7,7 @@ module of the same structure.
 from .all_conv import AllConvNet
 from .captioner import Captioner
 from .char_lm import CharLM
+from .ntm import NTM
 from .pointer import PointerNet
 from .resnet import ResNet
 from .seq2seq import Seq2Seq
@@ -27,4 +28,5 @@ __all__ = [
     "CharLM",
     "VAE",
     "CategoricalVAE",
+    "NTM",
 ]
