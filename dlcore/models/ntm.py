@@ -73,8 +73,9 @@ class NTM(nn.Module):
     """LSTM controller + memory (N x M) with one read and one write head.
 
     forward(x) over x (T, B, in_features) -> output logits (T, B, out_features). At each step the
-    controller sees [x_t, r_{t-1}]; the write head then writes, the read head reads, and the output
-    is Linear([h_t, r_t]). Memory starts at 1e-6, both heads' weights one-hot on slot 0, r_0 = 0.
+    controller sees [x_t, r_{t-1}]; both heads address the memory left by the previous step, the
+    read head reads it, the write head then writes, and the output is Linear([h_t, r_t]).
+    Memory starts at 1e-6, both heads' weights one-hot on slot 0, r_0 = 0.
     """
 
     def __init__(
@@ -103,14 +104,19 @@ class NTM(nn.Module):
         }
 
     def step(self, x, state: dict) -> tuple:
-        """One time step: x (B, in_features) -> (logits (B, out_features), the new state)."""
+        """One time step: x (B, in_features) -> (logits (B, out_features), the new state). Both heads
+        address the memory as the previous step left it (in one batched call of `address`); the
+        read head reads it, then the write head writes."""
         h, c = self.controller(cat([x, state["r"]], dim=1), state["hc"])
-        m, wd = state["memory"], self.width
+        m, wd, b = state["memory"], self.width, x.shape[0]
         hw = self.write_head(h)
-        w_write = address(m, state["w_write"], *head_params(hw[:, : wd + 6], wd))
-        m = write(m, w_write, hw[:, wd + 6 : 2 * wd + 6].sigmoid(), hw[:, 2 * wd + 6 :].tanh())
-        w_read = address(m, state["w_read"], *head_params(self.read_head(h), wd))
+        raw = cat([self.read_head(h), hw[:, : wd + 6]], dim=0)  # (2B, wd + 6): read rows, then write rows
+        w = address(
+            cat([m, m], dim=0), cat([state["w_read"], state["w_write"]], dim=0), *head_params(raw, wd)
+        )
+        w_read, w_write = w[:b], w[b:]
         r = read(m, w_read)
+        m = write(m, w_write, hw[:, wd + 6 : 2 * wd + 6].sigmoid(), hw[:, 2 * wd + 6 :].tanh())
         state = {"memory": m, "w_read": w_read, "w_write": w_write, "r": r, "hc": (h, c)}
         return self.out(cat([h, r], dim=1)), state
 

@@ -125,18 +125,18 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         "draws": int(freq["counts"].sum()),
         "chi2": freq["chi2"],
         "chi2_p": freq["p"],
-        "frequencies": (freq["counts"] / freq["counts"].sum()).tolist(),
-        "softmax_probs": freq["probs"].tolist(),
+        "frequencies": [round(v, 5) for v in (freq["counts"] / freq["counts"].sum()).tolist()],
+        "softmax_probs": [round(v, 5) for v in freq["probs"].tolist()],
         "hard_samples_one_hot": freq["one_hot"],
         "tau0.1_mean_max_prob": sharp,
         "tau0.1_uniform10_mean_max_prob": uniform,
-        "mean_max_prob_by_tau": tau_curve,
+        "mean_max_prob_by_tau": {t: round(v, 4) for t, v in tau_curve.items()},
         "cat_vae_epochs": epochs,
         "cat_vae_heldout_neg_elbo_init_nats": init,
         "cat_vae_heldout_neg_elbo_final_nats": final,
         "cat_vae_elbo_improvement": gain,
         "independent_bernoulli_nll_nats": independent_bernoulli_nll(x, xt),
-        "cat_vae_curve_heldout_neg_elbo": hist["test"],
+        "cat_vae_curve_heldout_neg_elbo": [round(v, 3) for v in hist["test"]],
     }
     figures = [] if out_dir is None else [_figure(freq, tau_curve, hist, metrics, out_dir)]
     return {

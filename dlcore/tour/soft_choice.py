@@ -111,7 +111,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         "steps": steps,
         "initial_entropy_nats": float(ent[0].max()),
         "final_entropy_max_nats": float(final_ent.max()),
-        "final_entropy_per_seed_nats": final_ent.tolist(),
+        "final_entropy_per_seed_nats": [float(f"{v:.3g}") for v in final_ent],
         "final_weight_on_target_min": float(w[-1][:, TARGET].min()),
         "argmax_per_seed": picks.tolist(),
         "seeds_choosing_target": int((picks == TARGET).sum()),

@@ -132,8 +132,8 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         "binary_best_test_accuracy": max(runs["binary"]["test_accuracy"]),
         "tanh_test_accuracy": runs["tanh"]["test_accuracy"][-1],
         "binary_hidden_values_on_test": hidden_values,
-        "curve_binary_test_accuracy": runs["binary"]["test_accuracy"],
-        "curve_tanh_test_accuracy": runs["tanh"]["test_accuracy"],
+        "curve_binary_test_accuracy": [round(v, 4) for v in runs["binary"]["test_accuracy"]],
+        "curve_tanh_test_accuracy": [round(v, 4) for v in runs["tanh"]["test_accuracy"]],
     }
     figures = [] if out_dir is None else [_figure(runs, out_dir)]
     return {

@@ -117,7 +117,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         "grad_var_score": var["var_score"],
         "grad_var_ratio": var["ratio"],
         "grad_means_mean_abs_z": var["mean_abs_z"],
-        "curve_heldout_neg_elbo": hist["test"],
+        "curve_heldout_neg_elbo": [round(v, 3) for v in hist["test"]],
     }
     figures = [] if out_dir is None else [_figure(model, xt, hist, baseline, out_dir)]
     return {
