@@ -7,7 +7,7 @@ model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
 
 import numpy as _np
 
-from . import autograd, backend, cuda, nn, optim
+from . import autograd, backend, cuda, distributions, nn, optim
 from ._version import __version__
 from .backend import get_num_threads, set_num_threads
 from .creation import (
@@ -190,6 +190,7 @@ __all__ = [
     "nn",
     "optim",
     "autograd",
+    "distributions",
     "cuda",
     "info",
     "add",

@@ -8,6 +8,7 @@ from .audio import MulawSines, dominant_frequency, mulaw_decode, mulaw_encode, m
 from .bouncing_ball import bouncing_ball
 from .captions import CAPTION_VOCAB, TwoDigitCaptions, two_digit_captions
 from .char_corpus import char_batches, char_windows, decode_chars, encode_chars, toy_grammar
+from .copy_task import copy_sequences
 from .datasets import digits
 from .fluid import divergence_fields, jacobi, laplacian, residual_ratio, solve_pressure
 from .genomics import DnaMotifs, dna_motifs, motif_log_odds, motif_pwm, one_hot_dna
@@ -73,6 +74,7 @@ __all__ = [
     "CAPTION_VOCAB",
     "two_digit_captions",
     "reverse_sequences",
+    "copy_sequences",
     "sort_floats",
     "toy_grammar",
     "encode_chars",

@@ -7,12 +7,14 @@ module of the same structure.
 from .all_conv import AllConvNet
 from .captioner import Captioner
 from .char_lm import CharLM
+from .ntm import NTM
 from .pointer import PointerNet
 from .progressive import ProgressiveNet
 from .rbm import BernoulliRBM
 from .resnet import ResNet
 from .seq2seq import Seq2Seq
 from .small_cnn import SmallCNN
+from .vae import VAE, CategoricalVAE
 from .wavenet import CausalConv1d, WaveNet, WaveNetBlock
 
 __all__ = [
@@ -28,4 +30,7 @@ __all__ = [
     "ProgressiveNet",
     "CharLM",
     "BernoulliRBM",
+    "VAE",
+    "CategoricalVAE",
+    "NTM",
 ]

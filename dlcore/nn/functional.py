@@ -44,6 +44,7 @@ from ..functional_porting import (  # noqa: F401  (issue 17's porting gaps)
     smooth_l1_loss,
 )
 from ..functional_rnn import embedding  # noqa: F401  (issue 19)
+from ..functional_stochastic import gumbel_softmax, ste_round, ste_sign  # noqa: F401  (issue 20)
 
 
 def _floating(x, op: str):

@@ -15,6 +15,7 @@
     embedding.py    embedding lookup (weight rows by index)
     ctc.py          the CTC loss per batch item (the ctc kernels)
     feedback.py     linear with feedback alignment (dx through a fixed B, not W^T)
+    straight_through.py  ste_sign / ste_round: hard forward, surrogate (straight-through) backward
     dtypes.py       torch's dtype rules: numeric data, Python defaults, promotion
     _helpers.py     argument checks (dims), unbroadcast, the one gemm call
 
@@ -69,6 +70,7 @@ from .pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .reduce import Max, Mean, Min, Sum, TakeAlong, argmax, argmin, dim_args
 from .rnn import RNNDirection
 from .shape import Cat, Clone, Convert, Expand, GetItem, Permute, Reshape, Stack
+from .straight_through import SteRound, SteSign
 
 __all__ = [
     "Function",
@@ -142,4 +144,6 @@ __all__ = [
     "RNNDirection",
     "Embedding",
     "CTCLoss",
+    "SteSign",
+    "SteRound",
 ]

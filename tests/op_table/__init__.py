@@ -27,6 +27,7 @@ from . import (  # noqa: F401
     reductions,
     rnn,
     shape,
+    stochastic,
 )
 from .core import (  # noqa: F401  (re-exported: tests and op_table_<name>.py import them from op_table)
     DTYPES,
@@ -124,6 +125,7 @@ OPS = [
     *ctc.OPS,
     *feedback.OPS,
     *attention.OPS,
+    *stochastic.OPS,
 ]
 
 OPS_BY_NAME = {op.name: op for op in OPS}
