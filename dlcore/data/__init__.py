@@ -26,7 +26,9 @@ from .sequences import (
 )
 from .synthetic import line_points, plane_points
 from .synthetic_images import gomoku_boards, shifted_digits
+from .teacher import teacher_scores, teacher_student, teacher_weights
 from .text import NumWords, decode_tokens, english_words, numwords_en_es, spanish_words
+from .topics import TopicCorpus, skipgram_pairs, topic_corpus
 
 __all__ = [
     "Dataset",
@@ -77,4 +79,10 @@ __all__ = [
     "char_windows",
     "char_batches",
     "bouncing_ball",
+    "teacher_student",
+    "teacher_weights",
+    "teacher_scores",
+    "TopicCorpus",
+    "topic_corpus",
+    "skipgram_pairs",
 ]
