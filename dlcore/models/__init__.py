@@ -7,9 +7,11 @@ module of the same structure.
 from .all_conv import AllConvNet
 from .captioner import Captioner
 from .char_lm import CharLM
+from .interpret import activation_maximization, saliency
 from .pointer import PointerNet
 from .resnet import ResNet
 from .seq2seq import Seq2Seq
+from .skipgram import SkipGram, nearest_neighbors
 from .small_cnn import SmallCNN
 from .wavenet import CausalConv1d, WaveNet, WaveNetBlock
 
@@ -24,4 +26,8 @@ __all__ = [
     "Captioner",
     "PointerNet",
     "CharLM",
+    "SkipGram",
+    "nearest_neighbors",
+    "saliency",
+    "activation_maximization",
 ]
