@@ -67,7 +67,10 @@ def test_noise_follows_unigram_to_the_three_quarters():
         (lambda: skipgram_pairs(np.zeros(3)), "skipgram_pairs: tokens must be 1-D or 2-D integer"),
         (lambda: skipgram_pairs([1, 2], window=0), "skipgram_pairs: window must be an int >= 1"),
         (lambda: skipgram_pairs([1, 2], negatives=-1), "skipgram_pairs: negatives must be"),
-        (lambda: skipgram_pairs([1, 5], vocab_size=3), r"skipgram_pairs: word ids must lie in \[0, vocab_size=3\)"),
+        (
+            lambda: skipgram_pairs([1, 5], vocab_size=3),
+            r"skipgram_pairs: word ids must lie in \[0, vocab_size=3\)",
+        ),
         (lambda: skipgram_pairs([-1, 2]), "skipgram_pairs: word ids must lie in"),
     ],
 )

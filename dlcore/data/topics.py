@@ -91,7 +91,9 @@ def skipgram_pairs(
     if t.ndim == 1:
         t = t[None, :]
     if t.ndim != 2 or (t.size and t.dtype.kind not in "iu"):
-        raise ValueError(f"{fn}: tokens must be 1-D or 2-D integer word ids, got {t.dtype} of shape {t.shape}")
+        raise ValueError(
+            f"{fn}: tokens must be 1-D or 2-D integer word ids, got {t.dtype} of shape {t.shape}"
+        )
     window = _int_at_least(fn, "window", window, 1)
     negatives = _int_at_least(fn, "negatives", negatives, 0)
     v = int(t.max()) + 1 if vocab_size is None and t.size else int(vocab_size or 0)
