@@ -41,7 +41,9 @@ def train_mlp(width: int, x, y, steps: int, seed: int = 0):
     from ..optim.lr_scheduler import CosineAnnealingLR
 
     d = x.shape[1]
-    model = nn.Sequential(nn.Linear(d, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 2))
+    model = nn.Sequential(
+        nn.Linear(d, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 2)
+    )
     opt = optim.Adam(model.parameters(), lr=LR)
     sched = CosineAnnealingLR(opt, T_max=steps)
     loss_fn = nn.CrossEntropyLoss()

@@ -143,5 +143,7 @@ def _figure(out_dir: Path, r_train, r_held, t_train, t_held, n: int) -> str:
         ylim=(0, 1.02),
         title=f"MLP 64-512-512-10 on {n} digits: memorising random labels",
     )
-    ax.legend(loc="center right", fontsize=8, title="o: first epoch at 100% training accuracy", title_fontsize=8)
+    ax.legend(
+        loc="center right", fontsize=8, title="o: first epoch at 100% training accuracy", title_fontsize=8
+    )
     return save(fig, out_dir, "random-labels")

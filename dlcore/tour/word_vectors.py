@@ -79,7 +79,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         "topic_purity_at_5_initial_vectors": before,
         "topic_purity_at_5_per_epoch": purity,
         "loss_per_epoch": losses,
-        "pairs": int(len(centers)),
+        "pairs": len(centers),
         "vocab": len(corpus.vocab),
         "dim": DIM,
     }
