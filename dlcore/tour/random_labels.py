@@ -85,9 +85,9 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     """MLP 64-512-512-10 memorises 1,000 digits with uniformly random labels; control on true labels.
 
     1,000 digits with labels drawn uniformly from 0..9 and the 797 other digits held out (quick:
-    500 and 300). Adam(1e-3), batch 100, until 100% training accuracy (at most 200 epochs); the control
-    trains the same net on the true labels for as many epochs. Measured: the epoch each run first
-    fits its training set, and the held-out accuracy against the true labels.
+    500 and 300). Adam(1e-3), batch 100, until 100% training accuracy (at most 200 epochs); the
+    control trains the same net on the true labels for as many epochs. Measured: the epoch each
+    run first fits its training set, and the held-out accuracy against the true labels.
     """
     n, n_held = (QUICK_N_TRAIN, QUICK_N_HELD) if quick else (N_TRAIN, None)
     x, y, xh, yh = split_digits(n, n_held)
