@@ -29,7 +29,9 @@ from .sequences import (
 from .symbolic import markov_chain, markov_samples, tree_grammar
 from .synthetic import line_points, plane_points
 from .synthetic_images import gomoku_boards, shifted_digits
+from .teacher import teacher_scores, teacher_student, teacher_weights
 from .text import NumWords, decode_tokens, english_words, numwords_en_es, spanish_words
+from .topics import TopicCorpus, skipgram_pairs, topic_corpus
 
 __all__ = [
     "Dataset",
@@ -85,4 +87,10 @@ __all__ = [
     "markov_chain",
     "markov_samples",
     "tree_grammar",
+    "teacher_student",
+    "teacher_weights",
+    "teacher_scores",
+    "TopicCorpus",
+    "topic_corpus",
+    "skipgram_pairs",
 ]

@@ -7,12 +7,14 @@ module of the same structure.
 from .all_conv import AllConvNet
 from .captioner import Captioner
 from .char_lm import CharLM
+from .interpret import activation_maximization, saliency
 from .ntm import NTM
 from .pointer import PointerNet
 from .progressive import ProgressiveNet
 from .rbm import BernoulliRBM
 from .resnet import ResNet
 from .seq2seq import Seq2Seq
+from .skipgram import SkipGram, nearest_neighbors
 from .small_cnn import SmallCNN
 from .vae import VAE, CategoricalVAE
 from .wavenet import CausalConv1d, WaveNet, WaveNetBlock
@@ -33,4 +35,8 @@ __all__ = [
     "VAE",
     "CategoricalVAE",
     "NTM",
+    "SkipGram",
+    "nearest_neighbors",
+    "saliency",
+    "activation_maximization",
 ]
