@@ -13,6 +13,7 @@ from .fluid import divergence_fields, jacobi, laplacian, residual_ratio, solve_p
 from .genomics import DnaMotifs, dna_motifs, motif_log_odds, motif_pwm, one_hot_dna
 from .label_noise import noisy_labels
 from .loader import DataLoader, Dataset, TensorDataset
+from .quadratics import random_quadratics
 from .seq_tasks import reverse_sequences, sort_floats
 from .sequences import (
     CtcSpeech,
@@ -77,4 +78,5 @@ __all__ = [
     "char_windows",
     "char_batches",
     "bouncing_ball",
+    "random_quadratics",
 ]
