@@ -11,7 +11,9 @@ import numbers
 import numpy as np
 
 
-def random_quadratics(n: int, dim: int = 10, seed: int = 0, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+def random_quadratics(
+    n: int, dim: int = 10, seed: int = 0, dtype=np.float32
+) -> tuple[np.ndarray, np.ndarray]:
     """n random quadratics in dim dimensions: W (n, dim, dim) and y (n, dim), entries N(0, 1).
 
     Each W_i is square Gaussian, so invertible with probability 1: the minimum of

@@ -58,7 +58,8 @@ class LSTMOptimizer:
         dtype = np.dtype(dtype)
         if dtype not in (np.float32, np.float64):
             raise TypeError(f"LSTMOptimizer: dtype must be float32 or float64, got {dtype}")
-        self.preprocess, self.p, self.output_scale, self.dtype = preprocess, float(p), float(output_scale), dtype
+        self.preprocess, self.p, self.output_scale = preprocess, float(p), float(output_scale)
+        self.dtype = dtype
         h = self.hidden_size
         shapes = {}
         for layer in range(self.num_layers):
@@ -107,7 +108,8 @@ class LSTMOptimizer:
         for k, a in arrays.items():
             if a.shape != self._params[k].shape:
                 raise ValueError(
-                    f"LSTMOptimizer.load_state_dict: {k} has shape {a.shape}, expected {self._params[k].shape}"
+                    f"LSTMOptimizer.load_state_dict: {k} has shape {a.shape}, "
+                    f"expected {self._params[k].shape}"
                 )
         for k, a in arrays.items():
             self._params[k].data[...] = a.astype(self.dtype)

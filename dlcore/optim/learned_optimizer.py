@@ -60,9 +60,12 @@ class LearnedOptimizer(Optimizer):
         raw, stripped, lstm = state_dict.get("state", {}), {}, {}
         for key, st in raw.items():
             st = dict(st)
-            i = int(key)
+            try:
+                i = int(key)
+            except (TypeError, ValueError):
+                raise ValueError(f"{name}: state keys are group indices, got {key!r}") from None
             if not 0 <= i < len(self._flat):
-                raise ValueError(f"{name}: state for group {key}, this optimizer has {len(self._flat)} groups")
+                raise ValueError(f"{name}: state for group {key}, but there are {len(self._flat)} groups")
             if st and STATE not in st:
                 raise ValueError(f"{name}: group {i} state lacks ['{STATE}'] (another optimizer's state?)")
             if STATE in st:
