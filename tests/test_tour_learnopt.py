@@ -1,4 +1,4 @@
-"""Tour entry F56 learned-optimizer (and F57 rl2 when present): the quick form passes all its
+"""Tour entries F56 learned-optimizer and F57 rl2: the quick form passes all its
 criteria, writes its figure and is deterministic; the helpers it rests on on known inputs. The
 library pieces are tested in tests/test_learned_optimizer.py."""
 
@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 pytest.importorskip("matplotlib")
+import dlcore
 from dlcore import optim
-from dlcore.tour import learned_optimizer, registry, runner
+from dlcore.tour import learned_optimizer, registry, rl2, runner
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +70,45 @@ def test_sampler_draws_fresh_problems_away_from_the_held_out_seeds():
     from dlcore import tensor
 
     assert f0(tensor(t0)).item() != f1(tensor(t0)).item()
+
+
+# ---- F57 rl2 -----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def rl2_runs(tmp_path_factory):
+    entry = registry.get("rl2")
+    out = tmp_path_factory.mktemp("fig_rl2")
+    return [runner.run_entry(entry, quick=True, fig_dir=d, seed=0) for d in (out, None)]
+
+
+@pytest.mark.slow
+def test_rl2_quick_passes_every_criterion_and_is_deterministic(rl2_runs):
+    rec, again = rl2_runs
+    assert rec["error"] is None, rec["error"]
+    failed = [c for c, ok in rec["criteria"].items() if not ok]
+    assert not failed, f"{failed}; measured {rec['measured']}"
+    assert rec["figures"] and all(pathlib.Path(p).is_file() for p in rec["figures"])
+    m = rec["metrics"]
+    assert m["reward_random"] < m["reward_ucb1"] < m["reward_thompson"] < m["reward_best_arm_oracle"]
+    assert rec["metrics"] == again["metrics"]
+
+
+def test_discounted_returns_on_known_rewards():
+    r = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(rl2.discounted_returns(r, 0.5), [[1.25, 0.5, 1.0], [0, 0, 0]])
+    np.testing.assert_allclose(rl2.discounted_returns(r, 1.0)[0], [2.0, 1.0, 1.0])
+
+
+def test_rollout_feeds_back_the_previous_action_and_reward_and_a2c_loss_has_gradients():
+    from dlcore.data.envs import BernoulliBandits
+
+    dlcore.manual_seed(0)
+    policy = rl2.Policy(8)
+    bandits = BernoulliBandits(64, probs=np.tile([[1.0, 0.0]], (64, 1)))
+    rewards, logps, values, ents = policy.rollout(bandits, np.random.default_rng(0))
+    assert rewards.shape == (64, rl2.HORIZON) and len(logps) == len(values) == rl2.HORIZON
+    assert all(lp.shape == (64,) and np.all(lp.data <= 0) for lp in logps)
+    assert all(np.all(e.data > 0) and np.all(e.data <= np.log(2) + 1e-6) for e in ents)
+    assert 0 < rewards.mean() < 1  # arm 0 always pays, arm 1 never: a random policy gets about half
+    loss = rl2.a2c_loss(rewards, logps, values, ents, gamma=0.5, entropy_coef=0.01)
+    loss.backward()
+    assert all(p.grad is not None and np.abs(p.grad.data).sum() > 0 for p in policy.parameters())
