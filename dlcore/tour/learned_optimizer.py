@@ -155,7 +155,7 @@ def run(quick: bool, out_dir: Path | None) -> dict:
         "meta_loss_last10_mean": float(np.mean(meta_loss[-10:])),
     }
     for dim, curves in runs.items():
-        metrics.update({f"final_loss_{dim}d[{k}]": round(v[-1], 6) for k, v in curves.items()})
+        metrics.update({f"final_loss_{dim}d[{k}]": _json(v[-1]) for k, v in curves.items()})
         metrics[f"initial_loss_{dim}d"] = round(curves["SGD lr=0.001"][0], 6)
         metrics[f"best_sgd_{dim}d"] = best(curves, "SGD")
         metrics[f"best_adam_{dim}d"] = best(curves, "Adam")
@@ -179,30 +179,34 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     }
 
 
-STYLE = {  # label -> (colour, linestyle); the best-lr runs are added dashed
-    "LSTM, meta-trained": ("tab:red", "-"),
-    "LSTM, untrained": ("tab:gray", ":"),
-    "SGD lr=0.001": ("tab:blue", "-"),
-    "Adam lr=0.001": ("tab:green", "-"),
+def _json(value: float):
+    """A final loss for results.json: rounded, or "diverged" (JSON has no inf)."""
+    return round(value, 6) if np.isfinite(value) else "diverged"
+
+
+STYLE = {  # run -> (colour, linestyle, legend label); the best-lr runs are added dashed
+    "LSTM, meta-trained": ("tab:red", "-", "LSTM, meta-trained"),
+    "LSTM, untrained": ("tab:gray", ":", "LSTM, untrained"),
+    "SGD lr=0.001": ("tab:blue", "-", "SGD, lr 1e-3 (default)"),
+    "Adam lr=0.001": ("tab:green", "-", "Adam, lr 1e-3 (default)"),
 }
 
 
 def _figure(runs: dict, out_dir: Path) -> str:
     from .plotting import new_figure, save
 
-    fig, axes = new_figure(2, width=5.0, height=3.8)
+    fig, axes = new_figure(2, width=5.2, height=3.8)
     for ax, (dim, curves) in zip(axes, runs.items()):
-        shown = dict(STYLE)
-        shown[best(curves, "SGD")] = ("tab:blue", "--")
-        shown[best(curves, "Adam")] = ("tab:green", "--")
-        for label, (colour, ls) in shown.items():
-            tag = " (best lr)" if ls == "--" else (" (default)" if "0.001" in label else "")
-            ax.plot(curves[label], color=colour, linestyle=ls, label=label + tag, lw=1.6)
+        sgd, adam = best(curves, "SGD"), best(curves, "Adam")
+        shown = {**STYLE, sgd: ("tab:blue", "--", "SGD, best lr"), adam: ("tab:green", "--", "Adam, best lr")}
+        for key, (colour, ls, label) in shown.items():
+            ax.plot(curves[key], color=colour, linestyle=ls, label=label, lw=1.6)
+        trained = " (net trained on 10-D)" if dim != 10 else ""
         ax.set(
             xlabel="optimization step",
             ylabel=r"mean loss $\|W\theta - y\|^2$",
             yscale="log",
-            title=f"100 held-out {dim}-D quadratics" + (" (net trained on 10-D)" if dim != 10 else ""),
+            title=f"100 held-out {dim}-D quadratics{trained}\nbest lr: {sgd}, {adam}",
         )
-        ax.legend(fontsize=7)
+    axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))  # outside: hides no curve
     return save(fig, out_dir, "learned-optimizer")
