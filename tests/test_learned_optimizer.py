@@ -454,3 +454,16 @@ def test_learned_optimizer_in_fit_equals_a_manual_loop(trained_net):
     for a, b in zip(m1.parameters(), m2.parameters()):
         np.testing.assert_array_equal(a.data, b.data)
     assert o1.state[0]["step"] == 12 and hist["loss"][-1] < hist["loss"][0]
+
+
+def test_float64_parameters_with_a_float32_net_keep_their_dtype():
+    dlcore.manual_seed(6)
+    net = optim.LSTMOptimizer()
+    p = dlcore.tensor(np.linspace(-1, 1, 5), requires_grad=True)
+    opt = optim.LearnedOptimizer([p], net, lr=2.0)
+    (p * p).sum().backward()
+    start, g = p.data.copy(), p.grad.data.copy()
+    opt.step()
+    assert p.dtype == np.float64 and opt.state[0]["lstm_state"].dtype == np.float32
+    u, _ = _reference_update(net, g, np.zeros((5, 4, 20)))
+    np.testing.assert_allclose(p.data, start + 2.0 * u, rtol=1e-5, atol=1e-7)

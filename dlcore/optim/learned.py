@@ -21,7 +21,6 @@ import math
 
 import numpy as np
 
-from .. import backend
 from ..functional import matmul
 from ..functional_rnn import rnn_direction
 from ..random import generator
@@ -160,7 +159,7 @@ class LSTMOptimizer:
         want = (n, 2 * self.num_layers, self.hidden_size)
         if a.shape != want:
             raise ValueError(f"LSTMOptimizer: state of shape {a.shape}, expected {want} for {n} coordinates")
-        a = backend.array_module(a).ascontiguousarray(a, dtype=self.dtype)
+        a = np.ascontiguousarray(a, dtype=self.dtype)
         return tuple(Tensor(a[:, k]) for k in range(want[1]))
 
     @staticmethod
