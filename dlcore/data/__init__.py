@@ -15,6 +15,7 @@ from .genomics import DnaMotifs, dna_motifs, motif_log_odds, motif_pwm, one_hot_
 from .label_noise import noisy_labels
 from .loader import DataLoader, Dataset, TensorDataset
 from .manifold import noisy_plane
+from .quadratics import random_quadratics
 from .seq_tasks import reverse_sequences, sort_floats
 from .sequences import (
     CtcSpeech,
@@ -93,4 +94,5 @@ __all__ = [
     "TopicCorpus",
     "topic_corpus",
     "skipgram_pairs",
+    "random_quadratics",
 ]
