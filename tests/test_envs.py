@@ -22,9 +22,9 @@ def lagrangian_accelerations(state, force):
     from the equations of motion as a 2x2 linear system (independent of the closed form):
     (M + m) x'' + m l cos(th) th'' = F + m l th'^2 sin(th);  cos(th) x'' + 4/3 l th'' = g sin(th)."""
     _, _, th, thd = state
-    m_c, m_p, l, g = 1.0, 0.1, 0.5, 9.8
-    a = np.array([[m_c + m_p, m_p * l * np.cos(th)], [np.cos(th), 4.0 / 3.0 * l]])
-    b = np.array([force + m_p * l * thd**2 * np.sin(th), g * np.sin(th)])
+    m_c, m_p, half, g = 1.0, 0.1, 0.5, 9.8
+    a = np.array([[m_c + m_p, m_p * half * np.cos(th)], [np.cos(th), 4.0 / 3.0 * half]])
+    b = np.array([force + m_p * half * thd**2 * np.sin(th), g * np.sin(th)])
     return np.linalg.solve(a, b)
 
 
@@ -65,7 +65,9 @@ def test_cartpole_step_is_batched():
 
 def test_cartpole_thresholds():
     lim = 12 * 2 * np.pi / 360
-    states = np.array([[2.4, 0, 0, 0], [2.4001, 0, 0, 0], [-2.4001, 0, 0, 0], [0, 0, lim, 0], [0, 0, -lim - 1e-6, 0]])
+    states = np.array(
+        [[2.4, 0, 0, 0], [2.4001, 0, 0, 0], [-2.4001, 0, 0, 0], [0, 0, lim, 0], [0, 0, -lim - 1e-6, 0]]
+    )
     assert cartpole_failed(states).tolist() == [False, True, True, False, True]
 
 
@@ -113,11 +115,11 @@ def test_vector_cartpole_matches_single_copies_and_freezes_finished_ones():
     vec.reset()
     start = np.array([[0.0, 0.0, 0.0, 0.0], [2.39, 1.0, 0.0, 0.0], [0.01, -0.02, 0.03, 0.04]])
     vec.state = start
-    obs, r, term, trunc, info = vec.step(np.array([1, 1, 0]))
+    _, r, term, trunc, _ = vec.step(np.array([1, 1, 0]))
     np.testing.assert_allclose(vec.state, cartpole_step(start, np.array([1, 1, 0])))
     assert r.tolist() == [1.0, 1.0, 1.0] and term.tolist() == [False, True, False] and not trunc.any()
     frozen = vec.state[1]
-    obs, r, term, _, info = vec.step(np.array([0, 0, 0]))
+    _, r, term, _, info = vec.step(np.array([0, 0, 0]))
     np.testing.assert_array_equal(vec.state[1], frozen)
     assert r.tolist() == [1.0, 0.0, 1.0] and term[1] and info["steps"].tolist() == [2, 1, 2]
 
@@ -154,9 +156,9 @@ def test_envs_reject_bad_construction_and_use_before_reset():
             VectorCartPole(bad)
     with pytest.raises(RuntimeError, match="call reset"):
         CartPole().step(0)
+    env = CartPole()
+    env.reset()
     with pytest.raises(ValueError, match=r"state: expected finite \(1, 4\)"):
-        env = CartPole()
-        env.reset()
         env.state = [0.0, 0.0, np.nan, 0.0]
     with pytest.raises(ValueError, match="n must be an integer >= 3"):
         ChainMDP(n=2)
@@ -187,9 +189,9 @@ def test_chain_truncates_after_n_plus_9_steps_and_follows_the_tables():
         np.testing.assert_array_equal(r, rew[s, a])
         assert not term.any() and trunc.all() == (t == 28)
         s = s2
+    env = ChainMDP()
+    env.reset()
     with pytest.raises(ValueError, match=r"ChainMDP\.step: action must be an integer"):
-        env = ChainMDP()
-        env.reset()
         env.step(1.0)
 
 

@@ -6,7 +6,7 @@ import pytest
 
 import dlcore
 from dlcore.data.envs import VectorCartPole, VectorChainMDP
-from dlcore.models.rl import CategoricalPolicy, discounted_returns, reinforce_loss, rollout
+from dlcore.models.rl import CategoricalPolicy, CountBonus, discounted_returns, reinforce_loss, rollout
 
 
 def test_discounted_returns_known_values():
@@ -17,7 +17,9 @@ def test_discounted_returns_known_values():
     np.testing.assert_allclose(discounted_returns(r, 0.0), r)
 
 
-@pytest.mark.parametrize("rewards,gamma,match", [([], 0.9, "T >= 1"), (1.0, 0.9, "T >= 1"), ([1.0], 1.5, "gamma")])
+@pytest.mark.parametrize(
+    "rewards,gamma,match", [([], 0.9, "T >= 1"), (1.0, 0.9, "T >= 1"), ([1.0], 1.5, "gamma")]
+)
 def test_discounted_returns_bad_input(rewards, gamma, match):
     with pytest.raises(ValueError, match="discounted_returns: .*" + match):
         discounted_returns(rewards, gamma)
@@ -110,4 +112,28 @@ def test_rollout_runs_whole_episodes_with_a_live_mask():
     length = ro["live"].sum(0)
     assert ro["live"].shape[0] == length.max()
     np.testing.assert_array_equal(ro["returns"], length)  # reward 1 per live step, 0 after
-    assert all(ro["live"][: n, i].all() and not ro["live"][n:, i].any() for i, n in enumerate(length))
+    assert all(ro["live"][:n, i].all() and not ro["live"][n:, i].any() for i, n in enumerate(length))
+
+
+def test_count_bonus_counts_per_learner_and_decays_as_inverse_sqrt():
+    cb = CountBonus(4, [0.5, 0.0, 2.0], num_envs=3)
+    np.testing.assert_allclose(cb(np.array([1, 1, 3])), [0.5, 0.0, 2.0])
+    np.testing.assert_allclose(cb(np.array([1, 2, 3])), [0.5 / np.sqrt(2), 0.0, 2.0 / np.sqrt(2)])
+    for _ in range(7):
+        last = cb(np.array([1, 2, 3]))
+    np.testing.assert_allclose(last, [0.5 / 3, 0.0, 2.0 / 3])
+    assert cb.counts.tolist() == [[0, 9, 0, 0], [0, 1, 8, 0], [0, 0, 0, 9]]
+    np.testing.assert_allclose(CountBonus(3, 0.1)(np.array([2])), [0.1])
+
+
+def test_count_bonus_bad_input():
+    with pytest.raises(ValueError, match="CountBonus: beta must be >= 0"):
+        CountBonus(4, -0.1)
+    with pytest.raises(ValueError, match="CountBonus: beta must be >= 0"):
+        CountBonus(4, [0.1, 0.2], num_envs=3)
+    cb = CountBonus(4, 0.1, num_envs=2)
+    with pytest.raises(ValueError, match=r"CountBonus: states must be in \[0, 4\)"):
+        cb(np.array([0, 4]))
+    with pytest.raises(ValueError, match=r"CountBonus: states must be \(2,\) ints"):
+        cb(np.array([0.0, 1.0]))
+    assert cb.counts.sum() == 0

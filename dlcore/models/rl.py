@@ -1,4 +1,5 @@
-"""Policy-gradient pieces: a categorical MLP policy, discounted returns and the REINFORCE loss.
+"""RL pieces: a categorical MLP policy, discounted returns, the REINFORCE loss, batched rollouts
+and a count-based exploration bonus.
 
 Conventions: rollouts are time-major numpy arrays, rewards (T, B) for T steps of B episodes run
 together (a vector env gives reward 0 after an episode ends, so no mask is needed for returns);
@@ -40,7 +41,9 @@ def reinforce_loss(log_probs: Tensor, returns, baseline=None) -> Tensor:
         raise TypeError(f"reinforce_loss: log_probs must be a dlcore Tensor, got {type(log_probs).__name__}")
     g = np.asarray(returns.numpy() if isinstance(returns, Tensor) else returns, dtype=np.float64)
     if g.shape != tuple(log_probs.shape):
-        raise ValueError(f"reinforce_loss: returns shape {g.shape} != log_probs shape {tuple(log_probs.shape)}")
+        raise ValueError(
+            f"reinforce_loss: returns shape {g.shape} != log_probs shape {tuple(log_probs.shape)}"
+        )
     if baseline is not None:
         b = np.asarray(baseline.numpy() if isinstance(baseline, Tensor) else baseline, dtype=np.float64)
         try:
@@ -133,3 +136,37 @@ def rollout(env, policy, rng: np.random.Generator, seed: int | None = None) -> d
         "live": np.stack(live),
         "returns": rewards.sum(axis=0),
     }
+
+
+class CountBonus:
+    """Count-based exploration bonus beta / sqrt(n(s)) (Strehl & Littman 2008; Tang et al. 2017,
+    "#Exploration"), kept separately for each of `num_envs` learners over `num_states` discrete
+    (or already hashed) states. `beta` is a scalar or one value per learner (0 turns it off).
+
+    `bonus = cb(states)`: states (num_envs,) ints in [0, num_states); counts each visit, then
+    returns float64 (num_envs,) beta / sqrt(n) with n the visit count including this one."""
+
+    def __init__(self, num_states: int, beta, num_envs: int = 1):
+        name = "CountBonus"
+        self.num_states = positive_int(name, "num_states", num_states)
+        self.num_envs = positive_int(name, "num_envs", num_envs)
+        try:
+            b = np.broadcast_to(np.asarray(beta, dtype=np.float64), (self.num_envs,))
+        except (ValueError, TypeError):
+            b = None
+        if b is None or not np.all(np.isfinite(b)) or np.any(b < 0):
+            raise ValueError(f"{name}: beta must be >= 0, a scalar or ({num_envs},) values, got {beta!r}")
+        self.beta = b.copy()
+        self.counts = np.zeros((self.num_envs, self.num_states), dtype=np.int64)
+        self._rows = np.arange(self.num_envs)
+
+    def __call__(self, states) -> np.ndarray:
+        s = np.asarray(states)
+        if s.shape != (self.num_envs,) or s.dtype.kind not in "iu":
+            raise ValueError(f"CountBonus: states must be ({self.num_envs},) ints, got {s.shape} {s.dtype}")
+        if ((s < 0) | (s >= self.num_states)).any():
+            raise ValueError(
+                f"CountBonus: states must be in [0, {self.num_states}), got {s.min()}..{s.max()}"
+            )
+        self.counts[self._rows, s] += 1
+        return self.beta / np.sqrt(self.counts[self._rows, s])

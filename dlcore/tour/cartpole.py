@@ -119,6 +119,8 @@ def _figure(seeds, runs, out_dir: Path) -> str:
         if r["solved_at"] is not None:
             ax.plot(r["solved_at"], smooth[-1], "o", color=line.get_color())
     ax.axhline(SOLVED, color="k", ls="--", lw=0.8, label="195 (solved)")
-    ax.set(xlabel="training episode", ylabel="return (steps balanced)", title="CartPole: REINFORCE with baseline")
+    ax.set(
+        xlabel="training episode", ylabel="return (steps balanced)", title="CartPole: REINFORCE with baseline"
+    )
     ax.legend(loc="upper left", fontsize=8)
     return save(fig, out_dir, "cartpole")

@@ -75,16 +75,19 @@ class VectorEnv:
         if self.discrete_actions:
             if a.shape != (self.num_envs,):
                 raise ValueError(f"{name}: actions must have shape ({self.num_envs},), got {a.shape}")
-            if a.dtype == bool or not np.issubdtype(a.dtype, np.integer):
-                raise ValueError(f"{name}: actions must be integers in [0, {self.action_size}), got dtype {a.dtype}")
-            if a.size and (a.min() < 0 or a.max() >= self.action_size):
+            if a.dtype.kind not in "iu":
+                raise ValueError(
+                    f"{name}: actions must be integers in [0, {self.action_size}), got dtype {a.dtype}"
+                )
+            a = a.astype(np.int64, copy=False)
+            if (a.astype(np.uint64) >= self.action_size).any():  # negatives wrap to huge values
                 bad = a[(a < 0) | (a >= self.action_size)][0]
                 raise ValueError(f"{name}: actions must be in [0, {self.action_size}), got {bad}")
-            return a.astype(np.int64)
+            return a
         want = (self.num_envs, self.action_size)
         if a.shape != want:
             raise ValueError(f"{name}: actions must have shape {want}, got {a.shape}")
-        if not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)) or a.dtype == bool:
+        if a.dtype.kind not in "iuf":
             raise ValueError(f"{name}: actions must be real numbers, got dtype {a.dtype}")
         if not np.all(np.isfinite(a)):
             raise ValueError(f"{name}: actions must be finite, got {a[~np.isfinite(a)][0]}")
@@ -128,7 +131,9 @@ class SingleEnv:
             raise RuntimeError(f"{name}: the episode has ended; call reset() before step()")
         if self.discrete_actions:
             if isinstance(action, (bool, np.bool_)) or not isinstance(action, numbers.Integral):
-                raise ValueError(f"{name}: action must be an integer in [0, {self.action_size}), got {action!r}")
+                raise ValueError(
+                    f"{name}: action must be an integer in [0, {self.action_size}), got {action!r}"
+                )
             acts = np.array([action], dtype=np.int64)
         else:
             a = np.asarray(action)

@@ -76,7 +76,9 @@ class VectorCartPole(VectorEnv):
     def state(self, value) -> None:
         v = np.asarray(value, dtype=np.float64)
         if v.shape != (self.num_envs, 4) or not np.all(np.isfinite(v)):
-            raise ValueError(f"{type(self).__name__}.state: expected finite ({self.num_envs}, 4), got {v.shape}")
+            raise ValueError(
+                f"{type(self).__name__}.state: expected finite ({self.num_envs}, 4), got {v.shape}"
+            )
         if self._state is None:
             raise RuntimeError(f"{type(self).__name__}.state: call reset() first")
         self._state = v.copy()

@@ -40,6 +40,7 @@ class VectorChainMDP(VectorEnv):
         self.observation_size = self.n
         self.max_episode_steps = self.n + 9
         self.near_reward, self.far_reward = float(near_reward), float(far_reward)
+        self._next, self._reward = self.tables()
 
     def tables(self) -> tuple[np.ndarray, np.ndarray]:
         """(next_state, reward), each (n, 2): the deterministic transition and its reward."""
@@ -55,9 +56,8 @@ class VectorChainMDP(VectorEnv):
         return self._state.copy()
 
     def _advance(self, actions, live):
-        nxt = np.clip(self._state + 2 * actions - 1, 0, self.n - 1)
-        self._state = np.where(live, nxt, self._state)
-        reward = np.where(nxt == 0, self.near_reward, np.where(nxt == self.n - 1, self.far_reward, 0.0))
+        reward = self._reward[self._state, actions]
+        self._state = np.where(live, self._next[self._state, actions], self._state)
         return reward, np.zeros(self.num_envs, dtype=bool)
 
 
@@ -66,7 +66,9 @@ class ChainMDP(SingleEnv):
 
     vector_class = VectorChainMDP
 
-    def __init__(self, n: int = 20, near_reward: float = 0.001, far_reward: float = 1.0, seed: int | None = None):
+    def __init__(
+        self, n: int = 20, near_reward: float = 0.001, far_reward: float = 1.0, seed: int | None = None
+    ):
         super().__init__(n, near_reward, far_reward, seed=seed)
         self.n = self._vec.n
 
