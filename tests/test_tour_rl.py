@@ -9,7 +9,7 @@ from dlcore.tour import registry, runner
 
 pytest.importorskip("matplotlib")
 
-ENTRIES = ["cartpole", "count-exploration"]
+ENTRIES = ["cartpole", "count-exploration", "skill-discovery"]
 
 
 def _timing(key: str) -> bool:
