@@ -6,7 +6,14 @@ import pytest
 
 import dlcore
 from dlcore.data.envs import VectorCartPole, VectorChainMDP
-from dlcore.models.rl import CategoricalPolicy, CountBonus, discounted_returns, reinforce_loss, rollout
+from dlcore.models.rl import (
+    CategoricalPolicy,
+    CountBonus,
+    RecurrentCategoricalPolicy,
+    discounted_returns,
+    reinforce_loss,
+    rollout,
+)
 
 
 def test_discounted_returns_known_values():
@@ -137,3 +144,32 @@ def test_count_bonus_bad_input():
     with pytest.raises(ValueError, match=r"CountBonus: states must be \(2,\) ints"):
         cb(np.array([0.0, 1.0]))
     assert cb.counts.sum() == 0
+
+
+def test_recurrent_policy_log_prob_replays_the_sampled_sequence():
+    torch = pytest.importorskip("torch")
+    dlcore.manual_seed(0)
+    pol = RecurrentCategoricalPolicy(3, 4, hidden=5)
+    xs = np.random.default_rng(0).normal(size=(3, 6, 3)).astype(np.float32)
+    rng = np.random.default_rng(1)
+    h, acts = None, []
+    for x in xs:
+        a, h = pol.act(x, h, rng)
+        acts.append(a)
+    acts = np.stack(acts)
+    lp = pol.log_prob(xs, acts)
+    assert tuple(lp.shape) == (3, 6)
+    np.testing.assert_allclose(lp.numpy(), np.log(1 / 4), rtol=1e-6)  # zero head: uniform
+    pol.head.weight.data[...] = np.random.default_rng(2).normal(size=pol.head.weight.shape)
+    cell = torch.nn.GRUCell(3, 5)
+    cell.load_state_dict({k: torch.tensor(v.numpy()) for k, v in pol.cell.state_dict().items()})
+    w, b = (torch.tensor(p.data) for p in (pol.head.weight, pol.head.bias))
+    th, want = None, []
+    for x, a in zip(xs, acts):
+        th = cell(torch.tensor(x), th)
+        want.append(torch.log_softmax(th @ w.T + b, 1)[torch.arange(6), torch.tensor(a)])
+    np.testing.assert_allclose(pol.log_prob(xs, acts).numpy(), torch.stack(want).detach().numpy(), atol=1e-5)
+    with pytest.raises(ValueError, match=r"RecurrentCategoricalPolicy.log_prob: xs must be \(n, N, 3\)"):
+        pol.log_prob(xs, acts[:2])
+    with pytest.raises(ValueError, match=r"RecurrentCategoricalPolicy.act: x must be \(N, 3\)"):
+        pol.act(np.zeros((2, 4)), None, rng)

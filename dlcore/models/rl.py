@@ -1,5 +1,5 @@
-"""RL pieces: a categorical MLP policy, discounted returns, the REINFORCE loss, batched rollouts
-and a count-based exploration bonus.
+"""RL pieces: categorical MLP and recurrent (GRU) policies, discounted returns, the REINFORCE loss,
+batched rollouts and a count-based exploration bonus.
 
 Conventions: rollouts are time-major numpy arrays, rewards (T, B) for T steps of B episodes run
 together (a vector env gives reward 0 after an episode ends, so no mask is needed for returns);
@@ -58,6 +58,14 @@ def reinforce_loss(log_probs: Tensor, returns, baseline=None) -> Tensor:
     return -(log_probs * adv).mean()
 
 
+def _sample(logits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(N,) int64 samples from softmax(logits) rows (N, A), by inverse CDF with rng."""
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    cdf = np.cumsum(e / e.sum(axis=1, keepdims=True), axis=1)
+    u = rng.random((cdf.shape[0], 1)) * cdf[:, -1:]
+    return np.minimum((u > cdf).sum(axis=1), logits.shape[1] - 1).astype(np.int64)
+
+
 class CategoricalPolicy(nn.Module):
     """MLP obs (N, obs_size) -> logits (N, num_actions): Linear/Tanh layers of widths `hidden`.
 
@@ -99,9 +107,8 @@ class CategoricalPolicy(nn.Module):
 
     def act(self, obs, rng: np.random.Generator) -> np.ndarray:
         """(N,) int64 actions sampled from the policy with the numpy generator rng."""
-        cdf = np.cumsum(self.probs(obs), axis=1)
-        u = rng.random((cdf.shape[0], 1)) * cdf[:, -1:]
-        return np.minimum((u > cdf).sum(axis=1), self.num_actions - 1).astype(np.int64)
+        with no_grad():
+            return _sample(self.forward(obs).numpy().astype(np.float64), rng)
 
     def log_prob(self, obs, actions) -> Tensor:
         """(N,) Tensor log pi(actions | obs) on the tape; actions (N,) ints in [0, num_actions)."""
@@ -110,6 +117,53 @@ class CategoricalPolicy(nn.Module):
         if a.shape != (x.shape[0],):
             raise ValueError(f"CategoricalPolicy.log_prob: actions must be ({x.shape[0]},), got {a.shape}")
         return -F.cross_entropy(self.forward(x), from_numpy(a.astype(np.int64)), reduction="none")
+
+
+class RecurrentCategoricalPolicy(nn.Module):
+    """GRU policy over a sequence of decisions: h_j = GRUCell(x_j, h_{j-1}), logits_j = head(h_j).
+
+    For a controller that acts at its own (slow) rate: `act(x, h, rng) -> (actions, h)` samples one
+    decision for a batch (N, input_size) off the tape (h None at the first); `log_prob(xs, actions)`
+    re-runs the whole sequence xs (n, N, input_size) on the tape and returns the (n, N) Tensor of
+    log pi(actions_j | x_1..x_j). The head starts at zero (uniform first decisions)."""
+
+    def __init__(self, input_size: int, num_actions: int, hidden: int = 32):
+        super().__init__()
+        name = "RecurrentCategoricalPolicy"
+        self.input_size = positive_int(name, "input_size", input_size)
+        self.num_actions = positive_int(name, "num_actions", num_actions)
+        if self.num_actions < 2:
+            raise ValueError(f"{name}: num_actions must be >= 2, got {num_actions}")
+        self.cell = nn.GRUCell(self.input_size, positive_int(name, "hidden", hidden))
+        self.head = nn.Linear(hidden, self.num_actions)
+        self.head.weight.data[...] = 0.0
+        self.head.bias.data[...] = 0.0
+
+    def _x(self, x, name: str) -> Tensor:
+        a = np.asarray(x, dtype=np.float32)
+        if a.ndim != 2 or a.shape[1] != self.input_size:
+            raise ValueError(
+                f"RecurrentCategoricalPolicy.{name}: x must be (N, {self.input_size}), got {a.shape}"
+            )
+        return from_numpy(a)
+
+    def act(self, x, h: Tensor | None, rng: np.random.Generator) -> tuple[np.ndarray, Tensor]:
+        with no_grad():
+            h = self.cell(self._x(x, "act"), h)
+            return _sample(self.head(h).numpy().astype(np.float64), rng), h
+
+    def log_prob(self, xs, actions) -> Tensor:
+        xs, a = np.asarray(xs), np.asarray(actions)
+        if xs.ndim != 3 or a.shape != xs.shape[:2]:
+            raise ValueError(
+                f"RecurrentCategoricalPolicy.log_prob: xs must be (n, N, {self.input_size}) and "
+                f"actions (n, N), got {xs.shape} and {a.shape}"
+            )
+        h, out = None, []
+        for x, act in zip(xs, a):
+            h = self.cell(self._x(x, "log_prob"), h)
+            out.append(-F.cross_entropy(self.head(h), from_numpy(act.astype(np.int64)), reduction="none"))
+        return F.stack(out)
 
 
 def rollout(env, policy, rng: np.random.Generator, seed: int | None = None) -> dict:
