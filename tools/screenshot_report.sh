@@ -34,6 +34,9 @@ shot "$out/report-top.png" "file://$dir/report.html"
 tmp=$(mktemp "$dir/.screenshot-XXXXXX.html")
 trap 'rm -f "$tmp"' EXIT
 for n in "${names[@]}"; do
+  grep -q "id=.entry-$n[\"']" "$dir/report.html" || { echo "screenshot_report: no entry $n in the report" >&2; exit 2; }
+done
+for n in "${names[@]}"; do
   anchor=entry-$(printf '%s' "$n" | tr -c 'A-Za-z0-9-' '-')
   only="<style>main > :not(section#$anchor) { display: none; }</style></head>"
   sed "s|</head>|$only|" "$dir/report.html" >"$tmp"
