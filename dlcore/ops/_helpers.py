@@ -79,6 +79,28 @@ def mm(a, b):
     return xp_of(a).matmul(a, b)
 
 
+def check_linear_shapes(op: str, x, w, b) -> None:
+    """ValueError naming op unless x (..., in), w (out, in) and b (out,) or None fit together."""
+    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        raise ValueError(
+            f"{op}: input of shape {x.shape} does not match weight of shape {w.shape}: "
+            f"expected input (..., {w.shape[1] if w.ndim == 2 else '?'})"
+        )
+    if b is not None and b.shape != (w.shape[0],):
+        raise ValueError(
+            f"{op}: bias of shape {b.shape} does not match weight {w.shape}: expected ({w.shape[0]},)"
+        )
+
+
+def affine_rows(x2, w, b):
+    """x2 (n, in) @ w^T + b -> (n, out) through the device's gemm kernel (float32/float64)."""
+    out = xp_of(x2).empty((x2.shape[0], w.shape[0]), dtype=x2.dtype)
+    if b is not None:
+        out[...] = b
+    gemm(x2, w.T, out, beta=1.0 if b is not None else 0.0)
+    return out
+
+
 def unbroadcast(g, shape: tuple):
     """Sum g over the axes along which an input of `shape` was broadcast."""
     if tuple(g.shape) == tuple(shape):

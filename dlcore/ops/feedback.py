@@ -1,7 +1,7 @@
 """Feedback alignment (Lillicrap et al. 2016): a linear op whose backward sends the error to the
 input through a fixed matrix B instead of the weight's transpose.
 
-Forward and backward go through the device's gemm kernel (`_helpers.gemm`, which calls
+Forward and backward go through the device's gemm kernel (`_helpers.affine_rows` and `mm`, which call
 `backend.kernels(x).gemm`), exactly as ops.nn.Linear does; there is no device branch. Only
 float32/float64 are taken: feedback alignment is a training rule, and integer weights never train.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from .. import backend
-from ._helpers import KERNEL_DTYPES, gemm, mm, xp_of
+from ._helpers import KERNEL_DTYPES, affine_rows, check_linear_shapes, mm
 from .function import Function
 
 OP = "linear_feedback_alignment"
@@ -29,19 +29,11 @@ def _check(x, w, fb, b) -> None:
             raise ValueError(
                 f"{OP}: {name} is on {backend.device_of(a)}, the weight on {backend.device_of(w)}"
             )
-    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
-        raise ValueError(
-            f"{OP}: input of shape {x.shape} does not match weight of shape {w.shape}: "
-            f"expected input (..., {w.shape[1] if w.ndim == 2 else '?'})"
-        )
+    check_linear_shapes(OP, x, w, b)
     if fb.shape != w.shape:
         raise ValueError(
             f"{OP}: feedback_weight of shape {fb.shape} must have the weight's shape {w.shape} "
             f"(out_features, in_features)"
-        )
-    if b is not None and b.shape != (w.shape[0],):
-        raise ValueError(
-            f"{OP}: bias of shape {b.shape} does not match weight {w.shape}: expected ({w.shape[0]},)"
         )
 
 
@@ -57,11 +49,7 @@ class LinearFeedbackAlignment(Function):
         _check(x, w, fb, b)
         self.x_shape, self.fb = x.shape, fb
         self.x2 = x.reshape(math.prod(x.shape[:-1]), x.shape[-1])  # explicit: -1 is ambiguous at size 0
-        out = xp_of(x).empty((self.x2.shape[0], w.shape[0]), dtype=x.dtype)
-        if b is not None:
-            out[...] = b
-        gemm(self.x2, w.T, out, beta=1.0 if b is not None else 0.0)
-        return out.reshape(x.shape[:-1] + (w.shape[0],))
+        return affine_rows(self.x2, w, b).reshape(x.shape[:-1] + (w.shape[0],))
 
     def backward(self, g):
         g2 = g.reshape(math.prod(g.shape[:-1]), g.shape[-1])

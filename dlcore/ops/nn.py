@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import backend
 from ..random import generator
-from ._helpers import check_axis, gemm, has_kernel_dtype, mm, xp_of
+from ._helpers import affine_rows, check_axis, check_linear_shapes, has_kernel_dtype, mm, xp_of
 from .function import Function
 
 
@@ -27,23 +27,12 @@ class Linear(Function):
                 f"got {x.dtype}, {w.dtype}"
                 f"{'' if b is None else ', ' + str(b.dtype)}"
             )
-        if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
-            raise ValueError(
-                f"linear: input of shape {x.shape} does not match weight of shape {w.shape}: "
-                f"expected input (..., {w.shape[1] if w.ndim == 2 else '?'})"
-            )
-        if b is not None and b.shape != (w.shape[0],):
-            raise ValueError(
-                f"linear: bias of shape {b.shape} does not match weight {w.shape}: expected ({w.shape[0]},)"
-            )
+        check_linear_shapes("linear", x, w, b)
         self.x_shape = x.shape
         self.x2 = x.reshape(math.prod(x.shape[:-1]), x.shape[-1])  # explicit: -1 is ambiguous at size 0
         self.w = w
         if has_kernel_dtype(x, w):
-            out = xp_of(x).empty((self.x2.shape[0], w.shape[0]), dtype=x.dtype)
-            if b is not None:
-                out[...] = b
-            gemm(self.x2, w.T, out, beta=1.0 if b is not None else 0.0)
+            out = affine_rows(self.x2, w, b)
         else:
             out = self.x2 @ w.T
             if b is not None:
