@@ -30,6 +30,26 @@ def rng():
 
 
 @pytest.fixture
+def quick_entry_passes(tmp_path):
+    """check(name) -> the tour entry's output in quick mode (seed 0, figures under tmp_path),
+    after asserting that it reported every criterion, passed them all and wrote its figures."""
+    from dlcore.tour import registry, runner
+
+    def check(name: str) -> dict:
+        dlcore.manual_seed(0)
+        entry = registry.get(name)
+        out = entry(quick=True, out_dir=tmp_path)
+        assert set(out["criteria"]) == set(entry.criteria)
+        passed, _ = runner.judge_criteria(entry.criteria, out["criteria"])
+        failed = [c for c, ok in passed.items() if not ok]
+        assert not failed, f"{name}: {failed}; metrics {out['metrics']}"
+        assert out["figures"] and all(os.path.isfile(p) for p in out["figures"])
+        return out
+
+    return check
+
+
+@pytest.fixture
 def torch():
     """The torch module, or a clean skip when it is not installed."""
     t = pytest.importorskip("torch")

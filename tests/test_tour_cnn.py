@@ -2,12 +2,8 @@
 each runs in quick mode, reports one bool per registered criterion, all true, and writes its
 figure."""
 
-import pathlib
-
 import pytest
 
-registry = pytest.importorskip("dlcore.tour.registry")
-runner = pytest.importorskip("dlcore.tour.runner")
 pytest.importorskip("sklearn")
 pytest.importorskip("skimage")
 pytest.importorskip("matplotlib")
@@ -17,17 +13,8 @@ ENTRIES = ["corgi", "hog-vs-cnn", "invariance", "all-conv", "board-game"]
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ENTRIES)
-def test_entry_quick(name, tmp_path):
-    import dlcore
-
-    dlcore.manual_seed(0)
-    entry = registry.get(name)
-    out = entry(quick=True, out_dir=tmp_path)
-    assert set(out["criteria"]) == set(entry.criteria)
-    passed, _ = runner.judge_criteria(entry.criteria, out["criteria"])
-    failed = [c for c, ok in passed.items() if not ok]
-    assert not failed, f"{name}: {failed}; metrics {out['metrics']}"
-    assert out["figures"] and all(pathlib.Path(p).is_file() for p in out["figures"])
+def test_entry_quick(name, quick_entry_passes):
+    quick_entry_passes(name)
 
 
 def test_hog_features_are_scikit_images():

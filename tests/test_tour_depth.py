@@ -3,30 +3,21 @@ each runs in quick mode, reports one bool per registered criterion, all true, an
 figure; the shared pieces of dlcore/tour/_deep.py."""
 
 import math
-import pathlib
 
 import numpy as np
 import pytest
 
-registry = pytest.importorskip("dlcore.tour.registry")
-runner = pytest.importorskip("dlcore.tour.runner")
 pytest.importorskip("sklearn")
 pytest.importorskip("matplotlib")
 
-from dlcore import nn, optim  # noqa: E402
-from dlcore.tour import _deep  # noqa: E402
+from dlcore import nn, optim
+from dlcore.tour import _deep
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["dropout", "batchnorm", "resnet", "highway"])
-def test_entry_quick(name, tmp_path):
-    entry = registry.get(name)
-    out = entry(quick=True, out_dir=tmp_path)
-    assert set(out["criteria"]) == set(entry.criteria)
-    passed, _ = runner.judge_criteria(entry.criteria, out["criteria"])
-    failed = [c for c, ok in passed.items() if not ok]
-    assert not failed, f"{name}: {failed}; metrics {out['metrics']}"
-    assert out["figures"] and all(pathlib.Path(p).is_file() for p in out["figures"])
+def test_entry_quick(name, quick_entry_passes):
+    quick_entry_passes(name)
 
 
 def test_deep_stack_kinds():

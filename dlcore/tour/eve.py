@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ._progress import track
+from ._recurrent import one_thread
 from .registry import register
 
 CRITERIA = (
@@ -85,20 +86,16 @@ def char_lstm_train(
 def char_lstm_runs(steps: int, seeds=(0, 1, 2)) -> dict:
     """Adam and Eve (lr 3e-3) on the char-LSTM for each seed: {"Adam": [run...], "Eve": [...]}
     with char_lstm_train's results; 1 dlcore thread during the runs."""
-    from .. import get_num_threads, optim, set_num_threads
+    from .. import optim
     from ..data import encode_chars, toy_grammar
 
     codes, vocab = encode_chars(toy_grammar())
     runs = {"Adam": [], "Eve": []}
-    threads = get_num_threads()
-    set_num_threads(1)
-    try:
+    with one_thread():
         for seed in seeds:
             for name in runs:
                 make = lambda p, name=name: getattr(optim, name)(p, lr=3e-3)  # noqa: E731
                 runs[name].append(char_lstm_train(make, seed, steps, codes, len(vocab)))
-    finally:
-        set_num_threads(threads)
     return runs
 
 

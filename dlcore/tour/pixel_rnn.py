@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import nn
+from ._recurrent import one_thread
 from .registry import register
 
 CRITERIA = (
@@ -119,14 +120,8 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     NLL in bits per image against independent Bernoulli pixels fitted to the training images, and the ink
     of 16 images sampled pixel by pixel against the training images'.
     """
-    from .. import get_num_threads, set_num_threads
-
-    threads = get_num_threads()
-    set_num_threads(1)  # small recurrent gemms: one thread (see the module docstring)
-    try:
+    with one_thread():  # small recurrent gemms: one thread (see the module docstring)
         return _experiment(quick, out_dir)
-    finally:
-        set_num_threads(threads)
 
 
 def _experiment(quick: bool, out_dir: Path | None) -> dict:

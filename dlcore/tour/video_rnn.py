@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import nn
+from ._recurrent import one_thread
 from .registry import register
 
 CRITERIA = (
@@ -79,14 +80,8 @@ def run(quick: bool, out_dir: Path | None) -> dict:
     Adam(1e-2), 10 epochs), MSE. Measured: held-out 1-step MSE over every predicted frame against the
     copy-last-frame baseline on the same frames.
     """
-    from .. import get_num_threads, set_num_threads
-
-    threads = get_num_threads()
-    set_num_threads(1)  # small recurrent gemms: one thread (see the module docstring)
-    try:
+    with one_thread():  # small recurrent gemms: one thread (see the module docstring)
         return _experiment(quick, out_dir)
-    finally:
-        set_num_threads(threads)
 
 
 def _experiment(quick: bool, out_dir: Path | None) -> dict:
