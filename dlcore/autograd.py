@@ -2,7 +2,8 @@
 
 Defaults follow torch.autograd.gradcheck (eps=1e-6, atol=1e-5, rtol=1e-3, inputs in float64).
 fast_mode compares one random projection v^T J u instead of the full Jacobian. `Function` (the base
-for user-defined differentiable functions) is re-exported here, as torch.autograd.Function.
+for user-defined differentiable functions) is re-exported here, as torch.autograd.Function, and
+`queue_callback` (run a function when the backward in progress ends; torch's engine callback).
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend
+from .graph import RemovableHandle, queue_callback
 from .random import generator
 from .tensor import Function, Tensor, no_grad
 
-__all__ = ["Function", "GradcheckError", "gradcheck"]
+__all__ = ["Function", "GradcheckError", "RemovableHandle", "gradcheck", "queue_callback"]
 
 
 class GradcheckError(RuntimeError):

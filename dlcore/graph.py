@@ -1,8 +1,9 @@
 """Grad mode and the reverse walk of the recorded graph (the tape engine's backward half).
 
-Nodes are tensors, seen only through five members: `requires_grad`, `_ctx` (the ops.Function
+Nodes are tensors, seen only through six members: `requires_grad`, `_ctx` (the ops.Function
 that produced the node, None for leaves), `_retain` (retain_grad() was called), `_version` (the
-stamp of its last in-place write, 0 if none) and `_accumulate(g)` (add g into .grad).
+stamp of its last in-place write, 0 if none), `_accumulate(g)` (add g into .grad) and `_hooks`
+(None, or a dict of post-accumulate-grad hooks: register_post_accumulate_grad_hook).
 Recording nodes is dlcore.tensor.apply's job; it stamps each Function with `write_stamp()` taken
 before its forward. A node or input written in place after that stamp is an error here (the
 values the Function saved may be stale), as torch's "modified by an inplace operation".
@@ -14,6 +15,7 @@ import contextlib
 import threading
 
 _state = threading.local()
+_hook_ids = [0]  # the last hook handle id handed out
 _writes = [0]  # in-place writes so far, all threads (a monotonic stamp; see note_inplace_write)
 
 
@@ -57,9 +59,67 @@ def inference_mode(mode: bool = True):
     return _grad_mode(not mode)
 
 
+class RemovableHandle:
+    """Returned by a hook registration; `remove()` unregisters the hook (again is a no-op)."""
+
+    def __init__(self, hooks: dict, key: int):
+        self._hooks, self.id = hooks, key
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+def register_post_accumulate_grad_hook(tensor, hook) -> RemovableHandle:
+    """hook(tensor) runs after the leaf `tensor`'s .grad received a backward's whole gradient:
+    once per leaf per backward (every use is summed first), in registration order."""
+    if not callable(hook):
+        raise TypeError(
+            f"register_post_accumulate_grad_hook: hook must be callable, got {type(hook).__name__}"
+        )
+    if tensor._ctx is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    if not tensor.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if tensor._hooks is None:
+        tensor._hooks = {}
+    _hook_ids[0] += 1
+    tensor._hooks[_hook_ids[0]] = hook
+    return RemovableHandle(tensor._hooks, _hook_ids[0])
+
+
+def queue_callback(fn) -> None:
+    """Run fn() once when the backward in progress ends, after every leaf's .grad (and its
+    hooks) is done; callbacks run in the order queued. RuntimeError outside a backward."""
+    queue = getattr(_state, "callbacks", None)
+    if queue is None:
+        raise RuntimeError("queue_callback: no backward is running (call it from a hook during backward)")
+    if not callable(fn):
+        raise TypeError(f"queue_callback: fn must be callable, got {type(fn).__name__}")
+    queue.append(fn)
+
+
 def backward(root, g, retain_graph: bool = False) -> None:
     """Propagate g = d(out)/d(root) (an array shaped like root) to every node reachable from root,
-    summing the contributions of every use of a node before calling its Function's backward."""
+    summing the contributions of every use of a node before calling its Function's backward;
+    then the callbacks queued during it (queue_callback) run."""
+    outer = getattr(_state, "callbacks", None)
+    _state.callbacks = []
+    try:
+        _walk(root, g, retain_graph)
+        queue = _state.callbacks
+        while queue:  # a callback may queue another
+            queue.pop(0)()
+    finally:
+        _state.callbacks = outer
+
+
+def _walk(root, g, retain_graph: bool) -> None:
     grads = {id(root): g}
     for node in topological_order(root):
         g = grads.pop(id(node), None)
@@ -69,6 +129,9 @@ def backward(root, g, retain_graph: bool = False) -> None:
         if fn is None or node._retain:
             node._accumulate(g)
         if fn is None:
+            if node._hooks:
+                for hook in list(node._hooks.values()):
+                    hook(node)
             continue
         _check_versions(node, fn)
         for parent, pg in zip(fn.parents, fn.backward(g)):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend, ops
+from . import graph as _graph
 from .device import device as _device
 from .device import to_args
 from .graph import backward as _run_backward
@@ -196,7 +197,7 @@ def shape_args(shape) -> tuple:
 class Tensor(Reductions, InPlace, MathExtras):
     """An n-dimensional array with an optional gradient. See dlcore.tensor() to create one."""
 
-    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_retain", "_version", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_retain", "_version", "_hooks", "__weakref__")
     __array_priority__ = 100  # numpy defers `ndarray @ Tensor` etc. to Tensor's reflected ops
     _apply = staticmethod(apply)  # for the Reductions base class
     _promote = staticmethod(promote)
@@ -211,6 +212,7 @@ class Tensor(Reductions, InPlace, MathExtras):
         self.grad: Tensor | None = None
         self._ctx: ops.Function | None = None
         self._retain = False
+        self._hooks: dict | None = None  # post-accumulate-grad hooks (graph.py)
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -344,6 +346,10 @@ class Tensor(Reductions, InPlace, MathExtras):
 
     def retain_grad(self) -> None:
         self._retain = True
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(self) after this leaf's .grad got a backward's whole gradient (torch's name)."""
+        return _graph.register_post_accumulate_grad_hook(self, hook)
 
     # ---- autograd --------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph: bool = False) -> None:
