@@ -42,7 +42,8 @@ def _timeout_seconds(timeout) -> float:
         timeout = timeout.total_seconds()
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
         raise ValueError(
-            f"init_process_group: timeout must be a positive number of seconds or a timedelta, got {timeout!r}"
+            f"init_process_group: timeout must be a positive number of seconds or a timedelta, "
+            f"got {timeout!r}"
         )
     return float(timeout)
 
