@@ -5,8 +5,8 @@ load_checkpoint restores all of them or none: it snapshots the current states, l
 any error (mismatched model, optimizer or schedule) puts the snapshots back and re-raises.
 
 A DistributedDataParallel model is saved and loaded as its `.module`, so a checkpoint written
-under DDP loads into the bare model in one process and vice versa; a model state whose keys all
-start with "module." (a DDP state_dict saved by hand) loads into a bare model too.
+under DDP loads into the bare model in one process and vice versa (for a DDP state_dict saved
+by hand, nn.utils.consume_prefix_in_state_dict_if_present strips its "module." prefix).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import os
 
 from . import random as _random
 from .nn.parallel import DistributedDataParallel
-from .nn.utils.state_dict import consume_prefix_in_state_dict_if_present
 from .serialization import load, save
 
 KIND = "dlcore-checkpoint"
@@ -42,19 +41,6 @@ def save_checkpoint(path, model=None, optimizer=None, scheduler=None, epoch=None
 
 def _unwrap(model):
     return model.module if isinstance(model, DistributedDataParallel) else model
-
-
-def _model_state(ckpt, model) -> dict:
-    """The checkpoint's model state, without a "module." prefix the bare model does not have."""
-    state = dict(ckpt["model"])
-    own = model.state_dict()
-    if (
-        state
-        and all(k.startswith("module.") for k in state)
-        and not all(k.startswith("module.") for k in own)
-    ):
-        consume_prefix_in_state_dict_if_present(state, "module.")
-    return state
 
 
 def _check_class(ckpt, key, obj):
@@ -84,7 +70,7 @@ def load_checkpoint(path, model=None, optimizer=None, scheduler=None, restore_rn
     part = "model"
     try:
         if model is not None:
-            model.load_state_dict(_model_state(ckpt, model))
+            model.load_state_dict(ckpt["model"])
         part = "optimizer"
         if optimizer is not None:
             optimizer.load_state_dict(ckpt["optimizer"])
