@@ -280,3 +280,27 @@ def test_checkpoints_move_between_ddp_and_one_process(group, tmp_path):
     for p, q in zip(ddp2.parameters(), bare.parameters()):
         np.testing.assert_array_equal(p.numpy(), q.numpy())
     assert opt2.state_dict()["state"][0]["step"] == 1
+
+
+def test_each_bucket_starts_once_its_gradients_are_final_in_bucket_order(group, monkeypatch):
+    from dlcore.nn.parallel import reducer as reducer_mod
+
+    m = mlp()
+    order = []  # parameter indices in the order the engine finalizes their grads
+    for i, p in enumerate(m.parameters()):
+        p.register_post_accumulate_grad_hook(lambda _t, i=i: order.append(i))  # runs before DDP's hook
+    ddp = DDP(m, bucket_cap_mb=200 / 2**20)  # buckets [b2, W2] [b1] [W1]
+    started, real = [], reducer_mod.all_reduce_array
+
+    def spy(a, op="sum", async_op=False):
+        started.append((a.size, len(order)))  # (bucket size, gradients final so far)
+        return real(a, op=op, async_op=async_op)
+
+    monkeypatch.setattr(reducer_mod, "all_reduce_array", spy)
+    x, y = batch()
+    loss_of(ddp, x, y).backward()
+    expected, last = [], 0
+    for b in ddp.reducer.buckets:  # complete when its last parameter is; never before the previous one
+        last = max(last, max(order.index(i) + 1 for i in b.indices))
+        expected.append((b.numel, last))
+    assert sorted(order) == [0, 1, 2, 3] and started == expected
