@@ -104,3 +104,21 @@ def test_checkpoint_written_by_one_process_resumes_under_ddp(job):
     _, r = job
     assert rel(r["ckpt_single/final"], r["ckpt_single/ref_final"]) <= 1e-10
     assert r["ckpt_single/spread"] == 0
+
+
+def test_ranks_wrapping_different_models_all_raise():
+    proc = run_mpi(2, "ddp_errors.py", "mismatch", timeout=180)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    for rank in (0, 1):
+        assert f"rank {rank} caught: DistributedDataParallel: the ranks' models differ" in proc.stdout
+
+
+def test_a_parameter_unused_on_one_rank_ends_the_job_with_its_error():
+    proc = run_mpi(2, "ddp_errors.py", "unused", timeout=180, env={"DLCORE_DIST_TIMEOUT": "60"})
+    assert proc.returncode != 0
+    assert (
+        "[rank 1] RuntimeError: DistributedDataParallel: on rank 1 these parameters received no"
+        in proc.stderr
+    )
+    assert "['b.weight', 'b.bias']" in proc.stderr
+    assert "rank 0 finished" not in proc.stdout  # rank 0 waited on rank 1's bucket until the abort
