@@ -60,6 +60,20 @@ def _check_same_model(params, buffers) -> None:
         )
 
 
+def _check_devices(device_ids, output_device, devices) -> None:
+    """As torch: device_ids is None or one device, and only a CUDA module takes either."""
+    if device_ids is not None and (not isinstance(device_ids, (list, tuple)) or len(device_ids) != 1):
+        raise ValueError(
+            f"DistributedDataParallel: device_ids must be None or a list of one device, got {device_ids!r}"
+        )
+    for arg, val in (("device_ids", device_ids), ("output_device", output_device)):
+        if val is not None and devices == {"cpu"}:
+            raise ValueError(
+                f"DistributedDataParallel: {arg}={val!r} only works with single-device CUDA modules; "
+                "a CPU module takes device_ids=None and output_device=None"
+            )
+
+
 class DistributedDataParallel(Module):
     """Data parallelism across the ranks of the default process group (torch's name and arguments).
 
@@ -118,21 +132,7 @@ class DistributedDataParallel(Module):
                 "DistributedDataParallel is not needed when a module doesn't have any parameter "
                 "that requires a gradient."
             )
-        devices = sorted({str(p.device) for _, p in named})
-        for arg, val in (("device_ids", device_ids), ("output_device", output_device)):
-            if (
-                arg == "device_ids"
-                and val is not None
-                and (not isinstance(val, (list, tuple)) or len(val) != 1)
-            ):
-                raise ValueError(
-                    f"DistributedDataParallel: device_ids must be None or a list of one device, got {val!r}"
-                )
-            if val is not None and devices == ["cpu"]:
-                raise ValueError(
-                    f"DistributedDataParallel: {arg}={val!r} only works with single-device CUDA modules; "
-                    "a CPU module takes device_ids=None and output_device=None"
-                )
+        _check_devices(device_ids, output_device, {str(p.device) for _, p in named})
         self.module = module
         self.device_ids, self.output_device, self.dim = device_ids, output_device, dim
         self.broadcast_buffers = True if broadcast_buffers is None else bool(broadcast_buffers)
@@ -144,7 +144,7 @@ class DistributedDataParallel(Module):
         self._module_buffers = [b for _, b in module.named_buffers()]
         params = [p for _, p in module.named_parameters()]
         _check_same_model(params, self._module_buffers)
-        if init_sync:
+        if init_sync and dist.get_world_size() > 1:
             _broadcast_from_rank0(params + self._module_buffers)
         self.reducer = Reducer(
             [p for _, p in named], [n for n, _ in named], self.bucket_bytes_cap, self.find_unused_parameters
