@@ -27,8 +27,12 @@ def check(name, ok, detail=""):
 
 
 base = np.arange(5, dtype=np.float32)
-for op, ref in (("sum", sum(base + r for r in range(world))), ("avg", base + (world - 1) / 2),
-                ("max", base + world - 1), ("min", base)):
+for op, ref in (
+    ("sum", sum(base + r for r in range(world))),
+    ("avg", base + (world - 1) / 2),
+    ("max", base + world - 1),
+    ("min", base),
+):
     t = dlcore.tensor(base + rank).to(DEV)
     dist.all_reduce(t, op)
     check(f"all_reduce {op} on {DEV}", t.device == DEV and np.allclose(t.cpu().numpy(), ref))
@@ -47,7 +51,9 @@ B, STEPS = 64, 30
 
 def build():
     dlcore.manual_seed(0)
-    return nn.Sequential(nn.Linear(32, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10)).to(DEV)
+    return nn.Sequential(
+        nn.Linear(32, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10)
+    ).to(DEV)
 
 
 def train(model, opt, rows_of_step):
@@ -63,8 +69,10 @@ def train(model, opt, rows_of_step):
     return losses
 
 
-for name, make in (("SGD momentum", lambda p: optim.SGD(p, lr=0.05, momentum=0.9)),
-                   ("Adam", lambda p: optim.Adam(p, lr=1e-3))):
+for name, make in (
+    ("SGD momentum", lambda p: optim.SGD(p, lr=0.05, momentum=0.9)),
+    ("Adam", lambda p: optim.Adam(p, lr=1e-3)),
+):
     model = build()
     ddp = nn.parallel.DistributedDataParallel(model, bucket_cap_mb=0.1)
     opt = make(ddp.parameters())
@@ -80,8 +88,11 @@ for name, make in (("SGD momentum", lambda p: optim.SGD(p, lr=0.05, momentum=0.9
         w_err = float(np.linalg.norm(weights - ref_w) / np.linalg.norm(ref_w))
         stats = ddp.reducer.stats if hasattr(ddp, "reducer") else "?"
         ok = loss_err <= 1e-5 and w_err <= 1e-5 and ref[-1] < ref[0]
-        check(f"DDP on {DEV} == one process ({name}, float32, {STEPS} steps)", ok,
-              f"loss max rel diff {loss_err:.1e}, weights rel L2 {w_err:.1e}, loss {ref[0]:.3f}->{ref[-1]:.3f}, "
-              f"buckets {stats}")
+        check(
+            f"DDP on {DEV} == one process ({name}, float32, {STEPS} steps)",
+            ok,
+            f"loss max rel diff {loss_err:.1e}, weights rel L2 {w_err:.1e}, "
+            f"loss {ref[0]:.3f}->{ref[-1]:.3f}, buckets {stats}",
+        )
 dist.barrier()
 sys.exit(1 if failed else 0)
