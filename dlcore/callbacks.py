@@ -2,7 +2,8 @@
 
 Keras hook names (on_train_begin/end, on_epoch_begin/end, on_batch_end); fit gives every
 callback `model`, `optimizer`, `scheduler`, `history`. Setting `self.stop_training = True`
-ends fit after the current epoch.
+ends fit after the current epoch. Callbacks marked `rank_zero_only = True` (the ones that write
+files) run only on rank 0 of a data-parallel job; the others run on every rank.
 """
 
 from __future__ import annotations
@@ -18,8 +19,14 @@ from .checkpoint import save_checkpoint
 
 
 class Callback:
-    """Base class: override any hook; `logs` maps metric names to floats."""
+    """Base class: override any hook; `logs` maps metric names to floats.
 
+    `rank_zero_only = True` on a subclass: under data-parallel fit only rank 0 runs it (for
+    callbacks with side effects such as files); such a callback must not set stop_training,
+    which the other ranks would not see.
+    """
+
+    rank_zero_only: bool = False
     model: Any = None
     optimizer: Any = None
     scheduler: Any = None
@@ -38,13 +45,18 @@ class Callback:
 
 
 class CallbackList:
-    """Fans every hook out to the callbacks in order; `stop_training` if any asked to stop."""
+    """Fans every hook out to the callbacks in order; `stop_training` if any asked to stop.
 
-    def __init__(self, callbacks: Sequence[Callback], **context: Any) -> None:
-        self.callbacks = list(callbacks)
-        for cb in self.callbacks:
+    With `is_rank_zero=False` (a data-parallel rank other than 0) the callbacks whose class sets
+    `rank_zero_only = True` are left out: they get neither the context nor any hook.
+    """
+
+    def __init__(self, callbacks: Sequence[Callback], *, is_rank_zero: bool = True, **context: Any) -> None:
+        for cb in callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(f"callbacks must be Callback instances, got {type(cb).__name__}")
+        self.callbacks = [cb for cb in callbacks if is_rank_zero or not cb.rank_zero_only]
+        for cb in self.callbacks:
             cb.stop_training = False
             for k, v in context.items():
                 setattr(cb, k, v)
@@ -148,7 +160,8 @@ class EarlyStopping(Callback):
 
 
 class ModelCheckpoint(Callback):
-    """Save model (+ optimizer, scheduler) with dlcore.checkpoint.save_checkpoint each epoch.
+    """Save model (+ optimizer, scheduler) with dlcore.checkpoint.save_checkpoint each epoch
+    (rank 0 only in a data-parallel fit).
 
     Args:
         path: file path; may contain "{epoch}" (1-based) and any logged key, e.g.
@@ -156,6 +169,8 @@ class ModelCheckpoint(Callback):
         monitor / mode / min_delta: the quantity deciding "best" (see EarlyStopping).
         save_best_only: save only when `monitor` improved.
     """
+
+    rank_zero_only = True
 
     def __init__(
         self,
@@ -192,11 +207,14 @@ class ModelCheckpoint(Callback):
 
 
 class CSVLogger(Callback):
-    """Append one row per epoch (epoch, then the logged keys in first-seen order) to a CSV file.
+    """Append one row per epoch (epoch, then the logged keys in first-seen order) to a CSV file
+    (rank 0 only in a data-parallel fit).
 
     Args:
         path: the CSV file; overwritten at train begin unless `append`.
     """
+
+    rank_zero_only = True
 
     def __init__(self, path: str | os.PathLike, append: bool = False) -> None:
         self.path, self.append = str(path), append
@@ -222,11 +240,14 @@ class CSVLogger(Callback):
 
 
 class JSONLogger(Callback):
-    """Write one JSON object per epoch ({"epoch": e, **logs}) as JSON Lines, flushed per epoch.
+    """Write one JSON object per epoch ({"epoch": e, **logs}) as JSON Lines, flushed per epoch
+    (rank 0 only in a data-parallel fit).
 
     Args:
         path: the .jsonl file; overwritten at train begin unless `append`.
     """
+
+    rank_zero_only = True
 
     def __init__(self, path: str | os.PathLike, append: bool = False) -> None:
         self.path, self.append = str(path), append

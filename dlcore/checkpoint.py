@@ -3,6 +3,10 @@ dlcore.save file (safetensors + JSON metadata, written atomically).
 
 load_checkpoint restores all of them or none: it snapshots the current states, loads, and on
 any error (mismatched model, optimizer or schedule) puts the snapshots back and re-raises.
+
+A DistributedDataParallel model is saved and loaded as its `.module`, so a checkpoint written
+under DDP loads into the bare model in one process and vice versa (for a DDP state_dict saved
+by hand, nn.utils.consume_prefix_in_state_dict_if_present strips its "module." prefix).
 """
 
 from __future__ import annotations
@@ -10,13 +14,16 @@ from __future__ import annotations
 import os
 
 from . import random as _random
+from .nn.parallel import DistributedDataParallel
 from .serialization import load, save
 
 KIND = "dlcore-checkpoint"
 
 
 def save_checkpoint(path, model=None, optimizer=None, scheduler=None, epoch=None, extra=None) -> None:
-    """Write a checkpoint to path atomically (a crash mid-save keeps the previous file)."""
+    """Write a checkpoint to path atomically (a crash mid-save keeps the previous file). Under DDP
+    call it on rank 0 only (every rank holds the same state)."""
+    model = _unwrap(model)
     ckpt = {
         "kind": KIND,
         "epoch": epoch,
@@ -32,6 +39,10 @@ def save_checkpoint(path, model=None, optimizer=None, scheduler=None, epoch=None
     save(ckpt, path)
 
 
+def _unwrap(model):
+    return model.module if isinstance(model, DistributedDataParallel) else model
+
+
 def _check_class(ckpt, key, obj):
     saved = ckpt.get(key + "_class")
     if obj is not None and ckpt.get(key) is None:
@@ -44,6 +55,7 @@ def load_checkpoint(path, model=None, optimizer=None, scheduler=None, restore_rn
     """Restore the given objects (and the RNG) from path; returns the checkpoint dict (epoch,
     extra, ...). On a mismatch, a damaged or a foreign file raises ValueError and leaves every
     object (and the RNG) as it was."""
+    model = _unwrap(model)
     if not os.path.exists(path):
         raise FileNotFoundError(f"load_checkpoint: no checkpoint at {path}")
     ckpt = load(path)

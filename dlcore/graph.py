@@ -154,6 +154,10 @@ def _check_versions(node, fn) -> None:
         )
 
 
+def _is_interior(node) -> bool:
+    return node._ctx is not None
+
+
 def topological_order(root) -> list:
     """Nodes reachable from root through requires_grad edges, each after all its consumers
     (iterative, so long unrolled graphs do not hit the recursion limit)."""
@@ -174,7 +178,10 @@ def topological_order(root) -> list:
                     f"{type(node._ctx).__name__}); its saved values were freed by the first "
                     f"backward(). Pass retain_graph=True to the first call to keep them"
                 )
-            for p in node._ctx.parents:
+            # leaves first onto the stack: each is reached last among its siblings, so it lands
+            # right after its consumer in the order and its gradient is final as early as possible
+            # (post-accumulate-grad hooks, e.g. DDP's all-reduce, fire layer by layer)
+            for p in sorted(node._ctx.parents, key=_is_interior):
                 if p.requires_grad and id(p) not in visited:
                     stack.append((p, False))
     order.reverse()

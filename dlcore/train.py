@@ -2,6 +2,8 @@
 
 fit switches the model to train mode per epoch and restores the caller's mode at the end;
 evaluate and predict run in eval mode under no_grad. No global state, no trainer classes.
+Under an initialized dlcore.distributed group of more than one rank, fit and evaluate average
+their logs over every rank's samples (one float64 all-reduce per pass), so all ranks log alike.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import numpy as np
 
 from .callbacks import Callback, CallbackList, EarlyStopping
 from .creation import from_numpy
+from .distributed import get_rank, get_world_size, is_initialized
+from .distributed.arrays import all_reduce_array
 from .metrics import get_metric
 from .progress import EpochProgress
 from .tensor import no_grad
@@ -60,25 +64,45 @@ def _np(t: Any) -> np.ndarray:
     return np.asarray(t.detach().numpy() if hasattr(t, "detach") else t)
 
 
-class _Meter:
-    """Batch-size-weighted means of the loss and the metrics over one pass."""
+def _rank_world() -> tuple[int, int]:
+    """(rank, world size) of the initialized dlcore.distributed group; (0, 1) without one."""
+    if not is_initialized():
+        return 0, 1
+    return get_rank(), get_world_size()
 
-    def __init__(self, metrics: Sequence) -> None:
+
+class _Meter:
+    """Batch-size-weighted means of the loss (when `with_loss`) and the metrics over one pass.
+
+    With `across_ranks` and a group of > 1 rank, result() sums [n, sums...] over the ranks in
+    one float64 all-reduce (every rank must call it), so the means are over all ranks' samples.
+    """
+
+    def __init__(self, metrics: Sequence, with_loss: bool = True, across_ranks: bool = True) -> None:
         self.metrics = [get_metric(m) for m in metrics]
-        self.sums: dict[str, float] = {}
+        keys = (["loss"] if with_loss else []) + [name for name, _ in self.metrics]
+        self.sums: dict[str, float] = dict.fromkeys(keys, 0.0)
         self.n = 0
+        self.across_ranks = across_ranks
 
     def add(self, n: int, loss: float | None, output: Any = None, target: Any = None) -> None:
         self.n += n
         if loss is not None:
-            self.sums["loss"] = self.sums.get("loss", 0.0) + loss * n
+            self.sums["loss"] += loss * n
         if self.metrics:
             out, tgt = _np(output), _np(target)
             for name, fn in self.metrics:
-                self.sums[name] = self.sums.get(name, 0.0) + float(fn(out, tgt)) * n
+                self.sums[name] += float(fn(out, tgt)) * n
 
     def result(self, prefix: str = "") -> dict[str, float]:
-        return {prefix + k: v / max(self.n, 1) for k, v in self.sums.items()}
+        n, sums = self.n, self.sums
+        if self.across_ranks and _rank_world()[1] > 1:
+            buf = np.array([n, *sums.values()], dtype=np.float64)
+            all_reduce_array(buf, op="sum", where="fit/evaluate: averaging the logs across ranks")
+            n, sums = buf[0], dict(zip(sums, buf[1:].tolist()))
+        if n == 0:
+            return {}
+        return {prefix + k: v / n for k, v in sums.items()}
 
 
 def _step(optimizer: Any, loss_value: float) -> None:
@@ -117,9 +141,14 @@ def train_epoch(
     progress: EpochProgress | None = None,
     callbacks: CallbackList | None = None,
     device: Any = None,
+    across_ranks: bool = True,
 ) -> dict[str, float]:
-    """One pass over `loader` with a gradient step per batch; returns the epoch's mean logs."""
-    meter = _Meter(metrics)
+    """One pass over `loader` with a gradient step per batch; returns the epoch's mean logs.
+
+    The means are over every rank's samples under a group of > 1 rank (all ranks must call it)
+    unless `across_ranks` is False; the per-batch logs given to callbacks are this rank's.
+    """
+    meter = _Meter(metrics, across_ranks=across_ranks)
     for i, batch in enumerate(loader):
         inputs, target = _split_batch(batch)
         inputs, target = tuple(_to(x, device) for x in inputs), _to(target, device)
@@ -174,6 +203,17 @@ def fit(
             (on "loss" without a val_loader), added after `callbacks`.
     Returns:
         History with "loss", metric names, and "val_loss"/"val_<metric>" lists, one per epoch.
+
+    Data-parallel training (dlcore.distributed initialized, world size > 1; e.g. the model
+    wrapped in nn.parallel.DistributedDataParallel and the loader given a DistributedSampler):
+    every rank calls fit with its own loaders. Each epoch's loss and metrics (train and val) are
+    averaged over all ranks' samples, weighted by each rank's sample count, so every rank gets
+    the same logs and History, and EarlyStopping and schedulers decide alike on every rank. The
+    progress bar and verbose lines appear on rank 0 only, and callbacks with
+    `rank_zero_only = True` (ModelCheckpoint, CSVLogger, JSONLogger) run on rank 0 only.
+    On every rank, when `train_loader.sampler` has `set_epoch`, fit calls set_epoch(epoch) at
+    the start of each epoch (torch users call it by hand; fit does it for them), so a shuffling
+    DistributedSampler draws a new order per epoch.
     """
     if int(epochs) != epochs or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs}")
@@ -181,12 +221,25 @@ def fit(
     if early_stopping is not None:
         monitor = "val_loss" if val_loader is not None else "loss"
         callbacks = [*callbacks, EarlyStopping(monitor, patience=early_stopping)]
-    cbs = CallbackList(callbacks, model=model, optimizer=optimizer, scheduler=scheduler, history=history)
+    rank, _ = _rank_world()
+    if rank != 0:
+        verbose = 0
+    set_epoch = getattr(getattr(train_loader, "sampler", None), "set_epoch", None)
+    cbs = CallbackList(
+        callbacks,
+        is_rank_zero=rank == 0,
+        model=model,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        history=history,
+    )
     was_training = getattr(model, "training", True)
     cbs.on_train_begin({})
     try:
         for epoch in range(initial_epoch, initial_epoch + int(epochs)):
             t0 = time.perf_counter()
+            if callable(set_epoch):
+                set_epoch(epoch)
             cbs.on_epoch_begin(epoch, {})
             model.train()
             total = len(train_loader) if hasattr(train_loader, "__len__") else None
@@ -215,14 +268,18 @@ def evaluate(
     metrics: Sequence = (),
     device: Any = None,
     prefix: str = "",
+    across_ranks: bool = True,
 ) -> dict[str, float]:
     """Mean loss and metrics of `model` over `loader`, in eval mode and under no_grad.
 
     The model's previous train/eval mode is restored afterwards. Returns {"loss": ..., name: ...}
-    (keys prefixed with `prefix`); "loss" only when loss_fn is given.
+    (keys prefixed with `prefix`); "loss" only when loss_fn is given; {} for an empty loader.
+    Under an initialized dlcore.distributed group of > 1 rank the means are over every rank's
+    samples (weighted by their counts; every rank must call evaluate), unless `across_ranks` is
+    False (this rank's loader alone).
     """
     was_training = getattr(model, "training", True)
-    meter = _Meter(metrics)
+    meter = _Meter(metrics, with_loss=loss_fn is not None, across_ranks=across_ranks)
     model.eval()
     try:
         with no_grad():

@@ -11,5 +11,5 @@ cmake -S "$root" -B "$bdir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DPython_EXECUTABLE="$(command -v "$py")" \
   -Dpybind11_DIR="$("$py" -m pybind11 --cmakedir)" \
   -DDLCORE_CUDA="${DLCORE_CUDA:-OFF}" "$@" >/dev/null
-cmake --build "$bdir" -j2
+cmake --build "$bdir" -j"$(nproc)"
 cp "$bdir"/_C*.so "$root/dlcore/"

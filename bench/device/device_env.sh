@@ -21,6 +21,10 @@ else
     tail -40 "$out/build.log"; exit 1
   fi
   export PYTHONPATH=$repo
+  if compgen -G ".whl/*.whl" > /dev/null; then  # the pure-Python dependencies carried beside it
+    python3 -m pip install -q --upgrade --no-index --no-deps --no-compile --target /tmp/site \
+      $(ls .whl/*.whl | grep -v -e "/mpi4py-" -e "/mpich-") && export PYTHONPATH=$repo:/tmp/site
+  fi
 fi
 export PYTHONUNBUFFERED=1
 cd /tmp

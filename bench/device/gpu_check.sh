@@ -5,9 +5,11 @@
 # installs the carried CUDA wheel; runs the CUDA tests (tests/test_cuda.py, test_cuda_conv.py,
 # test_cuda_rnn.py, test_cuda_ctc.py), the conv and LSTM/GRU timings against cuDNN and the GPU
 # optimizer bench; with "all", also the CPU kernel tests
-# (AVX-512 where the host has it) and the 1-thread gemm bench on the host CPU. Each step has its
-# own time limit; logs and the gemm JSON go to $OUT.
-# Usage: bench/device/gpu_check.sh [all]     (default: the GPU steps only, a few minutes)
+# (AVX-512 where the host has it) and the 1-thread gemm bench on the host CPU; with "verify",
+# only the CUDA tests, the op table's CUDA cases and, when the MPI wheels are carried in .whl/
+# (mpi4py, mpich for cp312), dlcore.distributed and DDP on CUDA tensors at 2 ranks
+# (bench/device/gpu_ddp.py). Each step has its own time limit; logs and the gemm JSON go to $OUT.
+# Usage: bench/device/gpu_check.sh [all|verify]     (default: the GPU steps, a few minutes)
 set -uo pipefail
 source "$(dirname "$0")/device_env.sh"
 mode=${1:-gpu}
@@ -24,6 +26,25 @@ timeout 300 python3 -m pytest -q -p no:cacheprovider -rfE "$repo/tests/test_cuda
   > "$out/cuda_tests.log" 2>&1
 echo "rc=$?"; grep -E "passed|failed|error" "$out/cuda_tests.log" | tail -3
 grep -E "^(FAILED|ERROR)" "$out/cuda_tests.log" | head -20
+
+step "op table: every op's CUDA cases (parity with the CPU path, float64 references)"
+timeout 300 python3 -m pytest -q -p no:cacheprovider -rfE -k cuda "$repo/tests/test_op_table.py" \
+  > "$out/optable_cuda.log" 2>&1
+echo "rc=$?"; grep -E "passed|failed|error" "$out/optable_cuda.log" | tail -3
+grep -E "^(FAILED|ERROR)" "$out/optable_cuda.log" | head -20
+
+step "MPI: dlcore.distributed and DistributedDataParallel on CUDA tensors, 2 ranks on one GPU"
+if compgen -G "$repo/.whl/mpi4py-*.whl" > /dev/null && compgen -G "$repo/.whl/mpich-*.whl" > /dev/null; then
+  python3 -m pip install -q --no-index --no-deps --prefix /tmp/mpi "$repo"/.whl/mpi4py-*.whl "$repo"/.whl/mpich-*.whl
+  mpi_site=$(ls -d /tmp/mpi/lib/python3*/site-packages)
+  PYTHONPATH="${PYTHONPATH:-}:$mpi_site" LD_LIBRARY_PATH="/tmp/mpi/lib:${LD_LIBRARY_PATH:-}" \
+    OMP_NUM_THREADS=1 timeout 180 /tmp/mpi/bin/mpiexec -n 2 python3 "$repo/bench/device/gpu_ddp.py" cuda \
+    2>&1 | tee "$out/gpu_ddp.log"
+  echo "rc=${PIPESTATUS[0]}"
+else
+  echo "no mpi4py/mpich wheels in .whl/: skipped"
+fi
+[ "$mode" = verify ] && { step "done"; exit 0; }
 
 step "conv2d N64 C64 56x56 K64 3x3: dlcore CUDA against cuDNN"
 if python3 -c "import torch, sys; sys.exit(not torch.cuda.is_available())" 2> /dev/null; then

@@ -16,6 +16,8 @@ SUITES = {
     "optim": "dlcore.bench.optim",
     "conv": "dlcore.bench.conv",
     "lstm": "dlcore.bench.lstm",
+    "allreduce": "dlcore.bench.allreduce",
+    "ddp": "dlcore.bench.ddp",
 }
 
 

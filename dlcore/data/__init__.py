@@ -10,6 +10,7 @@ from .captions import CAPTION_VOCAB, TwoDigitCaptions, two_digit_captions
 from .char_corpus import char_batches, char_windows, decode_chars, encode_chars, toy_grammar
 from .copy_task import copy_sequences
 from .datasets import digits
+from .distributed_sampler import DistributedSampler
 from .fluid import divergence_fields, jacobi, laplacian, residual_ratio, solve_pressure
 from .genomics import DnaMotifs, dna_motifs, motif_log_odds, motif_pwm, one_hot_dna
 from .label_noise import noisy_labels
@@ -38,6 +39,7 @@ __all__ = [
     "Dataset",
     "TensorDataset",
     "DataLoader",
+    "DistributedSampler",
     "digits",
     "line_points",
     "plane_points",

@@ -1,4 +1,4 @@
-"""Dataset protocol, TensorDataset and DataLoader (batching, seeded shuffle, drop_last).
+"""Dataset protocol, TensorDataset and DataLoader (batching, seeded shuffle, sampler, drop_last).
 
 A DataLoader over a TensorDataset indexes the stored numpy arrays with one index array per
 batch (no per-sample Python loop); any other Dataset is collated sample by sample.
@@ -74,16 +74,33 @@ def _collate(samples: Sequence[Any]) -> Any:
     return np.stack([_as_array(s) for s in samples])
 
 
+def _sampled_indices(sampler: Any) -> np.ndarray:
+    """One pass over `sampler` as a 1-D int64 array; a TypeError for anything but int indices."""
+    order = np.asarray(list(sampler))
+    if order.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if order.ndim != 1 or order.dtype.kind not in "iu":
+        raise TypeError(
+            f"DataLoader: the sampler must yield int indices, got an array of dtype {order.dtype} "
+            f"and shape {order.shape}"
+        )
+    return order.astype(np.int64, copy=False)
+
+
 class DataLoader:
     """Iterate over a dataset in batches of Tensors, PyTorch's `torch.utils.data.DataLoader` subset.
 
     Each epoch (each `iter(loader)`) draws one permutation of all indices before batching, so
     every sample appears exactly once per epoch; the last batch is partial unless `drop_last`.
+    With a `sampler`, the epoch's indices are whatever one pass over the sampler yields.
 
     Args:
         dataset: a TensorDataset (fast path), any Dataset, or a tuple of arrays (wrapped).
         batch_size: samples per batch (>= 1).
         shuffle: draw a new permutation every epoch.
+        sampler: an iterable of int indices with __len__ (e.g. DistributedSampler), iterated
+            once per epoch; mutually exclusive with shuffle=True. len(loader) follows
+            len(sampler).
         drop_last: drop the final batch when it holds fewer than `batch_size` samples.
         seed: seeds a private numpy Generator: the epoch orders are reproducible and differ
             from epoch to epoch.
@@ -103,6 +120,7 @@ class DataLoader:
         dataset: Any,
         batch_size: int = 1,
         shuffle: bool = False,
+        sampler: Any = None,
         drop_last: bool = False,
         seed: int | None = None,
         generator: np.random.Generator | None = None,
@@ -117,7 +135,13 @@ class DataLoader:
             raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
         if seed is not None and generator is not None:
             raise ValueError("pass either seed or generator, not both")
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if sampler is not None and not (hasattr(sampler, "__iter__") and hasattr(sampler, "__len__")):
+            kind = type(sampler).__name__
+            raise TypeError(f"DataLoader: sampler must be an iterable of indices with __len__, got {kind}")
         self.dataset = dataset
+        self.sampler = sampler
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
@@ -128,10 +152,12 @@ class DataLoader:
         )
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def _order(self) -> np.ndarray:
+        if self.sampler is not None:
+            return _sampled_indices(self.sampler)
         n = len(self.dataset)
         if not self.shuffle:
             return np.arange(n)

@@ -1,6 +1,6 @@
 """dlcore.nn: Module, Parameter, layers and losses (PyTorch names and layouts)."""
 
-from . import functional, init, utils  # noqa: F401
+from . import functional, init, parallel, utils  # noqa: F401
 from .activation import GELU, Dropout1d, Dropout2d  # noqa: F401
 from .attention import AdditiveAttention, MultiheadAttention  # noqa: F401
 from .blocks import Highway, Residual  # noqa: F401

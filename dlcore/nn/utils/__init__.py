@@ -11,6 +11,7 @@ import numpy as np
 from ... import backend
 from ...tensor import Tensor
 from . import rnn  # noqa: F401
+from .state_dict import consume_prefix_in_state_dict_if_present
 
 
 def _grads(parameters) -> list:
@@ -65,4 +66,4 @@ def clip_grad_value_(parameters, clip_value: float) -> None:
         xp.clip(g.data, -clip_value, clip_value, out=g.data)
 
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "consume_prefix_in_state_dict_if_present"]
