@@ -1,10 +1,13 @@
 """A rank that fails, for tests/test_mpi_collectives.py: the job must end, not hang.
 
-failing_rank.py raise             rank 1 raises ValueError("boom ...") at batch 3 of a tiny fit's
-                                  first epoch while the other ranks wait in that batch's
-                                  all_reduce (default 1800 s timeout: only the abort ends them)
-failing_rank.py absent OP         init_process_group(timeout=3); rank 0 calls OP (all_reduce,
-                                  broadcast, barrier), the other ranks never do (they sleep)
+Usage (one of):
+  failing_rank.py raise       rank 1 raises ValueError("boom ...") at batch 3 of a tiny DDP fit's
+                              first epoch while the other ranks wait in that batch's gradient
+                              all-reduce (default 1800 s timeout: only the abort ends them)
+  failing_rank.py absent OP   init_process_group(timeout=3); rank 0 calls OP (all_reduce, broadcast
+                              from the last rank, barrier); the other ranks never do (they sleep).
+                              A broadcast's root may finish without its receivers (MPI sends small
+                              messages eagerly), hence the last rank as src.
 """
 
 import sys
@@ -15,18 +18,11 @@ import numpy as np
 import dlcore
 import dlcore.distributed as dist
 from dlcore import nn, optim
-from dlcore.callbacks import Callback
-from dlcore.data import DataLoader, TensorDataset
+from dlcore.data import DataLoader, DistributedSampler, TensorDataset
+from dlcore.nn.parallel import DistributedDataParallel
 from dlcore.train import fit
 
 FAIL_AT_BATCH = 3
-
-
-class AverageLoss(Callback):
-    """All-reduces each batch's loss: a collective every batch, as fit's metric averaging does."""
-
-    def on_batch_end(self, batch, logs):
-        dist.all_reduce(dlcore.tensor([logs["loss"]]), op=dist.ReduceOp.AVG)
 
 
 def failing_loss(rank):
@@ -44,20 +40,13 @@ def failing_loss(rank):
 
 def tiny_fit(rank):
     dlcore.manual_seed(0)
-    rng = np.random.default_rng(rank)
-    x = rng.standard_normal((64, 4)).astype(np.float32)
-    y = rng.standard_normal((64, 2)).astype(np.float32)
-    loader = DataLoader(TensorDataset(dlcore.from_numpy(x), dlcore.from_numpy(y)), batch_size=8)
-    model = nn.Linear(4, 2)
-    fit(
-        model,
-        failing_loss(rank),
-        optim.SGD(model.parameters(), lr=0.1),
-        loader,
-        epochs=2,
-        callbacks=[AverageLoss()],
-        verbose=0,
-    )
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((128, 4)).astype(np.float32)
+    y = rng.standard_normal((128, 2)).astype(np.float32)
+    data = TensorDataset(x, y)
+    loader = DataLoader(data, batch_size=8, sampler=DistributedSampler(data, seed=0))
+    model = DistributedDataParallel(nn.Linear(4, 2))
+    fit(model, failing_loss(rank), optim.SGD(model.parameters(), lr=0.1), loader, epochs=2, verbose=0)
 
 
 def absent(rank, op):
