@@ -1,8 +1,9 @@
-"""The `dlcore` command (also `python -m dlcore`): `dlcore tour`, `dlcore info`, `dlcore bench`.
+"""The `dlcore` command (also `python -m dlcore`): `dlcore tour`, `dlcore info`, `dlcore bench`, `dlcore run`.
 
 dlcore tour [--list] [--quick] [--out DIR] [--seed N] [NAME ...]   exit 1 if a criterion fails
 dlcore info                                                          build and runtime report
 dlcore bench NAME ... [options]                                      forwards to dlcore.bench
+dlcore run -n N [--threads T] (script.py | -m module) [args ...]     N ranks under mpiexec
 dlcore --version                                                     prints `dlcore <version>`
 """
 
@@ -83,6 +84,12 @@ def _bench(rest: Sequence[str]) -> int:
     return int(rc or 0)
 
 
+def _run(rest: Sequence[str]) -> int:
+    from .distributed import launch
+
+    return launch.main(list(rest))
+
+
 def _parser() -> argparse.ArgumentParser:
     from ._version import __version__
 
@@ -99,6 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     i = sub.add_parser("info", help="version, compiler, ISA, threads, CUDA")
     i.set_defaults(func=_info)
     sub.add_parser("bench", help="benchmarks (dlcore bench --help)", add_help=False)
+    sub.add_parser("run", help="N ranks of a script under MPI (dlcore run --help)", add_help=False)
     return p
 
 
@@ -106,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "bench":
         return _bench(argv[1:])
+    if argv and argv[0] == "run":
+        return _run(argv[1:])
     args = _parser().parse_args(argv)
     return args.func(args)
 
