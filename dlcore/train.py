@@ -99,7 +99,7 @@ class _Meter:
         if self.across_ranks and _rank_world()[1] > 1:
             buf = np.array([n, *sums.values()], dtype=np.float64)
             all_reduce_array(buf, op="sum", where="fit/evaluate: averaging the logs across ranks")
-            n, sums = buf[0], dict(zip(sums, buf[1:].tolist()))
+            n, sums = float(buf[0]), dict(zip(sums, buf[1:].tolist()))
         if n == 0:
             return {}
         return {prefix + k: v / n for k, v in sums.items()}
