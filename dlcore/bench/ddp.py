@@ -73,8 +73,9 @@ def shards(x, y, batch, rank, world, count=8):
     return [(dlcore.from_numpy(np.ascontiguousarray(x[i])), dlcore.from_numpy(y[i])) for i in idx]
 
 
-def step_functions(case, rank, world):
-    """{name: fn} timed for one case; DDP-wrapped when world > 1."""
+def step_functions(case, rank, world, bucket_cap_mb=None):
+    """{name: fn} timed for one case; DDP-wrapped when world > 1 (bucket_cap_mb: DDP's, None for
+    its default of 25 MB)."""
     from dlcore import nn, optim
 
     model, x, y = build(case)
@@ -82,7 +83,7 @@ def step_functions(case, rank, world):
     if world > 1:
         from dlcore.nn.parallel import DistributedDataParallel
 
-        model = DistributedDataParallel(model)
+        model = DistributedDataParallel(model, bucket_cap_mb=bucket_cap_mb)
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
     batches = itertools.cycle(shards(x, y, case["batch"], rank, world))
@@ -128,7 +129,7 @@ def worker(out, config):
         comm, rank, world = MPI.COMM_WORLD, dist.get_rank(), dist.get_world_size()
     results = []
     for case in config["cases"]:
-        fns, n_params = step_functions(case, rank, world)
+        fns, n_params = step_functions(case, rank, world, config.get("bucket_cap_mb"))
         inner = {k: mpi_job.agreed_inner(comm, fn, config["target_s"]) for k, fn in fns.items()}
         samples = {k: [] for k in fns}
         names = list(fns)
@@ -204,6 +205,9 @@ def add_arguments(p):
     p.add_argument("--rounds", type=int, default=None, help="rounds of the three jobs (default 3)")
     p.add_argument("--target-ms", type=float, default=None, help="length of one sample (default 200 ms)")
     p.add_argument("--timeout", type=float, default=1800, help="seconds before a job is killed")
+    p.add_argument(
+        "--bucket-cap-mb", type=float, default=None, help="DDP's bucket_cap_mb (default: its 25 MB)"
+    )
 
 
 def run(args):
@@ -214,12 +218,22 @@ def run(args):
     repeats = max(5, args.repeats or 7)
     target_s = (args.target_ms or (20 if args.quick else 200)) / 1e3
     info = harness.machine_info()
-    print(f"# ddp: training step samples/s, SGD momentum; {harness.machine_line(info)}", flush=True)
+    cap = "25 (default)" if args.bucket_cap_mb is None else f"{args.bucket_cap_mb:g}"
+    print(
+        f"# ddp: training step samples/s, SGD momentum, DDP bucket_cap_mb {cap}; "
+        f"{harness.machine_line(info)}",
+        flush=True,
+    )
     jobs = {label: [] for label, _, _ in CONFIGS}
     for rnd in range(rounds):
         for label, ranks, threads in CONFIGS[rnd % 3 :] + CONFIGS[: rnd % 3]:
             config = dict(
-                cases=list(cases), threads=threads, ddp=ranks > 1, repeats=repeats, target_s=target_s
+                cases=list(cases),
+                threads=threads,
+                ddp=ranks > 1,
+                repeats=repeats,
+                target_s=target_s,
+                bucket_cap_mb=args.bucket_cap_mb,
             )
             res = mpi_job.launch(
                 "dlcore.bench.ddp",

@@ -13,41 +13,43 @@ import numpy as np
 
 from .. import backend
 from . import _group
-from .work import Work
+from .work import Work, wait_request
 
 REDUCE_OPS = ("sum", "avg", "max", "min", "product")
-_ALIASES = {"mean": "avg", "prod": "product"}
+_NAMES = {**{n: n for n in REDUCE_OPS}, "mean": "avg", "prod": "product"}
 
 
 def reduce_op_name(op, where: str) -> str:
     """The canonical name of a reduction given as a ReduceOp member or a string."""
     name = getattr(op, "value", op)
     if isinstance(name, str):
-        name = _ALIASES.get(name.lower(), name.lower())
-        if name in REDUCE_OPS:
-            return name
+        canonical = _NAMES.get(name) or _NAMES.get(name.lower())
+        if canonical is not None:
+            return canonical
     raise ValueError(f"{where}: unknown reduce op {op!r}; expected one of {list(REDUCE_OPS)} (or ReduceOp.X)")
 
 
 def check_reduce_dtype(name: str, dtype, where: str) -> None:
     """TypeError for reductions MPI (and torch) do not define on a dtype."""
-    kind = np.dtype(dtype).kind
+    kind = dtype.kind if isinstance(dtype, np.dtype) else np.dtype(dtype).kind
+    if kind == "f" or (kind in "iu" and name != "avg"):
+        return  # the common cases, checked first (this runs on every collective)
+    dtype = np.dtype(dtype)
     if name == "avg" and kind not in "fc":
-        raise TypeError(
-            f"{where}: ReduceOp.AVG needs a floating-point or complex tensor, got {np.dtype(dtype)}"
-        )
+        raise TypeError(f"{where}: ReduceOp.AVG needs a floating-point or complex tensor, got {dtype}")
     if name in ("max", "min") and kind == "c":
-        raise TypeError(
-            f"{where}: ReduceOp.{name.upper()} is not defined for complex tensors ({np.dtype(dtype)})"
-        )
+        raise TypeError(f"{where}: ReduceOp.{name.upper()} is not defined for complex tensors ({dtype})")
     if kind not in "biufc":
-        raise TypeError(f"{where}: unsupported dtype {np.dtype(dtype)}")
+        raise TypeError(f"{where}: unsupported dtype {dtype}")
 
 
 def _mpi_op(MPI, name: str, dtype):
-    if np.dtype(dtype).kind == "b":  # bool: SUM/MAX are logical or, PRODUCT/MIN logical and
+    if dtype.kind == "b":  # bool: SUM/MAX are logical or, PRODUCT/MIN logical and
         return MPI.LOR if name in ("sum", "max") else MPI.LAND
-    return {"sum": MPI.SUM, "avg": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN, "product": MPI.PROD}[name]
+    return getattr(MPI, _MPI_OPS[name])
+
+
+_MPI_OPS = {"sum": "SUM", "avg": "SUM", "max": "MAX", "min": "MIN", "product": "PROD"}
 
 
 def _staged(a):
@@ -75,10 +77,12 @@ def _finish(steps):
 
 
 def _run(request, op: str, finish, async_op: bool, buffers=()):
-    work = Work(request, op, finish, buffers)
     if async_op:
-        return work
-    work.wait()
+        return Work(request, op, finish, buffers)
+    if not request.Test():
+        wait_request(request, op)
+    if finish is not None:
+        finish()
     return None
 
 
@@ -90,13 +94,14 @@ def all_reduce_array(a, op="sum", async_op: bool = False, where: str = "all_redu
     buf, write_back = _staged(a)
     MPI = g["MPI"]
     request = g["comm"].Iallreduce(MPI.IN_PLACE, buf, op=_mpi_op(MPI, name, buf.dtype))
-    scale = None
+    finish = write_back
     if name == "avg" and g["size"] > 1:
 
         def scale():
             np.divide(buf, g["size"], out=buf)
 
-    return _run(request, where, _finish([scale, write_back]), async_op, (buf,))
+        finish = scale if write_back is None else _finish([scale, write_back])
+    return _run(request, where, finish, async_op, (buf,))
 
 
 def broadcast_array(a, src: int = 0, async_op: bool = False, where: str = "broadcast"):

@@ -48,18 +48,18 @@ def broadcast(tensor: Tensor, src: int = 0, group=None, async_op: bool = False):
     """Every rank's `tensor` becomes rank src's (same shape and dtype on every rank)."""
     _check_group(group, "broadcast")
     _check_tensor(tensor, "broadcast")
+    work = arrays.broadcast_array(tensor.data, src, async_op, "broadcast")
     note_inplace_write(tensor)
-    return arrays.broadcast_array(tensor.data, src, async_op, "broadcast")
+    return work
 
 
 def all_reduce(tensor: Tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
     """tensor = op over every rank's tensor, on every rank (same shape and dtype everywhere)."""
     _check_group(group, "all_reduce")
     _check_tensor(tensor, "all_reduce")
-    name = arrays.reduce_op_name(op, "all_reduce")
-    arrays.check_reduce_dtype(name, tensor.dtype, "all_reduce")
+    work = arrays.all_reduce_array(tensor.data, op, async_op, "all_reduce")  # checks op and dtype first
     note_inplace_write(tensor)
-    return arrays.all_reduce_array(tensor.data, name, async_op, "all_reduce")
+    return work
 
 
 def all_gather(tensor_list: list, tensor: Tensor, group=None, async_op: bool = False):
@@ -107,5 +107,6 @@ def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=No
             f"expected {input_tensor.dtype}{list(concatenated)} (or {list(stacked)}) for input "
             f"{input_tensor.dtype}{list(shape)} and world_size={size}"
         )
+    work = arrays.all_gather_array(output_tensor.data, input_tensor.data, async_op, "all_gather_into_tensor")
     note_inplace_write(output_tensor)
-    return arrays.all_gather_array(output_tensor.data, input_tensor.data, async_op, "all_gather_into_tensor")
+    return work
