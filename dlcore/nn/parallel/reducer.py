@@ -191,6 +191,13 @@ class Reducer:
         bucket = self.buckets[self.bucket_of[index]]
         bucket.pending -= 1
         self._launch_ready()
+        self._progress()
+
+    def _progress(self) -> None:
+        """Test the buckets in flight: MPI advances a non-blocking collective only inside MPI
+        calls, so each hook gives the started all-reduces a step while backward goes on."""
+        for b in self.buckets[: self.next_bucket]:
+            b.work[1].is_completed()
 
     def _launch_ready(self) -> None:
         while self.next_bucket < len(self.buckets) and self.buckets[self.next_bucket].pending == 0:
