@@ -185,7 +185,9 @@ def test_import_without_mpi4py():
         "assert not dist.is_initialized()\n"
     )
     env = {"PYTHONPATH": PKG_ROOT, "PATH": "/usr/bin:/bin"}
-    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(  # cwd: `-c` puts it first on sys.path, and a source tree there has no _C
+        [sys.executable, "-c", code], env=env, cwd=PKG_ROOT, capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("RuntimeError: init_process_group: mpi4py is not importable")
     assert 'pip install "dlcore[mpi]"' in r.stdout

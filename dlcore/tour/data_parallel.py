@@ -57,6 +57,7 @@ def run_ranks(x: np.ndarray, y: np.ndarray, epochs: int, timeout: float) -> dict
             proc = subprocess.run(
                 [*cmd, str(data), str(out), str(epochs)],
                 env=env,
+                cwd=tmp,  # not the caller's directory: `-m` puts it first on sys.path (a source tree)
                 capture_output=True,
                 text=True,
                 timeout=timeout,
