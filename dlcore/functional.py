@@ -219,8 +219,17 @@ def softmax(x: Tensor, dim: int = -1) -> Tensor:
     return _tensor(x, "softmax").softmax(dim)
 
 
+def _same_device(op: str, x, weight, bias) -> None:
+    """TypeError naming op when the tensors among x, weight, bias are on more than one device
+    (else the gemm kernel or the array module fails with a message that does not name op)."""
+    devices = [str(t.device) for t in (x, weight, bias) if isinstance(t, Tensor)]
+    if len(set(devices)) > 1:
+        raise TypeError(f"{op}: input, weight and bias must be on one device, got {', '.join(devices)}")
+
+
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x @ weight.T + bias, weight (out_features, in_features) as torch.nn.functional.linear."""
+    _same_device("linear", x, weight, bias)
     return apply(ops.Linear, x, weight) if bias is None else apply(ops.Linear, x, weight, bias)
 
 

@@ -40,6 +40,8 @@ def _like_input(t, name: str, x: Tensor, shape: tuple, what: str, op: str):
         raise TypeError(f"{op}: {name} must have the input's dtype {x.dtype}, got {t.dtype}")
     if t.shape != shape:
         raise ValueError(f"{op}: {name} must have shape {shape} ({what}), got {t.shape}")
+    if t.device != x.device:  # the kernels take arrays of one device (running stats are written)
+        raise TypeError(f"{op}: {name} is on {t.device}, the input on {x.device}")
     return t
 
 

@@ -549,7 +549,10 @@ class Tensor(Reductions, InPlace, MathExtras):
     def __setitem__(self, idx, value):
         if self.requires_grad and is_grad_enabled():
             raise RuntimeError("in-place assignment to a tensor that requires grad is not supported")
-        self.data[unwrap_index(idx)] = value.data if isinstance(value, Tensor) else value
+        value = value.data if isinstance(value, Tensor) else value
+        if isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
+            value = backend.to_device(value, backend.device_of(self.data))  # as torch's copy_
+        self.data[unwrap_index(idx)] = value
         note_inplace_write(self)
 
     def __bool__(self):

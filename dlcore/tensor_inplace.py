@@ -150,6 +150,11 @@ class InPlace:
             return self._inplace("copy_", _copied, src)
         self._check_inplace("copy_")
         src = src.data if isinstance(src, InPlace) else src
+        is_int = isinstance(src, (int, np.integer)) and not isinstance(src, (bool, np.bool_))
+        if is_int and self.dtype.kind in "iu":
+            info = np.iinfo(self.dtype)  # before any move to the device, where CuPy would wrap it
+            if not info.min <= src <= info.max:
+                raise ValueError(f"copy_: value {src!r} is out of range for {self.dtype}")
         if hasattr(src, "__cuda_array_interface__") or self.device != "cpu":
             src = backend.to_device(src if hasattr(src, "shape") else np.asarray(src), self.device)
         try:

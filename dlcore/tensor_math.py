@@ -282,7 +282,10 @@ class MathExtras:
         if a.dtype.kind in "iub" and b.dtype.kind in "iub" and a.data.size and (b.data == 0).any():
             raise ZeroDivisionError(f"{name}: integer division by zero")
         try:
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                if a.dtype.kind == "f":  # torch's formulas: CuPy's floor(a / b) differs at inf
+                    out = (_floor_divide if name == "floor_divide" else _remainder)(xp, a.data, b.data)
+                    return type(self)(xp.asarray(out, dtype=a.dtype))
                 return type(self)(getattr(xp, name)(a.data, b.data))
         except ValueError:
             raise ValueError(f"{name}: shapes {a.shape} and {b.shape} do not broadcast") from None
@@ -298,3 +301,23 @@ class MathExtras:
 
     def __rmod__(self, other):
         return self._floor_op(other, "remainder", True)
+
+
+def _floor_divide(xp, a, b):
+    """Floating a // b as torch (div_floor_floating), with the array module's fmod: nan where a
+    is infinite or b is 0 and a is 0 or nan (a / b where b == 0), the quotient rounded from
+    (a - fmod(a, b)) / b, and a signed zero for a zero quotient."""
+    mod = xp.fmod(a, b)
+    div = (a - mod) / b
+    div = xp.where((mod != 0) & ((b < 0) != (mod < 0)), div - 1, div)
+    floor = xp.floor(div)
+    floor = xp.where(div - floor > 0.5, floor + 1, floor)
+    q = a / b
+    out = xp.where(div != 0, floor, xp.copysign(xp.zeros_like(q), q))
+    return xp.where(b == 0, q, out)
+
+
+def _remainder(xp, a, b):
+    """Floating a % b as torch: fmod(a, b), moved by b when nonzero and of the other sign than b."""
+    mod = xp.fmod(a, b)
+    return xp.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod)

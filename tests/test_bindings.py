@@ -12,8 +12,17 @@ import pytest
 from dlcore import backend
 
 
+# FakeCuda's pointers: the host address with bit 62 set, a non-canonical x86-64/arm64 address
+# that no process mapping (host, device or HMM/ATS system memory) can hold, so that a binding
+# check that let one through would fail on the device-memory check (or, at worst, a device
+# fault), never run a kernel on the host array; offsets between arrays (overlap checks,
+# misalignment) are kept.
+FAKE_ADDRESS_BIT = 1 << 62
+
+
 class FakeCuda:
-    """A numpy array presented through __cuda_array_interface__ (its pointer is host memory)."""
+    """A numpy array presented through __cuda_array_interface__, at an address no device or
+    host mapping holds (FAKE_ADDRESS_BIT): never device memory, whatever the machine."""
 
     def __init__(self, arr, **override):
         self.arr = arr
@@ -21,7 +30,7 @@ class FakeCuda:
             "shape": arr.shape,
             "typestr": arr.dtype.str,
             "strides": arr.strides,
-            "data": (arr.ctypes.data, not arr.flags.writeable),
+            "data": (arr.ctypes.data | FAKE_ADDRESS_BIT, not arr.flags.writeable),
             "version": 3,
             **override,
         }

@@ -583,6 +583,23 @@ def test_cuda_batch_norm_matches_torch(shape, affine, dtype):
 
 @needs_device
 @pytest.mark.cuda
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cuda_batch_norm_backward_of_an_empty_batch(dtype):
+    """N = 0: the statistics are nan (0/0), dx empty, dweight and dbias 0 (as torch and the CPU
+    kernel; the CUDA kernel gave dweight = 0 * nan = nan on the H200)."""
+    ns = backend.kernels("cuda")
+    x = np.zeros((0, 3, 4), dtype)
+    W, B = _dev(np.ones(3, dtype)), _dev(np.zeros(3, dtype))
+    Y, M, V = _dev(x.copy()), _poisoned(3, dtype), _poisoned(3, dtype)
+    ns.batch_norm_forward(Y, M, V, _dev(x), W, B, 1e-5)
+    DX, DW, DB = _dev(x.copy()), _poisoned(3, dtype), _poisoned(3, dtype)
+    _twin(ns, "batch_norm_backward", (0, 1, 2), DX, DW, DB, _dev(x), _dev(x), M, V, W, 1e-5)
+    np.testing.assert_array_equal(_host(DW), np.zeros(3, dtype))
+    np.testing.assert_array_equal(_host(DB), np.zeros(3, dtype))
+
+
+@needs_device
+@pytest.mark.cuda
 @pytest.mark.parametrize("approximate", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_cuda_gelu_matches_torch(approximate, dtype):

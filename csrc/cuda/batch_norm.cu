@@ -79,7 +79,8 @@ __global__ void bn_backward(T* dx, T* dweight, T* dbias, const T* dy, const T* x
   s = block_sum(s);
   sx = block_sum(sx);
   if (threadIdx.x == 0) {
-    if (dweight) dweight[ch] = T(sx * invstd);
+    // an empty batch: 0, as the CPU kernel and torch (sx = 0 times the nan invstd of 0/0 stats)
+    if (dweight) dweight[ch] = count > 0 ? T(sx * invstd) : T(0);
     if (dbias) dbias[ch] = T(s);
   }
   if (count == 0) return;

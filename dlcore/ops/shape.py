@@ -96,9 +96,54 @@ def _is_advanced(idx) -> bool:
     return any((hasattr(p, "shape") and getattr(p, "ndim", 0) > 0) or isinstance(p, list) for p in parts)
 
 
+def check_index(shape: tuple, idx) -> None:
+    """IndexError, as numpy and torch, for what CuPy lets through: a float (or other non-integer)
+    scalar index, a non-integer non-bool index array, an integer index array with an entry out of
+    bounds (CuPy wraps it). Other errors (too many indices, an int out of bounds) are left to the
+    array module, which raises the same everywhere."""
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    arrays = [hasattr(p, "dtype") and hasattr(p, "shape") for p in parts]
+    if not any(arrays) and not any(isinstance(p, (float, np.floating, list)) for p in parts):
+        return  # ints, slices, None, Ellipsis: nothing CuPy treats differently
+    used = sum(
+        p.ndim if a and p.dtype.kind == "b" else 0 if p is None or p is Ellipsis else 1
+        for p, a in zip(parts, arrays)
+    )
+    axis = 0
+    for p, is_array in zip(parts, arrays):
+        if p is None:
+            continue
+        if p is Ellipsis:
+            axis += max(len(shape) - used, 0)
+            continue
+        if isinstance(p, (float, np.floating)):
+            raise IndexError(
+                "only integers, slices (`:`), ellipsis (`...`), None and integer or boolean arrays "
+                f"are valid indices, got {type(p).__name__} {p!r}"
+            )
+        if isinstance(p, list):
+            p, is_array = np.asarray(p), True
+        if is_array:
+            if p.dtype.kind == "b":
+                axis += p.ndim
+                continue
+            if p.dtype.kind not in "iu":
+                raise IndexError(
+                    f"arrays used as indices must be of integer (or boolean) type, not {p.dtype}"
+                )
+            if p.size and axis < len(shape):
+                n = shape[axis]
+                lo, hi = int(p.min()), int(p.max())
+                if lo < -n or hi >= n:
+                    bad = hi if hi >= n else lo
+                    raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}")
+        axis += 1
+
+
 class GetItem(Function):
     def forward(self, x, idx=None):
         self.shape, self.dtype, self.idx = x.shape, x.dtype, idx
+        check_index(x.shape, idx)
         return x[idx]
 
     def backward(self, g):

@@ -25,7 +25,7 @@ import dlcore.nn.functional as F
 
 from . import fuzzing as fz
 from .core import SUMMING, Maker, OpInfo, Sample, _bad, _ones, _torch
-from .layers import _substitute
+from .layers import _on_inputs_device, _substitute
 
 
 def _torch_mod():
@@ -85,7 +85,7 @@ def _layer(name: str, output: int, torch_side: bool):
             if state is None:
                 return module(*inputs, **forward)[output]
             return torch.func.functional_call(module, state, inputs, forward)[output]
-        module = getattr(dlcore.nn, name)(**init)
+        module = _on_inputs_device(getattr(dlcore.nn, name)(**init), inputs)
         module.train(train)
         if state is not None:
             _substitute(module, state)

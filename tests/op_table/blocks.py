@@ -21,7 +21,7 @@ import dlcore.nn
 
 from . import fuzzing as fz
 from .core import SUMMING, Maker, OpInfo, Sample, _bad, _ones
-from .layers import _build, _substitute
+from .layers import _build, _on_inputs_device, _substitute
 
 
 def _spec(nn, spec):
@@ -77,7 +77,7 @@ def _torch_blocks():
 
 def _dlcore_call(name, make):
     def call(x, init=None, state=None, train=True):
-        module = make(dlcore.nn, init)
+        module = _on_inputs_device(make(dlcore.nn, init), (x,))
         module.train(train)
         if state is not None:
             _substitute(module, state)

@@ -51,9 +51,21 @@ def _substitute(module, state: dict) -> None:
         owner._parameters[leaf] = tensor
 
 
+def _on_inputs_device(module, inputs):
+    """module moved to the device of its first tensor input: the device tests give the inputs
+    (and `state`) on the device, while a module is built on the CPU; moving it keeps the
+    buffers and the weights a sample does not substitute (bad inputs have no state) beside them."""
+    for t in inputs:
+        if isinstance(t, dlcore.Tensor):
+            if t.device != "cpu":
+                module.to(t.device)
+            break
+    return module
+
+
 def _dlcore_layer(name: str):
     def call(*inputs, init=None, state=None, train=True):
-        module = _build(dlcore.nn, name, init)
+        module = _on_inputs_device(_build(dlcore.nn, name, init), inputs)
         module.train(train)
         if state is not None:
             _substitute(module, state)

@@ -24,7 +24,7 @@ import dlcore.nn.functional as F
 
 from . import fuzzing as fz
 from .core import ELEMENTWISE, SUMMING, Maker, OpInfo, Sample, _bad, _ones, _torch
-from .layers import _dlcore_layer, _torch_layer
+from .layers import _dlcore_layer, _on_inputs_device, _torch_layer
 
 
 def _torch_mod():
@@ -73,6 +73,7 @@ def _bn_dlcore(name):
         if module.running_mean is not None:
             mean, var = _stats(module.num_features, module.running_mean.dtype)
             module.running_mean.data[...], module.running_var.data[...] = mean, var
+        _on_inputs_device(module, (x,))  # after the statistics are set (numpy values)
         for leaf, t in (state or {}).items():  # parameters only: the buffers are set above
             assert leaf in module._parameters, f"{name}: {leaf} is not a parameter"
             module._parameters[leaf] = t

@@ -25,7 +25,7 @@ import dlcore.nn.functional as F
 
 from . import fuzzing as fz
 from .core import SUMMING, Maker, OpInfo, Sample, _bad, _ones, _torch
-from .layers import _dlcore_layer, _substitute, _torch_layer
+from .layers import _dlcore_layer, _on_inputs_device, _substitute, _torch_layer
 
 LAYERS = ("LSTM", "GRU", "RNN")
 CELLS = ("LSTMCell", "GRUCell", "RNNCell")
@@ -49,6 +49,8 @@ def _recurrent(name: str, torch_side: bool):
             warnings.simplefilter("ignore", UserWarning)
             module = getattr(lib.nn, name)(**(init or {}))
         module.train(train)
+        if not torch_side:
+            _on_inputs_device(module, (x,))
         if state is not None and not torch_side:
             _substitute(module, state)
         utils = lib.nn.utils.rnn
