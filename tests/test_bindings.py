@@ -11,7 +11,6 @@ import pytest
 
 from dlcore import backend
 
-
 # FakeCuda's pointers: the host address with bit 62 set, a non-canonical x86-64/arm64 address
 # that no process mapping (host, device or HMM/ATS system memory) can hold, so that a binding
 # check that let one through would fail on the device-memory check (or, at worst, a device

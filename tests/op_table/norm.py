@@ -49,7 +49,9 @@ def _channels(x) -> int:
 
 def dlcore_batch_norm_eval(x, *wb, eps=1e-5):
     mean, var = _stats(_channels(x), x.dtype if _floating(x) else np.float32)
-    return F.batch_norm(x, dlcore.from_numpy(mean), dlcore.from_numpy(var), *wb, training=False, eps=eps)
+    device = x.device if isinstance(x, dlcore.Tensor) else "cpu"  # the statistics beside the input
+    mean, var = dlcore.from_numpy(mean).to(device), dlcore.from_numpy(var).to(device)
+    return F.batch_norm(x, mean, var, *wb, training=False, eps=eps)
 
 
 def torch_batch_norm_eval(x, *wb, eps=1e-5):
