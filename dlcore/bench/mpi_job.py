@@ -6,20 +6,14 @@ the parent reads back. Also the collective timing sample every rank takes part i
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
+from ..distributed.launch import find_mpiexec
+
 INSTALL_HINT = 'pip install "dlcore[mpi]"'
-
-
-def find_mpiexec():
-    """Path of the MPI launcher: beside this Python (a venv's MPICH wheel), then on PATH; None
-    if neither."""
-    beside = os.path.join(os.path.dirname(sys.executable), "mpiexec")
-    return beside if os.access(beside, os.X_OK) else shutil.which("mpiexec")
 
 
 def _command(module, ranks, out, config):

@@ -8,7 +8,6 @@ model trained here in one process with the same global batch and the same sample
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..distributed.launch import find_mpiexec as _mpiexec  # the tests replace it
 from ._data_parallel_worker import GLOBAL_BATCH, digits_float64, new_model, train_digits
 from .registry import register
 
@@ -25,12 +25,6 @@ CRITERIA = (
     "final weights, 2 ranks vs 1 process: max |difference| / max |weight| <= 1e-10",
     "2-rank model's test accuracy >= 97% (quick mode, 2 epochs: >= 90%)",
 )
-
-
-def _mpiexec() -> str | None:
-    """mpiexec beside this Python (a venv's MPICH wheel), else the one on PATH."""
-    local = Path(sys.executable).parent / "mpiexec"
-    return str(local) if local.exists() else shutil.which("mpiexec")
 
 
 def mpi_missing() -> str | None:
